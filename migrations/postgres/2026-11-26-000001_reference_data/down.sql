@@ -1,0 +1,2 @@
+DROP TABLE categories;
+DROP TABLE admin_units;

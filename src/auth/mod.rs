@@ -1,0 +1,3 @@
+//! Authentication: password hashing now; tokens and extractors come with citizen accounts.
+
+pub mod password;

@@ -1,0 +1,163 @@
+//! The database: one connection type over SQLite or PostgreSQL, a pool, embedded migrations.
+//!
+//! Query code is written once against `DbConnection`; only migrations and connection set-up differ.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, Pool};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::config::{DatabaseUrl, Settings};
+use crate::error::AppError;
+
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Postgres(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// Inserts many rows in one statement. Multi-row INSERT is the one statement `MultiConnection` cannot
+/// express, so this dispatches to the concrete connection; the query is still written once.
+#[macro_export]
+macro_rules! insert_batch {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        use diesel::RunQueryDsl as _;
+        match $conn {
+            $crate::db::DbConnection::Postgres(pg) => diesel::insert_into($table).values($rows).execute(pg),
+            $crate::db::DbConnection::Sqlite(sqlite) => diesel::insert_into($table).values($rows).execute(sqlite),
+        }
+    }};
+}
+
+/// Key of the PostgreSQL advisory lock held while migrating and seeding.
+const STARTUP_LOCK_KEY: i64 = 0x6364_735f_6d69_67; // "cds_mig"
+
+/// Opens connections of the configured kind, with the per-connection settings SQLite needs.
+#[derive(Debug, Clone)]
+pub struct ConnectionManager {
+    target: DatabaseUrl,
+}
+
+impl ConnectionManager {
+    pub fn new(target: DatabaseUrl) -> Self {
+        ConnectionManager { target }
+    }
+
+    pub fn connect(&self) -> Result<DbConnection, ConnectionError> {
+        match &self.target {
+            DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgres(diesel::PgConnection::establish(url)?)),
+            DatabaseUrl::Sqlite(path) => {
+                let path = path.to_str().ok_or_else(|| ConnectionError::InvalidConnectionUrl("path is not UTF-8".into()))?;
+                let mut conn = diesel::SqliteConnection::establish(path)?;
+                // WAL lets readers work while one request writes; the busy timeout makes writers queue
+                // instead of failing; foreign keys are off by default in SQLite.
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                )
+                .map_err(ConnectionError::CouldntSetupConfiguration)?;
+                Ok(DbConnection::Sqlite(conn))
+            }
+        }
+    }
+}
+
+impl ManageConnection for ConnectionManager {
+    type Connection = DbConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, r2d2::Error> {
+        ConnectionManager::connect(self).map_err(r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConnection) -> bool {
+        false
+    }
+}
+
+/// The pool, shared by every request. All database work goes through [`Db::run`], off the async workers.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool<ConnectionManager>,
+}
+
+impl Db {
+    /// Builds the pool without connecting, so a server whose database is down still starts answering
+    /// `/health/ready` with a clear 503 once it is up.
+    pub fn new(settings: &Settings) -> Result<Self, AppError> {
+        if let DatabaseUrl::Sqlite(path) = &settings.database {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|err| {
+                    AppError::DatabaseUnavailable(format!("cannot create {}: {err}", dir.display()))
+                })?;
+            }
+        }
+        let pool = Pool::builder()
+            .max_size(settings.db_pool_size)
+            .min_idle(Some(0))
+            .connection_timeout(settings.db_timeout)
+            .idle_timeout(Some(Duration::from_secs(300)))
+            .build_unchecked(ConnectionManager::new(settings.database.clone()));
+        Ok(Db { pool })
+    }
+
+    /// Runs `work` with a pooled connection on the blocking thread pool.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|err| AppError::Internal(format!("blocking task: {err}")))?
+    }
+
+    /// A connection for start-up and command-line work, outside any request.
+    pub fn get(&self) -> Result<r2d2::PooledConnection<ConnectionManager>, AppError> {
+        Ok(self.pool.get()?)
+    }
+}
+
+/// Runs `work` while holding a database-wide lock on PostgreSQL, so that of several instances starting
+/// at once only one migrates and seeds. (SQLite serializes writers by itself.)
+pub fn exclusively<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query(format!("SELECT pg_advisory_lock({STARTUP_LOCK_KEY})")).execute(pg)?;
+    }
+    let result = work(conn);
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query(format!("SELECT pg_advisory_unlock({STARTUP_LOCK_KEY})")).execute(pg)?;
+    }
+    result
+}
+
+/// Applies the migrations this build carries that the database lacks; returns their names.
+pub fn run_migrations(conn: &mut DbConnection) -> Result<Vec<String>, AppError> {
+    let applied = match conn {
+        DbConnection::Postgres(pg) => pg.run_pending_migrations(POSTGRES_MIGRATIONS).map(names),
+        DbConnection::Sqlite(sqlite) => sqlite.run_pending_migrations(SQLITE_MIGRATIONS).map(names),
+    };
+    applied.map_err(|err| AppError::Internal(format!("migrations: {err}")))
+}
+
+fn names(versions: Vec<diesel::migration::MigrationVersion<'_>>) -> Vec<String> {
+    versions.iter().map(ToString::to_string).collect()
+}

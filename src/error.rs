@@ -1,0 +1,435 @@
+//! The one error type of the API and its one mapping to HTTP: `application/problem+json`
+//! (RFC 9457) with a stable machine `code` and a message in Vietnamese or English.
+//!
+//! Handlers return `AppError`; the `problem_responses` middleware turns it, and every error
+//! actix produces on its own (unknown route, bad query string, …), into a localized problem.
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderMap, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// The language of messages meant for people. Vietnamese unless the client prefers English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locale {
+    Vi,
+    En,
+}
+
+impl Locale {
+    /// Picks the first supported language of `Accept-Language`, honouring q-values.
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        let Some(value) = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()) else {
+            return Locale::Vi;
+        };
+        let mut best: Option<(f32, Locale)> = None;
+        for part in value.split(',') {
+            let mut pieces = part.split(';');
+            let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+            let quality = pieces
+                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                .unwrap_or(1.0);
+            let locale = match tag.split('-').next() {
+                Some("vi") => Locale::Vi,
+                Some("en") => Locale::En,
+                _ => continue,
+            };
+            if quality > 0.0 && best.is_none_or(|(q, _)| quality > q) {
+                best = Some((quality, locale));
+            }
+        }
+        best.map_or(Locale::Vi, |(_, locale)| locale)
+    }
+
+    fn pick(self, vi: &str, en: &str) -> String {
+        match self {
+            Locale::Vi => vi.to_string(),
+            Locale::En => en.to_string(),
+        }
+    }
+}
+
+/// What is wrong with one field of the input.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldIssue {
+    Required,
+    UnknownField,
+    /// The value has the wrong JSON type or shape; serde's own words are kept for the developer.
+    InvalidValue(String),
+    OutOfRange { min: f64, max: f64 },
+    TooShort { min: usize },
+    TooLong { max: usize },
+    UnitCode,
+    Email,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldError {
+    pub field: String,
+    pub issue: FieldIssue,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, issue: FieldIssue) -> Self {
+        FieldError { field: field.into(), issue }
+    }
+}
+
+impl FieldIssue {
+    fn code(&self) -> &'static str {
+        match self {
+            FieldIssue::Required => "required",
+            FieldIssue::UnknownField => "unknown_field",
+            FieldIssue::InvalidValue(_) => "invalid_value",
+            FieldIssue::OutOfRange { .. } => "out_of_range",
+            FieldIssue::TooShort { .. } => "too_short",
+            FieldIssue::TooLong { .. } => "too_long",
+            FieldIssue::UnitCode => "invalid_unit_code",
+            FieldIssue::Email => "invalid_email",
+        }
+    }
+
+    fn message(&self, locale: Locale) -> String {
+        match self {
+            FieldIssue::Required => locale.pick("Trường này là bắt buộc.", "This field is required."),
+            FieldIssue::UnknownField => locale.pick("Trường này không được hỗ trợ.", "This field is not supported."),
+            FieldIssue::InvalidValue(why) => match locale {
+                Locale::Vi => format!("Giá trị không hợp lệ ({why})."),
+                Locale::En => format!("Invalid value ({why})."),
+            },
+            FieldIssue::OutOfRange { min, max } => match locale {
+                Locale::Vi => format!("Giá trị phải nằm trong khoảng từ {min} đến {max}."),
+                Locale::En => format!("The value must be between {min} and {max}."),
+            },
+            FieldIssue::TooShort { min } => match locale {
+                Locale::Vi => format!("Tối thiểu {min} ký tự."),
+                Locale::En => format!("At least {min} characters."),
+            },
+            FieldIssue::TooLong { max } => match locale {
+                Locale::Vi => format!("Tối đa {max} ký tự."),
+                Locale::En => format!("At most {max} characters."),
+            },
+            FieldIssue::UnitCode => locale.pick(
+                "Mã đơn vị hành chính gồm 2 chữ số (tỉnh) hoặc 5 chữ số (xã, phường).",
+                "An administrative unit code has 2 digits (province) or 5 digits (commune, ward).",
+            ),
+            FieldIssue::Email => locale.pick("Địa chỉ email không hợp lệ.", "This is not a valid email address."),
+        }
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum AppError {
+    #[error("invalid input: {0:?}")]
+    Validation(Vec<FieldError>),
+    #[error("malformed JSON: {0}")]
+    MalformedJson(String),
+    #[error("unsupported content type")]
+    UnsupportedMediaType,
+    #[error("request body over {limit} bytes")]
+    PayloadTooLarge { limit: usize },
+    #[error("no such route")]
+    RouteNotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("no administrative unit {0}")]
+    UnitNotFound(String),
+    #[error("an account with these details exists")]
+    AccountExists,
+    #[error("position outside the service area")]
+    OutsideServiceArea,
+    #[error("database unavailable: {0}")]
+    DatabaseUnavailable(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+    /// An error status actix produced that has no meaning of ours (kept so nothing is ever bare).
+    #[error("HTTP {0}")]
+    Http(StatusCode),
+}
+
+impl AppError {
+    pub fn invalid(field: impl Into<String>, issue: FieldIssue) -> Self {
+        AppError::Validation(vec![FieldError::new(field, issue)])
+    }
+
+    /// The stable, machine-readable name of the error: the mobile app branches on it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Validation(_) => "validation_failed",
+            AppError::MalformedJson(_) => "malformed_json",
+            AppError::UnsupportedMediaType => "unsupported_media_type",
+            AppError::PayloadTooLarge { .. } => "payload_too_large",
+            AppError::RouteNotFound => "route_not_found",
+            AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::UnitNotFound(_) => "unit_not_found",
+            AppError::AccountExists => "account_exists",
+            AppError::OutsideServiceArea => "outside_service_area",
+            AppError::DatabaseUnavailable(_) => "database_unavailable",
+            AppError::Internal(_) => "internal_error",
+            AppError::Http(status) if status.is_client_error() => "bad_request",
+            AppError::Http(_) => "internal_error",
+        }
+    }
+
+    fn title(&self, locale: Locale) -> String {
+        let (vi, en) = match self {
+            AppError::Validation(_) => ("Dữ liệu không hợp lệ", "Invalid input"),
+            AppError::MalformedJson(_) => ("JSON không đúng cú pháp", "Malformed JSON"),
+            AppError::UnsupportedMediaType => ("Kiểu nội dung không được hỗ trợ", "Unsupported content type"),
+            AppError::PayloadTooLarge { .. } => ("Dữ liệu gửi lên quá lớn", "Request body too large"),
+            AppError::RouteNotFound => ("Không tìm thấy địa chỉ", "Route not found"),
+            AppError::MethodNotAllowed => ("Phương thức không được phép", "Method not allowed"),
+            AppError::UnitNotFound(_) => ("Không tìm thấy đơn vị hành chính", "Administrative unit not found"),
+            AppError::AccountExists => ("Tài khoản đã tồn tại", "Account exists"),
+            AppError::OutsideServiceArea => ("Vị trí ngoài phạm vi phục vụ", "Position outside the service area"),
+            AppError::DatabaseUnavailable(_) => ("Hệ thống tạm thời gián đoạn", "Service temporarily unavailable"),
+            AppError::Internal(_) => ("Lỗi hệ thống", "Internal error"),
+            AppError::Http(_) => ("Yêu cầu không thể xử lý", "The request cannot be handled"),
+        };
+        locale.pick(vi, en)
+    }
+
+    fn detail(&self, locale: Locale) -> String {
+        match (self, locale) {
+            (AppError::Validation(_), Locale::Vi) => "Vui lòng kiểm tra các trường được nêu trong `errors`.".into(),
+            (AppError::Validation(_), Locale::En) => "Check the fields listed in `errors`.".into(),
+            (AppError::MalformedJson(why), Locale::Vi) => format!("Nội dung gửi lên không phải JSON hợp lệ: {why}"),
+            (AppError::MalformedJson(why), Locale::En) => format!("The request body is not valid JSON: {why}"),
+            (AppError::UnsupportedMediaType, Locale::Vi) => "Hãy gửi nội dung với Content-Type: application/json.".into(),
+            (AppError::UnsupportedMediaType, Locale::En) => "Send the body with Content-Type: application/json.".into(),
+            (AppError::PayloadTooLarge { limit }, Locale::Vi) => format!("Dung lượng tối đa là {limit} byte."),
+            (AppError::PayloadTooLarge { limit }, Locale::En) => format!("The limit is {limit} bytes."),
+            (AppError::RouteNotFound, Locale::Vi) => "Địa chỉ API này không tồn tại.".into(),
+            (AppError::RouteNotFound, Locale::En) => "There is no API route at this address.".into(),
+            (AppError::MethodNotAllowed, Locale::Vi) => "Địa chỉ này không hỗ trợ phương thức HTTP đã dùng.".into(),
+            (AppError::MethodNotAllowed, Locale::En) => "This route does not support the HTTP method used.".into(),
+            (AppError::UnitNotFound(code), Locale::Vi) => format!("Không có đơn vị hành chính mã {code}."),
+            (AppError::UnitNotFound(code), Locale::En) => format!("There is no administrative unit with code {code}."),
+            (AppError::AccountExists, Locale::Vi) => "Đã có tài khoản dùng thông tin này.".into(),
+            (AppError::AccountExists, Locale::En) => "An account with these details already exists.".into(),
+            (AppError::OutsideServiceArea, Locale::Vi) => {
+                "Vị trí này không thuộc địa bàn mà hệ thống đang phục vụ.".into()
+            }
+            (AppError::OutsideServiceArea, Locale::En) => "This position is outside the area this service covers.".into(),
+            (AppError::DatabaseUnavailable(_), Locale::Vi) => "Cơ sở dữ liệu không phản hồi. Vui lòng thử lại sau.".into(),
+            (AppError::DatabaseUnavailable(_), Locale::En) => "The database is not responding. Please try again later.".into(),
+            (AppError::Internal(_), Locale::Vi) => "Đã có lỗi ngoài dự kiến. Vui lòng thử lại sau.".into(),
+            (AppError::Internal(_), Locale::En) => "Something unexpected went wrong. Please try again later.".into(),
+            (AppError::Http(status), _) => status.canonical_reason().unwrap_or("Error").to_string(),
+        }
+    }
+
+    /// Renders the problem document in `locale`; the single place an error becomes HTTP.
+    pub fn to_problem(&self, locale: Locale) -> HttpResponse {
+        if matches!(self, AppError::Internal(_) | AppError::DatabaseUnavailable(_)) {
+            tracing::error!(error = %self, "request failed");
+        }
+        let status = self.status_code();
+        let errors = match self {
+            AppError::Validation(fields) => fields
+                .iter()
+                .map(|f| ProblemField {
+                    field: f.field.clone(),
+                    code: f.issue.code().to_string(),
+                    message: f.issue.message(locale),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let problem = Problem {
+            r#type: format!("urn:congdanso:problem:{}", self.code()),
+            title: self.title(locale),
+            status: status.as_u16(),
+            detail: self.detail(locale),
+            code: self.code().to_string(),
+            errors,
+        };
+        let mut response = HttpResponse::build(status);
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        response.insert_header((header::CONTENT_LANGUAGE, if locale == Locale::En { "en" } else { "vi" }));
+        if matches!(self, AppError::DatabaseUnavailable(_)) {
+            response.insert_header((header::RETRY_AFTER, "5"));
+        }
+        response.body(serde_json::to_string(&problem).unwrap_or_default())
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::MalformedJson(_) => StatusCode::BAD_REQUEST,
+            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::RouteNotFound | AppError::UnitNotFound(_) => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::AccountExists => StatusCode::CONFLICT,
+            AppError::OutsideServiceArea => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Http(status) => *status,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.to_problem(Locale::Vi)
+    }
+}
+
+/// The body of every error response (RFC 9457 problem details).
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem: `urn:congdanso:problem:{code}`.
+    #[serde(rename = "type")]
+    pub r#type: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable machine-readable code, e.g. `validation_failed`, `unit_not_found`.
+    pub code: String,
+    /// One entry per invalid field; empty for errors that are not about fields.
+    pub errors: Vec<ProblemField>,
+}
+
+#[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
+pub struct ProblemField {
+    /// Path of the field, e.g. `position.lat` or the query parameter's name.
+    pub field: String,
+    /// Stable code: `required`, `unknown_field`, `invalid_value`, `out_of_range`, `too_short`, `too_long`, `invalid_unit_code`, `invalid_email`.
+    pub code: String,
+    pub message: String,
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(err: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match err {
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, info) => {
+                AppError::DatabaseUnavailable(info.message().to_string())
+            }
+            other => AppError::Internal(format!("database: {other}")),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(err: diesel::r2d2::PoolError) -> Self {
+        AppError::DatabaseUnavailable(err.to_string())
+    }
+}
+
+impl From<&actix_web::error::QueryPayloadError> for AppError {
+    fn from(err: &actix_web::error::QueryPayloadError) -> Self {
+        let actix_web::error::QueryPayloadError::Deserialize(err) = err else {
+            return AppError::Http(StatusCode::BAD_REQUEST);
+        };
+        let message = err.to_string();
+        match crate::http::quoted_after(&message, "unknown field `") {
+            Some(field) => AppError::invalid(field, FieldIssue::UnknownField),
+            None => AppError::invalid("query", FieldIssue::InvalidValue(message)),
+        }
+    }
+}
+
+fn from_payload_error(err: &actix_web::error::PayloadError) -> AppError {
+    match err {
+        actix_web::error::PayloadError::Overflow => AppError::PayloadTooLarge { limit: crate::http::JSON_LIMIT },
+        _ => AppError::Http(StatusCode::BAD_REQUEST),
+    }
+}
+
+/// Every error actix can produce on its own, in our terms.
+fn from_actix(err: &actix_web::Error, status: StatusCode) -> AppError {
+    if let Some(app) = err.as_error::<AppError>() {
+        return app.clone();
+    }
+    if let Some(query) = err.as_error::<actix_web::error::QueryPayloadError>() {
+        return query.into();
+    }
+    if let Some(payload) = err.as_error::<actix_web::error::PayloadError>() {
+        return from_payload_error(payload);
+    }
+    from_status(status)
+}
+
+fn from_status(status: StatusCode) -> AppError {
+    match status {
+        StatusCode::NOT_FOUND => AppError::RouteNotFound,
+        StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed,
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge { limit: crate::http::JSON_LIMIT },
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType,
+        status => AppError::Http(status),
+    }
+}
+
+/// An error bound to the language it must be told in.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct Localized(AppError, Locale);
+
+impl ResponseError for Localized {
+    fn status_code(&self) -> StatusCode {
+        self.0.status_code()
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.0.to_problem(self.1)
+    }
+}
+
+/// Middleware: every error response leaves as a localized problem document, whatever produced it.
+pub async fn problem_responses(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let locale = Locale::from_headers(req.headers());
+    // Errors raised by middleware (rather than handlers) arrive without a request to answer with;
+    // actix renders them through `Localized`, in the caller's language all the same.
+    let res = next
+        .call(req)
+        .await
+        .map_err(|err| Localized(from_actix(&err, err.as_response_error().status_code()), locale))?;
+    let status = res.status();
+    if let Some(err) = res.response().error() {
+        let problem = from_actix(err, status).to_problem(locale);
+        return Ok(res.into_response(problem));
+    }
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|ct| ct.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if (status.is_client_error() || status.is_server_error()) && !is_problem {
+        return Ok(res.into_response(from_status(status).to_problem(locale)));
+    }
+    Ok(res.map_into_boxed_body())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::header::HeaderName;
+
+    fn locale_of(accept_language: &str) -> Locale {
+        let mut headers = HeaderMap::new();
+        headers.insert(HeaderName::from_static("accept-language"), HeaderValue::from_str(accept_language).unwrap());
+        Locale::from_headers(&headers)
+    }
+
+    #[test]
+    fn accept_language_picks_the_preferred_supported_language() {
+        assert_eq!(locale_of("en"), Locale::En);
+        assert_eq!(locale_of("en-US,en;q=0.9"), Locale::En);
+        assert_eq!(locale_of("fr-FR, vi;q=0.5, en;q=0.4"), Locale::Vi);
+        assert_eq!(locale_of("vi-VN, en;q=0.8"), Locale::Vi);
+        assert_eq!(locale_of("fr"), Locale::Vi);
+        assert_eq!(locale_of("en;q=0"), Locale::Vi);
+        assert_eq!(Locale::from_headers(&HeaderMap::new()), Locale::Vi);
+    }
+
+}

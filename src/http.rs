@@ -1,0 +1,162 @@
+//! HTTP helpers shared by every domain's routes: the strict JSON body extractor and cached responses.
+
+use std::future::{ready, Future};
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{FromRequest, HttpRequest, HttpResponse};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::error::{AppError, FieldError, FieldIssue};
+
+/// The largest JSON body accepted. Photos travel separately; no JSON document of ours is near this.
+pub const JSON_LIMIT: usize = 64 * 1024;
+
+/// A JSON request body. Unlike `web::Json`, errors name the failing field (`position.lat`) and
+/// become our own problem codes.
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|ct| ct.to_str().ok())
+            .and_then(|ct| ct.split(';').next())
+            .map(|mime| mime.trim().to_ascii_lowercase())
+            .is_some_and(|mime| mime == "application/json" || mime.ends_with("+json"));
+        if !is_json {
+            return Box::pin(ready(Err(AppError::UnsupportedMediaType)));
+        }
+        let body = Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let body = body.await.map_err(|err| match err.as_error::<actix_web::error::PayloadError>() {
+                Some(actix_web::error::PayloadError::Overflow) => AppError::PayloadTooLarge { limit: JSON_LIMIT },
+                _ => AppError::MalformedJson(err.to_string()),
+            })?;
+            parse_json(&body).map(Json)
+        })
+    }
+}
+
+/// Parses a JSON document, turning serde's errors into field errors the app can show next to the field.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    let deserializer = &mut serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if !inner.is_data() {
+            return AppError::MalformedJson(inner.to_string());
+        }
+        let message = inner.to_string();
+        let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+        let in_path = |name: &str| match path.as_str() {
+            "." => name.to_string(),
+            p if p == name || p.ends_with(&format!(".{name}")) => p.to_string(),
+            p => format!("{p}.{name}"),
+        };
+        if let Some(name) = quoted_after(&message, "unknown field `") {
+            AppError::invalid(in_path(&name), FieldIssue::UnknownField)
+        } else if let Some(name) = quoted_after(&message, "missing field `") {
+            AppError::invalid(in_path(&name), FieldIssue::Required)
+        } else {
+            let field = if path == "." { "body".to_string() } else { path };
+            AppError::Validation(vec![FieldError::new(field, FieldIssue::InvalidValue(message))])
+        }
+    })
+}
+
+/// serde writes names as "unknown field `x`, expected …"; the name is what the client needs.
+pub fn quoted_after(message: &str, prefix: &str) -> Option<String> {
+    let rest = message.strip_prefix(prefix)?;
+    Some(rest.split('`').next()?.to_string())
+}
+
+/// A JSON response the app may cache: a weak ETag over the body, and 304 when the app already has it.
+pub fn cacheable_json<T: Serialize>(req: &HttpRequest, value: &T) -> Result<HttpResponse, AppError> {
+    let body = serde_json::to_vec(value).map_err(|err| AppError::Internal(format!("serialize: {err}")))?;
+    let digest = Sha256::digest(&body);
+    let etag = format!("W/\"{}\"", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>());
+    let cache_control = (header::CACHE_CONTROL, "public, max-age=300");
+    let already_has_it = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| tags.split(',').map(str::trim).any(|tag| tag == "*" || same_entity(tag, &etag)));
+    if already_has_it {
+        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).insert_header(cache_control).finish());
+    }
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .insert_header((header::ETAG, etag))
+        .insert_header(cache_control)
+        .body(body))
+}
+
+/// If-None-Match uses weak comparison: `W/"x"` and `"x"` name the same entity.
+fn same_entity(a: &str, b: &str) -> bool {
+    a.trim_start_matches("W/") == b.trim_start_matches("W/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Outer {
+        position: Inner,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        lat: f64,
+        lon: f64,
+    }
+
+    fn field_errors(body: &str) -> Vec<(String, FieldIssue)> {
+        match parse_json::<Outer>(body.as_bytes()) {
+            Err(AppError::Validation(fields)) => fields.into_iter().map(|f| (f.field, f.issue)).collect(),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn errors_name_the_field_path() {
+        assert_eq!(field_errors(r#"{"position":{"lat":1,"lon":2,"alt":3}}"#), [("position.alt".into(), FieldIssue::UnknownField)]);
+        assert_eq!(field_errors(r#"{"position":{"lat":1}}"#), [("position.lon".into(), FieldIssue::Required)]);
+        assert_eq!(field_errors(r#"{}"#), [("position".into(), FieldIssue::Required)]);
+        let errors = field_errors(r#"{"position":{"lat":"x","lon":2}}"#);
+        assert_eq!(errors[0].0, "position.lat");
+        assert!(matches!(errors[0].1, FieldIssue::InvalidValue(_)));
+    }
+
+    #[test]
+    fn broken_json_is_malformed_not_invalid() {
+        assert!(matches!(parse_json::<Outer>(b"{\"position\": "), Err(AppError::MalformedJson(_))));
+        assert!(matches!(parse_json::<Outer>(b"nope"), Err(AppError::MalformedJson(_))));
+    }
+
+    #[test]
+    fn weak_and_strong_tags_compare_equal() {
+        assert!(same_entity("\"abc\"", "W/\"abc\""));
+        assert!(!same_entity("\"abc\"", "W/\"abd\""));
+    }
+}
+
+/// A page of a list: `next_cursor` is passed back as `?cursor=` for the next page, null on the last.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Page<T: utoipa::ToSchema> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}

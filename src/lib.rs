@@ -1,0 +1,20 @@
+//! congdanso ("công dân số"): the backend of a provincial citizen–government app.
+//!
+//! `startup::Application` builds the HTTP server; `main.rs` is only the command line around it.
+
+pub mod accounts;
+pub mod auth;
+pub mod categories;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod health;
+pub mod http;
+pub mod openapi;
+pub mod routing;
+pub mod seed;
+pub mod startup;
+pub mod telemetry;
+pub mod text;
+pub mod units;

@@ -1,0 +1,115 @@
+//! Routing: from a position to the commune responsible for it (and, later, to the handling office).
+
+use diesel::prelude::*;
+
+use crate::config::ServiceArea;
+use crate::db::schema::admin_units;
+use crate::db::DbConnection;
+use crate::error::{AppError, FieldError, FieldIssue};
+use crate::units::{find_unit, LatLon, ProvinceCode, UnitCode, UnitRow};
+
+/// A checked WGS84 position; holding one means latitude and longitude are in range.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Position {
+    lat: f64,
+    lon: f64,
+}
+
+impl Position {
+    /// Checks both coordinates of the input found in `field`, reporting each that is wrong.
+    pub fn parse(input: LatLon, field: &str) -> Result<Self, AppError> {
+        let mut errors = Vec::new();
+        for (name, value, limit) in [("lat", input.lat, 90.0), ("lon", input.lon, 180.0)] {
+            if !value.is_finite() || value.abs() > limit {
+                errors.push(FieldError::new(format!("{field}.{name}"), FieldIssue::OutOfRange { min: -limit, max: limit }));
+            }
+        }
+        if errors.is_empty() {
+            Ok(Position { lat: input.lat, lon: input.lon })
+        } else {
+            Err(AppError::Validation(errors))
+        }
+    }
+
+    pub fn lat(self) -> f64 {
+        self.lat
+    }
+
+    pub fn lon(self) -> f64 {
+        self.lon
+    }
+
+    /// Great-circle distance in kilometres (haversine; plenty for distances inside a country).
+    pub fn distance_km(self, lat: f64, lon: f64) -> f64 {
+        const EARTH_RADIUS_KM: f64 = 6371.0;
+        let (dlat, dlon) = ((lat - self.lat).to_radians(), (lon - self.lon).to_radians());
+        let a = (dlat / 2.0).sin().powi(2) + self.lat.to_radians().cos() * lat.to_radians().cos() * (dlon / 2.0).sin().powi(2);
+        2.0 * EARTH_RADIUS_KM * a.sqrt().asin()
+    }
+}
+
+/// A commune's centroid farther than this from the position is not taken as its commune: the largest
+/// communes span about 1,100 km², and a point beyond is more likely outside the country.
+const MAX_CENTROID_DISTANCE_KM: f64 = 40.0;
+/// Candidates are fetched within this many degrees of the position (over 40 km at Vietnam's latitudes).
+const SEARCH_BOX_DEGREES: f64 = 0.5;
+
+#[derive(Debug, Clone)]
+pub struct Located {
+    pub unit: UnitRow,
+    pub province: UnitRow,
+    pub distance_km: f64,
+    pub approximate: bool,
+}
+
+/// The commune-level unit in force whose centroid is nearest to `position`, inside the service area.
+pub fn locate_commune(conn: &mut DbConnection, position: Position, area: &ServiceArea) -> Result<Located, AppError> {
+    let candidates: Vec<UnitRow> = admin_units::table
+        .select(UnitRow::as_select())
+        .filter(admin_units::level.eq(2))
+        .filter(admin_units::valid_to.is_null())
+        .filter(admin_units::lat.between(position.lat - SEARCH_BOX_DEGREES, position.lat + SEARCH_BOX_DEGREES))
+        .filter(admin_units::lon.between(position.lon - SEARCH_BOX_DEGREES, position.lon + SEARCH_BOX_DEGREES))
+        .load(conn)?;
+    let (unit, distance_km) = candidates
+        .into_iter()
+        .filter(|unit| {
+            let province = unit.parent_code.as_deref().and_then(ProvinceCode::parse);
+            province.is_some_and(|p| area.contains(&p))
+        })
+        .map(|unit| {
+            let distance = position.distance_km(unit.lat, unit.lon);
+            (unit, distance)
+        })
+        .filter(|(_, distance)| *distance <= MAX_CENTROID_DISTANCE_KM)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .ok_or(AppError::OutsideServiceArea)?;
+    let province_code = unit.parent_code.as_deref().and_then(UnitCode::parse);
+    let province = province_code
+        .map(|code| find_unit(conn, &code))
+        .transpose()?
+        .ok_or_else(|| AppError::Internal(format!("commune {} has no province", unit.code)))?;
+    Ok(Located { unit, province, distance_km, approximate: true })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_out_of_range_name_each_coordinate() {
+        let Err(AppError::Validation(errors)) = Position::parse(LatLon { lat: 91.0, lon: f64::NAN }, "position") else {
+            panic!("expected a validation error");
+        };
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["position.lat", "position.lon"]);
+        assert!(Position::parse(LatLon { lat: -90.0, lon: 180.0 }, "position").is_ok());
+    }
+
+    #[test]
+    fn hanoi_to_ho_chi_minh_city_is_about_1140_km() {
+        let hanoi = Position::parse(LatLon { lat: 21.0285, lon: 105.8542 }, "p").unwrap();
+        let distance = hanoi.distance_km(10.7769, 106.7009);
+        assert!((1130.0..1150.0).contains(&distance), "{distance}");
+    }
+}

@@ -1,0 +1,46 @@
+//! Vietnamese text folded for search: "Phường Hoàn Kiếm" and "phuong hoan kiem" meet as the same words.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Lower-cases, drops diacritics (đ → d), and keeps letters and digits as single-space-separated words.
+pub fn fold(text: &str) -> String {
+    let mut folded = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.nfd() {
+        let c = match c {
+            'đ' | 'Đ' => 'd',
+            c if is_combining_mark(c) => continue,
+            c => c,
+        };
+        if c.is_alphanumeric() {
+            if pending_space && !folded.is_empty() {
+                folded.push(' ');
+            }
+            pending_space = false;
+            folded.extend(c.to_lowercase());
+        } else {
+            pending_space = true;
+        }
+    }
+    folded
+}
+
+/// The combining diacritics Vietnamese uses (after NFD) all sit in this block.
+fn is_combining_mark(c: char) -> bool {
+    ('\u{0300}'..='\u{036F}').contains(&c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fold;
+
+    #[test]
+    fn folds_vietnamese_to_plain_words() {
+        assert_eq!(fold("Phường Hoàn Kiếm"), "phuong hoan kiem");
+        assert_eq!(fold("Đường Trần Hưng Đạo"), "duong tran hung dao");
+        assert_eq!(fold("  Xã  Ea Kly, (Đắk Lắk) "), "xa ea kly dak lak");
+        assert_eq!(fold("ĐẶC KHU Phú Quốc"), "dac khu phu quoc");
+        assert_eq!(fold("Hòa, Hoà"), "hoa hoa");
+        assert_eq!(fold("%_"), "");
+    }
+}

@@ -1,0 +1,135 @@
+//! `/api/v1/units`: the administrative tree, and which commune a position falls in.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{find_unit, list_units, LatLon, Unit, UnitCode, UnitFilter};
+use crate::error::{AppError, FieldIssue, Problem};
+use crate::http::{cacheable_json, Json, Page};
+use crate::routing::{self, Position};
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/units").route(web::get().to(list)))
+        .service(web::resource("/units/locate").route(web::post().to(locate)))
+        .service(web::resource("/units/{code}").route(web::get().to(get)));
+}
+
+const DEFAULT_LIMIT: u32 = 200;
+const MAX_LIMIT: u32 = 500;
+const MAX_QUERY_CHARS: usize = 100;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct UnitsQuery {
+    /// List the units under this one (a province code lists its communes).
+    #[param(example = "68")]
+    parent: Option<String>,
+    /// Text to find in unit names; case and diacritics are ignored (`hoan kiem` finds `Phường Hoàn Kiếm`).
+    #[param(example = "hoan kiem")]
+    q: Option<String>,
+    /// Page size, 1 to 500 (default 200: every commune of the largest province fits in one page).
+    limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+impl UnitsQuery {
+    fn parse(self) -> Result<UnitFilter, AppError> {
+        let parent = self.parent.as_deref().map(|raw| UnitCode::parse_field(raw, "parent")).transpose()?;
+        let after = self.cursor.as_deref().map(|raw| UnitCode::parse_field(raw, "cursor")).transpose()?;
+        let text = match self.q {
+            Some(q) if q.chars().count() > MAX_QUERY_CHARS => {
+                return Err(AppError::invalid("q", FieldIssue::TooLong { max: MAX_QUERY_CHARS }))
+            }
+            Some(q) => Some(crate::text::fold(&q)).filter(|folded| !folded.is_empty()),
+            None => None,
+        };
+        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(AppError::invalid("limit", FieldIssue::OutOfRange { min: 1.0, max: MAX_LIMIT as f64 }));
+        }
+        Ok(UnitFilter { parent, text, after, limit: limit.into() })
+    }
+}
+
+/// List administrative units.
+///
+/// Without `parent` and `q`: the 34 provinces. With `parent`: the units under it. With `q`: units whose
+/// name contains the text, anywhere or under `parent`. Only units in force today are listed.
+#[utoipa::path(get, path = "/api/v1/units", tag = "units", params(UnitsQuery),
+    responses(
+        (status = 200, description = "A page of units, in code order", body = Page<Unit>, headers(("ETag" = String))),
+        (status = 304, description = "The app's cached copy (If-None-Match) is current"),
+        (status = 404, description = "`unit_not_found`: no unit with the `parent` code", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: bad `parent`, `cursor`, `limit`, `q` or an unknown parameter", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<UnitsQuery>,
+) -> Result<HttpResponse, AppError> {
+    let filter = query.into_inner().parse()?;
+    let (rows, more) = state.db.run(move |conn| list_units(conn, &filter)).await?;
+    let next_cursor = if more { rows.last().map(|row| row.code.clone()) } else { None };
+    let items = rows.into_iter().map(Unit::try_from).collect::<Result<Vec<_>, _>>()?;
+    cacheable_json(&req, &Page { items, next_cursor })
+}
+
+/// One administrative unit by its code, including units no longer in force.
+#[utoipa::path(get, path = "/api/v1/units/{code}", tag = "units",
+    params(("code" = String, Path, description = "2-digit province or 5-digit commune code", example = "00070")),
+    responses(
+        (status = 200, description = "The unit", body = Unit, headers(("ETag" = String))),
+        (status = 304, description = "The app's cached copy (If-None-Match) is current"),
+        (status = 404, description = "`unit_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: the code is not 2 or 5 digits", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get(req: HttpRequest, state: web::Data<AppState>, code: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let code = UnitCode::parse_field(&code, "code")?;
+    let row = state.db.run(move |conn| find_unit(conn, &code)).await?;
+    cacheable_json(&req, &Unit::try_from(row)?)
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LocateRequest {
+    pub position: LatLon,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct LocateResponse {
+    /// The commune-level unit the position is taken to be in.
+    pub unit: Unit,
+    pub province: Unit,
+    /// Distance from the position to the unit's centroid.
+    pub distance_km: f64,
+    /// True while the unit is found by nearest centroid rather than by boundary polygon.
+    pub approximate: bool,
+}
+
+/// Which commune a position is in.
+///
+/// A POST so that a citizen's position never lands in URL logs. Until boundary polygons are loaded the
+/// answer is the commune with the nearest centroid (within 40 km), marked `approximate`.
+#[utoipa::path(post, path = "/api/v1/units/locate", tag = "units", request_body = LocateRequest,
+    responses(
+        (status = 200, description = "The unit containing the position", body = LocateResponse),
+        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "`unsupported_media_type`: the body is not `application/json`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed` (bad or missing `position`, unknown field) or `outside_service_area`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn locate(state: web::Data<AppState>, body: Json<LocateRequest>) -> Result<HttpResponse, AppError> {
+    let position = Position::parse(body.0.position, "position")?;
+    let area = state.settings.service_area.clone();
+    let located = state.db.run(move |conn| routing::locate_commune(conn, position, &area)).await?;
+    Ok(HttpResponse::Ok().json(LocateResponse {
+        unit: Unit::try_from(located.unit)?,
+        province: Unit::try_from(located.province)?,
+        distance_km: (located.distance_km * 100.0).round() / 100.0,
+        approximate: located.approximate,
+    }))
+}
