@@ -24,14 +24,14 @@ pub struct Health {
 }
 
 /// The process is up.
-#[utoipa::path(get, path = "/health/live", tag = "health",
+#[utoipa::path(get, path = "/health/live", tag = "health", operation_id = "live",
     responses((status = 200, description = "Alive", body = Health)))]
 pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok", database: None })
 }
 
 /// The service can take traffic: its database answers.
-#[utoipa::path(get, path = "/health/ready", tag = "health",
+#[utoipa::path(get, path = "/health/ready", tag = "health", operation_id = "ready",
     responses(
         (status = 200, description = "Ready", body = Health),
         (status = 503, description = "`database_unavailable`", body = Problem, content_type = "application/problem+json"),

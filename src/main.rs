@@ -7,7 +7,9 @@ fn main() -> ExitCode {
     match actix_web::rt::System::new().block_on(congdanso::cli::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("error: {message}");
+            // One line, even when a driver's message spans several, so it reads well in any log.
+            let message: Vec<&str> = message.split_whitespace().collect();
+            eprintln!("error: {}", message.join(" "));
             ExitCode::from(2)
         }
     }

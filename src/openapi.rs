@@ -36,3 +36,10 @@ pub fn yaml() -> String {
 pub async fn serve() -> HttpResponse {
     HttpResponse::Ok().json(ApiDoc::openapi())
 }
+
+impl ApiDoc {
+    /// The document as served at `/api-docs/openapi.json`.
+    pub fn openapi_json() -> utoipa::openapi::OpenApi {
+        <ApiDoc as OpenApi>::openapi()
+    }
+}

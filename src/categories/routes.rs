@@ -12,7 +12,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The active report categories, in display order (one page: the list is short).
-#[utoipa::path(get, path = "/api/v1/categories", tag = "categories",
+#[utoipa::path(get, path = "/api/v1/categories", tag = "categories", operation_id = "listCategories",
     responses(
         (status = 200, description = "All active categories", body = Page<Category>, headers(("ETag" = String))),
         (status = 304, description = "The app's cached copy (If-None-Match) is current"),

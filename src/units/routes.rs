@@ -59,7 +59,7 @@ impl UnitsQuery {
 ///
 /// Without `parent` and `q`: the 34 provinces. With `parent`: the units under it. With `q`: units whose
 /// name contains the text, anywhere or under `parent`. Only units in force today are listed.
-#[utoipa::path(get, path = "/api/v1/units", tag = "units", params(UnitsQuery),
+#[utoipa::path(get, path = "/api/v1/units", tag = "units", operation_id = "listUnits", params(UnitsQuery),
     responses(
         (status = 200, description = "A page of units, in code order", body = Page<Unit>, headers(("ETag" = String))),
         (status = 304, description = "The app's cached copy (If-None-Match) is current"),
@@ -79,7 +79,7 @@ pub async fn list(
 }
 
 /// One administrative unit by its code, including units no longer in force.
-#[utoipa::path(get, path = "/api/v1/units/{code}", tag = "units",
+#[utoipa::path(get, path = "/api/v1/units/{code}", tag = "units", operation_id = "getUnit",
     params(("code" = String, Path, description = "2-digit province or 5-digit commune code", example = "00070")),
     responses(
         (status = 200, description = "The unit", body = Unit, headers(("ETag" = String))),
@@ -114,7 +114,7 @@ pub struct LocateResponse {
 ///
 /// A POST so that a citizen's position never lands in URL logs. Until boundary polygons are loaded the
 /// answer is the commune with the nearest centroid (within 40 km), marked `approximate`.
-#[utoipa::path(post, path = "/api/v1/units/locate", tag = "units", request_body = LocateRequest,
+#[utoipa::path(post, path = "/api/v1/units/locate", tag = "units", operation_id = "locateUnit", request_body = LocateRequest,
     responses(
         (status = 200, description = "The unit containing the position", body = LocateResponse),
         (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),

@@ -1,0 +1,168 @@
+//! The `congdanso` binary itself: settings errors, migrate, create-admin, openapi, graceful shutdown.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Output, Stdio};
+
+use crate::common::{Backend, TestDb};
+
+fn congdanso(env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_congdanso"));
+    // Only what the test says: a DATABASE_URL in the developer's shell must not leak in.
+    command.env_clear().env("CDS_LOG_FORMAT", "json").envs(env.iter().copied());
+    command
+}
+
+fn run(command: &mut Command, stdin: &str) -> Output {
+    let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn a_bad_setting_stops_start_up_with_one_line_naming_it() {
+    for (var, value) in [("DATABASE_URL", "nonsense"), ("CDS_BIND", "everywhere"), ("CDS_DB_POOL_SIZE", "0"), ("CDS_PROVINCES", "68,00")] {
+        let output = run(&mut congdanso(&[(var, value)]), "");
+        assert_eq!(output.status.code(), Some(2), "{var}={value}");
+        let stderr = text(&output.stderr);
+        assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+        assert!(stderr.starts_with(&format!("error: {var}: ")), "{stderr}");
+    }
+}
+
+#[test]
+fn an_unreachable_database_is_named() {
+    let output = run(
+        &mut congdanso(&[("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none"), ("CDS_DB_TIMEOUT_SECS", "1")]),
+        "",
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.lines().last().unwrap().starts_with("error: DATABASE_URL: "), "{stderr}");
+}
+
+#[test]
+fn openapi_prints_the_committed_contract() {
+    let output = run(congdanso(&[]).arg("openapi"), "");
+    assert!(output.status.success());
+    assert_eq!(text(&output.stdout), include_str!("../../api-spec/openapi.yaml"));
+}
+
+fn migrate_and_create_admin(db: TestDb) {
+    let data_dir = std::env::temp_dir().join(format!("congdanso-cli-{}", uuid::Uuid::now_v7().simple()));
+    let env = [("DATABASE_URL", db.url.as_str()), ("CDS_DATA_DIR", data_dir.to_str().unwrap())];
+
+    let first = run(congdanso(&env).arg("migrate"), "");
+    assert!(first.status.success(), "{}", text(&first.stderr));
+    assert_eq!(text(&first.stdout).trim(), "database ready: 3355 units and 17 categories added");
+    let again = run(congdanso(&env).arg("migrate"), "");
+    assert_eq!(text(&again.stdout).trim(), "database ready: 0 units and 0 categories added");
+
+    let created = run(congdanso(&env).args(["create-admin", "--email", " Admin@Tinh.gov.vn "]), "mat-khau-quan-tri\n");
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    let stdout = text(&created.stdout);
+    assert!(stdout.starts_with("created administrator admin@tinh.gov.vn ("), "{stdout}");
+    assert!(!stdout.contains("mat-khau-quan-tri"), "a given password is never echoed");
+
+    let duplicate = run(congdanso(&env).args(["create-admin", "--email", "admin@tinh.gov.vn"]), "another-password\n");
+    assert_eq!(duplicate.status.code(), Some(2));
+    assert!(text(&duplicate.stderr).contains("an account with admin@tinh.gov.vn exists"));
+
+    let generated = run(congdanso(&env).args(["create-admin", "--email", "it@tinh.gov.vn"]), "");
+    assert!(generated.status.success(), "{}", text(&generated.stderr));
+    let password_line = text(&generated.stdout).lines().find(|l| l.starts_with("password")).map(str::to_string);
+    let password = password_line.expect("a generated password is printed").rsplit(' ').next().unwrap().to_string();
+    assert_eq!(password.len(), 20);
+
+    let short = run(congdanso(&env).args(["create-admin", "--email", "x@tinh.gov.vn"]), "short\n");
+    assert_eq!(short.status.code(), Some(2));
+    assert!(text(&short.stderr).contains("8 to 128 characters"));
+
+    let bad_email = run(congdanso(&env).args(["create-admin", "--email", "not-an-email"]), "");
+    assert_eq!(bad_email.status.code(), Some(2));
+    assert!(text(&bad_email.stderr).starts_with("error: --email: "));
+    let _ = std::fs::remove_dir_all(data_dir);
+}
+
+mod migrate_and_create_admin {
+    use super::*;
+
+    #[test]
+    fn sqlite() {
+        migrate_and_create_admin(TestDb::create(Backend::Sqlite).unwrap());
+    }
+
+    #[test]
+    fn postgres() {
+        if let Some(db) = TestDb::create(Backend::Postgres) {
+            migrate_and_create_admin(db);
+        }
+    }
+}
+
+/// Starts `congdanso serve` on a random port and returns it with the port read from its log.
+fn serve(env: &[(&str, &str)]) -> (Child, u16, BufReader<std::process::ChildStderr>) {
+    let mut child = congdanso(env).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut log = BufReader::new(child.stderr.take().unwrap());
+    let port = wait_for_log(&mut log, "serving")["fields"]["port"].as_u64().expect("port in the log") as u16;
+    (child, port, log)
+}
+
+/// Reads JSON log lines until one whose message contains `needle`.
+fn wait_for_log(log: &mut BufReader<std::process::ChildStderr>, needle: &str) -> serde_json::Value {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(log.read_line(&mut line).unwrap() > 0, "the server exited before logging {needle:?}");
+        if let Ok(entry) = serde_json::from_str::<serde_json::Value>(&line) {
+            if entry["fields"]["message"].as_str().is_some_and(|m| m.contains(needle)) {
+                return entry;
+            }
+        }
+    }
+}
+
+#[test]
+fn sigterm_lets_the_request_in_flight_finish() {
+    let db = TestDb::create(Backend::Sqlite).unwrap();
+    let data_dir = std::env::temp_dir().join(format!("congdanso-cli-{}", uuid::Uuid::now_v7().simple()));
+    let (mut child, port, mut log) =
+        serve(&[("DATABASE_URL", &db.url), ("CDS_BIND", "127.0.0.1:0"), ("CDS_DATA_DIR", data_dir.to_str().unwrap())]);
+
+    // A first answer proves the server loop runs, and with it the SIGTERM handler it installs.
+    let mut probe = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    probe.write_all(b"GET /health/live HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    probe.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+
+    // Half a request: the server has accepted it and waits for the rest of the body.
+    let body = br#"{"position":{"lat":11.9404,"lon":108.4583}}"#;
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "POST /api/v1/units/locate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    stream.write_all(&body[..10]).unwrap();
+    stream.flush().unwrap();
+
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    wait_for_log(&mut log, "SIGTERM");
+
+    stream.write_all(&body[10..]).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
+    assert!(response.contains("\"approximate\":true"));
+
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "graceful stop exits 0, got {exit}");
+    let _ = std::fs::remove_dir_all(data_dir);
+}

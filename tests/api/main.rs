@@ -1,0 +1,11 @@
+//! Black-box tests: the real app on a random port, over HTTP, against SQLite and PostgreSQL.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod cli;
+mod contract;
+mod errors;
+mod health;
+mod reference_data;
+mod schema;

@@ -1,0 +1,210 @@
+//! Spawns the real application on a random port against a fresh database, for black-box HTTP tests.
+//!
+//! Every test runs on SQLite (a new file) and, when `TEST_DATABASE_URL` is set, on PostgreSQL (a new
+//! schema, dropped afterwards). Write a test as `async fn name(app: TestApp)` and list it in
+//! `on_both_databases!`.
+
+#![allow(dead_code)]
+
+pub mod proxy;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Once;
+
+use congdanso::config::Settings;
+use congdanso::startup::Application;
+use diesel::{Connection, PgConnection, RunQueryDsl};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Generates `mod name { fn sqlite(); fn postgres(); }` for each `async fn name(app: TestApp)`.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($test:ident),* $(,)?) => {$(
+        mod $test {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = $crate::common::TestApp::spawn($crate::common::Backend::Sqlite).await;
+                super::$test(app.expect("SQLite is always available")).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = $crate::common::TestApp::spawn($crate::common::Backend::Postgres).await {
+                    super::$test(app).await;
+                }
+            }
+        }
+    )*};
+}
+
+/// A database of its own for one test, removed when the test ends.
+pub struct TestDb {
+    pub backend: Backend,
+    /// The `DATABASE_URL` the app under test uses.
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    File(PathBuf),
+    Schema { admin_url: String, schema: String },
+}
+
+impl TestDb {
+    /// A fresh database, or `None` for PostgreSQL when `TEST_DATABASE_URL` is not set (outside CI).
+    pub fn create(backend: Backend) -> Option<TestDb> {
+        let id = uuid::Uuid::now_v7().simple().to_string();
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("congdanso-test-{id}"));
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                let url = format!("sqlite://{}", dir.join("test.db").display());
+                Some(TestDb { backend, url, cleanup: Cleanup::File(dir) })
+            }
+            Backend::Postgres => {
+                let admin_url = postgres_url()?;
+                let schema = format!("t_{id}");
+                let mut conn = PgConnection::establish(&admin_url).expect("connect to TEST_DATABASE_URL");
+                diesel::sql_query(format!("CREATE SCHEMA {schema}")).execute(&mut conn).expect("create schema");
+                let url = with_search_path(&admin_url, &schema);
+                Some(TestDb { backend, url, cleanup: Cleanup::Schema { admin_url, schema } })
+            }
+        }
+    }
+
+    /// The same database reached through another host and port (used to put a proxy in between).
+    pub fn url_via(&self, host_port: &str) -> String {
+        let (scheme, rest) = self.url.split_once("://").expect("URL with scheme");
+        let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let user = authority.rsplit_once('@').map(|(user, _)| format!("{user}@")).unwrap_or_default();
+        format!("{scheme}://{user}{host_port}/{path}")
+    }
+
+    /// `host:port` of the PostgreSQL server.
+    pub fn server_address(&self) -> String {
+        let rest = self.url.split_once("://").expect("URL with scheme").1;
+        let authority = rest.split('/').next().unwrap_or(rest);
+        let host_port = authority.rsplit('@').next().unwrap_or(authority);
+        if host_port.contains(':') { host_port.to_string() } else { format!("{host_port}:5432") }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::File(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Schema { admin_url, schema } => {
+                if let Ok(mut conn) = PgConnection::establish(admin_url) {
+                    let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&mut conn);
+                }
+            }
+        }
+    }
+}
+
+fn with_search_path(url: &str, schema: &str) -> String {
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{separator}options=-c%20search_path%3D{schema}")
+}
+
+/// `TEST_DATABASE_URL`, or `None` with a plain notice. Under `CI=true` it must be set.
+fn postgres_url() -> Option<String> {
+    static NOTICE: Once = Once::new();
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(url) if !url.trim().is_empty() => Some(url),
+        _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
+            panic!("CI=true but TEST_DATABASE_URL is not set: the PostgreSQL half of the suite cannot run")
+        }
+        _ => {
+            // Written to the real stderr, past the test harness's capture, so nobody mistakes a skip for a pass.
+            NOTICE.call_once(|| {
+                let _ = writeln!(
+                    std::io::stderr().lock(),
+                    "\nNOTE: TEST_DATABASE_URL is not set, so the PostgreSQL variants of the tests return \
+                     without running.\n      Run them with: TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo test\n"
+                );
+            });
+            None
+        }
+    }
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub client: reqwest::Client,
+    pub db: TestDb,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_with(backend, &[]).await
+    }
+
+    /// Spawns the app with extra settings (`CDS_PROVINCES`, …) on top of the test defaults.
+    pub async fn spawn_with(backend: Backend, env: &[(&str, &str)]) -> Option<TestApp> {
+        let db = TestDb::create(backend)?;
+        let database_url = db.url.clone();
+        Some(Self::spawn_on(db, &database_url, env).await)
+    }
+
+    /// Spawns the app on `db`, reaching it through `database_url`.
+    pub async fn spawn_on(db: TestDb, database_url: &str, env: &[(&str, &str)]) -> TestApp {
+        let data_dir = std::env::temp_dir().join(format!("congdanso-data-{}", uuid::Uuid::now_v7().simple()));
+        let mut vars: HashMap<String, String> = HashMap::from([
+            ("DATABASE_URL".into(), database_url.to_string()),
+            ("CDS_BIND".into(), "127.0.0.1:0".into()),
+            ("CDS_DATA_DIR".into(), data_dir.display().to_string()),
+            ("CDS_DB_POOL_SIZE".into(), "4".into()),
+        ]);
+        vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let settings = Settings::from_lookup(|name| vars.get(name).cloned()).expect("test settings are valid");
+        let app = Application::build(settings).await.expect("the app starts");
+        let port = app.port();
+        tokio::spawn(app.run_until_stopped());
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        TestApp { address: format!("http://127.0.0.1:{port}"), port, client, db }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).send().await.expect("request sent")
+    }
+
+    pub async fn get_json(&self, path: &str) -> serde_json::Value {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.expect("JSON body")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client.post(self.url(path)).json(body).send().await.expect("request sent")
+    }
+}
+
+/// Asserts that `response` is a problem document with `status` and `code`, and returns it.
+pub async fn assert_problem(response: reqwest::Response, status: u16, code: &str) -> serde_json::Value {
+    assert_eq!(response.status(), status, "status of {}", response.url());
+    let content_type = response.headers().get("content-type").map(|v| v.to_str().unwrap().to_string());
+    assert_eq!(content_type.as_deref(), Some("application/problem+json"));
+    let problem: serde_json::Value = response.json().await.expect("problem JSON");
+    assert_eq!(problem["code"], code, "{problem}");
+    assert_eq!(problem["status"], status);
+    assert_eq!(problem["type"], format!("urn:congdanso:problem:{code}"));
+    assert!(problem["title"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(problem["detail"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(problem["errors"].is_array());
+    problem
+}
