@@ -104,6 +104,17 @@ mod migrate_and_create_admin {
     }
 }
 
+#[test]
+fn the_sqlite_file_is_created_with_its_folder() {
+    let root = std::env::temp_dir().join(format!("congdanso-cli-{}", uuid::Uuid::now_v7().simple()));
+    let file = root.join("nested/deeper/congdanso.db");
+    let url = format!("sqlite://{}", file.display());
+    let output = run(congdanso(&[("DATABASE_URL", &url), ("CDS_DATA_DIR", root.to_str().unwrap())]).arg("migrate"), "");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert!(file.is_file());
+    let _ = std::fs::remove_dir_all(root);
+}
+
 /// Starts `congdanso serve` on a random port and returns it with the port read from its log.
 fn serve(env: &[(&str, &str)]) -> (Child, u16, BufReader<std::process::ChildStderr>) {
     let mut child = congdanso(env).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();

@@ -54,3 +54,25 @@ fn both_backends_end_with_the_same_tables_and_columns() {
     let postgres = migrated_shape(&postgres_db);
     assert_eq!(sqlite, postgres);
 }
+
+#[derive(QueryableByName)]
+struct Pragma {
+    #[diesel(sql_type = Text)]
+    value: String,
+}
+
+#[test]
+fn sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout() {
+    let db = TestDb::create(Backend::Sqlite).unwrap();
+    let settings = congdanso::config::Settings::from_lookup(|name| (name == "DATABASE_URL").then(|| db.url.clone())).unwrap();
+    let mut conn = ConnectionManager::new(settings.database).connect().expect("connect");
+    let mut pragma = |name: &str| -> String {
+        let rows: Vec<Pragma> = diesel::sql_query(format!("SELECT CAST({name} AS TEXT) AS value FROM pragma_{name}"))
+            .load(&mut conn)
+            .unwrap();
+        rows.into_iter().next().unwrap().value
+    };
+    assert_eq!(pragma("journal_mode"), "wal");
+    assert_eq!(pragma("foreign_keys"), "1");
+    assert_eq!(pragma("busy_timeout"), "5000");
+}
