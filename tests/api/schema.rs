@@ -66,13 +66,13 @@ fn sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout() {
     let db = TestDb::create(Backend::Sqlite).unwrap();
     let settings = congdanso::config::Settings::from_lookup(|name| (name == "DATABASE_URL").then(|| db.url.clone())).unwrap();
     let mut conn = ConnectionManager::new(settings.database).connect().expect("connect");
-    let mut pragma = |name: &str| -> String {
-        let rows: Vec<Pragma> = diesel::sql_query(format!("SELECT CAST({name} AS TEXT) AS value FROM pragma_{name}"))
+    let mut pragma = |name: &str, column: &str| -> String {
+        let rows: Vec<Pragma> = diesel::sql_query(format!("SELECT CAST({column} AS TEXT) AS value FROM pragma_{name}"))
             .load(&mut conn)
             .unwrap();
         rows.into_iter().next().unwrap().value
     };
-    assert_eq!(pragma("journal_mode"), "wal");
-    assert_eq!(pragma("foreign_keys"), "1");
-    assert_eq!(pragma("busy_timeout"), "5000");
+    assert_eq!(pragma("journal_mode", "journal_mode"), "wal");
+    assert_eq!(pragma("foreign_keys", "foreign_keys"), "1");
+    assert_eq!(pragma("busy_timeout", "timeout"), "5000");
 }
