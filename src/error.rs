@@ -221,7 +221,8 @@ impl AppError {
             (AppError::DatabaseUnavailable(_), Locale::En) => "The database is not responding. Please try again later.".into(),
             (AppError::Internal(_), Locale::Vi) => "Đã có lỗi ngoài dự kiến. Vui lòng thử lại sau.".into(),
             (AppError::Internal(_), Locale::En) => "Something unexpected went wrong. Please try again later.".into(),
-            (AppError::Http(status), _) => status.canonical_reason().unwrap_or("Error").to_string(),
+            (AppError::Http(status), Locale::Vi) => format!("Máy chủ trả lời HTTP {}.", status.as_u16()),
+            (AppError::Http(status), Locale::En) => status.canonical_reason().unwrap_or("Error").to_string(),
         }
     }
 
