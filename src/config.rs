@@ -18,6 +18,63 @@ pub struct Settings {
     pub db_pool_size: u32,
     pub db_timeout: Duration,
     pub log_format: LogFormat,
+    pub environment: Environment,
+    /// `None` in development, where a secret is generated and kept in the data dir.
+    pub jwt_secret: Option<Secret>,
+    pub smtp: MailTransport,
+    pub mail_from: String,
+    pub app_link_base: String,
+    pub bootstrap_admin_email: Option<String>,
+    /// Requests per minute per client address on each of sign-up, log-in and password reset.
+    pub auth_rate_limit: u32,
+    /// Take the client address from `Forwarded`/`X-Forwarded-For` (only behind a trusted reverse proxy).
+    pub trust_forwarded: bool,
+    /// First retry delay of undelivered mail; it doubles with every failure.
+    pub outbox_retry: Duration,
+    pub hash_concurrency: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+/// How mail leaves: SMTP, or `.eml` files in the data dir (development).
+#[derive(Clone, PartialEq, Eq)]
+pub enum MailTransport {
+    Smtp(String),
+    Files,
+}
+
+impl std::fmt::Debug for MailTransport {
+    // SMTP URLs may carry credentials.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MailTransport::Smtp(_) => f.write_str("smtp://…"),
+            MailTransport::Files => f.write_str("file"),
+        }
+    }
+}
+
+/// A secret value whose `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: String) -> Self {
+        Secret(value)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(…)")
+    }
 }
 
 /// Where the data lives: an embedded SQLite file (pilots, development) or PostgreSQL (a province).
@@ -149,7 +206,87 @@ impl Settings {
             _ => Err(format!("expected text or json, got {raw:?}")),
         })?;
 
-        Ok(Settings { database, bind, data_dir, public_url, service_area, db_pool_size, db_timeout, log_format })
+        let environment = setting(&lookup, "CDS_ENV", "development", |raw| match raw.trim() {
+            "development" | "dev" => Ok(Environment::Development),
+            "production" | "prod" => Ok(Environment::Production),
+            _ => Err(format!("expected development or production, got {raw:?}")),
+        })?;
+        let jwt_secret = setting(&lookup, "CDS_JWT_SECRET", "", |raw| match raw.trim() {
+            "" if environment == Environment::Production => {
+                Err("required when CDS_ENV=production (at least 32 random characters)".to_string())
+            }
+            "" => Ok(None),
+            secret if secret.len() < 32 => Err("must be at least 32 characters".to_string()),
+            secret => Ok(Some(Secret(secret.to_string()))),
+        })?;
+        let smtp = setting(&lookup, "CDS_SMTP_URL", "file", |raw| match raw.trim() {
+            "file" => Ok(MailTransport::Files),
+            url if url.starts_with("smtp://") || url.starts_with("smtps://") => Ok(MailTransport::Smtp(url.to_string())),
+            _ => Err("expected smtp://HOST:PORT, smtps://USER:PASSWORD@HOST, or file".to_string()),
+        })?;
+        let mail_from = setting(&lookup, "CDS_MAIL_FROM", "Công dân số <no-reply@localhost>", |raw| {
+            raw.trim()
+                .parse::<lettre::message::Mailbox>()
+                .map(|_| raw.trim().to_string())
+                .map_err(|_| format!("expected an address such as \"Công dân số <no-reply@tinh.gov.vn>\", got {raw:?}"))
+        })?;
+        let app_link_base = setting(&lookup, "CDS_APP_LINK_BASE", &format!("{public_url}/app"), |raw| {
+            let url = raw.trim().trim_end_matches('/');
+            if url.contains("://") {
+                Ok(url.to_string())
+            } else {
+                Err(format!("expected a URL such as https://app.tinh.gov.vn or congdanso://, got {raw:?}"))
+            }
+        })?;
+        let bootstrap_admin_email = setting(&lookup, "CDS_BOOTSTRAP_ADMIN_EMAIL", "", |raw| match raw.trim() {
+            "" => Ok(None),
+            email => crate::accounts::Email::parse(email, "email")
+                .map(|e| Some(e.as_str().to_string()))
+                .map_err(|_| format!("{raw:?} is not an email address")),
+        })?;
+        let auth_rate_limit = setting(&lookup, "CDS_AUTH_RATE_LIMIT", "20", |raw| match raw.trim().parse::<u32>() {
+            Ok(n) if n >= 1 => Ok(n),
+            _ => Err(format!("expected requests per minute (1 or more), got {raw:?}")),
+        })?;
+        let trust_forwarded = setting(&lookup, "CDS_TRUST_FORWARDED", "false", |raw| match raw.trim() {
+            "true" | "1" => Ok(true),
+            "false" | "0" => Ok(false),
+            _ => Err(format!("expected true or false, got {raw:?}")),
+        })?;
+        let outbox_retry = setting(&lookup, "CDS_OUTBOX_RETRY_SECS", "30", |raw| match raw.trim().parse::<u64>() {
+            Ok(n) if (1..=3600).contains(&n) => Ok(Duration::from_secs(n)),
+            _ => Err(format!("expected seconds from 1 to 3600, got {raw:?}")),
+        })?;
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        // One core stays free for everything else while a log-in storm hashes passwords.
+        let default_hashers = cores.saturating_sub(1).max(1).to_string();
+        let hash_concurrency = setting(&lookup, "CDS_HASH_CONCURRENCY", &default_hashers, |raw| {
+            match raw.trim().parse::<usize>() {
+                Ok(n) if (1..=64).contains(&n) => Ok(n),
+                _ => Err(format!("expected a whole number from 1 to 64, got {raw:?}")),
+            }
+        })?;
+
+        Ok(Settings {
+            database,
+            bind,
+            data_dir,
+            public_url,
+            service_area,
+            db_pool_size,
+            db_timeout,
+            log_format,
+            environment,
+            jwt_secret,
+            smtp,
+            mail_from,
+            app_link_base,
+            bootstrap_admin_email,
+            auth_rate_limit,
+            trust_forwarded,
+            outbox_retry,
+            hash_concurrency,
+        })
     }
 }
 
@@ -191,6 +328,25 @@ mod tests {
         let settings = settings_with(&[("CDS_PROVINCES", " 68, 79 ")]).unwrap();
         assert!(settings.service_area.contains(&ProvinceCode::parse("68").unwrap()));
         assert!(!settings.service_area.contains(&ProvinceCode::parse("01").unwrap()));
+    }
+
+    #[test]
+    fn production_requires_a_jwt_secret() {
+        let err = settings_with(&[("CDS_ENV", "production")]).unwrap_err();
+        assert_eq!(err.var, "CDS_JWT_SECRET");
+        let err = settings_with(&[("CDS_JWT_SECRET", "short")]).unwrap_err();
+        assert_eq!(err.var, "CDS_JWT_SECRET");
+        let settings = settings_with(&[("CDS_ENV", "production"), ("CDS_JWT_SECRET", &"k".repeat(32))]).unwrap();
+        assert!(settings.jwt_secret.is_some());
+        assert!(!format!("{settings:?}").contains(&"k".repeat(32)));
+    }
+
+    #[test]
+    fn mail_settings_are_checked() {
+        assert_eq!(settings_with(&[]).unwrap().smtp, MailTransport::Files);
+        assert_eq!(settings_with(&[("CDS_SMTP_URL", "mail.example")]).unwrap_err().var, "CDS_SMTP_URL");
+        assert_eq!(settings_with(&[("CDS_MAIL_FROM", "nobody")]).unwrap_err().var, "CDS_MAIL_FROM");
+        assert_eq!(settings_with(&[("CDS_BOOTSTRAP_ADMIN_EMAIL", "x")]).unwrap_err().var, "CDS_BOOTSTRAP_ADMIN_EMAIL");
     }
 
     #[test]

@@ -67,6 +67,14 @@ pub enum FieldIssue {
     TooLong { max: usize },
     UnitCode,
     Email,
+    Phone,
+    Landline,
+    CommonPassword,
+    PasswordIsIdentity,
+    MustBeTrue,
+    OneOf(&'static [&'static str]),
+    EmailOrPhoneRequired,
+    WrongPassword,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -92,6 +100,14 @@ impl FieldIssue {
             FieldIssue::TooLong { .. } => "too_long",
             FieldIssue::UnitCode => "invalid_unit_code",
             FieldIssue::Email => "invalid_email",
+            FieldIssue::Phone => "invalid_phone",
+            FieldIssue::Landline => "landline_not_accepted",
+            FieldIssue::CommonPassword => "common_password",
+            FieldIssue::PasswordIsIdentity => "password_is_identity",
+            FieldIssue::MustBeTrue => "must_be_true",
+            FieldIssue::OneOf(_) => "not_allowed",
+            FieldIssue::EmailOrPhoneRequired => "email_or_phone_required",
+            FieldIssue::WrongPassword => "wrong_password",
         }
     }
 
@@ -120,6 +136,30 @@ impl FieldIssue {
                 "An administrative unit code has 2 digits (province) or 5 digits (commune, ward).",
             ),
             FieldIssue::Email => locale.pick("Địa chỉ email không hợp lệ.", "This is not a valid email address."),
+            FieldIssue::Phone => locale.pick(
+                "Số điện thoại di động không hợp lệ (ví dụ 0912 345 678).",
+                "Not a valid Vietnamese mobile number (e.g. 0912 345 678).",
+            ),
+            FieldIssue::Landline => locale.pick(
+                "Vui lòng dùng số di động, không dùng số điện thoại cố định.",
+                "Use a mobile number; landlines are not accepted.",
+            ),
+            FieldIssue::CommonPassword => {
+                locale.pick("Mật khẩu này quá phổ biến, dễ bị đoán.", "This password is too common and easy to guess.")
+            }
+            FieldIssue::PasswordIsIdentity => locale.pick(
+                "Mật khẩu không được trùng với số điện thoại hoặc email.",
+                "The password must not be your phone number or email.",
+            ),
+            FieldIssue::MustBeTrue => locale.pick("Bạn cần đồng ý để tiếp tục.", "You must agree to continue."),
+            FieldIssue::OneOf(allowed) => match locale {
+                Locale::Vi => format!("Giá trị phải là một trong: {}.", allowed.join(", ")),
+                Locale::En => format!("The value must be one of: {}.", allowed.join(", ")),
+            },
+            FieldIssue::EmailOrPhoneRequired => {
+                locale.pick("Cần có số điện thoại hoặc email.", "A phone number or an email is required.")
+            }
+            FieldIssue::WrongPassword => locale.pick("Mật khẩu không đúng.", "The password is wrong."),
         }
     }
 }
@@ -142,6 +182,30 @@ pub enum AppError {
     UnitNotFound(String),
     #[error("an account with these details exists")]
     AccountExists,
+    #[error("not authenticated")]
+    Unauthenticated,
+    #[error("access token expired")]
+    TokenExpired,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("wrong login or password")]
+    InvalidCredentials,
+    #[error("account disabled")]
+    AccountDisabled,
+    #[error("too many failed log-ins; locked for {retry_after_secs} s")]
+    LoginLocked { retry_after_secs: u64 },
+    #[error("rate limited for {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("invalid refresh token")]
+    InvalidRefreshToken,
+    #[error("refresh token reused; its session is revoked")]
+    RefreshTokenReused,
+    #[error("invalid or expired token")]
+    InvalidToken,
+    #[error("no such user")]
+    UserNotFound,
+    #[error("administrators cannot demote or deactivate themselves")]
+    CannotChangeSelf,
     #[error("position outside the service area")]
     OutsideServiceArea,
     #[error("database unavailable: {0}")]
@@ -169,6 +233,18 @@ impl AppError {
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::UnitNotFound(_) => "unit_not_found",
             AppError::AccountExists => "account_exists",
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::TokenExpired => "token_expired",
+            AppError::Forbidden => "forbidden",
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::AccountDisabled => "account_disabled",
+            AppError::LoginLocked { .. } => "too_many_attempts",
+            AppError::RateLimited { .. } => "rate_limited",
+            AppError::InvalidRefreshToken => "invalid_refresh_token",
+            AppError::RefreshTokenReused => "refresh_token_reused",
+            AppError::InvalidToken => "invalid_token",
+            AppError::UserNotFound => "user_not_found",
+            AppError::CannotChangeSelf => "cannot_change_self",
             AppError::OutsideServiceArea => "outside_service_area",
             AppError::DatabaseUnavailable(_) => "database_unavailable",
             AppError::Internal(_) => "internal_error",
@@ -187,6 +263,18 @@ impl AppError {
             AppError::MethodNotAllowed => ("Phương thức không được phép", "Method not allowed"),
             AppError::UnitNotFound(_) => ("Không tìm thấy đơn vị hành chính", "Administrative unit not found"),
             AppError::AccountExists => ("Tài khoản đã tồn tại", "Account exists"),
+            AppError::Unauthenticated => ("Chưa đăng nhập", "Not signed in"),
+            AppError::TokenExpired => ("Phiên đăng nhập đã hết hạn", "Session expired"),
+            AppError::Forbidden => ("Không có quyền", "Forbidden"),
+            AppError::InvalidCredentials => ("Sai thông tin đăng nhập", "Wrong login or password"),
+            AppError::AccountDisabled => ("Tài khoản đã bị khóa", "Account disabled"),
+            AppError::LoginLocked { .. } => ("Đăng nhập sai quá nhiều lần", "Too many failed log-ins"),
+            AppError::RateLimited { .. } => ("Quá nhiều yêu cầu", "Too many requests"),
+            AppError::InvalidRefreshToken => ("Phiên đăng nhập không hợp lệ", "Invalid session"),
+            AppError::RefreshTokenReused => ("Phiên đăng nhập đã bị thu hồi", "Session revoked"),
+            AppError::InvalidToken => ("Mã xác nhận không hợp lệ", "Invalid or expired token"),
+            AppError::UserNotFound => ("Không tìm thấy người dùng", "User not found"),
+            AppError::CannotChangeSelf => ("Không thể tự thay đổi", "Cannot change yourself"),
             AppError::OutsideServiceArea => ("Vị trí ngoài phạm vi phục vụ", "Position outside the service area"),
             AppError::DatabaseUnavailable(_) => ("Hệ thống tạm thời gián đoạn", "Service temporarily unavailable"),
             AppError::Internal(_) => ("Lỗi hệ thống", "Internal error"),
@@ -213,6 +301,42 @@ impl AppError {
             (AppError::UnitNotFound(code), Locale::En) => format!("There is no administrative unit with code {code}."),
             (AppError::AccountExists, Locale::Vi) => "Đã có tài khoản dùng thông tin này.".into(),
             (AppError::AccountExists, Locale::En) => "An account with these details already exists.".into(),
+            (AppError::Unauthenticated, Locale::Vi) => "Vui lòng đăng nhập (thiếu hoặc sai mã truy cập).".into(),
+            (AppError::Unauthenticated, Locale::En) => "Sign in first: the access token is missing or invalid.".into(),
+            (AppError::TokenExpired, Locale::Vi) => "Mã truy cập đã hết hạn; hãy làm mới phiên đăng nhập.".into(),
+            (AppError::TokenExpired, Locale::En) => "The access token has expired; refresh the session.".into(),
+            (AppError::Forbidden, Locale::Vi) => "Tài khoản của bạn không có quyền thực hiện thao tác này.".into(),
+            (AppError::Forbidden, Locale::En) => "Your account may not do this.".into(),
+            (AppError::InvalidCredentials, Locale::Vi) => "Số điện thoại/email hoặc mật khẩu không đúng.".into(),
+            (AppError::InvalidCredentials, Locale::En) => "The phone number/email or password is wrong.".into(),
+            (AppError::AccountDisabled, Locale::Vi) => "Tài khoản này đã bị vô hiệu hóa. Hãy liên hệ quản trị viên.".into(),
+            (AppError::AccountDisabled, Locale::En) => "This account is disabled. Contact an administrator.".into(),
+            (AppError::LoginLocked { retry_after_secs }, Locale::Vi) => {
+                format!("Tạm khóa đăng nhập do nhập sai nhiều lần. Thử lại sau {retry_after_secs} giây.")
+            }
+            (AppError::LoginLocked { retry_after_secs }, Locale::En) => {
+                format!("Log-in is locked after repeated failures. Try again in {retry_after_secs} seconds.")
+            }
+            (AppError::RateLimited { retry_after_secs }, Locale::Vi) => {
+                format!("Bạn đã gửi quá nhiều yêu cầu. Thử lại sau {retry_after_secs} giây.")
+            }
+            (AppError::RateLimited { retry_after_secs }, Locale::En) => {
+                format!("Too many requests. Try again in {retry_after_secs} seconds.")
+            }
+            (AppError::InvalidRefreshToken, Locale::Vi) => "Phiên đăng nhập không hợp lệ hoặc đã hết hạn; hãy đăng nhập lại.".into(),
+            (AppError::InvalidRefreshToken, Locale::En) => "The refresh token is invalid or expired; sign in again.".into(),
+            (AppError::RefreshTokenReused, Locale::Vi) => {
+                "Mã làm mới đã được dùng trước đó; để an toàn, phiên này đã bị thu hồi. Hãy đăng nhập lại.".into()
+            }
+            (AppError::RefreshTokenReused, Locale::En) => {
+                "This refresh token was already used; for safety its session is revoked. Sign in again.".into()
+            }
+            (AppError::InvalidToken, Locale::Vi) => "Mã xác nhận không đúng, đã dùng hoặc đã hết hạn.".into(),
+            (AppError::InvalidToken, Locale::En) => "The token is wrong, already used or expired.".into(),
+            (AppError::UserNotFound, Locale::Vi) => "Không có người dùng này.".into(),
+            (AppError::UserNotFound, Locale::En) => "There is no such user.".into(),
+            (AppError::CannotChangeSelf, Locale::Vi) => "Quản trị viên không thể tự hạ quyền hoặc tự khóa tài khoản của mình.".into(),
+            (AppError::CannotChangeSelf, Locale::En) => "Administrators cannot demote or deactivate themselves.".into(),
             (AppError::OutsideServiceArea, Locale::Vi) => {
                 "Vị trí này không thuộc địa bàn mà hệ thống đang phục vụ.".into()
             }
@@ -254,8 +378,17 @@ impl AppError {
         let mut response = HttpResponse::build(status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
         response.insert_header((header::CONTENT_LANGUAGE, if locale == Locale::En { "en" } else { "vi" }));
-        if matches!(self, AppError::DatabaseUnavailable(_)) {
-            response.insert_header((header::RETRY_AFTER, "5"));
+        match self {
+            AppError::DatabaseUnavailable(_) => {
+                response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            AppError::LoginLocked { retry_after_secs } | AppError::RateLimited { retry_after_secs } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            AppError::Unauthenticated | AppError::TokenExpired => {
+                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            _ => {}
         }
         response.body(serde_json::to_string(&problem).unwrap_or_default())
     }
@@ -270,7 +403,16 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RouteNotFound | AppError::UnitNotFound(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            AppError::AccountExists => StatusCode::CONFLICT,
+            AppError::AccountExists | AppError::CannotChangeSelf => StatusCode::CONFLICT,
+            AppError::Unauthenticated
+            | AppError::TokenExpired
+            | AppError::InvalidCredentials
+            | AppError::InvalidRefreshToken
+            | AppError::RefreshTokenReused => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden | AppError::AccountDisabled => StatusCode::FORBIDDEN,
+            AppError::LoginLocked { .. } | AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::InvalidToken => StatusCode::BAD_REQUEST,
+            AppError::UserNotFound => StatusCode::NOT_FOUND,
             AppError::OutsideServiceArea => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -433,4 +575,40 @@ mod tests {
         assert_eq!(Locale::from_headers(&HeaderMap::new()), Locale::Vi);
     }
 
+}
+
+/// Collects the field errors of several parses, so the client hears about every bad field at once.
+#[derive(Debug, Default)]
+pub struct FieldErrors {
+    fields: Vec<FieldError>,
+    other: Option<AppError>,
+}
+
+impl FieldErrors {
+    /// The parsed value, or `None` with its errors kept for [`FieldErrors::finish`].
+    pub fn check<T>(&mut self, result: Result<T, AppError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(AppError::Validation(fields)) => {
+                self.fields.extend(fields);
+                None
+            }
+            Err(other) => {
+                self.other.get_or_insert(other);
+                None
+            }
+        }
+    }
+
+    pub fn add(&mut self, field: &str, issue: FieldIssue) {
+        self.fields.push(FieldError::new(field, issue));
+    }
+
+    pub fn finish(self) -> Result<(), AppError> {
+        match (self.other, self.fields.is_empty()) {
+            (Some(other), _) => Err(other),
+            (None, false) => Err(AppError::Validation(self.fields)),
+            (None, true) => Ok(()),
+        }
+    }
 }

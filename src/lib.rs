@@ -11,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod notify;
 pub mod openapi;
 pub mod routing;
 pub mod seed;

@@ -16,17 +16,47 @@ use utoipa::OpenApi;
         crate::units::routes::get,
         crate::units::routes::locate,
         crate::categories::routes::list,
+        crate::auth::routes::register,
+        crate::auth::routes::log_in,
+        crate::auth::routes::refresh,
+        crate::auth::routes::log_out,
+        crate::auth::routes::log_out_everywhere,
+        crate::auth::routes::verify_email,
+        crate::auth::routes::forgot_password,
+        crate::auth::routes::reset_password,
+        crate::accounts::routes::get_me,
+        crate::accounts::routes::update_me,
+        crate::accounts::routes::export_me,
+        crate::accounts::routes::delete_me,
+        crate::accounts::routes::admin_create_user,
+        crate::accounts::routes::admin_list_users,
+        crate::accounts::routes::admin_update_user,
         crate::health::live,
         crate::health::ready,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
+    modifiers(&BearerAuth),
     tags(
+        (name = "auth", description = "Sign-up, log-in, tokens, email verification, password reset"),
+        (name = "me", description = "The signed-in person's own account and data"),
+        (name = "admin", description = "Administration (role `admin`)"),
         (name = "units", description = "Administrative units: 34 provinces and 3,321 communes, wards and special zones"),
         (name = "categories", description = "Report categories"),
         (name = "health", description = "Liveness and readiness for orchestrators"),
     ),
 )]
 pub struct ApiDoc;
+
+/// Declares the `bearer` scheme the protected operations name: a JWT from log-in or refresh.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let scheme = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build();
+        openapi.components.get_or_insert_with(Default::default).add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
 
 /// The contract as YAML, exactly as committed in `api-spec/openapi.yaml`.
 pub fn yaml() -> String {

@@ -2,13 +2,20 @@
 //! `main` and every test call [`Application::build`], so tests exercise exactly what ships.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_web::dev::Server;
 use actix_web::middleware::{from_fn, Compress};
 use actix_web::{web, App, HttpServer};
 use tracing_actix_web::TracingLogger;
 
-use crate::config::Settings;
+use tokio::sync::Notify;
+
+use crate::auth::limits::RateLimiter;
+use crate::auth::password::PasswordService;
+use crate::auth::tokens::TokenKeys;
+use crate::config::{Environment, Settings};
+use crate::notify::{mailer::Mailer, worker};
 use crate::db::{self, Db};
 use crate::error::{self, AppError};
 use crate::http::JSON_LIMIT;
@@ -19,6 +26,11 @@ use crate::{categories, health, openapi, telemetry, units};
 pub struct AppState {
     pub db: Db,
     pub settings: Settings,
+    pub tokens: TokenKeys,
+    pub passwords: PasswordService,
+    pub limiter: RateLimiter,
+    /// Wakes the outbox worker after a transaction that enqueued mail.
+    pub outbox_wake: Arc<Notify>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +39,8 @@ pub enum StartupError {
     Database(AppError),
     #[error("CDS_BIND: cannot listen on {addr}: {source}")]
     Bind { addr: std::net::SocketAddr, source: std::io::Error },
+    #[error("{0}")]
+    Setting(String),
 }
 
 pub struct Application {
@@ -42,10 +56,37 @@ impl Application {
         if report != SeedReport::default() {
             tracing::info!(units = report.units_added, categories = report.categories_added, "seeded reference data");
         }
+        if let Some(email) = settings.bootstrap_admin_email.clone() {
+            let bootstrap_db = db.clone();
+            let created = actix_web::web::block(move || crate::accounts::bootstrap_admin(&mut *bootstrap_db.get()?, &email))
+                .await
+                .map_err(|err| StartupError::Setting(format!("CDS_BOOTSTRAP_ADMIN_EMAIL: {err}")))?
+                .map_err(|err| StartupError::Setting(format!("CDS_BOOTSTRAP_ADMIN_EMAIL: {err}")))?;
+            if let Some(password) = created {
+                // Printed, never logged: logs are kept and shipped, this line is read once by the operator.
+                println!(
+                    "bootstrap administrator {} created; password (shown once, change it): {}",
+                    settings.bootstrap_admin_email.as_deref().unwrap_or_default(),
+                    password.expose()
+                );
+            }
+        }
+        let jwt_secret = jwt_secret(&settings)?;
+        let mailer = Mailer::new(&settings).map_err(StartupError::Setting)?;
+        let outbox_wake = Arc::new(Notify::new());
+        worker::spawn(db.clone(), mailer, settings.outbox_retry, Arc::clone(&outbox_wake));
+        let passwords = PasswordService::new(settings.hash_concurrency).map_err(|err| StartupError::Setting(err.to_string()))?;
         let addr = settings.bind;
         let listener = TcpListener::bind(addr).map_err(|source| StartupError::Bind { addr, source })?;
         let port = listener.local_addr().map_err(|source| StartupError::Bind { addr, source })?.port();
-        let state = web::Data::new(AppState { db, settings });
+        let state = web::Data::new(AppState {
+            db,
+            tokens: TokenKeys::new(jwt_secret.as_bytes(), &settings.public_url),
+            passwords,
+            limiter: RateLimiter::new(settings.auth_rate_limit),
+            outbox_wake,
+            settings,
+        });
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(error::problem_responses))
@@ -75,8 +116,39 @@ impl Application {
     }
 }
 
+/// The key access tokens are signed with: `CDS_JWT_SECRET`, or in development one generated on first
+/// start and kept in the data dir (so sessions survive a restart).
+fn jwt_secret(settings: &Settings) -> Result<String, StartupError> {
+    if let Some(secret) = &settings.jwt_secret {
+        return Ok(secret.expose().to_string());
+    }
+    debug_assert_eq!(settings.environment, Environment::Development);
+    let path = settings.data_dir.join("jwt-secret");
+    let fail = |err: std::io::Error| StartupError::Setting(format!("CDS_DATA_DIR: {}: {err}", path.display()));
+    match std::fs::read_to_string(&path) {
+        Ok(secret) if secret.trim().len() >= 32 => return Ok(secret.trim().to_string()),
+        Ok(_) | Err(_) => {}
+    }
+    std::fs::create_dir_all(&settings.data_dir).map_err(fail)?;
+    let (secret, _) = crate::auth::tokens::new_opaque_token();
+    std::fs::write(&path, &secret).map_err(fail)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(fail)?;
+    }
+    tracing::warn!(path = %path.display(), "CDS_JWT_SECRET is not set: generated a development key; set it in production");
+    Ok(secret)
+}
+
 fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::scope("/api/v1").configure(units::routes::configure).configure(categories::routes::configure))
+    cfg.service(
+        web::scope("/api/v1")
+            .configure(units::routes::configure)
+            .configure(categories::routes::configure)
+            .configure(crate::auth::routes::configure)
+            .configure(crate::accounts::routes::configure),
+    )
         .configure(health::configure)
         .route("/api-docs/openapi.json", web::get().to(openapi::serve));
 }

@@ -1,17 +1,26 @@
-//! Accounts: the people who use the system and their roles.
+//! Accounts: the people who use the system, their roles, and what they can do with their own data.
 
+pub mod admin;
 pub mod email;
+pub mod me;
+pub mod phone;
+pub mod register;
+pub mod routes;
 
-use chrono::Utc;
+use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::auth::password::{self, Password};
 use crate::db::schema::users;
 use crate::db::DbConnection;
-use crate::error::AppError;
+use crate::error::{AppError, FieldIssue, Locale};
 pub use email::Email;
+pub use phone::PhoneNumber;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
 pub enum Role {
     Citizen,
     Volunteer,
@@ -20,6 +29,8 @@ pub enum Role {
 }
 
 impl Role {
+    pub const NAMES: &'static [&'static str] = &["citizen", "volunteer", "official", "admin"];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Citizen => "citizen",
@@ -28,47 +39,280 @@ impl Role {
             Role::Admin => "admin",
         }
     }
+
+    pub fn parse(raw: &str, field: &str) -> Result<Self, AppError> {
+        [Role::Citizen, Role::Volunteer, Role::Official, Role::Admin]
+            .into_iter()
+            .find(|role| role.as_str() == raw)
+            .ok_or_else(|| AppError::invalid(field, FieldIssue::OneOf(Self::NAMES)))
+    }
+
+    /// Officials and volunteers work for one unit's office; the others do not.
+    pub fn needs_unit(self) -> bool {
+        matches!(self, Role::Official | Role::Volunteer)
+    }
 }
 
-#[derive(Debug, Insertable)]
+pub fn parse_locale(raw: &str, field: &str) -> Result<Locale, AppError> {
+    match raw.trim() {
+        "vi" => Ok(Locale::Vi),
+        "en" => Ok(Locale::En),
+        _ => Err(AppError::invalid(field, FieldIssue::OneOf(&["vi", "en"]))),
+    }
+}
+
+pub fn locale_str(locale: Locale) -> &'static str {
+    match locale {
+        Locale::Vi => "vi",
+        Locale::En => "en",
+    }
+}
+
+/// A person's name as they want it shown: 1 to 100 characters, trimmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FullName(String);
+
+impl FullName {
+    pub fn parse(raw: &str, field: &str) -> Result<Self, AppError> {
+        let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
+        match name.chars().count() {
+            0 => Err(AppError::invalid(field, FieldIssue::Required)),
+            n if n > 100 => Err(AppError::invalid(field, FieldIssue::TooLong { max: 100 })),
+            _ => Ok(FullName(name)),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What a person logs in with: a phone number in any accepted form, or an email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Login {
+    Phone(PhoneNumber),
+    Email(Email),
+}
+
+impl Login {
+    pub fn parse(raw: &str) -> Option<Self> {
+        if raw.contains('@') {
+            Email::parse(raw, "login").ok().map(Login::Email)
+        } else {
+            PhoneNumber::parse(raw, "login").ok().map(Login::Phone)
+        }
+    }
+
+    /// The key failed attempts are counted under; unparseable input is counted as typed.
+    pub fn key_of(raw: &str) -> String {
+        match Self::parse(raw) {
+            Some(Login::Phone(phone)) => phone.as_str().to_string(),
+            Some(Login::Email(email)) => email.as_str().to_string(),
+            None => raw.trim().to_lowercase(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
-struct NewUser<'a> {
-    id: String,
-    email: Option<&'a str>,
-    phone: Option<&'a str>,
-    password_hash: String,
-    full_name: &'a str,
-    role: &'a str,
-    locale: &'a str,
-    active: bool,
-    created_at: chrono::NaiveDateTime,
-    updated_at: chrono::NaiveDateTime,
+pub struct UserRow {
+    pub id: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub password_hash: String,
+    pub full_name: String,
+    pub role: String,
+    pub locale: String,
+    pub unit_code: Option<String>,
+    pub active: bool,
+    pub email_verified_at: Option<NaiveDateTime>,
+    pub consent_at: Option<NaiveDateTime>,
+    pub onboarding_code: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+impl UserRow {
+    pub fn role(&self) -> Result<Role, AppError> {
+        Role::parse(&self.role, "role").map_err(|_| AppError::Internal(format!("unknown role {:?} in users", self.role)))
+    }
+
+    pub fn locale(&self) -> Locale {
+        parse_locale(&self.locale, "locale").unwrap_or(Locale::Vi)
+    }
+}
+
+/// An account as its owner (or an administrator) sees it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct User {
+    pub id: String,
+    /// E.164, e.g. `+84912345678`.
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub full_name: String,
+    pub role: Role,
+    /// `vi` or `en`: the language of mail and notifications.
+    pub locale: String,
+    /// The unit whose office an official or volunteer works for.
+    pub unit_code: Option<String>,
+    pub active: bool,
+    pub created_at: chrono::DateTime<Utc>,
+}
+
+impl TryFrom<&UserRow> for User {
+    type Error = AppError;
+
+    fn try_from(row: &UserRow) -> Result<Self, AppError> {
+        Ok(User {
+            id: row.id.clone(),
+            phone: row.phone.clone(),
+            email: row.email.clone(),
+            email_verified: row.email_verified_at.is_some(),
+            full_name: row.full_name.clone(),
+            role: row.role()?,
+            locale: row.locale.clone(),
+            unit_code: row.unit_code.clone(),
+            active: row.active,
+            created_at: row.created_at.and_utc(),
+        })
+    }
+}
+
+/// The text administrators search in: name, email and phone, folded.
+pub fn search_text(name: &str, email: Option<&str>, phone: Option<&PhoneNumber>) -> String {
+    let phone = phone.map(|p| format!("{} {}", p.as_str(), p.national())).unwrap_or_default();
+    crate::text::fold(&format!("{name} {} {phone}", email.unwrap_or_default()))
+}
+
+/// A live account by id (deleted accounts are gone for every purpose).
+pub fn find_user(conn: &mut DbConnection, id: &str) -> Result<UserRow, AppError> {
+    users::table
+        .find(id)
+        .filter(users::deleted_at.is_null())
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::UserNotFound)
+}
+
+pub fn find_by_login(conn: &mut DbConnection, login: &Login) -> Result<Option<UserRow>, AppError> {
+    let query = users::table.select(UserRow::as_select()).filter(users::deleted_at.is_null()).into_boxed();
+    let query = match login {
+        Login::Phone(phone) => query.filter(users::phone.eq(phone.as_str().to_string())),
+        Login::Email(email) => query.filter(users::email.eq(email.as_str().to_string())),
+    };
+    Ok(query.first(conn).optional()?)
+}
+
+/// Refuses when the phone or email already belongs to an account, without saying which.
+pub fn ensure_unused(conn: &mut DbConnection, phone: Option<&PhoneNumber>, email: Option<&Email>) -> Result<(), AppError> {
+    let phone_taken = match phone {
+        Some(phone) => users::table.filter(users::phone.eq(phone.as_str())).count().get_result::<i64>(conn)? > 0,
+        None => false,
+    };
+    let email_taken = match email {
+        Some(email) => users::table.filter(users::email.eq(email.as_str())).count().get_result::<i64>(conn)? > 0,
+        None => false,
+    };
+    if phone_taken || email_taken {
+        Err(AppError::AccountExists)
+    } else {
+        Ok(())
+    }
+}
+
+/// A new account's fields.
+pub struct NewAccount<'a> {
+    pub phone: Option<&'a PhoneNumber>,
+    pub email: Option<&'a Email>,
+    pub full_name: &'a FullName,
+    pub role: Role,
+    pub locale: Locale,
+    pub unit_code: Option<&'a str>,
+    pub consent_at: Option<NaiveDateTime>,
+    pub onboarding_code: Option<&'a str>,
+}
+
+/// Inserts an account (after `ensure_unused`); a concurrent twin that slipped past the check still
+/// cannot make a second account: the unique indexes refuse it as `account_exists`.
+pub fn insert_user(conn: &mut DbConnection, account: &NewAccount<'_>, password_hash: String) -> Result<UserRow, AppError> {
+    let now = Utc::now().naive_utc();
+    let id = uuid::Uuid::now_v7().to_string();
+    diesel::insert_into(users::table)
+        .values((
+            users::id.eq(&id),
+            users::email.eq(account.email.map(Email::as_str)),
+            users::phone.eq(account.phone.map(PhoneNumber::as_str)),
+            users::password_hash.eq(password_hash),
+            users::full_name.eq(account.full_name.as_str()),
+            users::role.eq(account.role.as_str()),
+            users::locale.eq(locale_str(account.locale)),
+            users::unit_code.eq(account.unit_code),
+            users::active.eq(true),
+            users::consent_at.eq(account.consent_at),
+            users::onboarding_code.eq(account.onboarding_code),
+            users::search_text.eq(search_text(account.full_name.as_str(), account.email.map(Email::as_str), account.phone)),
+            users::created_at.eq(now),
+            users::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .map_err(|err| match err {
+            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                AppError::AccountExists
+            }
+            other => other.into(),
+        })?;
+    find_user(conn, &id)
 }
 
 /// Creates an administrator; refuses an email already in use. Returns the new user's id.
 pub fn create_admin(conn: &mut DbConnection, email: &Email, password: &Password, full_name: &str) -> Result<String, AppError> {
     let password_hash = password::hash(password)?;
-    let now = Utc::now().naive_utc();
-    let id = uuid::Uuid::now_v7().to_string();
+    let full_name = FullName::parse(full_name, "full_name")?;
     conn.transaction(|conn| {
-        let taken = users::table.filter(users::email.eq(email.as_str())).count().get_result::<i64>(conn)? > 0;
-        if taken {
-            return Err(AppError::AccountExists);
-        }
-        diesel::insert_into(users::table)
-            .values(NewUser {
-                id: id.clone(),
-                email: Some(email.as_str()),
-                phone: None,
-                password_hash,
-                full_name,
-                role: Role::Admin.as_str(),
-                locale: "vi",
-                active: true,
-                created_at: now,
-                updated_at: now,
-            })
-            .execute(conn)?;
-        Ok(id)
+        ensure_unused(conn, None, Some(email))?;
+        let account = NewAccount {
+            phone: None,
+            email: Some(email),
+            full_name: &full_name,
+            role: Role::Admin,
+            locale: Locale::Vi,
+            unit_code: None,
+            consent_at: None,
+            onboarding_code: None,
+        };
+        Ok(insert_user(conn, &account, password_hash)?.id)
     })
+}
+
+/// On a database without any account, creates the first administrator with a one-time password.
+pub fn bootstrap_admin(conn: &mut DbConnection, email: &str) -> Result<Option<Password>, AppError> {
+    if users::table.count().get_result::<i64>(conn)? > 0 {
+        return Ok(None);
+    }
+    let email = Email::parse(email, "email")?;
+    let password = Password::generate();
+    create_admin(conn, &email, &password, "Quản trị viên")?;
+    Ok(Some(password))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_keys_are_normalized() {
+        assert_eq!(Login::key_of("0912 345 678"), "+84912345678");
+        assert_eq!(Login::key_of(" An@Example.VN"), "an@example.vn");
+        assert_eq!(Login::key_of("  Someone "), "someone");
+    }
+
+    #[test]
+    fn full_names_are_trimmed_and_bounded() {
+        assert_eq!(FullName::parse("  Nguyễn   Văn  An ", "n").unwrap().as_str(), "Nguyễn Văn An");
+        assert!(FullName::parse("   ", "n").is_err());
+        assert!(FullName::parse(&"a".repeat(101), "n").is_err());
+    }
 }

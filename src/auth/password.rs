@@ -1,10 +1,16 @@
 //! Passwords: checked on the way in, hashed with argon2id, never printed.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+use std::sync::Arc;
+
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::Rng;
 
+use crate::accounts::{Email, PhoneNumber};
 use crate::error::{AppError, FieldIssue};
+
+/// Passwords too common to allow (a short list of the ones most guessed, Vietnamese ones included).
+const COMMON_PASSWORDS: &str = include_str!("common-passwords.txt");
 
 const MIN_CHARS: usize = 8;
 const MAX_CHARS: usize = 128;
@@ -28,6 +34,30 @@ impl Password {
             return Err(AppError::invalid(field, FieldIssue::TooLong { max: MAX_CHARS }));
         }
         Ok(Password(raw))
+    }
+
+    /// A password for an account: the length rules, and neither a well-known password nor the account's
+    /// own phone number or email.
+    pub fn parse_for_account(raw: String, field: &str, phone: Option<&PhoneNumber>, email: Option<&Email>) -> Result<Self, AppError> {
+        let password = Self::parse(raw, field)?;
+        let lowered = password.0.trim().to_lowercase();
+        if COMMON_PASSWORDS.lines().any(|common| common == lowered) {
+            return Err(AppError::invalid(field, FieldIssue::CommonPassword));
+        }
+        let digits: String = lowered.chars().filter(char::is_ascii_digit).collect();
+        let is_phone = phone.is_some_and(|phone| {
+            digits.len() + 2 >= lowered.chars().count()
+                && [phone.as_str().trim_start_matches('+').to_string(), phone.national(), phone.national()[1..].to_string()]
+                    .contains(&digits)
+        });
+        let is_email = email.is_some_and(|email| {
+            let local = email.as_str().split('@').next().unwrap_or_default();
+            lowered == email.as_str() || lowered == local
+        });
+        if is_phone || is_email {
+            return Err(AppError::invalid(field, FieldIssue::PasswordIsIdentity));
+        }
+        Ok(password)
     }
 
     /// A random password of 20 characters, without look-alikes (0/O, 1/l/I) so it can be read aloud.
@@ -57,10 +87,69 @@ pub fn hash(password: &Password) -> Result<String, AppError> {
         .map_err(|err| AppError::Internal(format!("argon2: {err}")))
 }
 
+/// Whether a stored hash was made with other parameters than today's, and should be replaced.
+fn is_outdated(stored: &PasswordHash<'_>) -> bool {
+    let current = hasher();
+    let params = current.params();
+    stored.algorithm.as_str() != "argon2id"
+        || Params::try_from(stored).map_or(true, |p| {
+            p.m_cost() != params.m_cost() || p.t_cost() != params.t_cost() || p.p_cost() != params.p_cost()
+        })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verification {
+    Wrong,
+    Correct { outdated_hash: bool },
+}
+
+/// Hashes and verifies on the blocking pool, a bounded number at a time, so a log-in storm queues up
+/// here instead of taking every core from the other requests.
+pub struct PasswordService {
+    permits: Arc<tokio::sync::Semaphore>,
+    /// Verified against when the account does not exist, so that case costs the same time.
+    decoy_hash: String,
+}
+
+impl PasswordService {
+    pub fn new(concurrency: usize) -> Result<Self, AppError> {
+        let decoy_hash = hash(&Password::generate())?;
+        Ok(PasswordService { permits: Arc::new(tokio::sync::Semaphore::new(concurrency)), decoy_hash })
+    }
+
+    pub async fn hash(&self, password: &Password) -> Result<String, AppError> {
+        let password = Password(password.0.clone());
+        self.on_blocking_pool(move || hash(&password)).await
+    }
+
+    /// Checks `password` against `stored`, or against a decoy when there is no account.
+    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<Verification, AppError> {
+        let exists = stored.is_some();
+        let stored = stored.unwrap_or_else(|| self.decoy_hash.clone());
+        let verification = self
+            .on_blocking_pool(move || {
+                let parsed = PasswordHash::new(&stored).map_err(|err| AppError::Internal(format!("stored hash: {err}")))?;
+                Ok(match hasher().verify_password(password.as_bytes(), &parsed) {
+                    Ok(()) => Verification::Correct { outdated_hash: is_outdated(&parsed) },
+                    Err(_) => Verification::Wrong,
+                })
+            })
+            .await?;
+        Ok(if exists { verification } else { Verification::Wrong })
+    }
+
+    async fn on_blocking_pool<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let _permit = self.permits.acquire().await.map_err(|_| AppError::Internal("hasher closed".into()))?;
+        actix_web::web::block(work).await.map_err(|err| AppError::Internal(format!("blocking task: {err}")))?
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use argon2::{PasswordHash, PasswordVerifier};
 
     #[test]
     fn hashes_with_argon2id_and_owasp_parameters() {
@@ -70,6 +159,33 @@ mod tests {
         let parsed = PasswordHash::new(&stored).unwrap();
         assert!(hasher().verify_password("mật khẩu đủ dài".as_bytes(), &parsed).is_ok());
         assert!(hasher().verify_password(b"wrong password", &parsed).is_err());
+    }
+
+    #[test]
+    fn account_passwords_are_neither_common_nor_the_identity() {
+        let phone = PhoneNumber::parse("0912345678", "phone").unwrap();
+        let email = Email::parse("an.nguyen@example.vn", "email").unwrap();
+        let check = |raw: &str| Password::parse_for_account(raw.into(), "password", Some(&phone), Some(&email));
+        assert!(check("MatKhau123").is_err());
+        assert!(check("0912345678").is_err());
+        assert!(check("84912345678").is_err());
+        assert!(check("+84912345678").is_err());
+        assert!(check("0912.345.678").is_err());
+        assert!(check("an.nguyen@example.vn").is_err());
+        assert!(check("an.nguyen").is_err());
+        assert!(check("đèn đường hỏng 2026").is_ok());
+        assert!(check("0912345678 là số của tôi").is_ok(), "a longer phrase containing the number is fine");
+    }
+
+    #[test]
+    fn hashes_made_with_weaker_parameters_are_outdated() {
+        let current = hash(&Password::generate()).unwrap();
+        assert!(!is_outdated(&PasswordHash::new(&current).unwrap()));
+        let weak = Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(8 * 1024, 1, 1, None).unwrap())
+            .hash_password(b"password", &SaltString::generate(&mut OsRng))
+            .unwrap()
+            .to_string();
+        assert!(is_outdated(&PasswordHash::new(&weak).unwrap()));
     }
 
     #[test]

@@ -40,10 +40,68 @@ diesel::table! {
         full_name -> Text,
         role -> Text,
         locale -> Text,
+        unit_code -> Nullable<Text>,
         active -> Bool,
+        email_verified_at -> Nullable<Timestamp>,
+        consent_at -> Nullable<Timestamp>,
+        onboarding_code -> Nullable<Text>,
+        search_text -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
     }
 }
 
-diesel::allow_tables_to_appear_in_same_query!(admin_units, categories, users);
+diesel::table! {
+    login_attempts (login_key) {
+        login_key -> Text,
+        failures -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        last_failure_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        family_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    one_time_tokens (token_hash) {
+        token_hash -> Text,
+        user_id -> Text,
+        purpose -> Text,
+        email -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        created_at -> Timestamp,
+        next_attempt_at -> Timestamp,
+        attempts -> Integer,
+        locked_until -> Nullable<Timestamp>,
+        sent_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(refresh_tokens -> users (user_id));
+diesel::joinable!(one_time_tokens -> users (user_id));
+
+diesel::allow_tables_to_appear_in_same_query!(admin_units, categories, users, login_attempts, refresh_tokens, one_time_tokens, outbox);

@@ -1,0 +1,113 @@
+//! Citizen sign-up: phone or email, a password, consent to data processing (Decree 13/2023).
+
+use chrono::Utc;
+use diesel::Connection;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use super::{ensure_unused, insert_user, parse_locale, Email, FullName, NewAccount, PhoneNumber, Role, UserRow};
+use crate::auth::one_time::{self, Purpose};
+use crate::auth::password::Password;
+use crate::auth::tokens;
+use crate::db::DbConnection;
+use crate::error::{AppError, FieldErrors, FieldIssue, Locale};
+use crate::notify::{outbox, templates};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    /// Vietnamese mobile number: `0912 345 678`, `84912345678` or `+84 912 345 678`.
+    #[schema(example = "0912 345 678")]
+    pub phone: Option<String>,
+    #[schema(example = "an.nguyen@example.vn")]
+    pub email: Option<String>,
+    /// 8 to 128 characters; not a common password, the phone number or the email.
+    pub password: String,
+    #[schema(example = "Nguyễn Văn An")]
+    pub full_name: String,
+    /// `vi` (default) or `en`.
+    pub locale: Option<String>,
+    /// The code of the QR code scanned during an onboarding drive, stored as given.
+    pub onboarding_code: Option<String>,
+    /// Consent to the processing of personal data; must be `true`.
+    pub consent: bool,
+}
+
+/// A sign-up that passed every rule.
+pub struct Registration {
+    pub phone: Option<PhoneNumber>,
+    pub email: Option<Email>,
+    pub password: Password,
+    pub full_name: FullName,
+    pub locale: Locale,
+    pub onboarding_code: Option<String>,
+}
+
+impl RegisterRequest {
+    pub fn parse(self) -> Result<Registration, AppError> {
+        let mut errors = FieldErrors::default();
+        let phone = self.phone.as_deref().filter(|p| !p.trim().is_empty()).and_then(|p| errors.check(PhoneNumber::parse(p, "phone")));
+        let email = self.email.as_deref().filter(|e| !e.trim().is_empty()).and_then(|e| errors.check(Email::parse(e, "email")));
+        if self.phone.as_deref().is_none_or(|p| p.trim().is_empty()) && self.email.as_deref().is_none_or(|e| e.trim().is_empty()) {
+            errors.add("phone", FieldIssue::EmailOrPhoneRequired);
+        }
+        let password = errors.check(Password::parse_for_account(self.password, "password", phone.as_ref(), email.as_ref()));
+        let full_name = errors.check(FullName::parse(&self.full_name, "full_name"));
+        let locale = match self.locale.as_deref() {
+            Some(raw) => errors.check(parse_locale(raw, "locale")),
+            None => Some(Locale::Vi),
+        };
+        let onboarding_code = self.onboarding_code.map(|code| code.trim().to_string()).filter(|code| !code.is_empty());
+        if onboarding_code.as_ref().is_some_and(|code| code.chars().count() > 64) {
+            errors.add("onboarding_code", FieldIssue::TooLong { max: 64 });
+        }
+        if !self.consent {
+            errors.add("consent", FieldIssue::MustBeTrue);
+        }
+        errors.finish()?;
+        match (password, full_name, locale) {
+            (Some(password), Some(full_name), Some(locale)) => {
+                Ok(Registration { phone, email, password, full_name, locale, onboarding_code })
+            }
+            _ => Err(AppError::Internal("registration parsed without its fields".into())),
+        }
+    }
+}
+
+/// Creates the citizen, the verification mail (when there is an email) and the first session, in one
+/// transaction. Returns the account and its refresh token.
+pub fn register_citizen(
+    conn: &mut DbConnection,
+    registration: &Registration,
+    password_hash: String,
+    app_link_base: &str,
+) -> Result<(UserRow, String), AppError> {
+    conn.transaction(|conn| {
+        ensure_unused(conn, registration.phone.as_ref(), registration.email.as_ref())?;
+        let now = Utc::now().naive_utc();
+        let account = NewAccount {
+            phone: registration.phone.as_ref(),
+            email: registration.email.as_ref(),
+            full_name: &registration.full_name,
+            role: Role::Citizen,
+            locale: registration.locale,
+            unit_code: None,
+            consent_at: Some(now),
+            onboarding_code: registration.onboarding_code.as_deref(),
+        };
+        let user = insert_user(conn, &account, password_hash)?;
+        if let Some(email) = &registration.email {
+            send_verification(conn, &user, email.as_str(), app_link_base)?;
+        }
+        let refresh_token = tokens::start_session(conn, &user.id)?;
+        Ok((user, refresh_token))
+    })
+}
+
+/// Issues a verification token for `email` and puts the mail in the outbox (inside the caller's transaction).
+pub fn send_verification(conn: &mut DbConnection, user: &UserRow, email: &str, app_link_base: &str) -> Result<(), AppError> {
+    let token = one_time::issue(conn, &user.id, Purpose::VerifyEmail, Some(email))?;
+    let link = format!("{app_link_base}/verify-email?token={token}");
+    let mail = templates::verify_email(user.locale(), email, &user.full_name, &link);
+    outbox::enqueue(conn, &mail, Utc::now().naive_utc())
+}

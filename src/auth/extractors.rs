@@ -1,0 +1,83 @@
+//! `CurrentUser` and the role guards every protected handler takes. The account is read from the
+//! database on each request, so a deactivated account or a changed role takes effect at once.
+
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header;
+use actix_web::{web, FromRequest, HttpRequest};
+
+use crate::accounts::{find_user, Role, UserRow};
+use crate::error::AppError;
+use crate::startup::AppState;
+
+/// The signed-in account behind a valid access token.
+pub struct CurrentUser {
+    pub user: UserRow,
+    pub role: Role,
+}
+
+impl CurrentUser {
+    pub fn id(&self) -> &str {
+        &self.user.id
+    }
+}
+
+fn bearer_token(req: &HttpRequest) -> Option<String> {
+    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+}
+
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| AppError::Internal("app state missing".into()))?;
+            let claims = state.tokens.verify(&token.ok_or(AppError::Unauthenticated)?)?;
+            let user = state.db.run(move |conn| find_user(conn, &claims.sub)).await.map_err(|err| match err {
+                AppError::UserNotFound => AppError::Unauthenticated,
+                other => other,
+            })?;
+            if !user.active {
+                return Err(AppError::AccountDisabled);
+            }
+            let role = user.role()?;
+            Ok(CurrentUser { user, role })
+        })
+    }
+}
+
+/// A signed-in administrator; anyone else gets 403 `forbidden`.
+pub struct AdminUser(pub CurrentUser);
+
+impl FromRequest for AdminUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let current = CurrentUser::from_request(req, payload);
+        Box::pin(async move {
+            let current = current.await?;
+            if current.role == Role::Admin {
+                Ok(AdminUser(current))
+            } else {
+                Err(AppError::Forbidden)
+            }
+        })
+    }
+}
+
+/// The client's address for rate limiting: the peer, or the forwarded address behind a trusted proxy.
+pub fn client_ip(req: &HttpRequest, trust_forwarded: bool) -> IpAddr {
+    let forwarded = trust_forwarded
+        .then(|| req.connection_info().realip_remote_addr().and_then(|addr| addr.parse::<IpAddr>().ok()))
+        .flatten();
+    forwarded.or_else(|| req.peer_addr().map(|addr| addr.ip())).unwrap_or(IpAddr::from([0, 0, 0, 0]))
+}

@@ -1,0 +1,47 @@
+//! Password reset by mail: a single-use link valid for an hour; using it ends every session.
+
+use chrono::Utc;
+use diesel::prelude::*;
+
+use super::one_time::{self, Purpose};
+use super::tokens;
+use crate::accounts::{find_by_login, find_user, me::set_password_hash, Login, UserRow};
+use crate::db::schema::login_attempts;
+use crate::db::DbConnection;
+use crate::error::AppError;
+use crate::notify::{outbox, templates};
+
+/// Sends a reset mail when `raw_login` names an active account with an email; otherwise does nothing,
+/// and the caller answers the same either way.
+pub fn request_reset(conn: &mut DbConnection, raw_login: &str, app_link_base: &str) -> Result<bool, AppError> {
+    let Some(login) = Login::parse(raw_login) else { return Ok(false) };
+    conn.transaction(|conn| {
+        let Some(user) = find_by_login(conn, &login)?.filter(|u| u.active) else { return Ok(false) };
+        let Some(email) = user.email.clone() else { return Ok(false) };
+        let token = one_time::issue(conn, &user.id, Purpose::ResetPassword, None)?;
+        let link = format!("{app_link_base}/reset-password?token={token}");
+        let mail = templates::reset_password(user.locale(), &email, &user.full_name, &link);
+        outbox::enqueue(conn, &mail, Utc::now().naive_utc())?;
+        Ok(true)
+    })
+}
+
+/// The account a reset token is for, without using the token up (to check the new password against it).
+pub fn account_of(conn: &mut DbConnection, token: &str) -> Result<UserRow, AppError> {
+    let (user_id, _) = one_time::find_valid(conn, token, Purpose::ResetPassword)?;
+    find_user(conn, &user_id).map_err(|_| AppError::InvalidToken)
+}
+
+/// Uses the token, sets the new password, ends every session and lifts any log-in lock.
+pub fn reset_password(conn: &mut DbConnection, token: &str, password_hash: &str) -> Result<(), AppError> {
+    conn.transaction(|conn| {
+        let (user_id, _) = one_time::consume(conn, token, Purpose::ResetPassword)?;
+        let user = find_user(conn, &user_id).map_err(|_| AppError::InvalidToken)?;
+        set_password_hash(conn, &user_id, password_hash)?;
+        tokens::revoke_all_sessions(conn, &user_id)?;
+        for login in user.email.iter().chain(user.phone.iter()) {
+            diesel::delete(login_attempts::table.find(login)).execute(conn)?;
+        }
+        Ok(())
+    })
+}

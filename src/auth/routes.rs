@@ -1,0 +1,225 @@
+//! `/api/v1/auth/*`: sign-up, log-in, token refresh, log-out, email verification, password reset.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::extractors::client_ip;
+use super::limits::Action;
+use super::{login, reset, tokens, CurrentUser};
+use crate::accounts::register::{register_citizen, RegisterRequest};
+use crate::accounts::{find_user, me, User, UserRow};
+use crate::auth::password::Password;
+use crate::error::{AppError, Problem};
+use crate::http::Json;
+use crate::startup::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/auth/register").route(web::post().to(register)))
+        .service(web::resource("/auth/login").route(web::post().to(log_in)))
+        .service(web::resource("/auth/refresh").route(web::post().to(refresh)))
+        .service(web::resource("/auth/logout").route(web::post().to(log_out)))
+        .service(web::resource("/auth/logout-all").route(web::post().to(log_out_everywhere)))
+        .service(web::resource("/auth/verify-email").route(web::post().to(verify_email)))
+        .service(web::resource("/auth/password/forgot").route(web::post().to(forgot_password)))
+        .service(web::resource("/auth/password/reset").route(web::post().to(reset_password)));
+}
+
+/// Tokens for a new session.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenResponse {
+    /// JWT (HS256), valid `expires_in` seconds; send as `Authorization: Bearer …`.
+    pub access_token: String,
+    /// Opaque, valid 30 days, single-use: each refresh returns the next one.
+    pub refresh_token: String,
+    #[schema(example = "Bearer")]
+    pub token_type: &'static str,
+    #[schema(example = 900)]
+    pub expires_in: i64,
+    pub user: User,
+}
+
+fn token_response(state: &AppState, user: &UserRow, refresh_token: String) -> Result<TokenResponse, AppError> {
+    Ok(TokenResponse {
+        access_token: state.tokens.issue_access_token(&user.id, user.role()?)?,
+        refresh_token,
+        token_type: "Bearer",
+        expires_in: tokens::ACCESS_TOKEN_SECS,
+        user: User::try_from(user)?,
+    })
+}
+
+fn limit(state: &AppState, req: &HttpRequest, action: Action) -> Result<(), AppError> {
+    state.limiter.check(action, client_ip(req, state.settings.trust_forwarded))
+}
+
+/// Sign up as a citizen.
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", operation_id = "register", request_body = RegisterRequest,
+    responses(
+        (status = 201, description = "Account created and signed in; a verification mail is on its way when an email was given", body = TokenResponse),
+        (status = 409, description = "`account_exists`: the phone or the email is taken (which one is not said)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn register(req: HttpRequest, state: web::Data<AppState>, body: Json<RegisterRequest>) -> Result<HttpResponse, AppError> {
+    limit(&state, &req, Action::Register)?;
+    let registration = body.0.parse()?;
+    let password_hash = state.passwords.hash(&registration.password).await?;
+    let link_base = state.settings.app_link_base.clone();
+    let (user, refresh_token) =
+        state.db.run(move |conn| register_citizen(conn, &registration, password_hash, &link_base)).await?;
+    state.outbox_wake.notify_one();
+    Ok(HttpResponse::Created().json(token_response(&state, &user, refresh_token)?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    /// A phone number in any accepted form, or an email.
+    #[schema(example = "0912345678")]
+    pub login: String,
+    pub password: String,
+}
+
+/// Log in with phone or email.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", operation_id = "login", request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = TokenResponse),
+        (status = 401, description = "`invalid_credentials`: the same for a wrong password and an unknown account", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`account_disabled`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`too_many_attempts` (this login is locked for a while after repeated wrong passwords) or `rate_limited`; both with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn log_in(req: HttpRequest, state: web::Data<AppState>, body: Json<LoginRequest>) -> Result<HttpResponse, AppError> {
+    limit(&state, &req, Action::Login)?;
+    let LoginRequest { login, password } = body.0;
+    let user = login::log_in(&state.db, &state.passwords, &login, password).await?;
+    let user_id = user.id.clone();
+    let refresh_token = state.db.run(move |conn| tokens::start_session(conn, &user_id)).await?;
+    Ok(HttpResponse::Ok().json(token_response(&state, &user, refresh_token)?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// Exchange a refresh token for new tokens (the old one is used up).
+///
+/// Presenting a refresh token a second time revokes every token of its session.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", operation_id = "refresh", request_body = RefreshRequest,
+    responses(
+        (status = 200, description = "New tokens", body = TokenResponse),
+        (status = 401, description = "`invalid_refresh_token` (unknown, expired, revoked) or `refresh_token_reused` (the session is now revoked)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`account_disabled`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn refresh(state: web::Data<AppState>, body: Json<RefreshRequest>) -> Result<HttpResponse, AppError> {
+    let presented = body.0.refresh_token;
+    let (user, refresh_token) = state
+        .db
+        .run(move |conn| {
+            let (user_id, refresh_token) = tokens::rotate(conn, &presented)?;
+            let user = find_user(conn, &user_id).map_err(|_| AppError::InvalidRefreshToken)?;
+            Ok((user, refresh_token))
+        })
+        .await?;
+    if !user.active {
+        return Err(AppError::AccountDisabled);
+    }
+    Ok(HttpResponse::Ok().json(token_response(&state, &user, refresh_token)?))
+}
+
+/// End this session (the one the refresh token belongs to).
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", operation_id = "logout", request_body = RefreshRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, description = "`unauthenticated`, `token_expired` or `invalid_refresh_token`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn log_out(current: CurrentUser, state: web::Data<AppState>, body: Json<RefreshRequest>) -> Result<HttpResponse, AppError> {
+    let presented = body.0.refresh_token;
+    state.db.run(move |conn| tokens::revoke_session(conn, &current.user.id, &presented)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// End every session of the account, on every device.
+#[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "auth", operation_id = "logoutAll",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out everywhere"),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn log_out_everywhere(current: CurrentUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    state.db.run(move |conn| tokens::revoke_all_sessions(conn, &current.user.id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    /// The token from the mailed link.
+    pub token: String,
+}
+
+/// Confirm an email address with the token from the verification mail.
+#[utoipa::path(post, path = "/api/v1/auth/verify-email", tag = "auth", operation_id = "verifyEmail", request_body = TokenRequest,
+    responses(
+        (status = 200, description = "Verified", body = User),
+        (status = 400, description = "`invalid_token`: unknown, used, expired, or for an email the account no longer has", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn verify_email(state: web::Data<AppState>, body: Json<TokenRequest>) -> Result<HttpResponse, AppError> {
+    let token = body.0.token;
+    let user = state.db.run(move |conn| me::verify_email(conn, &token)).await?;
+    Ok(HttpResponse::Ok().json(User::try_from(&user)?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForgotPasswordRequest {
+    /// Phone or email of the account; the reset link goes to the account's email.
+    pub login: String,
+}
+
+/// Ask for a password reset link. Always 202, whether or not the account exists.
+#[utoipa::path(post, path = "/api/v1/auth/password/forgot", tag = "auth", operation_id = "forgotPassword", request_body = ForgotPasswordRequest,
+    responses(
+        (status = 202, description = "If the account exists and has an email, a reset link is on its way"),
+        (status = 429, description = "`rate_limited`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn forgot_password(req: HttpRequest, state: web::Data<AppState>, body: Json<ForgotPasswordRequest>) -> Result<HttpResponse, AppError> {
+    limit(&state, &req, Action::PasswordReset)?;
+    let login = body.0.login;
+    let link_base = state.settings.app_link_base.clone();
+    if state.db.run(move |conn| reset::request_reset(conn, &login, &link_base)).await? {
+        state.outbox_wake.notify_one();
+    }
+    Ok(HttpResponse::Accepted().finish())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPasswordRequest {
+    pub token: String,
+    pub new_password: String,
+}
+
+/// Set a new password with the token from the reset mail; every session of the account ends.
+#[utoipa::path(post, path = "/api/v1/auth/password/reset", tag = "auth", operation_id = "resetPassword", request_body = ResetPasswordRequest,
+    responses(
+        (status = 204, description = "Password changed; sign in again everywhere"),
+        (status = 400, description = "`invalid_token`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: the new password breaks a rule", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn reset_password(req: HttpRequest, state: web::Data<AppState>, body: Json<ResetPasswordRequest>) -> Result<HttpResponse, AppError> {
+    limit(&state, &req, Action::PasswordReset)?;
+    let ResetPasswordRequest { token, new_password } = body.0;
+    let lookup = token.clone();
+    let user = state.db.run(move |conn| reset::account_of(conn, &lookup)).await?;
+    let phone = user.phone.as_deref().and_then(|p| crate::accounts::PhoneNumber::parse(p, "phone").ok());
+    let email = user.email.as_deref().and_then(|e| crate::accounts::Email::parse(e, "email").ok());
+    let password = Password::parse_for_account(new_password, "new_password", phone.as_ref(), email.as_ref())?;
+    let hash = state.passwords.hash(&password).await?;
+    state.db.run(move |conn| reset::reset_password(conn, &token, &hash)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

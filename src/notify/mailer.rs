@@ -1,0 +1,54 @@
+//! Sends one mail through lettre: SMTP in production, `.eml` files in the data dir in development.
+
+use lettre::message::header::ContentType;
+use lettre::message::Mailbox;
+use lettre::{FileTransport, Message, SmtpTransport, Transport};
+
+use super::outbox::OutboxRow;
+use crate::config::{MailTransport, Settings};
+
+pub struct Mailer {
+    from: Mailbox,
+    transport: Transport_,
+}
+
+enum Transport_ {
+    Smtp(SmtpTransport),
+    Files(FileTransport),
+}
+
+impl Mailer {
+    pub fn new(settings: &Settings) -> Result<Self, String> {
+        let from: Mailbox = settings.mail_from.parse().map_err(|err| format!("CDS_MAIL_FROM: {err}"))?;
+        let transport = match &settings.smtp {
+            MailTransport::Smtp(url) => Transport_::Smtp(
+                SmtpTransport::from_url(url)
+                    .map_err(|err| format!("CDS_SMTP_URL: {err}"))?
+                    .timeout(Some(std::time::Duration::from_secs(20)))
+                    .build(),
+            ),
+            MailTransport::Files => {
+                let dir = settings.data_dir.join("mail");
+                std::fs::create_dir_all(&dir).map_err(|err| format!("CDS_DATA_DIR: cannot create {}: {err}", dir.display()))?;
+                Transport_::Files(FileTransport::new(dir))
+            }
+        };
+        Ok(Mailer { from, transport })
+    }
+
+    /// Blocking: call from the blocking pool.
+    pub fn send(&self, row: &OutboxRow) -> Result<(), String> {
+        let to: Mailbox = row.recipient.parse().map_err(|err| format!("recipient {:?}: {err}", row.recipient))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(&row.subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(row.body.clone())
+            .map_err(|err| format!("building the message: {err}"))?;
+        match &self.transport {
+            Transport_::Smtp(smtp) => smtp.send(&message).map(drop).map_err(|err| err.to_string()),
+            Transport_::Files(files) => files.send(&message).map(drop).map_err(|err| err.to_string()),
+        }
+    }
+}

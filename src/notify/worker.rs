@@ -1,0 +1,68 @@
+//! The background worker that empties the outbox. It wakes when a mail is enqueued, when a retry falls
+//! due, and at least once a minute (for mail enqueued by other instances).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use tokio::sync::Notify;
+
+use super::mailer::Mailer;
+use super::outbox;
+use crate::db::Db;
+
+const LONGEST_SLEEP: Duration = Duration::from_secs(60);
+
+pub fn spawn(db: Db, mailer: Mailer, first_retry: Duration, wake: Arc<Notify>) {
+    let mailer = Arc::new(mailer);
+    tokio::spawn(async move {
+        loop {
+            let sleep = match deliver_due(&db, &mailer, first_retry).await {
+                Ok(sleep) => sleep,
+                Err(err) => {
+                    tracing::warn!(error = %err, "outbox: database unavailable, retrying");
+                    first_retry
+                }
+            };
+            tokio::select! {
+                _ = wake.notified() => {}
+                _ = tokio::time::sleep(sleep) => {}
+            }
+        }
+    });
+}
+
+/// Sends what is due; returns how long to sleep before the next mail falls due.
+async fn deliver_due(db: &Db, mailer: &Arc<Mailer>, first_retry: Duration) -> Result<Duration, crate::error::AppError> {
+    loop {
+        let rows = db.run(|conn| outbox::claim_due(conn, Utc::now().naive_utc())).await?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in rows {
+            let sender = Arc::clone(mailer);
+            let (row, result) = actix_web::web::block(move || {
+                let result = sender.send(&row);
+                (row, result)
+            })
+            .await
+            .map_err(|err| crate::error::AppError::Internal(format!("blocking task: {err}")))?;
+            match result {
+                Ok(()) => {
+                    tracing::info!(mail = %row.id, "outbox: sent");
+                    let id = row.id.clone();
+                    db.run(move |conn| outbox::mark_sent(conn, &id, Utc::now().naive_utc())).await?;
+                }
+                Err(error) => {
+                    tracing::warn!(mail = %row.id, attempts = row.attempts + 1, %error, "outbox: delivery failed, will retry");
+                    db.run(move |conn| outbox::mark_failed(conn, &row, &error, first_retry, Utc::now().naive_utc())).await?;
+                }
+            }
+        }
+    }
+    let next = db.run(outbox::next_due).await?;
+    Ok(match next {
+        Some(due) => (due - Utc::now().naive_utc()).to_std().unwrap_or(Duration::ZERO).min(LONGEST_SLEEP),
+        None => LONGEST_SLEEP,
+    })
+}
