@@ -146,7 +146,7 @@ pub fn category_rows() -> Vec<CategoryRow> {
 pub fn seed_reference_data(conn: &mut DbConnection) -> Result<SeedReport, AppError> {
     let units = unit_rows()?;
     let categories = category_rows();
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let known_units: HashSet<String> = admin_units::table.select(admin_units::code).load(conn)?.into_iter().collect();
         let new_units: Vec<UnitRow> = units.into_iter().filter(|u| !known_units.contains(&u.code)).collect();
         for batch in new_units.chunks(INSERT_BATCH) {

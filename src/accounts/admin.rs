@@ -70,7 +70,7 @@ impl CreateUserRequest {
 }
 
 pub fn create_user(conn: &mut DbConnection, new: &NewUser, password_hash: String) -> Result<UserRow, AppError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         if let Some(code) = &new.unit_code {
             find_unit(conn, code).map_err(|_| AppError::invalid("unit_code", FieldIssue::UnitCode))?;
         }
@@ -170,7 +170,7 @@ impl UpdateUserRequest {
 }
 
 pub fn update_user(conn: &mut DbConnection, admin_id: &str, user_id: &str, change: &UserChange) -> Result<UserRow, AppError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let user = find_user(conn, user_id)?;
         let demotes_self = change.role.is_some_and(|r| r != Role::Admin) || change.active == Some(false);
         if user.id == admin_id && demotes_self {

@@ -42,7 +42,7 @@ impl UpdateMeRequest {
 }
 
 pub fn update_profile(conn: &mut DbConnection, user_id: &str, change: &ProfileChange, app_link_base: &str) -> Result<UserRow, AppError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let user = find_user(conn, user_id)?;
         let now = Utc::now().naive_utc();
         let full_name = change.full_name.as_ref().map_or(user.full_name.as_str(), FullName::as_str).to_string();
@@ -75,7 +75,7 @@ pub fn update_profile(conn: &mut DbConnection, user_id: &str, change: &ProfileCh
 
 /// Marks the email a verification token was sent to as verified, if it is still the account's email.
 pub fn verify_email(conn: &mut DbConnection, token: &str) -> Result<UserRow, AppError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let (user_id, email) = one_time::consume(conn, token, Purpose::VerifyEmail)?;
         let user = find_user(conn, &user_id).map_err(|_| AppError::InvalidToken)?;
         if user.email.is_none() || user.email != email {
@@ -145,7 +145,7 @@ pub fn export(conn: &mut DbConnection, user_id: &str) -> Result<PersonalData, Ap
 /// Erases the person's data and ends every session. The row stays (without anything personal) so that
 /// what they reported keeps its history, anonymized.
 pub fn erase(conn: &mut DbConnection, user_id: &str) -> Result<(), AppError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let user = find_user(conn, user_id)?;
         tokens::revoke_all_sessions(conn, user_id)?;
         diesel::delete(one_time_tokens::table.filter(one_time_tokens::user_id.eq(user_id))).execute(conn)?;

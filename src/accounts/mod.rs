@@ -271,7 +271,7 @@ pub fn insert_user(conn: &mut DbConnection, account: &NewAccount<'_>, password_h
 pub fn create_admin(conn: &mut DbConnection, email: &Email, password: &Password, full_name: &str) -> Result<String, AppError> {
     let password_hash = password::hash(password)?;
     let full_name = FullName::parse(full_name, "full_name")?;
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         ensure_unused(conn, None, Some(email))?;
         let account = NewAccount {
             phone: None,

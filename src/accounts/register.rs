@@ -1,7 +1,6 @@
 //! Citizen sign-up: phone or email, a password, consent to data processing (Decree 13/2023).
 
 use chrono::Utc;
-use diesel::Connection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -82,7 +81,7 @@ pub fn register_citizen(
     password_hash: String,
     app_link_base: &str,
 ) -> Result<(UserRow, String), AppError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         ensure_unused(conn, registration.phone.as_ref(), registration.email.as_ref())?;
         let now = Utc::now().naive_utc();
         let account = NewAccount {

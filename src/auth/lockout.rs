@@ -30,7 +30,7 @@ pub fn ensure_unlocked(conn: &mut DbConnection, login_key: &str, now: NaiveDateT
 
 /// Counts a wrong password; from the sixth on, each locks for twice as long as the one before.
 pub fn record_failure(conn: &mut DbConnection, login_key: &str, now: NaiveDateTime) -> Result<(), AppError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let previous: Option<(i32, NaiveDateTime)> = login_attempts::table
             .find(login_key)
             .select((login_attempts::failures, login_attempts::last_failure_at))

@@ -15,7 +15,7 @@ use crate::notify::{outbox, templates};
 /// and the caller answers the same either way.
 pub fn request_reset(conn: &mut DbConnection, raw_login: &str, app_link_base: &str) -> Result<bool, AppError> {
     let Some(login) = Login::parse(raw_login) else { return Ok(false) };
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let Some(user) = find_by_login(conn, &login)?.filter(|u| u.active) else { return Ok(false) };
         let Some(email) = user.email.clone() else { return Ok(false) };
         let token = one_time::issue(conn, &user.id, Purpose::ResetPassword, None)?;
@@ -34,7 +34,7 @@ pub fn account_of(conn: &mut DbConnection, token: &str) -> Result<UserRow, AppEr
 
 /// Uses the token, sets the new password, ends every session and lifts any log-in lock.
 pub fn reset_password(conn: &mut DbConnection, token: &str, password_hash: &str) -> Result<(), AppError> {
-    conn.transaction(|conn| {
+    crate::db::transaction(conn, |conn| {
         let (user_id, _) = one_time::consume(conn, token, Purpose::ResetPassword)?;
         let user = find_user(conn, &user_id).map_err(|_| AppError::InvalidToken)?;
         set_password_hash(conn, &user_id, password_hash)?;

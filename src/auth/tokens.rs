@@ -136,7 +136,7 @@ pub fn rotate(conn: &mut DbConnection, presented: &str) -> Result<(String, Strin
     let hash = token_hash(presented);
     let now = Utc::now().naive_utc();
     // The revocation must be committed even though the caller gets an error, hence the inner enum.
-    let outcome = conn.transaction(|conn| -> Result<Rotation, AppError> {
+    let outcome = crate::db::transaction(conn, |conn| -> Result<Rotation, AppError> {
         let found: Option<(String, String, String, NaiveDateTime, Option<NaiveDateTime>)> = refresh_tokens::table
             .filter(refresh_tokens::token_hash.eq(&hash))
             .select((

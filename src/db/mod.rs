@@ -36,6 +36,34 @@ macro_rules! insert_batch {
     }};
 }
 
+/// Runs `work` in a transaction that may write. On SQLite it begins `IMMEDIATE`: a deferred transaction
+/// that reads first and writes later fails at once (busy timeout or not) when another connection wrote
+/// in between, whereas an immediate one queues for the write lock up front. Nested calls become savepoints.
+pub fn transaction<T>(
+    conn: &mut DbConnection,
+    work: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let DbConnection::Sqlite(sqlite) = conn else { return conn.transaction(work) };
+    let nested = AnsiTransactionManager::transaction_manager_status_mut(sqlite).transaction_depth()?.is_some();
+    if nested {
+        return conn.transaction(work);
+    }
+    AnsiTransactionManager::begin_transaction_sql(&mut *sqlite, "BEGIN IMMEDIATE")?;
+    let result = work(conn);
+    let DbConnection::Sqlite(sqlite) = conn else { unreachable!("the connection kind does not change") };
+    match result {
+        Ok(value) => {
+            AnsiTransactionManager::commit_transaction(sqlite)?;
+            Ok(value)
+        }
+        Err(err) => {
+            AnsiTransactionManager::rollback_transaction(sqlite)?;
+            Err(err)
+        }
+    }
+}
+
 /// Key of the PostgreSQL advisory lock held while migrating and seeding.
 const STARTUP_LOCK_KEY: i64 = 0x6364_735f_6d69_67; // "cds_mig"
 

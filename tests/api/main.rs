@@ -3,6 +3,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod accounts;
+mod auth;
 mod cli;
 mod contract;
 mod errors;

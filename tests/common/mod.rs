@@ -7,6 +7,7 @@
 #![allow(dead_code)]
 
 pub mod proxy;
+pub mod smtp;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -138,11 +139,16 @@ fn postgres_url() -> Option<String> {
     }
 }
 
+/// The key tests sign access tokens with (to forge expired or mis-addressed ones).
+pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
+
 pub struct TestApp {
     pub address: String,
     pub port: u16,
     pub client: reqwest::Client,
     pub db: TestDb,
+    /// Receives what the app mails.
+    pub mail: smtp::SmtpSink,
 }
 
 impl TestApp {
@@ -159,20 +165,87 @@ impl TestApp {
 
     /// Spawns the app on `db`, reaching it through `database_url`.
     pub async fn spawn_on(db: TestDb, database_url: &str, env: &[(&str, &str)]) -> TestApp {
+        let mail = smtp::SmtpSink::start().await;
+        Self::spawn_with_mail(db, database_url, env, mail).await
+    }
+
+    /// Spawns the app mailing to `mail` (or, with `CDS_SMTP_URL` in `env`, wherever that says).
+    pub async fn spawn_with_mail(db: TestDb, database_url: &str, env: &[(&str, &str)], mail: smtp::SmtpSink) -> TestApp {
         let data_dir = std::env::temp_dir().join(format!("congdanso-data-{}", uuid::Uuid::now_v7().simple()));
         let mut vars: HashMap<String, String> = HashMap::from([
             ("DATABASE_URL".into(), database_url.to_string()),
             ("CDS_BIND".into(), "127.0.0.1:0".into()),
             ("CDS_DATA_DIR".into(), data_dir.display().to_string()),
             ("CDS_DB_POOL_SIZE".into(), "4".into()),
+            ("CDS_JWT_SECRET".into(), JWT_SECRET.into()),
+            ("CDS_PUBLIC_URL".into(), "http://congdanso.test".into()),
+            ("CDS_SMTP_URL".into(), format!("smtp://127.0.0.1:{}", mail.port)),
+            ("CDS_OUTBOX_RETRY_SECS".into(), "1".into()),
+            // High enough for the lock-out tests' bursts; the rate-limit test sets its own.
+            ("CDS_AUTH_RATE_LIMIT".into(), "1000".into()),
         ]);
         vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let settings = Settings::from_lookup(|name| vars.get(name).cloned()).expect("test settings are valid");
+        // `TEST_LOG=1 cargo test name` shows the app's logs for one test.
+        if std::env::var("TEST_LOG").is_ok() {
+            congdanso::telemetry::init(settings.log_format);
+        }
         let app = Application::build(settings).await.expect("the app starts");
         let port = app.port();
         tokio::spawn(app.run_until_stopped());
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        TestApp { address: format!("http://127.0.0.1:{port}"), port, client, db }
+        TestApp { address: format!("http://127.0.0.1:{port}"), port, client, db, mail }
+    }
+
+    /// The app's own database, for checks no endpoint shows (stored hashes, outbox rows).
+    pub fn database(&self) -> congdanso::db::Db {
+        let url = self.db.url.clone();
+        let settings =
+            congdanso::config::Settings::from_lookup(|name| (name == "DATABASE_URL").then(|| url.clone())).unwrap();
+        congdanso::db::Db::new(&settings).unwrap()
+    }
+
+    pub async fn post_json_as(&self, token: &str, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client.post(self.url(path)).bearer_auth(token).json(body).send().await.expect("request sent")
+    }
+
+    pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
+        self.client.get(self.url(path)).bearer_auth(token).send().await.expect("request sent")
+    }
+
+    /// Signs up a citizen; returns the token response.
+    pub async fn register(&self, body: serde_json::Value) -> serde_json::Value {
+        let response = self.post_json("/api/v1/auth/register", &body).await;
+        assert_eq!(response.status(), 201, "register {body}");
+        response.json().await.unwrap()
+    }
+
+    pub async fn register_phone(&self, phone: &str) -> serde_json::Value {
+        self.register(serde_json::json!({
+            "phone": phone, "password": "đèn đường hỏng 2026", "full_name": "Nguyễn Văn An", "consent": true
+        }))
+        .await
+    }
+
+    pub async fn login(&self, login: &str, password: &str) -> reqwest::Response {
+        self.post_json("/api/v1/auth/login", &serde_json::json!({"login": login, "password": password})).await
+    }
+
+    /// Creates an administrator directly (as `congdanso create-admin` does) and logs in as them.
+    pub async fn admin_token(&self) -> String {
+        let email = format!("admin-{}@tinh.gov.vn", uuid::Uuid::now_v7().simple());
+        let db = self.database();
+        let (address, password) = (email.clone(), "quan-tri-vien-2026".to_string());
+        db.run(move |conn| {
+            let email = congdanso::accounts::Email::parse(&address, "email")?;
+            let password = congdanso::auth::password::Password::parse(password, "password")?;
+            congdanso::accounts::create_admin(conn, &email, &password, "Quản trị viên")
+        })
+        .await
+        .unwrap();
+        let response = self.login(&email, "quan-tri-vien-2026").await;
+        assert_eq!(response.status(), 200);
+        response.json::<serde_json::Value>().await.unwrap()["access_token"].as_str().unwrap().to_string()
     }
 
     pub fn url(&self, path: &str) -> String {
