@@ -52,3 +52,31 @@ impl Mailer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_development_mail_is_written_as_eml_files_in_the_data_dir() {
+        let data_dir = std::env::temp_dir().join(format!("congdanso-mailer-{}", uuid::Uuid::now_v7().simple()));
+        let dir = data_dir.display().to_string();
+        let settings = Settings::from_lookup(|name| (name == "CDS_DATA_DIR").then(|| dir.clone())).unwrap();
+        assert_eq!(settings.smtp, MailTransport::Files);
+        let mailer = Mailer::new(&settings).unwrap();
+        let row = OutboxRow {
+            id: "m1".into(),
+            recipient: "binh@example.vn".into(),
+            subject: "Xác nhận địa chỉ email".into(),
+            body: "Chào Bình".into(),
+            attempts: 0,
+        };
+        mailer.send(&row).unwrap();
+        let files: Vec<_> = std::fs::read_dir(data_dir.join("mail")).unwrap().map(|f| f.unwrap().path()).collect();
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].extension().and_then(|e| e.to_str()), Some("eml"));
+        let eml = std::fs::read_to_string(&files[0]).unwrap();
+        assert!(eml.contains("To: binh@example.vn"), "{eml}");
+        std::fs::remove_dir_all(data_dir).unwrap();
+    }
+}

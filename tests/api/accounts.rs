@@ -8,6 +8,7 @@ use crate::on_both_databases;
 
 on_both_databases!(
     the_verification_mail_confirms_the_email_once,
+    an_expired_verification_token_is_refused,
     mail_speaks_the_accounts_language,
     password_reset_by_mail_ends_every_session,
     forgot_password_answers_202_for_anyone,
@@ -48,6 +49,23 @@ async fn the_verification_mail_confirms_the_email_once(app: TestApp) {
 
     assert_problem(verify(&app, &mail.token()).await, 400, "invalid_token").await;
     assert_problem(verify(&app, "made-up-token").await, 400, "invalid_token").await;
+}
+
+async fn an_expired_verification_token_is_refused(app: TestApp) {
+    register_with_email(&app, "binh@example.vn", "vi").await;
+    let token = app.mail.next_mail().await.token();
+    // 24 hours pass.
+    app.database()
+        .run(|conn| {
+            use congdanso::db::schema::one_time_tokens;
+            use diesel::prelude::*;
+            let yesterday = chrono::Utc::now().naive_utc() - chrono::Duration::hours(25);
+            diesel::update(one_time_tokens::table).set(one_time_tokens::expires_at.eq(yesterday + chrono::Duration::hours(24))).execute(conn)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_problem(verify(&app, &token).await, 400, "invalid_token").await;
 }
 
 async fn mail_speaks_the_accounts_language(app: TestApp) {

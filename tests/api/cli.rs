@@ -115,6 +115,58 @@ fn the_sqlite_file_is_created_with_its_folder() {
     let _ = std::fs::remove_dir_all(root);
 }
 
+/// Sends one HTTP/1.1 request and returns the whole response as text.
+fn http(port: u16, method: &str, path: &str, body: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn the_first_start_creates_the_bootstrap_administrator_once() {
+    let db = TestDb::create(Backend::Sqlite).unwrap();
+    let data_dir = std::env::temp_dir().join(format!("congdanso-cli-{}", uuid::Uuid::now_v7().simple()));
+    let env = [
+        ("DATABASE_URL", db.url.as_str()),
+        ("CDS_BIND", "127.0.0.1:0"),
+        ("CDS_DATA_DIR", data_dir.to_str().unwrap()),
+        ("CDS_BOOTSTRAP_ADMIN_EMAIL", "it@tinh.gov.vn"),
+    ];
+    let start = || {
+        let mut child = congdanso(&env).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut log = BufReader::new(child.stderr.take().unwrap());
+        let port = wait_for_log(&mut log, "serving")["fields"]["port"].as_u64().unwrap() as u16;
+        // The log pipe stays open while the server runs: a closed one would fail its writes.
+        (child, port, log)
+    };
+
+    let (mut child, port, _log) = start();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert!(line.starts_with("bootstrap administrator it@tinh.gov.vn created; password"), "{line}");
+    let password = line.trim().rsplit(' ').next().unwrap().to_string();
+    let response = http(port, "POST", "/api/v1/auth/login", &format!(r#"{{"login":"it@tinh.gov.vn","password":"{password}"}}"#));
+    assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
+    assert!(response.contains(r#""role":"admin""#));
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    // Not on later starts: the users table is no longer empty.
+    let (mut child, _, _log) = start();
+    child.kill().unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(!text(&output.stdout).contains("bootstrap administrator"), "{}", text(&output.stdout));
+    let _ = std::fs::remove_dir_all(data_dir);
+}
+
 /// Starts `congdanso serve` on a random port and returns it with the port read from its log.
 fn serve(env: &[(&str, &str)]) -> (Child, u16, BufReader<std::process::ChildStderr>) {
     let mut child = congdanso(env).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
