@@ -160,3 +160,19 @@ pub struct Page<T: utoipa::ToSchema> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
 }
+
+impl<T: utoipa::ToSchema> Page<T> {
+    /// A page from rows fetched with `LIMIT limit + 1`: the extra row only tells that more follow, and
+    /// the cursor is the key of the last row shown.
+    pub fn from_rows<R>(
+        mut rows: Vec<R>,
+        limit: i64,
+        key: impl Fn(&R) -> String,
+        view: impl Fn(&R) -> Result<T, AppError>,
+    ) -> Result<Self, AppError> {
+        let more = rows.len() as i64 > limit;
+        rows.truncate(limit.max(0) as usize);
+        let next_cursor = if more { rows.last().map(&key) } else { None };
+        Ok(Page { items: rows.iter().map(view).collect::<Result<_, _>>()?, next_cursor })
+    }
+}

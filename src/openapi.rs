@@ -35,7 +35,7 @@ use utoipa::OpenApi;
         crate::health::ready,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonErrors),
     tags(
         (name = "auth", description = "Sign-up, log-in, tokens, email verification, password reset"),
         (name = "me", description = "The signed-in person's own account and data"),
@@ -55,6 +55,45 @@ impl utoipa::Modify for BearerAuth {
         use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         let scheme = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build();
         openapi.components.get_or_insert_with(Default::default).add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
+
+/// Adds the errors any operation can meet, so each annotation lists only its own: every JSON body can be
+/// malformed, too large or of the wrong type; every operation but liveness needs the database.
+struct CommonErrors;
+
+impl utoipa::Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let problem = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        crate::error::PROBLEM_JSON,
+                        ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+                    )
+                    .build(),
+            )
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                if operation.request_body.is_some() {
+                    responses.entry("400".into()).or_insert_with(|| problem("`malformed_json`: the body is not JSON"));
+                    responses.entry("413".into()).or_insert_with(|| problem("`payload_too_large`: the body is over 64 KiB"));
+                    responses
+                        .entry("415".into())
+                        .or_insert_with(|| problem("`unsupported_media_type`: the body is not `application/json`"));
+                }
+                if path != "/health/live" {
+                    responses
+                        .entry("503".into())
+                        .or_insert_with(|| problem("`database_unavailable`: try again after `Retry-After` seconds"));
+                }
+            }
+        }
     }
 }
 

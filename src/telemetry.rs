@@ -27,6 +27,7 @@ pub async fn echo_request_id(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+    tracing::debug!(method = %req.method(), path = req.path(), "request received");
     let mut res = next.call(req).await?;
     if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
         res.headers_mut().insert(HeaderName::from_static("x-request-id"), value);

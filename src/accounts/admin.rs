@@ -106,7 +106,7 @@ pub struct UserFilter {
     text: Option<String>,
     role: Option<Role>,
     before: Option<String>,
-    limit: i64,
+    pub limit: i64,
 }
 
 impl ListUsersQuery {
@@ -126,8 +126,8 @@ impl ListUsersQuery {
     }
 }
 
-/// Live accounts, newest first (ids are time-ordered UUIDv7).
-pub fn list_users(conn: &mut DbConnection, filter: &UserFilter) -> Result<(Vec<UserRow>, bool), AppError> {
+/// Live accounts, newest first (ids are time-ordered UUIDv7), up to `limit + 1`.
+pub fn list_users(conn: &mut DbConnection, filter: &UserFilter) -> Result<Vec<UserRow>, AppError> {
     let mut query = users::table.select(UserRow::as_select()).filter(users::deleted_at.is_null()).into_boxed();
     if let Some(text) = &filter.text {
         query = query.filter(users::search_text.like(format!("%{text}%")));
@@ -138,10 +138,7 @@ pub fn list_users(conn: &mut DbConnection, filter: &UserFilter) -> Result<(Vec<U
     if let Some(before) = &filter.before {
         query = query.filter(users::id.lt(before.clone()));
     }
-    let mut rows = query.order(users::id.desc()).limit(filter.limit + 1).load(conn)?;
-    let more = rows.len() as i64 > filter.limit;
-    rows.truncate(filter.limit as usize);
-    Ok((rows, more))
+    Ok(query.order(users::id.desc()).limit(filter.limit + 1).load(conn)?)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

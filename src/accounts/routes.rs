@@ -117,10 +117,9 @@ pub async fn admin_create_user(_admin: AdminUser, state: web::Data<AppState>, bo
     ))]
 pub async fn admin_list_users(_admin: AdminUser, state: web::Data<AppState>, query: web::Query<ListUsersQuery>) -> Result<HttpResponse, AppError> {
     let filter = query.into_inner().parse()?;
-    let (rows, more) = state.db.run(move |conn| list_users(conn, &filter)).await?;
-    let next_cursor = if more { rows.last().map(|row| row.id.clone()) } else { None };
-    let items = rows.iter().map(User::try_from).collect::<Result<Vec<_>, _>>()?;
-    Ok(HttpResponse::Ok().json(Page { items, next_cursor }))
+    let limit = filter.limit;
+    let rows = state.db.run(move |conn| list_users(conn, &filter)).await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |row| row.id.clone(), |row| User::try_from(row))?))
 }
 
 /// Change an account's role, unit or active flag. Deactivation ends its sessions and stops its tokens at once.

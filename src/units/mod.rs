@@ -131,21 +131,21 @@ pub struct Unit {
     pub successor_code: Option<String>,
 }
 
-impl TryFrom<UnitRow> for Unit {
+impl TryFrom<&UnitRow> for Unit {
     type Error = AppError;
 
-    fn try_from(row: UnitRow) -> Result<Self, AppError> {
+    fn try_from(row: &UnitRow) -> Result<Self, AppError> {
         Ok(Unit {
             kind: UnitKind::from_db(&row.kind)?,
-            code: row.code,
-            name: row.name,
+            code: row.code.clone(),
+            name: row.name.clone(),
             level: row.level,
-            parent_code: row.parent_code,
+            parent_code: row.parent_code.clone(),
             centroid: LatLon { lat: row.lat, lon: row.lon },
             area_km2: row.area_km2,
             valid_from: row.valid_from,
             valid_to: row.valid_to,
-            successor_code: row.successor_code,
+            successor_code: row.successor_code.clone(),
         })
     }
 }
@@ -169,8 +169,8 @@ pub fn find_unit(conn: &mut DbConnection, code: &UnitCode) -> Result<UnitRow, Ap
         .ok_or_else(|| AppError::UnitNotFound(code.as_str().to_string()))
 }
 
-/// One page of current units in code order, and whether more follow.
-pub fn list_units(conn: &mut DbConnection, filter: &UnitFilter) -> Result<(Vec<UnitRow>, bool), AppError> {
+/// Current units in code order, up to `filter.limit + 1` (the extra one tells that more follow).
+pub fn list_units(conn: &mut DbConnection, filter: &UnitFilter) -> Result<Vec<UnitRow>, AppError> {
     let mut query = admin_units::table.select(UnitRow::as_select()).filter(admin_units::valid_to.is_null()).into_boxed();
     if let Some(parent) = &filter.parent {
         find_unit(conn, parent)?;
@@ -184,8 +184,5 @@ pub fn list_units(conn: &mut DbConnection, filter: &UnitFilter) -> Result<(Vec<U
     if let Some(after) = &filter.after {
         query = query.filter(admin_units::code.gt(after.as_str().to_string()));
     }
-    let mut rows = query.order(admin_units::code.asc()).limit(filter.limit + 1).load(conn)?;
-    let more = rows.len() as i64 > filter.limit;
-    rows.truncate(filter.limit as usize);
-    Ok((rows, more))
+    Ok(query.order(admin_units::code.asc()).limit(filter.limit + 1).load(conn)?)
 }

@@ -72,10 +72,9 @@ pub async fn list(
     query: web::Query<UnitsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let filter = query.into_inner().parse()?;
-    let (rows, more) = state.db.run(move |conn| list_units(conn, &filter)).await?;
-    let next_cursor = if more { rows.last().map(|row| row.code.clone()) } else { None };
-    let items = rows.into_iter().map(Unit::try_from).collect::<Result<Vec<_>, _>>()?;
-    cacheable_json(&req, &Page { items, next_cursor })
+    let limit = filter.limit;
+    let rows = state.db.run(move |conn| list_units(conn, &filter)).await?;
+    cacheable_json(&req, &Page::from_rows(rows, limit, |row| row.code.clone(), |row| Unit::try_from(row))?)
 }
 
 /// One administrative unit by its code, including units no longer in force.
@@ -90,7 +89,7 @@ pub async fn list(
 pub async fn get(req: HttpRequest, state: web::Data<AppState>, code: web::Path<String>) -> Result<HttpResponse, AppError> {
     let code = UnitCode::parse_field(&code, "code")?;
     let row = state.db.run(move |conn| find_unit(conn, &code)).await?;
-    cacheable_json(&req, &Unit::try_from(row)?)
+    cacheable_json(&req, &Unit::try_from(&row)?)
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -127,8 +126,8 @@ pub async fn locate(state: web::Data<AppState>, body: Json<LocateRequest>) -> Re
     let area = state.settings.service_area.clone();
     let located = state.db.run(move |conn| routing::locate_commune(conn, position, &area)).await?;
     Ok(HttpResponse::Ok().json(LocateResponse {
-        unit: Unit::try_from(located.unit)?,
-        province: Unit::try_from(located.province)?,
+        unit: Unit::try_from(&located.unit)?,
+        province: Unit::try_from(&located.province)?,
         distance_km: (located.distance_km * 100.0).round() / 100.0,
         approximate: located.approximate,
     }))

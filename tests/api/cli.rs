@@ -193,27 +193,25 @@ fn wait_for_log(log: &mut BufReader<std::process::ChildStderr>, needle: &str) ->
 fn sigterm_lets_the_request_in_flight_finish() {
     let db = TestDb::create(Backend::Sqlite).unwrap();
     let data_dir = std::env::temp_dir().join(format!("congdanso-cli-{}", uuid::Uuid::now_v7().simple()));
-    let (mut child, port, mut log) =
-        serve(&[("DATABASE_URL", &db.url), ("CDS_BIND", "127.0.0.1:0"), ("CDS_DATA_DIR", data_dir.to_str().unwrap())]);
+    let (mut child, port, mut log) = serve(&[
+        ("DATABASE_URL", &db.url),
+        ("CDS_BIND", "127.0.0.1:0"),
+        ("CDS_DATA_DIR", data_dir.to_str().unwrap()),
+        ("RUST_LOG", "info,congdanso=debug"),
+    ]);
 
-    // A first answer proves the server loop runs, and with it the SIGTERM handler it installs.
-    let mut probe = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    probe.write_all(b"GET /health/live HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
-    let mut answer = String::new();
-    probe.read_to_string(&mut answer).unwrap();
-    assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
-
-    // Half a request: the server has accepted it and waits for the rest of the body.
+    // Half a request: the server has begun handling it (it says so in its log) and waits for the body.
     let body = br#"{"position":{"lat":11.9404,"lon":108.4583}}"#;
     let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
     write!(
         stream,
-        "POST /api/v1/units/locate HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        "POST /api/v1/units/locate HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
         body.len()
     )
     .unwrap();
     stream.write_all(&body[..10]).unwrap();
     stream.flush().unwrap();
+    wait_for_log(&mut log, "request received");
 
     let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
