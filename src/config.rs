@@ -32,6 +32,8 @@ pub struct Settings {
     /// First retry delay of undelivered mail; it doubles with every failure.
     pub outbox_retry: Duration,
     pub hash_concurrency: usize,
+    /// How close an open report of the same category must be to be offered as "the same problem".
+    pub similar_radius_m: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -267,6 +269,11 @@ impl Settings {
             }
         })?;
 
+        let similar_radius_m = setting(&lookup, "CDS_SIMILAR_RADIUS_M", "50", |raw| match raw.trim().parse::<f64>() {
+            Ok(m) if (1.0..=1000.0).contains(&m) => Ok(m),
+            _ => Err(format!("expected metres from 1 to 1000, got {raw:?}")),
+        })?;
+
         Ok(Settings {
             database,
             bind,
@@ -286,6 +293,7 @@ impl Settings {
             trust_forwarded,
             outbox_retry,
             hash_concurrency,
+            similar_radius_m,
         })
     }
 }

@@ -75,6 +75,13 @@ pub enum FieldIssue {
     OneOf(&'static [&'static str]),
     EmailOrPhoneRequired,
     WrongPassword,
+    UnknownCategory,
+    UnknownMedia,
+    OutsideServiceArea,
+    NullIsland,
+    UrgentNotAllowed,
+    InTheFuture,
+    TooMany { max: usize },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -108,6 +115,13 @@ impl FieldIssue {
             FieldIssue::OneOf(_) => "not_allowed",
             FieldIssue::EmailOrPhoneRequired => "email_or_phone_required",
             FieldIssue::WrongPassword => "wrong_password",
+            FieldIssue::UnknownCategory => "unknown_category",
+            FieldIssue::UnknownMedia => "unknown_media",
+            FieldIssue::OutsideServiceArea => "outside_service_area",
+            FieldIssue::NullIsland => "null_position",
+            FieldIssue::UrgentNotAllowed => "urgent_not_allowed",
+            FieldIssue::InTheFuture => "in_the_future",
+            FieldIssue::TooMany { .. } => "too_many",
         }
     }
 
@@ -160,6 +174,27 @@ impl FieldIssue {
                 locale.pick("Cần có số điện thoại hoặc email.", "A phone number or an email is required.")
             }
             FieldIssue::WrongPassword => locale.pick("Mật khẩu không đúng.", "The password is wrong."),
+            FieldIssue::UnknownCategory => locale.pick("Không có lĩnh vực phản ánh này.", "There is no such category."),
+            FieldIssue::UnknownMedia => locale.pick(
+                "Ảnh không tồn tại, không phải của bạn hoặc đã được dùng.",
+                "The photo does not exist, is not yours, or is already used.",
+            ),
+            FieldIssue::OutsideServiceArea => locale.pick(
+                "Vị trí này không thuộc địa bàn hệ thống đang phục vụ.",
+                "This position is outside the area this service covers.",
+            ),
+            FieldIssue::NullIsland => locale.pick(
+                "Vị trí (0, 0) không hợp lệ: điện thoại chưa lấy được GPS.",
+                "Position (0, 0) is not valid: the phone has no GPS fix yet.",
+            ),
+            FieldIssue::UrgentNotAllowed => {
+                locale.pick("Lĩnh vực này không nhận phản ánh khẩn cấp.", "This category does not take urgent reports.")
+            }
+            FieldIssue::InTheFuture => locale.pick("Thời điểm này ở tương lai.", "This time is in the future."),
+            FieldIssue::TooMany { max } => match locale {
+                Locale::Vi => format!("Tối đa {max} mục."),
+                Locale::En => format!("At most {max} items."),
+            },
         }
     }
 }
@@ -206,6 +241,16 @@ pub enum AppError {
     UserNotFound,
     #[error("administrators cannot demote or deactivate themselves")]
     CannotChangeSelf,
+    #[error("Idempotency-Key header missing or malformed")]
+    IdempotencyKeyRequired,
+    #[error("Idempotency-Key reused with another request")]
+    IdempotencyKeyReused,
+    #[error("no such report")]
+    ReportNotFound,
+    #[error("not allowed while the report is {0}")]
+    InvalidTransition(String),
+    #[error("one cannot support one's own report")]
+    OwnReport,
     #[error("position outside the service area")]
     OutsideServiceArea,
     #[error("database unavailable: {0}")]
@@ -245,6 +290,11 @@ impl AppError {
             AppError::InvalidToken => "invalid_token",
             AppError::UserNotFound => "user_not_found",
             AppError::CannotChangeSelf => "cannot_change_self",
+            AppError::IdempotencyKeyRequired => "idempotency_key_required",
+            AppError::IdempotencyKeyReused => "idempotency_key_reused",
+            AppError::ReportNotFound => "report_not_found",
+            AppError::InvalidTransition(_) => "invalid_transition",
+            AppError::OwnReport => "own_report",
             AppError::OutsideServiceArea => "outside_service_area",
             AppError::DatabaseUnavailable(_) => "database_unavailable",
             AppError::Internal(_) => "internal_error",
@@ -275,6 +325,11 @@ impl AppError {
             AppError::InvalidToken => ("Mã xác nhận không hợp lệ", "Invalid or expired token"),
             AppError::UserNotFound => ("Không tìm thấy người dùng", "User not found"),
             AppError::CannotChangeSelf => ("Không thể tự thay đổi", "Cannot change yourself"),
+            AppError::IdempotencyKeyRequired => ("Thiếu khóa chống gửi trùng", "Idempotency-Key required"),
+            AppError::IdempotencyKeyReused => ("Khóa chống gửi trùng đã dùng", "Idempotency-Key reused"),
+            AppError::ReportNotFound => ("Không tìm thấy phản ánh", "Report not found"),
+            AppError::InvalidTransition(_) => ("Không thể thực hiện ở trạng thái này", "Not allowed in this status"),
+            AppError::OwnReport => ("Không thể ủng hộ phản ánh của chính mình", "Cannot support your own report"),
             AppError::OutsideServiceArea => ("Vị trí ngoài phạm vi phục vụ", "Position outside the service area"),
             AppError::DatabaseUnavailable(_) => ("Hệ thống tạm thời gián đoạn", "Service temporarily unavailable"),
             AppError::Internal(_) => ("Lỗi hệ thống", "Internal error"),
@@ -337,6 +392,20 @@ impl AppError {
             (AppError::UserNotFound, Locale::En) => "There is no such user.".into(),
             (AppError::CannotChangeSelf, Locale::Vi) => "Quản trị viên không thể tự hạ quyền hoặc tự khóa tài khoản của mình.".into(),
             (AppError::CannotChangeSelf, Locale::En) => "Administrators cannot demote or deactivate themselves.".into(),
+            (AppError::IdempotencyKeyRequired, Locale::Vi) => {
+                "Hãy gửi tiêu đề Idempotency-Key (8–128 ký tự) để gửi lại an toàn khi mạng chập chờn.".into()
+            }
+            (AppError::IdempotencyKeyRequired, Locale::En) => {
+                "Send an Idempotency-Key header (8–128 characters) so retries over a weak network are safe.".into()
+            }
+            (AppError::IdempotencyKeyReused, Locale::Vi) => "Khóa này đã được dùng cho một phản ánh có nội dung khác.".into(),
+            (AppError::IdempotencyKeyReused, Locale::En) => "This key was already used for a report with other content.".into(),
+            (AppError::ReportNotFound, Locale::Vi) => "Không có phản ánh này, hoặc bạn không được xem.".into(),
+            (AppError::ReportNotFound, Locale::En) => "There is no such report, or you may not see it.".into(),
+            (AppError::InvalidTransition(status), Locale::Vi) => format!("Phản ánh đang ở trạng thái {status}."),
+            (AppError::InvalidTransition(status), Locale::En) => format!("The report is {status}."),
+            (AppError::OwnReport, Locale::Vi) => "Bạn không thể ủng hộ phản ánh do chính mình gửi.".into(),
+            (AppError::OwnReport, Locale::En) => "You cannot support a report you filed.".into(),
             (AppError::OutsideServiceArea, Locale::Vi) => {
                 "Vị trí này không thuộc địa bàn mà hệ thống đang phục vụ.".into()
             }
@@ -403,7 +472,13 @@ impl ResponseError for AppError {
             AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::RouteNotFound | AppError::UnitNotFound(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            AppError::AccountExists | AppError::CannotChangeSelf => StatusCode::CONFLICT,
+            AppError::AccountExists
+            | AppError::CannotChangeSelf
+            | AppError::IdempotencyKeyReused
+            | AppError::InvalidTransition(_)
+            | AppError::OwnReport => StatusCode::CONFLICT,
+            AppError::IdempotencyKeyRequired => StatusCode::BAD_REQUEST,
+            AppError::ReportNotFound => StatusCode::NOT_FOUND,
             AppError::Unauthenticated
             | AppError::TokenExpired
             | AppError::InvalidCredentials

@@ -13,6 +13,7 @@ pub mod health;
 pub mod http;
 pub mod notify;
 pub mod openapi;
+pub mod reports;
 pub mod routing;
 pub mod seed;
 pub mod startup;

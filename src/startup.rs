@@ -147,7 +147,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
             .configure(units::routes::configure)
             .configure(categories::routes::configure)
             .configure(crate::auth::routes::configure)
-            .configure(crate::accounts::routes::configure),
+            .configure(crate::accounts::routes::configure)
+            .configure(crate::reports::routes::configure),
     )
         .configure(health::configure)
         .route("/api-docs/openapi.json", web::get().to(openapi::serve));

@@ -9,7 +9,7 @@ use super::register::send_verification;
 use super::{ensure_unused, find_user, locale_str, parse_locale, search_text, Email, FullName, PhoneNumber, User, UserRow};
 use crate::auth::one_time::{self, Purpose};
 use crate::auth::tokens;
-use crate::db::schema::{login_attempts, one_time_tokens, refresh_tokens, users};
+use crate::db::schema::{login_attempts, one_time_tokens, refresh_tokens, reports, users};
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors, Locale};
 use crate::notify::outbox;
@@ -156,6 +156,8 @@ pub fn erase(conn: &mut DbConnection, user_id: &str) -> Result<(), AppError> {
             outbox::forget_recipient(conn, email)?;
         }
         let now = Utc::now().naive_utc();
+        // What they reported stays, for the neighbours and the officials, but no longer names them.
+        diesel::update(reports::table.filter(reports::reporter_id.eq(user_id))).set(reports::is_anonymous.eq(true)).execute(conn)?;
         diesel::update(users::table.find(user_id))
             .set((
                 users::email.eq(None::<String>),

@@ -81,3 +81,27 @@ pub fn client_ip(req: &HttpRequest, trust_forwarded: bool) -> IpAddr {
         .flatten();
     forwarded.or_else(|| req.peer_addr().map(|addr| addr.ip())).unwrap_or(IpAddr::from([0, 0, 0, 0]))
 }
+
+/// The signed-in account when the request carries a token; `None` for anonymous requests. A token that
+/// is present but invalid or expired is still refused, so the app learns it must refresh.
+pub struct MaybeUser(pub Option<CurrentUser>);
+
+impl MaybeUser {
+    pub fn id(&self) -> Option<String> {
+        self.0.as_ref().map(|current| current.user.id.clone())
+    }
+}
+
+impl FromRequest for MaybeUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if req.headers().contains_key(header::AUTHORIZATION) {
+            let current = CurrentUser::from_request(req, payload);
+            Box::pin(async move { Ok(MaybeUser(Some(current.await?))) })
+        } else {
+            Box::pin(async { Ok(MaybeUser(None)) })
+        }
+    }
+}

@@ -39,26 +39,26 @@ macro_rules! insert_batch {
 /// Runs `work` in a transaction that may write. On SQLite it begins `IMMEDIATE`: a deferred transaction
 /// that reads first and writes later fails at once (busy timeout or not) when another connection wrote
 /// in between, whereas an immediate one queues for the write lock up front. Nested calls become savepoints.
-pub fn transaction<T>(
+pub fn transaction<T, E: From<diesel::result::Error>>(
     conn: &mut DbConnection,
-    work: impl FnOnce(&mut DbConnection) -> Result<T, AppError>,
-) -> Result<T, AppError> {
+    work: impl FnOnce(&mut DbConnection) -> Result<T, E>,
+) -> Result<T, E> {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     let DbConnection::Sqlite(sqlite) = conn else { return conn.transaction(work) };
-    let nested = AnsiTransactionManager::transaction_manager_status_mut(sqlite).transaction_depth()?.is_some();
+    let nested = AnsiTransactionManager::transaction_manager_status_mut(sqlite).transaction_depth().map_err(E::from)?.is_some();
     if nested {
         return conn.transaction(work);
     }
-    AnsiTransactionManager::begin_transaction_sql(&mut *sqlite, "BEGIN IMMEDIATE")?;
+    AnsiTransactionManager::begin_transaction_sql(&mut *sqlite, "BEGIN IMMEDIATE").map_err(E::from)?;
     let result = work(conn);
     let DbConnection::Sqlite(sqlite) = conn else { unreachable!("the connection kind does not change") };
     match result {
         Ok(value) => {
-            AnsiTransactionManager::commit_transaction(sqlite)?;
+            AnsiTransactionManager::commit_transaction(sqlite).map_err(E::from)?;
             Ok(value)
         }
         Err(err) => {
-            AnsiTransactionManager::rollback_transaction(sqlite)?;
+            AnsiTransactionManager::rollback_transaction(sqlite).map_err(E::from)?;
             Err(err)
         }
     }

@@ -101,7 +101,79 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    reports (id) {
+        id -> Text,
+        reporter_id -> Text,
+        category_code -> Text,
+        description -> Text,
+        address_text -> Nullable<Text>,
+        search_text -> Text,
+        lat -> Double,
+        lon -> Double,
+        accuracy_m -> Nullable<Double>,
+        cell -> BigInt,
+        unit_code -> Text,
+        unit_approximate -> Bool,
+        status -> Text,
+        is_public -> Bool,
+        is_anonymous -> Bool,
+        urgent -> Bool,
+        supporters -> Integer,
+        captured_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        due_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    report_events (id) {
+        id -> Text,
+        report_id -> Text,
+        actor_id -> Nullable<Text>,
+        kind -> Text,
+        from_status -> Nullable<Text>,
+        to_status -> Nullable<Text>,
+        note -> Nullable<Text>,
+        is_public -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    report_supports (report_id, user_id) {
+        report_id -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Text,
+        key -> Text,
+        request_hash -> Text,
+        report_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(reports -> users (reporter_id));
+diesel::joinable!(report_events -> reports (report_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(admin_units, categories, users, login_attempts, refresh_tokens, one_time_tokens, outbox);
+diesel::allow_tables_to_appear_in_same_query!(
+    admin_units,
+    categories,
+    users,
+    login_attempts,
+    refresh_tokens,
+    one_time_tokens,
+    outbox,
+    reports,
+    report_events,
+    report_supports,
+    idempotency_keys
+);

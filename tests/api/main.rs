@@ -10,4 +10,5 @@ mod contract;
 mod errors;
 mod health;
 mod reference_data;
+mod reports;
 mod schema;

@@ -1,0 +1,234 @@
+//! Feedback reports ("phản ánh hiện trường"): a citizen's description of a problem at a place, its
+//! status, its timeline, and the neighbours who support it.
+
+pub mod geo;
+pub mod routes;
+pub mod store;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::error::{AppError, FieldErrors, FieldIssue};
+use crate::routing::Position;
+use crate::units::LatLon;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportStatus {
+    Submitted,
+    Accepted,
+    InProgress,
+    Resolved,
+    Closed,
+    Rejected,
+    /// Taken back by the reporter while still `submitted`.
+    Withdrawn,
+}
+
+impl ReportStatus {
+    const ALL: [ReportStatus; 7] = [
+        ReportStatus::Submitted,
+        ReportStatus::Accepted,
+        ReportStatus::InProgress,
+        ReportStatus::Resolved,
+        ReportStatus::Closed,
+        ReportStatus::Rejected,
+        ReportStatus::Withdrawn,
+    ];
+    pub const NAMES: &'static [&'static str] =
+        &["submitted", "accepted", "in_progress", "resolved", "closed", "rejected", "withdrawn"];
+
+    pub fn as_str(self) -> &'static str {
+        Self::NAMES[Self::ALL.iter().position(|s| *s == self).unwrap_or(0)]
+    }
+
+    pub fn parse(raw: &str, field: &str) -> Result<Self, AppError> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.as_str() == raw)
+            .ok_or_else(|| AppError::invalid(field, FieldIssue::OneOf(Self::NAMES)))
+    }
+
+    /// Still waiting to be handled: what a neighbour may support instead of filing again.
+    pub fn is_open(self) -> bool {
+        matches!(self, ReportStatus::Submitted | ReportStatus::Accepted | ReportStatus::InProgress)
+    }
+}
+
+/// Where the phone was, and how sure it was.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReportPosition {
+    #[schema(example = 11.9404)]
+    pub lat: f64,
+    #[schema(example = 108.4583)]
+    pub lon: f64,
+    /// The phone's estimate of its GPS error, in metres.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accuracy_m: Option<f64>,
+}
+
+const DESCRIPTION_CHARS: std::ops::RangeInclusive<usize> = 5..=2000;
+const ADDRESS_CHARS: usize = 300;
+const MAX_MEDIA: usize = 5;
+
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewReportRequest {
+    /// A category `code` from `GET /api/v1/categories`.
+    #[schema(example = "street_lighting")]
+    pub category: String,
+    /// 5 to 2000 characters.
+    #[schema(example = "Đèn đường trước nhà số 12 bị hỏng ba hôm nay.")]
+    pub description: String,
+    pub position: ReportPosition,
+    /// What the citizen calls the place, up to 300 characters.
+    #[serde(default)]
+    pub address_text: Option<String>,
+    /// Up to 5 photos uploaded first, the caller's own and not yet used.
+    #[serde(default)]
+    pub media_ids: Vec<String>,
+    /// When the phone captured the report (it may be sent much later over a weak network).
+    #[serde(default)]
+    pub captured_at: Option<DateTime<Utc>>,
+    /// Shown to everyone (default); a private report is seen only by its reporter and the officials.
+    #[serde(default)]
+    pub is_public: Option<bool>,
+    /// The reporter's name is never shown to the public.
+    #[serde(default)]
+    pub is_anonymous: Option<bool>,
+    /// Only for categories that allow it.
+    #[serde(default)]
+    pub urgent: Option<bool>,
+}
+
+/// A report that passed every rule that needs no database.
+#[derive(Debug, Clone)]
+pub struct NewReport {
+    pub category: String,
+    pub description: String,
+    pub position: Position,
+    pub accuracy_m: Option<f64>,
+    pub address_text: Option<String>,
+    pub media_ids: Vec<String>,
+    pub captured_at: Option<NaiveDateTime>,
+    pub is_public: bool,
+    pub is_anonymous: bool,
+    pub urgent: bool,
+}
+
+/// Phones' clocks drift; a capture time this far ahead of ours is still believed.
+const CLOCK_SKEW_SECS: i64 = 300;
+
+impl NewReportRequest {
+    pub fn parse(&self) -> Result<NewReport, AppError> {
+        let mut errors = FieldErrors::default();
+        let description = self.description.trim().to_string();
+        let chars = description.chars().count();
+        if chars < *DESCRIPTION_CHARS.start() {
+            errors.add("description", FieldIssue::TooShort { min: *DESCRIPTION_CHARS.start() });
+        } else if chars > *DESCRIPTION_CHARS.end() {
+            errors.add("description", FieldIssue::TooLong { max: *DESCRIPTION_CHARS.end() });
+        }
+        let position = errors.check(Position::parse(LatLon { lat: self.position.lat, lon: self.position.lon }, "position"));
+        if position.is_some_and(|p| p.lat() == 0.0 && p.lon() == 0.0) {
+            errors.add("position", FieldIssue::NullIsland);
+        }
+        let accuracy_m = self.position.accuracy_m;
+        if accuracy_m.is_some_and(|a| !(0.0..=10_000.0).contains(&a)) {
+            errors.add("position.accuracy_m", FieldIssue::OutOfRange { min: 0.0, max: 10_000.0 });
+        }
+        let address_text = self.address_text.as_deref().map(str::trim).filter(|a| !a.is_empty()).map(str::to_string);
+        if address_text.as_ref().is_some_and(|a| a.chars().count() > ADDRESS_CHARS) {
+            errors.add("address_text", FieldIssue::TooLong { max: ADDRESS_CHARS });
+        }
+        if self.media_ids.len() > MAX_MEDIA {
+            errors.add("media_ids", FieldIssue::TooMany { max: MAX_MEDIA });
+        }
+        if self.captured_at.is_some_and(|t| (t - Utc::now()).num_seconds() > CLOCK_SKEW_SECS) {
+            errors.add("captured_at", FieldIssue::InTheFuture);
+        }
+        errors.finish()?;
+        let position = position.ok_or_else(|| AppError::Internal("position parsed without value".into()))?;
+        Ok(NewReport {
+            category: self.category.trim().to_string(),
+            description,
+            position,
+            accuracy_m,
+            address_text,
+            media_ids: self.media_ids.clone(),
+            captured_at: self.captured_at.map(|t| t.naive_utc()),
+            is_public: self.is_public.unwrap_or(true),
+            is_anonymous: self.is_anonymous.unwrap_or(false),
+            urgent: self.urgent.unwrap_or(false),
+        })
+    }
+}
+
+/// Who filed a report, as the public may see it: a name, never a phone or email; nothing when anonymous.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Reporter {
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Media {
+    pub id: String,
+    pub url: String,
+    pub thumbnail_url: String,
+}
+
+/// A report as the app shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Report {
+    pub id: String,
+    pub status: ReportStatus,
+    /// The category's `code`.
+    pub category: String,
+    pub description: String,
+    pub position: ReportPosition,
+    pub address_text: Option<String>,
+    /// The commune-level unit the position lies in.
+    pub unit_code: String,
+    /// True while the unit was found by nearest centroid rather than by boundary.
+    pub unit_approximate: bool,
+    pub media: Vec<Media>,
+    pub is_public: bool,
+    pub is_anonymous: bool,
+    pub urgent: bool,
+    /// Absent when anonymous (and for reports of deleted accounts).
+    pub reporter: Option<Reporter>,
+    pub supporters: i32,
+    /// When the viewer is the reporter.
+    pub is_mine: bool,
+    /// Whether the viewer supports it.
+    pub supported_by_me: bool,
+    pub captured_at: Option<DateTime<Utc>>,
+    /// When the server received it.
+    pub received_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub due_at: Option<DateTime<Utc>>,
+    /// Distance from `near`, in metres, when the list was asked for by distance.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distance_m: Option<f64>,
+}
+
+/// One entry of a report's public timeline.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReportEvent {
+    #[schema(example = "submitted")]
+    pub kind: String,
+    pub from_status: Option<ReportStatus>,
+    pub to_status: Option<ReportStatus>,
+    pub note: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReportDetail {
+    #[serde(flatten)]
+    pub report: Report,
+    pub timeline: Vec<ReportEvent>,
+}

@@ -1,0 +1,329 @@
+//! `/api/v1/reports` and `/api/v1/me/reports`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+
+use super::geo::BoundingBox;
+use super::store::{self, Filed, IdempotencyKey, ReportFilter};
+use super::{NewReportRequest, Report, ReportDetail, ReportStatus};
+use crate::auth::{CurrentUser, MaybeUser};
+use crate::db::DbConnection;
+use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
+use crate::http::{Json, Page};
+use crate::routing::Position;
+use crate::startup::AppState;
+use crate::units::{LatLon, UnitCode};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/reports").route(web::post().to(file)).route(web::get().to(list)))
+        .service(web::resource("/reports/similar").route(web::get().to(similar)))
+        .service(web::resource("/reports/{id}").route(web::get().to(get)))
+        .service(web::resource("/reports/{id}/support").route(web::post().to(support)).route(web::delete().to(unsupport)))
+        .service(web::resource("/reports/{id}/withdraw").route(web::post().to(withdraw)))
+        .service(web::resource("/me/reports").route(web::get().to(mine)));
+}
+
+fn detail(conn: &mut DbConnection, id: &str, viewer: Option<&str>) -> Result<ReportDetail, AppError> {
+    let row = store::find_visible(conn, id, viewer)?;
+    let report = store::views(conn, std::slice::from_ref(&row), viewer, None)?.remove(0);
+    Ok(ReportDetail { report, timeline: store::public_timeline(conn, id)? })
+}
+
+/// File a report. Send an `Idempotency-Key` (a UUID per report): retrying with the same key returns the
+/// same report, never a second one.
+#[utoipa::path(post, path = "/api/v1/reports", tag = "reports", operation_id = "fileReport", security(("bearer" = [])),
+    params(("Idempotency-Key" = String, Header, description = "8–128 characters, one per report; reuse it when retrying")),
+    request_body = NewReportRequest,
+    responses(
+        (status = 201, description = "Filed", body = ReportDetail),
+        (status = 200, description = "A retry: the report filed earlier with this key", body = ReportDetail),
+        (status = 400, description = "`idempotency_key_required` or `malformed_json`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`idempotency_key_reused`: the key was used for another body", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: description length, position (out of range, (0,0), `outside_service_area`), `unknown_category`, `urgent_not_allowed`, `unknown_media`, `captured_at` in the future", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn file(req: HttpRequest, current: CurrentUser, state: web::Data<AppState>, body: Json<NewReportRequest>) -> Result<HttpResponse, AppError> {
+    let key = IdempotencyKey::parse(req.headers().get("Idempotency-Key").and_then(|v| v.to_str().ok()))?;
+    let request_hash = serde_json::to_vec(&body.0)
+        .map(|bytes| Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect::<String>())
+        .map_err(|err| AppError::Internal(format!("hashing the request: {err}")))?;
+    let new = body.0.parse()?;
+    let area = state.settings.service_area.clone();
+    let user_id = current.user.id.clone();
+    let (filed, report) = state
+        .db
+        .run(move |conn| {
+            let filed = store::file_report(conn, &user_id, &key, &request_hash, &new, &area)?;
+            let id = match &filed {
+                Filed::New(id) | Filed::Existing(id) => id.clone(),
+            };
+            Ok((filed, detail(conn, &id, Some(&user_id))?))
+        })
+        .await?;
+    Ok(match filed {
+        Filed::New(_) => HttpResponse::Created().json(report),
+        Filed::Existing(_) => HttpResponse::Ok().json(report),
+    })
+}
+
+/// One report with its public timeline. Private and withdrawn reports are visible to their reporter only.
+#[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "reports", operation_id = "getReport",
+    params(("id" = String, Path, description = "Report id")),
+    responses(
+        (status = 200, description = "The report", body = ReportDetail),
+        (status = 401, description = "`unauthenticated` or `token_expired` (only when a token is sent)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`report_not_found`, also for reports the caller may not see", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get(viewer: MaybeUser, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let viewer = viewer.id();
+    let report = state.db.run(move |conn| detail(conn, &id, viewer.as_deref())).await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ListReportsQuery {
+    /// `minLon,minLat,maxLon,maxLat`.
+    #[param(example = "108.40,11.90,108.50,11.98")]
+    bbox: Option<String>,
+    /// `lat,lon`: only reports within `radius_m`, nearest first.
+    #[param(example = "11.9404,108.4583")]
+    near: Option<String>,
+    /// With `near`: 1 to 5000 metres (default 500).
+    radius_m: Option<f64>,
+    status: Option<String>,
+    category: Option<String>,
+    /// A commune-level unit code.
+    unit: Option<String>,
+    /// Text in the description or address; case and diacritics are ignored.
+    q: Option<String>,
+    /// Only reports received at or after this time (RFC 3339).
+    since: Option<chrono::DateTime<chrono::Utc>>,
+    /// 1 to 100, default 20.
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+const MAX_RADIUS_M: f64 = 5000.0;
+
+fn parse_lat_lon(raw: &str, field: &str) -> Result<Position, AppError> {
+    let parts: Vec<f64> = raw.split(',').map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>()
+        .map_err(|_| AppError::invalid(field, FieldIssue::InvalidValue("expected lat,lon".into())))?;
+    match parts[..] {
+        [lat, lon] => Position::parse(LatLon { lat, lon }, field),
+        _ => Err(AppError::invalid(field, FieldIssue::InvalidValue("expected lat,lon".into()))),
+    }
+}
+
+fn parse_limit(limit: Option<u32>, errors: &mut FieldErrors) -> i64 {
+    let limit = limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        errors.add("limit", FieldIssue::OutOfRange { min: 1.0, max: 100.0 });
+    }
+    limit.into()
+}
+
+impl ListReportsQuery {
+    fn parse(self) -> Result<ReportFilter, AppError> {
+        let mut errors = FieldErrors::default();
+        let bbox = self.bbox.as_deref().and_then(|raw| {
+            let parts: Option<Vec<f64>> = raw.split(',').map(|p| p.trim().parse::<f64>().ok()).collect();
+            match parts.as_deref() {
+                Some(&[min_lon, min_lat, max_lon, max_lat])
+                    if min_lat < max_lat && min_lon < max_lon && min_lat >= -90.0 && max_lat <= 90.0 && min_lon >= -180.0 && max_lon <= 180.0 =>
+                {
+                    Some(BoundingBox { min_lat, min_lon, max_lat, max_lon })
+                }
+                _ => {
+                    errors.add("bbox", FieldIssue::InvalidValue("expected minLon,minLat,maxLon,maxLat".into()));
+                    None
+                }
+            }
+        });
+        let center = self.near.as_deref().and_then(|raw| errors.check(parse_lat_lon(raw, "near")));
+        let radius = self.radius_m.unwrap_or(500.0);
+        if !(1.0..=MAX_RADIUS_M).contains(&radius) {
+            errors.add("radius_m", FieldIssue::OutOfRange { min: 1.0, max: MAX_RADIUS_M });
+        }
+        let status = self.status.as_deref().and_then(|s| errors.check(ReportStatus::parse(s, "status")));
+        let unit = self.unit.as_deref().and_then(|u| errors.check(UnitCode::parse_field(u, "unit")));
+        let limit = parse_limit(self.limit, &mut errors);
+        let cursor_ok = match (&self.cursor, center) {
+            (Some(c), Some(_)) => c.parse::<usize>().is_ok(),
+            (Some(c), None) => uuid::Uuid::parse_str(c).is_ok(),
+            (None, _) => true,
+        };
+        if !cursor_ok {
+            errors.add("cursor", FieldIssue::InvalidValue("not a cursor from this list".into()));
+        }
+        errors.finish()?;
+        Ok(ReportFilter {
+            bbox,
+            near: center.map(|c| (c, radius)),
+            status,
+            category: self.category,
+            unit: unit.map(|u| u.as_str().to_string()),
+            text: self.q.map(|q| crate::text::fold(&q)).filter(|q| !q.is_empty()),
+            since: self.since.map(|t| t.naive_utc()),
+            cursor: self.cursor,
+            limit,
+        })
+    }
+}
+
+/// Public reports, newest first; with `near`, nearest first within `radius_m`.
+#[utoipa::path(get, path = "/api/v1/reports", tag = "reports", operation_id = "listReports", params(ListReportsQuery),
+    responses(
+        (status = 200, description = "A page of reports", body = Page<Report>),
+        (status = 422, description = "`validation_failed`: a malformed filter or an unknown parameter", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list(viewer: MaybeUser, state: web::Data<AppState>, query: web::Query<ListReportsQuery>) -> Result<HttpResponse, AppError> {
+    let filter = query.into_inner().parse()?;
+    let viewer = viewer.id();
+    let page = state
+        .db
+        .run(move |conn| {
+            let rows = store::list_public(conn, &filter)?;
+            let near = filter.near.map(|(center, _)| center);
+            let skipped = filter.cursor.as_deref().and_then(|c| c.parse::<usize>().ok()).unwrap_or(0);
+            let shown = rows.len().min(filter.limit as usize);
+            let views = store::views(conn, &rows, viewer.as_deref(), near)?;
+            let key = |report: &Report| match near {
+                Some(_) => (skipped + shown).to_string(),
+                None => report.id.clone(),
+            };
+            Page::from_rows(views, filter.limit, key, |report| Ok(report.clone()))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MyReportsQuery {
+    /// 1 to 100, default 20.
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+/// The caller's own reports, every status, newest first.
+#[utoipa::path(get, path = "/api/v1/me/reports", tag = "reports", operation_id = "myReports", security(("bearer" = [])), params(MyReportsQuery),
+    responses(
+        (status = 200, description = "A page of the caller's reports", body = Page<Report>),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn mine(current: CurrentUser, state: web::Data<AppState>, query: web::Query<MyReportsQuery>) -> Result<HttpResponse, AppError> {
+    let MyReportsQuery { limit, cursor } = query.into_inner();
+    let mut errors = FieldErrors::default();
+    let limit = parse_limit(limit, &mut errors);
+    if cursor.as_deref().is_some_and(|c| uuid::Uuid::parse_str(c).is_err()) {
+        errors.add("cursor", FieldIssue::InvalidValue("not a cursor from this list".into()));
+    }
+    errors.finish()?;
+    let user_id = current.user.id.clone();
+    let page = state
+        .db
+        .run(move |conn| {
+            let rows = store::list_mine(conn, &user_id, cursor.as_deref(), limit)?;
+            let views = store::views(conn, &rows, Some(&user_id), None)?;
+            Page::from_rows(views, limit, |report| report.id.clone(), |report| Ok(report.clone()))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct SimilarQuery {
+    lat: f64,
+    lon: f64,
+    /// The category the citizen is about to report in.
+    category: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SimilarReports {
+    pub items: Vec<Report>,
+}
+
+/// Open public reports of the same category close by (within the similarity radius, 50 m by default):
+/// the app offers to support one of them instead of filing a duplicate.
+#[utoipa::path(get, path = "/api/v1/reports/similar", tag = "reports", operation_id = "similarReports", params(SimilarQuery),
+    responses(
+        (status = 200, description = "Nearest first", body = SimilarReports),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn similar(viewer: MaybeUser, state: web::Data<AppState>, query: web::Query<SimilarQuery>) -> Result<HttpResponse, AppError> {
+    let SimilarQuery { lat, lon, category } = query.into_inner();
+    let position = Position::parse(LatLon { lat, lon }, "position")?;
+    let radius = state.settings.similar_radius_m;
+    let viewer = viewer.id();
+    let items = state
+        .db
+        .run(move |conn| {
+            let rows = store::similar(conn, position, &category, radius)?;
+            store::views(conn, &rows, viewer.as_deref(), Some(position))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(SimilarReports { items }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Support {
+    pub supporters: i32,
+    pub supported_by_me: bool,
+}
+
+/// Support a report ("me too"); once per person, supporting again changes nothing.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/support", tag = "reports", operation_id = "supportReport", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Report id")),
+    responses(
+        (status = 200, description = "Supported", body = Support),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`report_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`own_report`: reporters cannot support their own report", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn support(current: CurrentUser, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let supporters = state.db.run(move |conn| store::support(conn, &id, &current.user.id)).await?;
+    Ok(HttpResponse::Ok().json(Support { supporters, supported_by_me: true }))
+}
+
+/// Take one's support back.
+#[utoipa::path(delete, path = "/api/v1/reports/{id}/support", tag = "reports", operation_id = "unsupportReport", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Report id")),
+    responses(
+        (status = 200, description = "Not supported (any more)", body = Support),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`report_not_found`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn unsupport(current: CurrentUser, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let supporters = state.db.run(move |conn| store::unsupport(conn, &id, &current.user.id)).await?;
+    Ok(HttpResponse::Ok().json(Support { supporters, supported_by_me: false }))
+}
+
+/// Withdraw one's own report while it is still `submitted`.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/withdraw", tag = "reports", operation_id = "withdrawReport", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Report id")),
+    responses(
+        (status = 200, description = "Withdrawn", body = ReportDetail),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`report_not_found` (also for someone else's report)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition`: the report is no longer `submitted`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn withdraw(current: CurrentUser, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let user_id = current.user.id.clone();
+    let report = state
+        .db
+        .run(move |conn| {
+            store::withdraw(conn, &id, &user_id)?;
+            detail(conn, &id, Some(&user_id))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(report))
+}

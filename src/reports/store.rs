@@ -1,0 +1,465 @@
+//! Reports in the database: filing (at most once per idempotency key), reading with visibility rules,
+//! lists by place and filters, support, withdrawal.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+
+use super::geo::{cell_of, BoundingBox};
+use super::{NewReport, Report, ReportEvent, ReportPosition, ReportStatus, Reporter};
+use crate::config::ServiceArea;
+use crate::db::schema::{categories, idempotency_keys, report_events, report_supports, reports, users};
+use crate::db::{self, DbConnection};
+use crate::error::{AppError, FieldErrors, FieldIssue};
+use crate::routing::{self, Position};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = reports)]
+pub struct ReportRow {
+    pub id: String,
+    pub reporter_id: String,
+    pub category_code: String,
+    pub description: String,
+    pub address_text: Option<String>,
+    pub search_text: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: Option<f64>,
+    pub cell: i64,
+    pub unit_code: String,
+    pub unit_approximate: bool,
+    pub status: String,
+    pub is_public: bool,
+    pub is_anonymous: bool,
+    pub urgent: bool,
+    pub supporters: i32,
+    pub captured_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub due_at: Option<NaiveDateTime>,
+}
+
+impl ReportRow {
+    pub fn status(&self) -> Result<ReportStatus, AppError> {
+        ReportStatus::parse(&self.status, "status").map_err(|_| AppError::Internal(format!("unknown status {:?}", self.status)))
+    }
+
+    fn visible_to(&self, viewer: Option<&str>) -> bool {
+        let mine = viewer == Some(self.reporter_id.as_str());
+        mine || (self.is_public && self.status != ReportStatus::Withdrawn.as_str())
+    }
+
+    fn distance_m(&self, from: Position) -> f64 {
+        from.distance_km(self.lat, self.lon) * 1000.0
+    }
+}
+
+/// An `Idempotency-Key`: 8 to 128 visible ASCII characters (a UUID is typical).
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub fn parse(raw: Option<&str>) -> Result<Self, AppError> {
+        let raw = raw.map(str::trim).ok_or(AppError::IdempotencyKeyRequired)?;
+        let ok = (8..=128).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic());
+        ok.then(|| IdempotencyKey(raw.to_string())).ok_or(AppError::IdempotencyKeyRequired)
+    }
+}
+
+pub enum Filed {
+    /// A new report.
+    New(String),
+    /// The report this key already filed (a retry).
+    Existing(String),
+}
+
+/// What an earlier request with this key filed, if anything; another body under the same key is refused.
+fn earlier_filing(conn: &mut DbConnection, user_id: &str, key: &IdempotencyKey, request_hash: &str) -> Result<Option<String>, AppError> {
+    let earlier: Option<(String, String)> = idempotency_keys::table
+        .find((user_id, &key.0))
+        .select((idempotency_keys::request_hash, idempotency_keys::report_id))
+        .first(conn)
+        .optional()?;
+    match earlier {
+        Some((hash, report_id)) if hash == request_hash => Ok(Some(report_id)),
+        Some(_) => Err(AppError::IdempotencyKeyReused),
+        None => Ok(None),
+    }
+}
+
+/// Filing fails either for a reason to tell the client, or because a concurrent retry with the same key
+/// committed first (then its report is the answer).
+enum FilingError {
+    App(AppError),
+    KeyTaken,
+}
+
+impl From<AppError> for FilingError {
+    fn from(err: AppError) -> Self {
+        FilingError::App(err)
+    }
+}
+
+impl From<diesel::result::Error> for FilingError {
+    fn from(err: diesel::result::Error) -> Self {
+        FilingError::App(err.into())
+    }
+}
+
+/// Files a report with its first event, once per idempotency key even when retries race.
+pub fn file_report(
+    conn: &mut DbConnection,
+    reporter_id: &str,
+    key: &IdempotencyKey,
+    request_hash: &str,
+    new: &NewReport,
+    area: &ServiceArea,
+) -> Result<Filed, AppError> {
+    let result = db::transaction(conn, |conn| -> Result<Filed, FilingError> {
+        if let Some(report_id) = earlier_filing(conn, reporter_id, key, request_hash)? {
+            return Ok(Filed::Existing(report_id));
+        }
+        check_references(conn, new)?;
+        let located = routing::locate_commune(conn, new.position, area).map_err(|err| match err {
+            AppError::OutsideServiceArea => AppError::invalid("position", FieldIssue::OutsideServiceArea),
+            other => other,
+        })?;
+        let now = Utc::now().naive_utc();
+        let id = uuid::Uuid::now_v7().to_string();
+        let search_text = crate::text::fold(&format!("{} {}", new.description, new.address_text.as_deref().unwrap_or_default()));
+        diesel::insert_into(reports::table)
+            .values(ReportRow {
+                id: id.clone(),
+                reporter_id: reporter_id.to_string(),
+                category_code: new.category.clone(),
+                description: new.description.clone(),
+                address_text: new.address_text.clone(),
+                search_text,
+                lat: new.position.lat(),
+                lon: new.position.lon(),
+                accuracy_m: new.accuracy_m,
+                cell: cell_of(new.position.lat(), new.position.lon()),
+                unit_code: located.unit.code.clone(),
+                unit_approximate: located.approximate,
+                status: ReportStatus::Submitted.as_str().to_string(),
+                is_public: new.is_public,
+                is_anonymous: new.is_anonymous,
+                urgent: new.urgent,
+                supporters: 0,
+                captured_at: new.captured_at,
+                created_at: now,
+                updated_at: now,
+                due_at: None,
+            })
+            .execute(conn)?;
+        let note = format!("unit {} ({})", located.unit.code, if located.approximate { "nearest centroid" } else { "boundary" });
+        record_event(conn, &id, Some(reporter_id), "submitted", None, Some(ReportStatus::Submitted), Some(&note), true, now)?;
+        diesel::insert_into(idempotency_keys::table)
+            .values((
+                idempotency_keys::user_id.eq(reporter_id),
+                idempotency_keys::key.eq(&key.0),
+                idempotency_keys::request_hash.eq(request_hash),
+                idempotency_keys::report_id.eq(&id),
+                idempotency_keys::created_at.eq(now),
+            ))
+            .execute(conn)
+            .map_err(|err| match err {
+                diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => FilingError::KeyTaken,
+                other => other.into(),
+            })?;
+        Ok(Filed::New(id))
+    });
+    match result {
+        Ok(filed) => Ok(filed),
+        Err(FilingError::App(err)) => Err(err),
+        Err(FilingError::KeyTaken) => earlier_filing(conn, reporter_id, key, request_hash)?
+            .map(Filed::Existing)
+            .ok_or_else(|| AppError::Internal("idempotency key taken, yet not found".into())),
+    }
+}
+
+/// The category exists and takes this report; the photos are the reporter's own and unused.
+fn check_references(conn: &mut DbConnection, new: &NewReport) -> Result<(), AppError> {
+    let mut errors = FieldErrors::default();
+    let urgent_allowed: Option<bool> = categories::table
+        .find(&new.category)
+        .filter(categories::active.eq(true))
+        .select(categories::urgent_allowed)
+        .first(conn)
+        .optional()?;
+    match urgent_allowed {
+        None => errors.add("category", FieldIssue::UnknownCategory),
+        Some(false) if new.urgent => errors.add("urgent", FieldIssue::UrgentNotAllowed),
+        Some(_) => {}
+    }
+    // Photo uploads are not built yet, so no id can name one of the caller's unused photos.
+    for index in 0..new.media_ids.len() {
+        errors.add(&format!("media_ids[{index}]"), FieldIssue::UnknownMedia);
+    }
+    errors.finish()
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn record_event(
+    conn: &mut DbConnection,
+    report_id: &str,
+    actor_id: Option<&str>,
+    kind: &str,
+    from: Option<ReportStatus>,
+    to: Option<ReportStatus>,
+    note: Option<&str>,
+    is_public: bool,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::insert_into(report_events::table)
+        .values((
+            report_events::id.eq(uuid::Uuid::now_v7().to_string()),
+            report_events::report_id.eq(report_id),
+            report_events::actor_id.eq(actor_id),
+            report_events::kind.eq(kind),
+            report_events::from_status.eq(from.map(ReportStatus::as_str)),
+            report_events::to_status.eq(to.map(ReportStatus::as_str)),
+            report_events::note.eq(note),
+            report_events::is_public.eq(is_public),
+            report_events::created_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// The report if `viewer` may see it: public ones for everyone, the rest for their reporter only.
+/// Anything else is "not found", so hidden reports do not reveal that they exist.
+pub fn find_visible(conn: &mut DbConnection, id: &str, viewer: Option<&str>) -> Result<ReportRow, AppError> {
+    let row: Option<ReportRow> = reports::table.find(id).select(ReportRow::as_select()).first(conn).optional()?;
+    row.filter(|r| r.visible_to(viewer)).ok_or(AppError::ReportNotFound)
+}
+
+pub fn public_timeline(conn: &mut DbConnection, report_id: &str) -> Result<Vec<ReportEvent>, AppError> {
+    let events: Vec<(String, Option<String>, Option<String>, Option<String>, NaiveDateTime)> = report_events::table
+        .filter(report_events::report_id.eq(report_id))
+        .filter(report_events::is_public.eq(true))
+        .order(report_events::id.asc())
+        .select((report_events::kind, report_events::from_status, report_events::to_status, report_events::note, report_events::created_at))
+        .load(conn)?;
+    let status = |s: Option<String>| s.and_then(|s| ReportStatus::parse(&s, "status").ok());
+    Ok(events
+        .into_iter()
+        .map(|(kind, from, to, note, at)| ReportEvent { kind, from_status: status(from), to_status: status(to), note, at: at.and_utc() })
+        .collect())
+}
+
+/// The API view of rows, for `viewer`: reporters' names where not anonymous, and what the viewer supports.
+pub fn views(conn: &mut DbConnection, rows: &[ReportRow], viewer: Option<&str>, near: Option<Position>) -> Result<Vec<Report>, AppError> {
+    let named: Vec<&str> = rows.iter().filter(|r| !r.is_anonymous).map(|r| r.reporter_id.as_str()).collect();
+    let names: HashMap<String, String> = if named.is_empty() {
+        HashMap::new()
+    } else {
+        users::table
+            .filter(users::id.eq_any(named))
+            .filter(users::deleted_at.is_null())
+            .select((users::id, users::full_name))
+            .load::<(String, String)>(conn)?
+            .into_iter()
+            .collect()
+    };
+    let supported: HashSet<String> = match viewer {
+        Some(viewer) if !rows.is_empty() => report_supports::table
+            .filter(report_supports::user_id.eq(viewer))
+            .filter(report_supports::report_id.eq_any(rows.iter().map(|r| r.id.as_str())))
+            .select(report_supports::report_id)
+            .load::<String>(conn)?
+            .into_iter()
+            .collect(),
+        _ => HashSet::new(),
+    };
+    rows.iter()
+        .map(|row| {
+            Ok(Report {
+                id: row.id.clone(),
+                status: row.status()?,
+                category: row.category_code.clone(),
+                description: row.description.clone(),
+                position: ReportPosition { lat: row.lat, lon: row.lon, accuracy_m: row.accuracy_m },
+                address_text: row.address_text.clone(),
+                unit_code: row.unit_code.clone(),
+                unit_approximate: row.unit_approximate,
+                media: Vec::new(),
+                is_public: row.is_public,
+                is_anonymous: row.is_anonymous,
+                urgent: row.urgent,
+                reporter: names
+                    .get(&row.reporter_id)
+                    .filter(|_| !row.is_anonymous)
+                    .map(|name| Reporter { display_name: name.clone() }),
+                supporters: row.supporters,
+                is_mine: viewer == Some(row.reporter_id.as_str()),
+                supported_by_me: supported.contains(&row.id),
+                captured_at: row.captured_at.map(|t| t.and_utc()),
+                received_at: row.created_at.and_utc(),
+                created_at: row.created_at.and_utc(),
+                updated_at: row.updated_at.and_utc(),
+                due_at: row.due_at.map(|t| t.and_utc()),
+                distance_m: near.map(|p| (row.distance_m(p) * 10.0).round() / 10.0),
+            })
+        })
+        .collect()
+}
+
+/// Filters of the public list.
+#[derive(Debug, Clone, Default)]
+pub struct ReportFilter {
+    pub bbox: Option<BoundingBox>,
+    pub near: Option<(Position, f64)>,
+    pub status: Option<ReportStatus>,
+    pub category: Option<String>,
+    pub unit: Option<String>,
+    pub text: Option<String>,
+    pub since: Option<NaiveDateTime>,
+    /// Newest first: the id to continue below. By distance: how many to skip.
+    pub cursor: Option<String>,
+    pub limit: i64,
+}
+
+/// Bounding boxes touching more cells than this are read by a latitude range instead.
+const MOST_CELLS: usize = 400;
+/// "Near" lists sort by distance in memory; a dense place is cut at this many candidates, newest kept.
+const MOST_NEAR_CANDIDATES: i64 = 5_000;
+
+/// A page of public reports (`limit + 1` rows to tell whether more follow), newest first, or by
+/// distance with `near`.
+pub fn list_public(conn: &mut DbConnection, filter: &ReportFilter) -> Result<Vec<ReportRow>, AppError> {
+    let area = filter.near.map(|(center, radius)| BoundingBox::around(center, radius)).or(filter.bbox);
+    let mut query = reports::table
+        .select(ReportRow::as_select())
+        .filter(reports::is_public.eq(true))
+        .filter(reports::status.ne(ReportStatus::Withdrawn.as_str()))
+        .into_boxed();
+    if let Some(area) = area {
+        match area.cells(MOST_CELLS) {
+            Some(cells) => query = query.filter(reports::cell.eq_any(cells)),
+            None => query = query.filter(reports::lat.between(area.min_lat, area.max_lat)),
+        }
+        query = query.filter(reports::lon.between(area.min_lon, area.max_lon)).filter(reports::lat.between(area.min_lat, area.max_lat));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(reports::status.eq(status.as_str()));
+    }
+    if let Some(category) = &filter.category {
+        query = query.filter(reports::category_code.eq(category.clone()));
+    }
+    if let Some(unit) = &filter.unit {
+        query = query.filter(reports::unit_code.eq(unit.clone()));
+    }
+    if let Some(text) = &filter.text {
+        query = query.filter(reports::search_text.like(format!("%{text}%")));
+    }
+    if let Some(since) = filter.since {
+        query = query.filter(reports::created_at.ge(since));
+    }
+    match filter.near {
+        None => {
+            if let Some(before) = &filter.cursor {
+                query = query.filter(reports::id.lt(before.clone()));
+            }
+            Ok(query.order(reports::id.desc()).limit(filter.limit + 1).load(conn)?)
+        }
+        Some((center, radius)) => {
+            let mut rows: Vec<(f64, ReportRow)> = query
+                .order(reports::id.desc())
+                .limit(MOST_NEAR_CANDIDATES)
+                .load(conn)?
+                .into_iter()
+                .map(|row: ReportRow| (row.distance_m(center), row))
+                .filter(|(distance, _)| *distance <= radius)
+                .collect();
+            rows.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.id.cmp(&a.1.id)));
+            let skip = filter.cursor.as_deref().and_then(|c| c.parse::<usize>().ok()).unwrap_or(0);
+            Ok(rows.into_iter().skip(skip).take(filter.limit as usize + 1).map(|(_, row)| row).collect())
+        }
+    }
+}
+
+/// The caller's own reports, every status, newest first (`limit + 1` rows).
+pub fn list_mine(conn: &mut DbConnection, user_id: &str, before: Option<&str>, limit: i64) -> Result<Vec<ReportRow>, AppError> {
+    let mut query = reports::table.select(ReportRow::as_select()).filter(reports::reporter_id.eq(user_id)).into_boxed();
+    if let Some(before) = before {
+        query = query.filter(reports::id.lt(before.to_string()));
+    }
+    Ok(query.order(reports::id.desc()).limit(limit + 1).load(conn)?)
+}
+
+/// Open public reports of `category` within `radius_m` of `position`, nearest first: what the app offers
+/// to support instead of filing a duplicate.
+pub fn similar(conn: &mut DbConnection, position: Position, category: &str, radius_m: f64) -> Result<Vec<ReportRow>, AppError> {
+    let area = BoundingBox::around(position, radius_m);
+    let cells = area.cells(MOST_CELLS).unwrap_or_default();
+    let open: Vec<&str> = ReportStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect();
+    let mut rows: Vec<(f64, ReportRow)> = reports::table
+        .select(ReportRow::as_select())
+        .filter(reports::category_code.eq(category))
+        .filter(reports::cell.eq_any(cells))
+        .filter(reports::is_public.eq(true))
+        .filter(reports::status.eq_any(open))
+        .limit(MOST_NEAR_CANDIDATES)
+        .load(conn)?
+        .into_iter()
+        .map(|row: ReportRow| (row.distance_m(position), row))
+        .filter(|(distance, _)| *distance <= radius_m)
+        .collect();
+    rows.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Ok(rows.into_iter().take(20).map(|(_, row)| row).collect())
+}
+
+/// "Me too": counted once per person; supporting twice changes nothing. Returns the new count.
+pub fn support(conn: &mut DbConnection, report_id: &str, user_id: &str) -> Result<i32, AppError> {
+    db::transaction(conn, |conn| {
+        let report = find_visible(conn, report_id, Some(user_id))?;
+        if report.reporter_id == user_id {
+            return Err(AppError::OwnReport);
+        }
+        let already = report_supports::table.find((report_id, user_id)).count().get_result::<i64>(conn)? > 0;
+        if !already {
+            diesel::insert_into(report_supports::table)
+                .values((
+                    report_supports::report_id.eq(report_id),
+                    report_supports::user_id.eq(user_id),
+                    report_supports::created_at.eq(Utc::now().naive_utc()),
+                ))
+                .execute(conn)?;
+            diesel::update(reports::table.find(report_id)).set(reports::supporters.eq(reports::supporters + 1)).execute(conn)?;
+        }
+        Ok(reports::table.find(report_id).select(reports::supporters).first(conn)?)
+    })
+}
+
+pub fn unsupport(conn: &mut DbConnection, report_id: &str, user_id: &str) -> Result<i32, AppError> {
+    db::transaction(conn, |conn| {
+        find_visible(conn, report_id, Some(user_id))?;
+        let removed = diesel::delete(report_supports::table.find((report_id, user_id))).execute(conn)?;
+        if removed > 0 {
+            diesel::update(reports::table.find(report_id)).set(reports::supporters.eq(reports::supporters - 1)).execute(conn)?;
+        }
+        Ok(reports::table.find(report_id).select(reports::supporters).first(conn)?)
+    })
+}
+
+/// The reporter takes a report back while nobody has started on it.
+pub fn withdraw(conn: &mut DbConnection, report_id: &str, user_id: &str) -> Result<ReportRow, AppError> {
+    db::transaction(conn, |conn| {
+        let report = find_visible(conn, report_id, Some(user_id))?;
+        if report.reporter_id != user_id {
+            return Err(AppError::ReportNotFound);
+        }
+        let status = report.status()?;
+        if status != ReportStatus::Submitted {
+            return Err(AppError::InvalidTransition(status.as_str().to_string()));
+        }
+        let now = Utc::now().naive_utc();
+        diesel::update(reports::table.find(report_id))
+            .set((reports::status.eq(ReportStatus::Withdrawn.as_str()), reports::updated_at.eq(now)))
+            .execute(conn)?;
+        record_event(conn, report_id, Some(user_id), "withdrawn", Some(status), Some(ReportStatus::Withdrawn), None, true, now)?;
+        find_visible(conn, report_id, Some(user_id))
+    })
+}
