@@ -34,6 +34,10 @@ pub struct Settings {
     pub hash_concurrency: usize,
     /// How close an open report of the same category must be to be offered as "the same problem".
     pub similar_radius_m: f64,
+    /// The largest photo accepted, in bytes.
+    pub media_max_bytes: usize,
+    /// The most pixels a photo may have (a decompression bomb has many).
+    pub media_max_pixels: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -274,6 +278,15 @@ impl Settings {
             _ => Err(format!("expected metres from 1 to 1000, got {raw:?}")),
         })?;
 
+        let media_max_bytes = setting(&lookup, "CDS_MEDIA_MAX_BYTES", "10485760", |raw| match raw.trim().parse::<usize>() {
+            Ok(n) if (1024..=100 * 1024 * 1024).contains(&n) => Ok(n),
+            _ => Err(format!("expected bytes from 1024 to 104857600, got {raw:?}")),
+        })?;
+        let media_max_pixels = setting(&lookup, "CDS_MEDIA_MAX_PIXELS", "50000000", |raw| match raw.trim().parse::<u64>() {
+            Ok(n) if (10_000..=500_000_000).contains(&n) => Ok(n),
+            _ => Err(format!("expected a pixel count from 10000 to 500000000, got {raw:?}")),
+        })?;
+
         Ok(Settings {
             database,
             bind,
@@ -294,6 +307,8 @@ impl Settings {
             outbox_retry,
             hash_concurrency,
             similar_radius_m,
+            media_max_bytes,
+            media_max_pixels,
         })
     }
 }

@@ -82,6 +82,8 @@ pub enum FieldIssue {
     UrgentNotAllowed,
     InTheFuture,
     TooMany { max: usize },
+    UnreadableImage,
+    TooManyPixels { max: u64 },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -122,6 +124,8 @@ impl FieldIssue {
             FieldIssue::UrgentNotAllowed => "urgent_not_allowed",
             FieldIssue::InTheFuture => "in_the_future",
             FieldIssue::TooMany { .. } => "too_many",
+            FieldIssue::UnreadableImage => "unreadable_image",
+            FieldIssue::TooManyPixels { .. } => "image_too_large",
         }
     }
 
@@ -195,6 +199,13 @@ impl FieldIssue {
                 Locale::Vi => format!("Tối đa {max} mục."),
                 Locale::En => format!("At most {max} items."),
             },
+            FieldIssue::UnreadableImage => {
+                locale.pick("Không đọc được ảnh (tệp hỏng hoặc không đầy đủ).", "The image cannot be read (damaged or incomplete).")
+            }
+            FieldIssue::TooManyPixels { max } => match locale {
+                Locale::Vi => format!("Ảnh quá lớn: tối đa {} triệu điểm ảnh.", max / 1_000_000),
+                Locale::En => format!("The image is too large: at most {} megapixels.", max / 1_000_000),
+            },
         }
     }
 }
@@ -251,6 +262,12 @@ pub enum AppError {
     InvalidTransition(String),
     #[error("one cannot support one's own report")]
     OwnReport,
+    #[error("not a JPEG, PNG or WebP image")]
+    UnsupportedImage,
+    #[error("no such photo")]
+    MediaNotFound,
+    #[error("malformed multipart body: {0}")]
+    MalformedMultipart(String),
     #[error("position outside the service area")]
     OutsideServiceArea,
     #[error("database unavailable: {0}")]
@@ -295,6 +312,9 @@ impl AppError {
             AppError::ReportNotFound => "report_not_found",
             AppError::InvalidTransition(_) => "invalid_transition",
             AppError::OwnReport => "own_report",
+            AppError::UnsupportedImage => "unsupported_media_type",
+            AppError::MediaNotFound => "media_not_found",
+            AppError::MalformedMultipart(_) => "malformed_multipart",
             AppError::OutsideServiceArea => "outside_service_area",
             AppError::DatabaseUnavailable(_) => "database_unavailable",
             AppError::Internal(_) => "internal_error",
@@ -330,6 +350,9 @@ impl AppError {
             AppError::ReportNotFound => ("Không tìm thấy phản ánh", "Report not found"),
             AppError::InvalidTransition(_) => ("Không thể thực hiện ở trạng thái này", "Not allowed in this status"),
             AppError::OwnReport => ("Không thể ủng hộ phản ánh của chính mình", "Cannot support your own report"),
+            AppError::UnsupportedImage => ("Định dạng ảnh không được hỗ trợ", "Unsupported image format"),
+            AppError::MediaNotFound => ("Không tìm thấy ảnh", "Photo not found"),
+            AppError::MalformedMultipart(_) => ("Dữ liệu tải lên không đúng định dạng", "Malformed upload"),
             AppError::OutsideServiceArea => ("Vị trí ngoài phạm vi phục vụ", "Position outside the service area"),
             AppError::DatabaseUnavailable(_) => ("Hệ thống tạm thời gián đoạn", "Service temporarily unavailable"),
             AppError::Internal(_) => ("Lỗi hệ thống", "Internal error"),
@@ -406,6 +429,12 @@ impl AppError {
             (AppError::InvalidTransition(status), Locale::En) => format!("The report is {status}."),
             (AppError::OwnReport, Locale::Vi) => "Bạn không thể ủng hộ phản ánh do chính mình gửi.".into(),
             (AppError::OwnReport, Locale::En) => "You cannot support a report you filed.".into(),
+            (AppError::UnsupportedImage, Locale::Vi) => "Chỉ nhận ảnh JPEG, PNG hoặc WebP (xét theo nội dung tệp).".into(),
+            (AppError::UnsupportedImage, Locale::En) => "Only JPEG, PNG or WebP images are accepted (judged by the file's content).".into(),
+            (AppError::MediaNotFound, Locale::Vi) => "Không có ảnh này, hoặc bạn không được xem.".into(),
+            (AppError::MediaNotFound, Locale::En) => "There is no such photo, or you may not see it.".into(),
+            (AppError::MalformedMultipart(why), Locale::Vi) => format!("Hãy gửi multipart/form-data với một tệp ở trường `file` ({why})."),
+            (AppError::MalformedMultipart(why), Locale::En) => format!("Send multipart/form-data with one file in the field `file` ({why})."),
             (AppError::OutsideServiceArea, Locale::Vi) => {
                 "Vị trí này không thuộc địa bàn mà hệ thống đang phục vụ.".into()
             }
@@ -477,8 +506,9 @@ impl ResponseError for AppError {
             | AppError::IdempotencyKeyReused
             | AppError::InvalidTransition(_)
             | AppError::OwnReport => StatusCode::CONFLICT,
-            AppError::IdempotencyKeyRequired => StatusCode::BAD_REQUEST,
-            AppError::ReportNotFound => StatusCode::NOT_FOUND,
+            AppError::IdempotencyKeyRequired | AppError::MalformedMultipart(_) => StatusCode::BAD_REQUEST,
+            AppError::ReportNotFound | AppError::MediaNotFound => StatusCode::NOT_FOUND,
+            AppError::UnsupportedImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unauthenticated
             | AppError::TokenExpired
             | AppError::InvalidCredentials

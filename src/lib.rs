@@ -11,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod media;
 pub mod notify;
 pub mod openapi;
 pub mod reports;

@@ -15,6 +15,7 @@ use crate::auth::limits::RateLimiter;
 use crate::auth::password::PasswordService;
 use crate::auth::tokens::TokenKeys;
 use crate::config::{Environment, Settings};
+use crate::media::MediaStorage;
 use crate::notify::{mailer::Mailer, worker};
 use crate::db::{self, Db};
 use crate::error::{self, AppError};
@@ -31,6 +32,7 @@ pub struct AppState {
     pub limiter: RateLimiter,
     /// Wakes the outbox worker after a transaction that enqueued mail.
     pub outbox_wake: Arc<Notify>,
+    pub media: MediaStorage,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +77,8 @@ impl Application {
         let mailer = Mailer::new(&settings).map_err(StartupError::Setting)?;
         let outbox_wake = Arc::new(Notify::new());
         worker::spawn(db.clone(), mailer, settings.outbox_retry, Arc::clone(&outbox_wake));
+        let media = MediaStorage::local(&settings.data_dir.join("media")).map_err(StartupError::Setting)?;
+        crate::media::spawn_cleanup(db.clone(), media.clone());
         let passwords = PasswordService::new(settings.hash_concurrency).map_err(|err| StartupError::Setting(err.to_string()))?;
         let addr = settings.bind;
         let listener = TcpListener::bind(addr).map_err(|source| StartupError::Bind { addr, source })?;
@@ -85,6 +89,7 @@ impl Application {
             passwords,
             limiter: RateLimiter::new(settings.auth_rate_limit),
             outbox_wake,
+            media,
             settings,
         });
         let server = HttpServer::new(move || {
@@ -148,8 +153,10 @@ fn routes(cfg: &mut web::ServiceConfig) {
             .configure(categories::routes::configure)
             .configure(crate::auth::routes::configure)
             .configure(crate::accounts::routes::configure)
-            .configure(crate::reports::routes::configure),
+            .configure(crate::reports::routes::configure)
+            .configure(crate::media::routes::configure_api),
     )
+    .configure(crate::media::routes::configure_files)
         .configure(health::configure)
         .route("/api-docs/openapi.json", web::get().to(openapi::serve));
 }

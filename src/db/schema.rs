@@ -159,6 +159,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    media (id) {
+        id -> Text,
+        owner_id -> Text,
+        report_id -> Nullable<Text>,
+        content_type -> Text,
+        width -> Integer,
+        height -> Integer,
+        bytes -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(reports -> users (reporter_id));
 diesel::joinable!(report_events -> reports (report_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -175,5 +188,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     reports,
     report_events,
     report_supports,
-    idempotency_keys
+    idempotency_keys,
+    media
 );

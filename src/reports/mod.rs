@@ -71,7 +71,7 @@ pub struct ReportPosition {
 
 const DESCRIPTION_CHARS: std::ops::RangeInclusive<usize> = 5..=2000;
 const ADDRESS_CHARS: usize = 300;
-const MAX_MEDIA: usize = 5;
+pub const MAX_MEDIA: usize = 5;
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -172,13 +172,6 @@ pub struct Reporter {
     pub display_name: String,
 }
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Media {
-    pub id: String,
-    pub url: String,
-    pub thumbnail_url: String,
-}
-
 /// A report as the app shows it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Report {
@@ -193,7 +186,7 @@ pub struct Report {
     pub unit_code: String,
     /// True while the unit was found by nearest centroid rather than by boundary.
     pub unit_approximate: bool,
-    pub media: Vec<Media>,
+    pub media: Vec<crate::media::Media>,
     pub is_public: bool,
     pub is_anonymous: bool,
     pub urgent: bool,

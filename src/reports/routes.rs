@@ -22,12 +22,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/reports/{id}").route(web::get().to(get)))
         .service(web::resource("/reports/{id}/support").route(web::post().to(support)).route(web::delete().to(unsupport)))
         .service(web::resource("/reports/{id}/withdraw").route(web::post().to(withdraw)))
+        .service(web::resource("/reports/{id}/media").route(web::post().to(add_photos)))
         .service(web::resource("/me/reports").route(web::get().to(mine)));
 }
 
-fn detail(conn: &mut DbConnection, id: &str, viewer: Option<&str>) -> Result<ReportDetail, AppError> {
+fn detail(conn: &mut DbConnection, id: &str, viewer: Option<&str>, public_url: &str) -> Result<ReportDetail, AppError> {
     let row = store::find_visible(conn, id, viewer)?;
-    let report = store::views(conn, std::slice::from_ref(&row), viewer, None)?.remove(0);
+    let report = store::views(conn, std::slice::from_ref(&row), viewer, None, public_url)?.remove(0);
     Ok(ReportDetail { report, timeline: store::public_timeline(conn, id)? })
 }
 
@@ -52,6 +53,7 @@ pub async fn file(req: HttpRequest, current: CurrentUser, state: web::Data<AppSt
     let new = body.0.parse()?;
     let area = state.settings.service_area.clone();
     let user_id = current.user.id.clone();
+    let public_url = state.settings.public_url.clone();
     let (filed, report) = state
         .db
         .run(move |conn| {
@@ -59,7 +61,7 @@ pub async fn file(req: HttpRequest, current: CurrentUser, state: web::Data<AppSt
             let id = match &filed {
                 Filed::New(id) | Filed::Existing(id) => id.clone(),
             };
-            Ok((filed, detail(conn, &id, Some(&user_id))?))
+            Ok((filed, detail(conn, &id, Some(&user_id), &public_url)?))
         })
         .await?;
     Ok(match filed {
@@ -78,7 +80,8 @@ pub async fn file(req: HttpRequest, current: CurrentUser, state: web::Data<AppSt
     ))]
 pub async fn get(viewer: MaybeUser, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let viewer = viewer.id();
-    let report = state.db.run(move |conn| detail(conn, &id, viewer.as_deref())).await?;
+    let public_url = state.settings.public_url.clone();
+    let report = state.db.run(move |conn| detail(conn, &id, viewer.as_deref(), &public_url)).await?;
     Ok(HttpResponse::Ok().json(report))
 }
 
@@ -183,6 +186,7 @@ impl ListReportsQuery {
 pub async fn list(viewer: MaybeUser, state: web::Data<AppState>, query: web::Query<ListReportsQuery>) -> Result<HttpResponse, AppError> {
     let filter = query.into_inner().parse()?;
     let viewer = viewer.id();
+    let public_url = state.settings.public_url.clone();
     let page = state
         .db
         .run(move |conn| {
@@ -190,7 +194,7 @@ pub async fn list(viewer: MaybeUser, state: web::Data<AppState>, query: web::Que
             let near = filter.near.map(|(center, _)| center);
             let skipped = filter.cursor.as_deref().and_then(|c| c.parse::<usize>().ok()).unwrap_or(0);
             let shown = rows.len().min(filter.limit as usize);
-            let views = store::views(conn, &rows, viewer.as_deref(), near)?;
+            let views = store::views(conn, &rows, viewer.as_deref(), near, &public_url)?;
             let key = |report: &Report| match near {
                 Some(_) => (skipped + shown).to_string(),
                 None => report.id.clone(),
@@ -226,11 +230,12 @@ pub async fn mine(current: CurrentUser, state: web::Data<AppState>, query: web::
     }
     errors.finish()?;
     let user_id = current.user.id.clone();
+    let public_url = state.settings.public_url.clone();
     let page = state
         .db
         .run(move |conn| {
             let rows = store::list_mine(conn, &user_id, cursor.as_deref(), limit)?;
-            let views = store::views(conn, &rows, Some(&user_id), None)?;
+            let views = store::views(conn, &rows, Some(&user_id), None, &public_url)?;
             Page::from_rows(views, limit, |report| report.id.clone(), |report| Ok(report.clone()))
         })
         .await?;
@@ -264,11 +269,12 @@ pub async fn similar(viewer: MaybeUser, state: web::Data<AppState>, query: web::
     let position = Position::parse(LatLon { lat, lon }, "position")?;
     let radius = state.settings.similar_radius_m;
     let viewer = viewer.id();
+    let public_url = state.settings.public_url.clone();
     let items = state
         .db
         .run(move |conn| {
             let rows = store::similar(conn, position, &category, radius)?;
-            store::views(conn, &rows, viewer.as_deref(), Some(position))
+            store::views(conn, &rows, viewer.as_deref(), Some(position), &public_url)
         })
         .await?;
     Ok(HttpResponse::Ok().json(SimilarReports { items }))
@@ -318,11 +324,43 @@ pub async fn unsupport(current: CurrentUser, state: web::Data<AppState>, id: web
     ))]
 pub async fn withdraw(current: CurrentUser, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
     let user_id = current.user.id.clone();
+    let public_url = state.settings.public_url.clone();
     let report = state
         .db
         .run(move |conn| {
             store::withdraw(conn, &id, &user_id)?;
-            detail(conn, &id, Some(&user_id))
+            detail(conn, &id, Some(&user_id), &public_url)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AddPhotosRequest {
+    /// The caller's own unused photos; a report holds at most 5.
+    pub media_ids: Vec<String>,
+}
+
+/// Add photos to one's own report while it is still `submitted`.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/media", tag = "reports", operation_id = "addReportPhotos", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Report id")), request_body = AddPhotosRequest,
+    responses(
+        (status = 200, description = "The report with its photos", body = ReportDetail),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`report_not_found` (also for someone else's report)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition`: the report is no longer `submitted`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `unknown_media`, or `too_many` photos", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn add_photos(current: CurrentUser, state: web::Data<AppState>, id: web::Path<String>, body: Json<AddPhotosRequest>) -> Result<HttpResponse, AppError> {
+    let user_id = current.user.id.clone();
+    let public_url = state.settings.public_url.clone();
+    let ids = body.0.media_ids;
+    let report = state
+        .db
+        .run(move |conn| {
+            store::add_photos(conn, &id, &user_id, &ids)?;
+            detail(conn, &id, Some(&user_id), &public_url)
         })
         .await?;
     Ok(HttpResponse::Ok().json(report))

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use super::geo::{cell_of, BoundingBox};
 use super::{NewReport, Report, ReportEvent, ReportPosition, ReportStatus, Reporter};
 use crate::config::ServiceArea;
-use crate::db::schema::{categories, idempotency_keys, report_events, report_supports, reports, users};
+use crate::db::schema::{categories, idempotency_keys, media, report_events, report_supports, reports, users};
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::routing::{self, Position};
@@ -120,7 +120,7 @@ pub fn file_report(
         if let Some(report_id) = earlier_filing(conn, reporter_id, key, request_hash)? {
             return Ok(Filed::Existing(report_id));
         }
-        check_references(conn, new)?;
+        check_references(conn, new, reporter_id)?;
         let located = routing::locate_commune(conn, new.position, area).map_err(|err| match err {
             AppError::OutsideServiceArea => AppError::invalid("position", FieldIssue::OutsideServiceArea),
             other => other,
@@ -153,6 +153,7 @@ pub fn file_report(
                 due_at: None,
             })
             .execute(conn)?;
+        crate::media::attach(conn, &new.media_ids, reporter_id, &id, "media_ids")?;
         let note = format!("unit {} ({})", located.unit.code, if located.approximate { "nearest centroid" } else { "boundary" });
         record_event(conn, &id, Some(reporter_id), "submitted", None, Some(ReportStatus::Submitted), Some(&note), true, now)?;
         diesel::insert_into(idempotency_keys::table)
@@ -180,7 +181,7 @@ pub fn file_report(
 }
 
 /// The category exists and takes this report; the photos are the reporter's own and unused.
-fn check_references(conn: &mut DbConnection, new: &NewReport) -> Result<(), AppError> {
+fn check_references(conn: &mut DbConnection, new: &NewReport, reporter_id: &str) -> Result<(), AppError> {
     let mut errors = FieldErrors::default();
     let urgent_allowed: Option<bool> = categories::table
         .find(&new.category)
@@ -193,9 +194,18 @@ fn check_references(conn: &mut DbConnection, new: &NewReport) -> Result<(), AppE
         Some(false) if new.urgent => errors.add("urgent", FieldIssue::UrgentNotAllowed),
         Some(_) => {}
     }
-    // Photo uploads are not built yet, so no id can name one of the caller's unused photos.
-    for index in 0..new.media_ids.len() {
-        errors.add(&format!("media_ids[{index}]"), FieldIssue::UnknownMedia);
+    for (index, id) in new.media_ids.iter().enumerate() {
+        let usable = media::table
+            .find(id)
+            .filter(media::owner_id.eq(reporter_id))
+            .filter(media::report_id.is_null())
+            .count()
+            .get_result::<i64>(conn)?
+            == 1;
+        let repeated = new.media_ids[..index].contains(id);
+        if !usable || repeated {
+            errors.add(&format!("media_ids[{index}]"), FieldIssue::UnknownMedia);
+        }
     }
     errors.finish()
 }
@@ -250,7 +260,18 @@ pub fn public_timeline(conn: &mut DbConnection, report_id: &str) -> Result<Vec<R
 }
 
 /// The API view of rows, for `viewer`: reporters' names where not anonymous, and what the viewer supports.
-pub fn views(conn: &mut DbConnection, rows: &[ReportRow], viewer: Option<&str>, near: Option<Position>) -> Result<Vec<Report>, AppError> {
+pub fn views(
+    conn: &mut DbConnection,
+    rows: &[ReportRow],
+    viewer: Option<&str>,
+    near: Option<Position>,
+    public_url: &str,
+) -> Result<Vec<Report>, AppError> {
+    let mut photos: HashMap<String, Vec<crate::media::Media>> = HashMap::new();
+    for row in crate::media::of_reports(conn, &rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>())? {
+        let report_id = row.report_id.clone().unwrap_or_default();
+        photos.entry(report_id).or_default().push(crate::media::Media::of(&row, public_url));
+    }
     let named: Vec<&str> = rows.iter().filter(|r| !r.is_anonymous).map(|r| r.reporter_id.as_str()).collect();
     let names: HashMap<String, String> = if named.is_empty() {
         HashMap::new()
@@ -284,7 +305,7 @@ pub fn views(conn: &mut DbConnection, rows: &[ReportRow], viewer: Option<&str>, 
                 address_text: row.address_text.clone(),
                 unit_code: row.unit_code.clone(),
                 unit_approximate: row.unit_approximate,
-                media: Vec::new(),
+                media: photos.remove(&row.id).unwrap_or_default(),
                 is_public: row.is_public,
                 is_anonymous: row.is_anonymous,
                 urgent: row.urgent,
@@ -441,6 +462,28 @@ pub fn unsupport(conn: &mut DbConnection, report_id: &str, user_id: &str) -> Res
             diesel::update(reports::table.find(report_id)).set(reports::supporters.eq(reports::supporters - 1)).execute(conn)?;
         }
         Ok(reports::table.find(report_id).select(reports::supporters).first(conn)?)
+    })
+}
+
+/// Photos may be added (up to 5 in all) by the reporter while nobody has started on the report.
+pub fn add_photos(conn: &mut DbConnection, report_id: &str, user_id: &str, ids: &[String]) -> Result<(), AppError> {
+    db::transaction(conn, |conn| {
+        let report = find_visible(conn, report_id, Some(user_id))?;
+        if report.reporter_id != user_id {
+            return Err(AppError::ReportNotFound);
+        }
+        let status = report.status()?;
+        if status != ReportStatus::Submitted {
+            return Err(AppError::InvalidTransition(status.as_str().to_string()));
+        }
+        let present = crate::media::count_of_report(conn, report_id)? as usize;
+        if present + ids.len() > super::MAX_MEDIA {
+            return Err(AppError::invalid("media_ids", FieldIssue::TooMany { max: super::MAX_MEDIA - present }));
+        }
+        crate::media::attach(conn, ids, user_id, report_id, "media_ids")?;
+        let now = Utc::now().naive_utc();
+        diesel::update(reports::table.find(report_id)).set(reports::updated_at.eq(now)).execute(conn)?;
+        record_event(conn, report_id, Some(user_id), "photos_added", None, None, None, true, now)
     })
 }
 

@@ -9,6 +9,7 @@ mod cli;
 mod contract;
 mod errors;
 mod health;
+mod media;
 mod reference_data;
 mod reports;
 mod schema;

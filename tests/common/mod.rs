@@ -149,6 +149,13 @@ pub struct TestApp {
     pub db: TestDb,
     /// Receives what the app mails.
     pub mail: smtp::SmtpSink,
+    pub data_dir: PathBuf,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
 }
 
 impl TestApp {
@@ -171,11 +178,11 @@ impl TestApp {
 
     /// Spawns the app mailing to `mail` (or, with `CDS_SMTP_URL` in `env`, wherever that says).
     pub async fn spawn_with_mail(db: TestDb, database_url: &str, env: &[(&str, &str)], mail: smtp::SmtpSink) -> TestApp {
-        let data_dir = std::env::temp_dir().join(format!("congdanso-data-{}", uuid::Uuid::now_v7().simple()));
+        let scratch = std::env::temp_dir().join(format!("congdanso-data-{}", uuid::Uuid::now_v7().simple()));
         let mut vars: HashMap<String, String> = HashMap::from([
             ("DATABASE_URL".into(), database_url.to_string()),
             ("CDS_BIND".into(), "127.0.0.1:0".into()),
-            ("CDS_DATA_DIR".into(), data_dir.display().to_string()),
+            ("CDS_DATA_DIR".into(), scratch.display().to_string()),
             ("CDS_DB_POOL_SIZE".into(), "4".into()),
             ("CDS_JWT_SECRET".into(), JWT_SECRET.into()),
             ("CDS_PUBLIC_URL".into(), "http://congdanso.test".into()),
@@ -186,6 +193,7 @@ impl TestApp {
         ]);
         vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let settings = Settings::from_lookup(|name| vars.get(name).cloned()).expect("test settings are valid");
+        let data_dir = settings.data_dir.clone();
         // `TEST_LOG=1 cargo test name` shows the app's logs for one test.
         if std::env::var("TEST_LOG").is_ok() {
             congdanso::telemetry::init(settings.log_format);
@@ -194,7 +202,7 @@ impl TestApp {
         let port = app.port();
         tokio::spawn(app.run_until_stopped());
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        TestApp { address: format!("http://127.0.0.1:{port}"), port, client, db, mail }
+        TestApp { address: format!("http://127.0.0.1:{port}"), port, client, db, mail, data_dir }
     }
 
     /// The app's own database, for checks no endpoint shows (stored hashes, outbox rows).

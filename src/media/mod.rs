@@ -1,0 +1,241 @@
+//! Photos: uploaded before the report that uses them, judged by their bytes, stripped of metadata,
+//! thumbnailed, kept in an object store, and shown only to those who may see their report.
+
+pub mod clean;
+pub mod routes;
+
+use std::io::Cursor;
+use std::sync::Arc;
+
+use chrono::{Duration, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
+use object_store::{path::Path as ObjectPath, ObjectStore, PutPayload};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use self::clean::{strip_metadata, ImageKind};
+use crate::db::schema::media;
+use crate::db::{self, Db, DbConnection};
+use crate::error::{AppError, FieldIssue};
+
+pub const THUMBNAIL_PX: u32 = 320;
+/// Photos not attached to a report within this time are deleted.
+pub const UNATTACHED_HOURS: i64 = 24;
+
+/// An upload made into what we keep: the cleaned original and its thumbnail.
+pub struct Processed {
+    pub kind: ImageKind,
+    pub original: Vec<u8>,
+    pub thumbnail: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Checks the bytes are a JPEG, PNG or WebP of at most `max_pixels`, strips metadata, makes a thumbnail.
+/// CPU-heavy: run it on the blocking pool.
+pub fn process(bytes: &[u8], max_pixels: u64) -> Result<Processed, AppError> {
+    let kind = ImageKind::sniff(bytes).ok_or(AppError::UnsupportedImage)?;
+    let unreadable = || AppError::invalid("file", FieldIssue::UnreadableImage);
+    // The header alone tells the size: a decompression bomb is refused before any pixel is decoded.
+    let (width, height) =
+        ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| unreadable())?.into_dimensions().map_err(|_| unreadable())?;
+    if u64::from(width) * u64::from(height) > max_pixels {
+        return Err(AppError::invalid("file", FieldIssue::TooManyPixels { max: max_pixels }));
+    }
+    let original = strip_metadata(kind, bytes).map_err(|_| unreadable())?;
+    let mut reader = ImageReader::new(Cursor::new(&original)).with_guessed_format().map_err(|_| unreadable())?;
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(width);
+    limits.max_image_height = Some(height);
+    reader.limits(limits);
+    let mut decoder = reader.into_decoder().map_err(|_| unreadable())?;
+    let orientation = decoder.orientation().map_err(|_| unreadable())?;
+    let mut image = DynamicImage::from_decoder(decoder).map_err(|_| unreadable())?;
+    image.apply_orientation(orientation);
+    let mut thumbnail = Vec::new();
+    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut thumbnail, 80);
+    image
+        .thumbnail(THUMBNAIL_PX, THUMBNAIL_PX)
+        .to_rgb8()
+        .write_with_encoder(encoder)
+        .map_err(|err| AppError::Internal(format!("thumbnail: {err}")))?;
+    Ok(Processed { kind, original, thumbnail, width, height })
+}
+
+/// Where photo bytes live: a folder under the data dir (object_store's local file system).
+#[derive(Clone)]
+pub struct MediaStorage {
+    store: Arc<dyn ObjectStore>,
+}
+
+impl MediaStorage {
+    pub fn local(dir: &std::path::Path) -> Result<Self, String> {
+        std::fs::create_dir_all(dir).map_err(|err| format!("CDS_DATA_DIR: cannot create {}: {err}", dir.display()))?;
+        let store = object_store::local::LocalFileSystem::new_with_prefix(dir)
+            .map_err(|err| format!("CDS_DATA_DIR: {}: {err}", dir.display()))?;
+        Ok(MediaStorage { store: Arc::new(store) })
+    }
+
+    fn key(id: &str, thumbnail: bool) -> ObjectPath {
+        ObjectPath::from(if thumbnail { format!("{id}.thumb.jpg") } else { id.to_string() })
+    }
+
+    pub async fn put(&self, id: &str, thumbnail: bool, bytes: Vec<u8>) -> Result<(), AppError> {
+        self.store
+            .put(&Self::key(id, thumbnail), PutPayload::from(bytes))
+            .await
+            .map(drop)
+            .map_err(|err| AppError::Internal(format!("media store: {err}")))
+    }
+
+    pub async fn get(&self, id: &str, thumbnail: bool) -> Result<Vec<u8>, AppError> {
+        let object = self.store.get(&Self::key(id, thumbnail)).await.map_err(|err| match err {
+            object_store::Error::NotFound { .. } => AppError::MediaNotFound,
+            other => AppError::Internal(format!("media store: {other}")),
+        })?;
+        Ok(object.bytes().await.map_err(|err| AppError::Internal(format!("media store: {err}")))?.to_vec())
+    }
+
+    pub async fn delete(&self, id: &str) -> Result<(), AppError> {
+        for thumbnail in [false, true] {
+            match self.store.delete(&Self::key(id, thumbnail)).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(err) => return Err(AppError::Internal(format!("media store: {err}"))),
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = media)]
+pub struct MediaRow {
+    pub id: String,
+    pub owner_id: String,
+    pub report_id: Option<String>,
+    pub content_type: String,
+    pub width: i32,
+    pub height: i32,
+    pub bytes: i64,
+    pub created_at: NaiveDateTime,
+}
+
+/// A stored photo as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Media {
+    pub id: String,
+    pub url: String,
+    pub thumbnail_url: String,
+    pub content_type: String,
+    pub width: i32,
+    pub height: i32,
+    pub bytes: i64,
+}
+
+impl Media {
+    pub fn of(row: &MediaRow, public_url: &str) -> Self {
+        Media {
+            id: row.id.clone(),
+            url: format!("{public_url}/media/{}", row.id),
+            thumbnail_url: format!("{public_url}/media/{}/thumbnail", row.id),
+            content_type: row.content_type.clone(),
+            width: row.width,
+            height: row.height,
+            bytes: row.bytes,
+        }
+    }
+}
+
+pub fn insert(conn: &mut DbConnection, row: &MediaRow) -> Result<(), AppError> {
+    diesel::insert_into(media::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+/// The photo if `viewer` may see it: its owner always; others once it belongs to a report they may see.
+pub fn find_visible(conn: &mut DbConnection, id: &str, viewer: Option<&str>) -> Result<(MediaRow, bool), AppError> {
+    let row: MediaRow =
+        media::table.find(id).select(MediaRow::as_select()).first(conn).optional()?.ok_or(AppError::MediaNotFound)?;
+    let mut report_visible_to =
+        |who: Option<&str>| row.report_id.as_deref().is_some_and(|r| crate::reports::store::find_visible(conn, r, who).is_ok());
+    let public = report_visible_to(None);
+    if public || viewer == Some(row.owner_id.as_str()) || report_visible_to(viewer) {
+        Ok((row, public))
+    } else {
+        Err(AppError::MediaNotFound)
+    }
+}
+
+/// Attaches the owner's unused photos to a report; each one that is not (unknown, someone else's,
+/// already used) is reported by its position in `ids` under `field`.
+pub fn attach(conn: &mut DbConnection, ids: &[String], owner_id: &str, report_id: &str, field: &str) -> Result<(), AppError> {
+    let mut errors = crate::error::FieldErrors::default();
+    for (index, id) in ids.iter().enumerate() {
+        let claimed = diesel::update(
+            media::table.find(id).filter(media::owner_id.eq(owner_id)).filter(media::report_id.is_null()),
+        )
+        .set(media::report_id.eq(report_id))
+        .execute(conn)?;
+        if claimed == 0 {
+            errors.add(&format!("{field}[{index}]"), FieldIssue::UnknownMedia);
+        }
+    }
+    errors.finish()
+}
+
+pub fn of_reports(conn: &mut DbConnection, report_ids: &[&str]) -> Result<Vec<MediaRow>, AppError> {
+    if report_ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(media::table
+        .select(MediaRow::as_select())
+        .filter(media::report_id.eq_any(report_ids))
+        .order(media::id.asc())
+        .load(conn)?)
+}
+
+pub fn count_of_report(conn: &mut DbConnection, report_id: &str) -> Result<i64, AppError> {
+    Ok(media::table.filter(media::report_id.eq(report_id)).count().get_result(conn)?)
+}
+
+/// Deletes photos never attached to a report within [`UNATTACHED_HOURS`]; returns how many.
+pub async fn delete_unattached(db: &Db, storage: &MediaStorage) -> Result<usize, AppError> {
+    let cutoff = Utc::now().naive_utc() - Duration::hours(UNATTACHED_HOURS);
+    let expired: Vec<String> = db
+        .run(move |conn| {
+            Ok(media::table
+                .filter(media::report_id.is_null())
+                .filter(media::created_at.lt(cutoff))
+                .select(media::id)
+                .limit(500)
+                .load(conn)?)
+        })
+        .await?;
+    for id in &expired {
+        // The row goes only if it is still unattached: a report may have claimed it meanwhile.
+        let row_id = id.clone();
+        let gone = db
+            .run(move |conn| {
+                db::transaction(conn, |conn| {
+                    Ok(diesel::delete(media::table.find(&row_id).filter(media::report_id.is_null())).execute(conn)?)
+                })
+            })
+            .await?;
+        if gone == 1 {
+            storage.delete(id).await?;
+        }
+    }
+    Ok(expired.len())
+}
+
+/// Runs [`delete_unattached`] now and every hour.
+pub fn spawn_cleanup(db: Db, storage: MediaStorage) {
+    tokio::spawn(async move {
+        loop {
+            if let Err(err) = delete_unattached(&db, &storage).await {
+                tracing::warn!(error = %err, "media clean-up failed; will retry");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+        }
+    });
+}

@@ -1,0 +1,317 @@
+//! Photos: judged by their bytes, stripped of metadata, limited in size and pixels, visible like their report.
+
+use std::io::Cursor;
+
+use reqwest::multipart::{Form, Part};
+use serde_json::{json, Value};
+
+use crate::common::{assert_problem, Backend, TestApp};
+use crate::on_both_databases;
+
+on_both_databases!(
+    exif_gps_is_gone_from_the_photo_and_its_thumbnail,
+    images_are_judged_by_their_bytes,
+    oversized_uploads_and_pixel_bombs_are_refused,
+    photos_attach_to_reports_once_and_only_the_owners,
+    photos_are_visible_like_their_report,
+    photos_can_be_added_while_the_report_is_submitted,
+    unattached_photos_are_deleted_after_a_day,
+);
+
+/// A distinctive value in the GPS latitude, to look for in the stored bytes.
+const GPS_MARK: [u8; 4] = [0x0B, 0xAD, 0xCA, 0xFE];
+/// The EXIF entry that points to the GPS directory (big-endian tag 0x8825, type LONG).
+const GPS_POINTER: [u8; 4] = [0x88, 0x25, 0x00, 0x04];
+
+fn jpeg(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x * 4) as u8, (y * 4) as u8, 128]));
+    let mut bytes = Vec::new();
+    image::DynamicImage::ImageRgb8(image).write_to(&mut Cursor::new(&mut bytes), image::ImageFormat::Jpeg).unwrap();
+    bytes
+}
+
+fn png(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbImage::from_pixel(width, height, image::Rgb([10, 200, 30]));
+    let mut bytes = Vec::new();
+    image::DynamicImage::ImageRgb8(image).write_to(&mut Cursor::new(&mut bytes), image::ImageFormat::Png).unwrap();
+    bytes
+}
+
+fn webp(width: u32, height: u32) -> Vec<u8> {
+    let image = image::RgbaImage::from_pixel(width, height, image::Rgba([10, 200, 30, 255]));
+    let mut bytes = Vec::new();
+    image::DynamicImage::ImageRgba8(image).write_to(&mut Cursor::new(&mut bytes), image::ImageFormat::WebP).unwrap();
+    bytes
+}
+
+/// A JPEG as a phone makes it: EXIF with orientation 6 (turn right) and the GPS position of home.
+fn phone_jpeg() -> Vec<u8> {
+    let mut tiff = b"MM\0*\0\0\0\x08".to_vec();
+    tiff.extend_from_slice(&[0, 2]); // IFD0: two entries
+    tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0]); // Orientation = 6
+    tiff.extend_from_slice(&[0x88, 0x25, 0, 4, 0, 0, 0, 1, 0, 0, 0, 38]); // GPS IFD at 38
+    tiff.extend_from_slice(&[0, 0, 0, 0]);
+    tiff.extend_from_slice(&[0, 2]); // GPS IFD: two entries
+    tiff.extend_from_slice(&[0, 1, 0, 2, 0, 0, 0, 2, b'N', 0, 0, 0]); // GPSLatitudeRef = N
+    tiff.extend_from_slice(&[0, 2, 0, 5, 0, 0, 0, 3, 0, 0, 0, 68]); // GPSLatitude at 68
+    tiff.extend_from_slice(&[0, 0, 0, 0]);
+    for (numerator, denominator) in [(u32::from_be_bytes(GPS_MARK), 1u32), (56, 1), (25, 1)] {
+        tiff.extend_from_slice(&numerator.to_be_bytes());
+        tiff.extend_from_slice(&denominator.to_be_bytes());
+    }
+    let mut app1 = vec![0xFF, 0xE1];
+    app1.extend_from_slice(&((tiff.len() + 8) as u16).to_be_bytes());
+    app1.extend_from_slice(b"Exif\0\0");
+    app1.extend_from_slice(&tiff);
+    let mut bytes = jpeg(64, 32);
+    bytes.splice(2..2, app1);
+    bytes
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+async fn upload_as(app: &TestApp, token: &str, bytes: Vec<u8>, file_name: &str, mime: &str) -> reqwest::Response {
+    let part = Part::bytes(bytes).file_name(file_name.to_string()).mime_str(mime).unwrap();
+    app.client.post(app.url("/api/v1/media")).bearer_auth(token).multipart(Form::new().part("file", part)).send().await.unwrap()
+}
+
+async fn uploaded(app: &TestApp, token: &str, bytes: Vec<u8>) -> Value {
+    let response = upload_as(app, token, bytes, "photo.jpg", "image/jpeg").await;
+    assert_eq!(response.status(), 201);
+    response.json().await.unwrap()
+}
+
+/// The path of a URL the API handed out (its host is the public URL, not the test server).
+fn path_of(url: &Value) -> String {
+    url.as_str().unwrap().strip_prefix("http://congdanso.test").unwrap().to_string()
+}
+
+async fn fetch(app: &TestApp, token: Option<&str>, url: &Value) -> reqwest::Response {
+    let request = app.client.get(app.url(&path_of(url)));
+    match token {
+        Some(token) => request.bearer_auth(token),
+        None => request,
+    }
+    .send()
+    .await
+    .unwrap()
+}
+
+async fn citizen(app: &TestApp, phone: &str) -> String {
+    app.register_phone(phone).await["access_token"].as_str().unwrap().to_string()
+}
+
+async fn file_report(app: &TestApp, token: &str, media_ids: Value, is_public: bool) -> reqwest::Response {
+    let body = json!({
+        "category": "street_lighting", "description": "Đèn đường hỏng.", "position": {"lat": 11.9404, "lon": 108.4583},
+        "media_ids": media_ids, "is_public": is_public,
+    });
+    app.client.post(app.url("/api/v1/reports")).bearer_auth(token).header("Idempotency-Key", uuid::Uuid::now_v7().to_string()).json(&body).send().await.unwrap()
+}
+
+async fn exif_gps_is_gone_from_the_photo_and_its_thumbnail(app: TestApp) {
+    let token = citizen(&app, "0912345678").await;
+    let original = phone_jpeg();
+    assert!(contains(&original, &GPS_MARK) && contains(&original, &GPS_POINTER), "the test photo carries GPS");
+    let media = uploaded(&app, &token, original.clone()).await;
+    assert_eq!((media["content_type"].as_str(), media["width"].as_i64(), media["height"].as_i64()), (Some("image/jpeg"), Some(64), Some(32)));
+
+    let stored = fetch(&app, Some(&token), &media["url"]).await;
+    assert_eq!(stored.headers()["content-type"], "image/jpeg");
+    let stored = stored.bytes().await.unwrap();
+    assert!(!contains(&stored, &GPS_MARK) && !contains(&stored, &GPS_POINTER), "GPS left in the stored photo");
+    assert_eq!(media["bytes"].as_u64(), Some(stored.len() as u64));
+    // Lossless: the compressed picture itself is untouched.
+    let scan = |bytes: &[u8]| bytes[bytes.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap()..].to_vec();
+    assert_eq!(scan(&stored), scan(&original));
+
+    let thumbnail = fetch(&app, Some(&token), &media["thumbnail_url"]).await.bytes().await.unwrap();
+    assert!(!contains(&thumbnail, &GPS_MARK) && !contains(&thumbnail, &GPS_POINTER), "GPS left in the thumbnail");
+    let thumb = image::load_from_memory(&thumbnail).unwrap();
+    assert!(thumb.height() > thumb.width(), "orientation 6 was applied: {}x{}", thumb.width(), thumb.height());
+}
+
+async fn images_are_judged_by_their_bytes(app: TestApp) {
+    let token = citizen(&app, "0912345678").await;
+    let response = upload_as(&app, &token, png(20, 10), "photo.jpg", "image/jpeg").await;
+    assert_eq!(response.status(), 201);
+    assert_eq!(response.json::<Value>().await.unwrap()["content_type"], "image/png");
+
+    let response = upload_as(&app, &token, webp(20, 10), "x.bin", "application/octet-stream").await;
+    assert_eq!(response.status(), 201);
+    assert_eq!(response.json::<Value>().await.unwrap()["content_type"], "image/webp");
+
+    let text = b"Not a photo at all, just words in a file".to_vec();
+    assert_problem(upload_as(&app, &token, text, "photo.jpg", "image/jpeg").await, 415, "unsupported_media_type").await;
+    let truncated = jpeg(64, 32)[..200].to_vec();
+    let problem = assert_problem(upload_as(&app, &token, truncated, "photo.jpg", "image/jpeg").await, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["code"], "unreadable_image");
+
+    let wrong_field = Form::new().part("photo", Part::bytes(jpeg(8, 8)).file_name("a.jpg"));
+    let response = app.client.post(app.url("/api/v1/media")).bearer_auth(&token).multipart(wrong_field).send().await.unwrap();
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    assert_eq!((problem["errors"][0]["field"].as_str(), problem["errors"][0]["code"].as_str()), (Some("file"), Some("required")));
+    let not_multipart = app.post_json_as(&token, "/api/v1/media", &json!({"file": "x"})).await;
+    assert_problem(not_multipart, 400, "malformed_multipart").await;
+    let anonymous = app.client.post(app.url("/api/v1/media")).multipart(Form::new().part("file", Part::bytes(jpeg(8, 8)))).send().await.unwrap();
+    assert_problem(anonymous, 401, "unauthenticated").await;
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &byte in bytes {
+        crc ^= u32::from(byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+        }
+    }
+    !crc
+}
+
+/// A PNG that claims 50,000 × 50,000 pixels: a few dozen bytes that would need 7.5 GB to decode.
+fn png_bomb() -> Vec<u8> {
+    let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut chunk = |kind: &[u8], data: &[u8]| {
+        bytes.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let body = [kind, data].concat();
+        bytes.extend_from_slice(&body);
+        bytes.extend_from_slice(&crc32(&body).to_be_bytes());
+    };
+    let mut header = 50_000u32.to_be_bytes().to_vec();
+    header.extend_from_slice(&50_000u32.to_be_bytes());
+    header.extend_from_slice(&[8, 2, 0, 0, 0]);
+    chunk(b"IHDR", &header);
+    chunk(b"IDAT", &[0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+    chunk(b"IEND", &[]);
+    bytes
+}
+
+async fn oversized_uploads_and_pixel_bombs_are_refused(app: TestApp) {
+    let token = citizen(&app, "0912345678").await;
+    let eleven_mb = vec![0xFFu8; 11 * 1024 * 1024];
+    let problem = assert_problem(upload_as(&app, &token, eleven_mb, "big.jpg", "image/jpeg").await, 413, "payload_too_large").await;
+    assert!(problem["detail"].as_str().unwrap().contains("10485760"));
+    let problem = assert_problem(upload_as(&app, &token, png_bomb(), "bomb.png", "image/png").await, 422, "validation_failed").await;
+    assert_eq!((problem["errors"][0]["field"].as_str(), problem["errors"][0]["code"].as_str()), (Some("file"), Some("image_too_large")));
+}
+
+/// A file just over the limit inside a body whose declared length passes the first check: refused while
+/// streaming, as soon as the count passes the limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_is_cut_off_as_it_passes_the_limit() {
+    let app = TestApp::spawn_with(Backend::Sqlite, &[("CDS_MEDIA_MAX_BYTES", "100000")]).await.unwrap();
+    let token = citizen(&app, "0912345678").await;
+    let mut just_over = jpeg(64, 64);
+    just_over.resize(100_001, 0);
+    assert_problem(upload_as(&app, &token, just_over, "p.jpg", "image/jpeg").await, 413, "payload_too_large").await;
+    assert_eq!(upload_as(&app, &token, jpeg(64, 64), "p.jpg", "image/jpeg").await.status(), 201);
+}
+
+async fn photos_attach_to_reports_once_and_only_the_owners(app: TestApp) {
+    let reporter = citizen(&app, "0912345678").await;
+    let other = citizen(&app, "0987654321").await;
+    let mine = uploaded(&app, &reporter, jpeg(16, 16)).await;
+    let theirs = uploaded(&app, &other, jpeg(16, 16)).await;
+
+    let response = file_report(&app, &reporter, json!([mine["id"], theirs["id"]]), true).await;
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    let fields: Vec<_> = problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["media_ids[1]"], "someone else's photo is refused");
+
+    let response = file_report(&app, &reporter, json!([mine["id"]]), true).await;
+    assert_eq!(response.status(), 201);
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["media"][0]["id"], mine["id"]);
+    assert_eq!(report["media"][0]["thumbnail_url"], mine["thumbnail_url"]);
+
+    let again = file_report(&app, &reporter, json!([mine["id"]]), true).await;
+    let problem = assert_problem(again, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["code"], "unknown_media", "a used photo cannot be used again");
+}
+
+async fn photos_are_visible_like_their_report(app: TestApp) {
+    let reporter = citizen(&app, "0912345678").await;
+    let neighbour = citizen(&app, "0987654321").await;
+    let unattached = uploaded(&app, &reporter, jpeg(16, 16)).await;
+    assert_eq!(fetch(&app, Some(&reporter), &unattached["url"]).await.status(), 200);
+    assert_problem(fetch(&app, Some(&neighbour), &unattached["url"]).await, 404, "media_not_found").await;
+    assert_problem(fetch(&app, None, &unattached["thumbnail_url"]).await, 404, "media_not_found").await;
+
+    let public_photo = uploaded(&app, &reporter, jpeg(16, 16)).await;
+    file_report(&app, &reporter, json!([public_photo["id"]]), true).await;
+    let response = fetch(&app, None, &public_photo["url"]).await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["cache-control"].to_str().unwrap().starts_with("public"));
+    let etag = response.headers()["etag"].clone();
+    let cached = app.client.get(app.url(&path_of(&public_photo["url"]))).header("If-None-Match", etag).send().await.unwrap();
+    assert_eq!(cached.status(), 304);
+
+    let private_photo = uploaded(&app, &reporter, jpeg(16, 16)).await;
+    file_report(&app, &reporter, json!([private_photo["id"]]), false).await;
+    assert_problem(fetch(&app, None, &private_photo["url"]).await, 404, "media_not_found").await;
+    assert_problem(fetch(&app, Some(&neighbour), &private_photo["thumbnail_url"]).await, 404, "media_not_found").await;
+    let own = fetch(&app, Some(&reporter), &private_photo["url"]).await;
+    assert_eq!(own.status(), 200);
+    assert!(own.headers()["cache-control"].to_str().unwrap().starts_with("private"));
+    assert_problem(app.get("/media/0190aaaa-0000-7000-8000-000000000000").await, 404, "media_not_found").await;
+}
+
+async fn photos_can_be_added_while_the_report_is_submitted(app: TestApp) {
+    let reporter = citizen(&app, "0912345678").await;
+    let report: Value = file_report(&app, &reporter, json!([]), true).await.json().await.unwrap();
+    let path = format!("/api/v1/reports/{}/media", report["id"].as_str().unwrap());
+    let mut ids = Vec::new();
+    for _ in 0..6 {
+        ids.push(uploaded(&app, &reporter, jpeg(8, 8)).await["id"].clone());
+    }
+    let added: Value = app.post_json_as(&reporter, &path, &json!({"media_ids": ids[..4]})).await.json().await.unwrap();
+    assert_eq!(added["media"].as_array().unwrap().len(), 4);
+    assert_eq!(added["timeline"][1]["kind"], "photos_added");
+    let problem = assert_problem(app.post_json_as(&reporter, &path, &json!({"media_ids": ids[4..]})).await, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["code"], "too_many");
+
+    let neighbour = citizen(&app, "0987654321").await;
+    let theirs = uploaded(&app, &neighbour, jpeg(8, 8)).await;
+    assert_problem(app.post_json_as(&neighbour, &path, &json!({"media_ids": [theirs["id"]]})).await, 404, "report_not_found").await;
+
+    app.post_json_as(&reporter, &format!("/api/v1/reports/{}/withdraw", report["id"].as_str().unwrap()), &json!({})).await;
+    assert_problem(app.post_json_as(&reporter, &path, &json!({"media_ids": [ids[4]]})).await, 409, "invalid_transition").await;
+}
+
+async fn unattached_photos_are_deleted_after_a_day(app: TestApp) {
+    let token = citizen(&app, "0912345678").await;
+    let stale = uploaded(&app, &token, jpeg(8, 8)).await;
+    let fresh = uploaded(&app, &token, jpeg(8, 8)).await;
+    let used = uploaded(&app, &token, jpeg(8, 8)).await;
+    file_report(&app, &token, json!([used["id"]]), true).await;
+    let db = app.database();
+    db.run(|conn| {
+        use congdanso::db::schema::media;
+        use diesel::prelude::*;
+        let two_days_ago = chrono::Utc::now().naive_utc() - chrono::Duration::hours(48);
+        // Everything but `fresh` is two days old; only the unattached one of those may go.
+        diesel::update(media::table).set(media::created_at.eq(two_days_ago)).execute(conn)?;
+        Ok(())
+    })
+    .await
+    .unwrap();
+    db.run({
+        let fresh_id = fresh["id"].as_str().unwrap().to_string();
+        move |conn| {
+            use congdanso::db::schema::media;
+            use diesel::prelude::*;
+            diesel::update(media::table.find(fresh_id)).set(media::created_at.eq(chrono::Utc::now().naive_utc())).execute(conn)?;
+            Ok(())
+        }
+    })
+    .await
+    .unwrap();
+    let storage = congdanso::media::MediaStorage::local(&app.data_dir.join("media")).unwrap();
+    assert_eq!(congdanso::media::delete_unattached(&db, &storage).await.unwrap(), 1);
+    assert_problem(fetch(&app, Some(&token), &stale["url"]).await, 404, "media_not_found").await;
+    assert!(!app.data_dir.join("media").join(stale["id"].as_str().unwrap()).exists(), "the file is gone too");
+    assert_eq!(fetch(&app, Some(&token), &fresh["url"]).await.status(), 200);
+    assert_eq!(fetch(&app, None, &used["url"]).await.status(), 200);
+}
