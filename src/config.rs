@@ -38,6 +38,33 @@ pub struct Settings {
     pub media_max_bytes: usize,
     /// The most pixels a photo may have (a decompression bomb has many).
     pub media_max_pixels: u64,
+    pub media_store: MediaStore,
+}
+
+/// Where photos are kept.
+#[derive(Clone, PartialEq, Eq)]
+pub enum MediaStore {
+    /// `CDS_DATA_DIR/media`.
+    Files,
+    /// An S3 bucket (AWS, or any S3-compatible store with `AWS_ENDPOINT`).
+    S3 {
+        bucket: String,
+        prefix: String,
+        region: String,
+        endpoint: Option<String>,
+        access_key_id: Option<String>,
+        secret_access_key: Option<Secret>,
+        allow_http: bool,
+    },
+}
+
+impl std::fmt::Debug for MediaStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MediaStore::Files => f.write_str("file"),
+            MediaStore::S3 { bucket, prefix, .. } => write!(f, "s3://{bucket}/{prefix}"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -287,6 +314,26 @@ impl Settings {
             _ => Err(format!("expected a pixel count from 10000 to 500000000, got {raw:?}")),
         })?;
 
+        let media_store = setting(&lookup, "CDS_MEDIA_STORE", "file", |raw| match raw.trim() {
+            "file" => Ok(MediaStore::Files),
+            url => {
+                let location = url.strip_prefix("s3://").ok_or_else(|| format!("expected file or s3://BUCKET[/PREFIX], got {raw:?}"))?;
+                let (bucket, prefix) = location.split_once('/').unwrap_or((location, ""));
+                if bucket.is_empty() {
+                    return Err("the bucket name is empty".to_string());
+                }
+                Ok(MediaStore::S3 {
+                    bucket: bucket.to_string(),
+                    prefix: prefix.trim_matches('/').to_string(),
+                    region: lookup("AWS_REGION").or_else(|| lookup("AWS_DEFAULT_REGION")).unwrap_or_else(|| "us-east-1".into()),
+                    endpoint: lookup("AWS_ENDPOINT").or_else(|| lookup("AWS_ENDPOINT_URL")),
+                    access_key_id: lookup("AWS_ACCESS_KEY_ID"),
+                    secret_access_key: lookup("AWS_SECRET_ACCESS_KEY").map(Secret),
+                    allow_http: lookup("AWS_ALLOW_HTTP").is_some_and(|v| v == "true"),
+                })
+            }
+        })?;
+
         Ok(Settings {
             database,
             bind,
@@ -309,6 +356,7 @@ impl Settings {
             similar_radius_m,
             media_max_bytes,
             media_max_pixels,
+            media_store,
         })
     }
 }

@@ -77,7 +77,7 @@ impl Application {
         let mailer = Mailer::new(&settings).map_err(StartupError::Setting)?;
         let outbox_wake = Arc::new(Notify::new());
         worker::spawn(db.clone(), mailer, settings.outbox_retry, Arc::clone(&outbox_wake));
-        let media = MediaStorage::local(&settings.data_dir.join("media")).map_err(StartupError::Setting)?;
+        let media = MediaStorage::new(&settings).map_err(StartupError::Setting)?;
         crate::media::spawn_cleanup(db.clone(), media.clone());
         let passwords = PasswordService::new(settings.hash_concurrency).map_err(|err| StartupError::Setting(err.to_string()))?;
         let addr = settings.bind;

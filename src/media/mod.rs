@@ -63,13 +63,39 @@ pub fn process(bytes: &[u8], max_pixels: u64) -> Result<Processed, AppError> {
     Ok(Processed { kind, original, thumbnail, width, height })
 }
 
-/// Where photo bytes live: a folder under the data dir (object_store's local file system).
+/// Where photo bytes live: a folder under the data dir, or an S3 bucket (both through object_store).
 #[derive(Clone)]
 pub struct MediaStorage {
     store: Arc<dyn ObjectStore>,
 }
 
 impl MediaStorage {
+    pub fn new(settings: &crate::config::Settings) -> Result<Self, String> {
+        match &settings.media_store {
+            crate::config::MediaStore::Files => Self::local(&settings.data_dir.join("media")),
+            crate::config::MediaStore::S3 { bucket, prefix, region, endpoint, access_key_id, secret_access_key, allow_http } => {
+                let mut builder = object_store::aws::AmazonS3Builder::new()
+                    .with_bucket_name(bucket)
+                    .with_region(region)
+                    .with_allow_http(*allow_http);
+                if let Some(endpoint) = endpoint {
+                    // S3-compatible stores are addressed by path, not by a virtual host per bucket.
+                    builder = builder.with_endpoint(endpoint).with_virtual_hosted_style_request(false);
+                }
+                if let (Some(key), Some(secret)) = (access_key_id, secret_access_key) {
+                    builder = builder.with_access_key_id(key).with_secret_access_key(secret.expose());
+                }
+                let s3 = builder.build().map_err(|err| format!("CDS_MEDIA_STORE: {err}"))?;
+                let store: Arc<dyn ObjectStore> = if prefix.is_empty() {
+                    Arc::new(s3)
+                } else {
+                    Arc::new(object_store::prefix::PrefixStore::new(s3, prefix.as_str()))
+                };
+                Ok(MediaStorage { store })
+            }
+        }
+    }
+
     pub fn local(dir: &std::path::Path) -> Result<Self, String> {
         std::fs::create_dir_all(dir).map_err(|err| format!("CDS_DATA_DIR: cannot create {}: {err}", dir.display()))?;
         let store = object_store::local::LocalFileSystem::new_with_prefix(dir)

@@ -315,3 +315,47 @@ async fn unattached_photos_are_deleted_after_a_day(app: TestApp) {
     assert_eq!(fetch(&app, Some(&token), &fresh["url"]).await.status(), 200);
     assert_eq!(fetch(&app, None, &used["url"]).await.status(), 200);
 }
+
+/// Photos in an S3 bucket (moto's S3 server in CI), through the same code path as on disk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn photos_are_kept_in_an_s3_bucket() {
+    let Some(endpoint) = crate::common::s3_endpoint() else { return };
+    let bucket = format!("congdanso-{}", uuid::Uuid::now_v7().simple());
+    let created = reqwest::Client::new().put(format!("{endpoint}/{bucket}")).send().await.unwrap();
+    assert!(created.status().is_success(), "create bucket: {}", created.status());
+    let app = TestApp::spawn_with(
+        Backend::Sqlite,
+        &[
+            ("CDS_MEDIA_STORE", &format!("s3://{bucket}/photos")),
+            ("AWS_ENDPOINT", &endpoint),
+            ("AWS_ALLOW_HTTP", "true"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+        ],
+    )
+    .await
+    .unwrap();
+    let token = citizen(&app, "0912345678").await;
+    let media = uploaded(&app, &token, phone_jpeg()).await;
+    let id = media["id"].as_str().unwrap();
+
+    let served = fetch(&app, Some(&token), &media["url"]).await.bytes().await.unwrap();
+    assert!(!contains(&served, &GPS_MARK));
+    // Read the bucket directly, as another S3 client would.
+    use object_store::ObjectStore;
+    let s3 = object_store::aws::AmazonS3Builder::new()
+        .with_bucket_name(&bucket)
+        .with_region("us-east-1")
+        .with_endpoint(&endpoint)
+        .with_allow_http(true)
+        .with_virtual_hosted_style_request(false)
+        .with_access_key_id("test")
+        .with_secret_access_key("test")
+        .build()
+        .unwrap();
+    let in_bucket = s3.get(&object_store::path::Path::from(format!("photos/{id}"))).await.unwrap().bytes().await.unwrap();
+    assert_eq!(in_bucket, served, "the bucket holds the cleaned photo");
+    assert!(s3.head(&object_store::path::Path::from(format!("photos/{id}.thumb.jpg"))).await.is_ok());
+    assert!(!app.data_dir.join("media").join(id).exists(), "nothing on local disk");
+}

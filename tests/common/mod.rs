@@ -142,6 +142,28 @@ fn postgres_url() -> Option<String> {
 /// The key tests sign access tokens with (to forge expired or mis-addressed ones).
 pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 
+/// `TEST_S3_ENDPOINT` (an S3-compatible server such as moto's), or `None` with a plain notice.
+/// Under `CI=true` it must be set.
+pub fn s3_endpoint() -> Option<String> {
+    static NOTICE: Once = Once::new();
+    match std::env::var("TEST_S3_ENDPOINT") {
+        Ok(url) if !url.trim().is_empty() => Some(url.trim_end_matches('/').to_string()),
+        _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
+            panic!("CI=true but TEST_S3_ENDPOINT is not set: the S3 media store test cannot run")
+        }
+        _ => {
+            NOTICE.call_once(|| {
+                let _ = writeln!(
+                    std::io::stderr().lock(),
+                    "\nNOTE: TEST_S3_ENDPOINT is not set, so the S3 media store test returns without running.\n      \
+                     Run it against moto: python3 -m moto.server -p 5055 & TEST_S3_ENDPOINT=http://127.0.0.1:5055 cargo test\n"
+                );
+            });
+            None
+        }
+    }
+}
+
 pub struct TestApp {
     pub address: String,
     pub port: u16,
