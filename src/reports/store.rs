@@ -465,17 +465,23 @@ pub fn unsupport(conn: &mut DbConnection, report_id: &str, user_id: &str) -> Res
     })
 }
 
+/// The caller's own report while it is still `submitted`: what the reporter may still change.
+/// Someone else's report is "not found", so it does not reveal that it exists.
+fn own_submitted(conn: &mut DbConnection, report_id: &str, user_id: &str) -> Result<ReportRow, AppError> {
+    let report = find_visible(conn, report_id, Some(user_id))?;
+    if report.reporter_id != user_id {
+        return Err(AppError::ReportNotFound);
+    }
+    match report.status()? {
+        ReportStatus::Submitted => Ok(report),
+        status => Err(AppError::InvalidTransition(status.as_str().to_string())),
+    }
+}
+
 /// Photos may be added (up to 5 in all) by the reporter while nobody has started on the report.
 pub fn add_photos(conn: &mut DbConnection, report_id: &str, user_id: &str, ids: &[String]) -> Result<(), AppError> {
     db::transaction(conn, |conn| {
-        let report = find_visible(conn, report_id, Some(user_id))?;
-        if report.reporter_id != user_id {
-            return Err(AppError::ReportNotFound);
-        }
-        let status = report.status()?;
-        if status != ReportStatus::Submitted {
-            return Err(AppError::InvalidTransition(status.as_str().to_string()));
-        }
+        own_submitted(conn, report_id, user_id)?;
         let present = crate::media::count_of_report(conn, report_id)? as usize;
         if present + ids.len() > super::MAX_MEDIA {
             return Err(AppError::invalid("media_ids", FieldIssue::TooMany { max: super::MAX_MEDIA - present }));
@@ -488,21 +494,13 @@ pub fn add_photos(conn: &mut DbConnection, report_id: &str, user_id: &str, ids: 
 }
 
 /// The reporter takes a report back while nobody has started on it.
-pub fn withdraw(conn: &mut DbConnection, report_id: &str, user_id: &str) -> Result<ReportRow, AppError> {
+pub fn withdraw(conn: &mut DbConnection, report_id: &str, user_id: &str) -> Result<(), AppError> {
     db::transaction(conn, |conn| {
-        let report = find_visible(conn, report_id, Some(user_id))?;
-        if report.reporter_id != user_id {
-            return Err(AppError::ReportNotFound);
-        }
-        let status = report.status()?;
-        if status != ReportStatus::Submitted {
-            return Err(AppError::InvalidTransition(status.as_str().to_string()));
-        }
+        let status = own_submitted(conn, report_id, user_id)?.status()?;
         let now = Utc::now().naive_utc();
         diesel::update(reports::table.find(report_id))
             .set((reports::status.eq(ReportStatus::Withdrawn.as_str()), reports::updated_at.eq(now)))
             .execute(conn)?;
-        record_event(conn, report_id, Some(user_id), "withdrawn", Some(status), Some(ReportStatus::Withdrawn), None, true, now)?;
-        find_visible(conn, report_id, Some(user_id))
+        record_event(conn, report_id, Some(user_id), "withdrawn", Some(status), Some(ReportStatus::Withdrawn), None, true, now)
     })
 }
