@@ -137,11 +137,13 @@ async fn main() {
         diesel::sql_query("ANALYZE reports").execute(&mut *conn).unwrap();
         println!("seeded {} reports in {:.0} s", total - existing as usize, started.elapsed().as_secs_f64());
     }
-    diesel::sql_query(
+    // pgbench picks its random commune centroids from here (the app's clients pick from the same list).
+    diesel::connection::SimpleConnection::batch_execute(
+        &mut *conn,
         "CREATE TABLE IF NOT EXISTS bench_centers AS \
-         SELECT (row_number() OVER (ORDER BY code))::int AS k, lat, lon FROM admin_units WHERE level = 2",
+         SELECT (row_number() OVER (ORDER BY code))::int AS k, code, lat, lon FROM admin_units WHERE level = 2; \
+         CREATE UNIQUE INDEX IF NOT EXISTS bench_centers_k ON bench_centers (k)",
     )
-    .execute(&mut *conn)
     .unwrap();
     drop(conn);
 
@@ -171,14 +173,18 @@ async fn main() {
     let (near_p50, near_p99) = percentiles(near);
 
     // --- near: the same SQL straight through pgbench (the candidates query the app runs) ---
+    // The statement the app sends for near=…&radius_m=500: the cells of the box, the box, newest first.
     let near_sql = r#"\set k random(1, 3321)
-SELECT r.* FROM reports r, (SELECT lat, lon FROM bench_centers WHERE k = :k) c
-WHERE r.is_public AND r.status <> 'withdrawn'
-  AND r.cell IN (SELECT (y + 9000)::bigint * 100000 + (x + 18000)
-                 FROM generate_series(floor((c.lat - 0.0045) * 100)::int, floor((c.lat + 0.0045) * 100)::int) y,
-                      generate_series(floor((c.lon - 0.0046) * 100)::int, floor((c.lon + 0.0046) * 100)::int) x)
-  AND r.lat BETWEEN c.lat - 0.0045 AND c.lat + 0.0045 AND r.lon BETWEEN c.lon - 0.0046 AND c.lon + 0.0046
-ORDER BY r.id DESC LIMIT 5000;
+SELECT lat AS clat, lon AS clon FROM bench_centers WHERE k = :k \gset
+\set lat0 int((:clat - 0.0045) * 100) + 9000
+\set lat1 int((:clat + 0.0045) * 100) + 9000
+\set lon0 int((:clon - 0.0046) * 100) + 18000
+\set lon1 int((:clon + 0.0046) * 100) + 18000
+SELECT * FROM reports
+WHERE is_public AND status <> 'withdrawn'
+  AND cell IN (:lat0 * 100000 + :lon0, :lat0 * 100000 + :lon1, :lat1 * 100000 + :lon0, :lat1 * 100000 + :lon1)
+  AND lat BETWEEN :clat - 0.0045 AND :clat + 0.0045 AND lon BETWEEN :clon - 0.0046 AND :clon + 0.0046
+ORDER BY id DESC LIMIT 5000;
 "#;
     let (raw_near_tps, raw_near_p50, raw_near_p99) = pgbench(&url, near_sql, clients, seconds);
 
@@ -215,26 +221,26 @@ ORDER BY r.id DESC LIMIT 5000;
     let (create_p50, create_p99) = percentiles(create);
 
     // --- filing: the same statements in one transaction through pgbench ---
+    // The statements the app runs to file a report, in one transaction, with literal values as it sends them.
     let create_sql = format!(
         r#"\set k random(1, 3321)
+\set r random(1, 2000000000)
+SELECT code AS ccode, lat AS clat, lon AS clon FROM bench_centers WHERE k = :k \gset
+\set cell (int(:clat * 100) + 9000) * 100000 + int(:clon * 100) + 18000
 BEGIN;
-SELECT request_hash, report_id FROM idempotency_keys WHERE user_id = '{user_id}' AND key = md5(random()::text);
+SELECT request_hash, report_id FROM idempotency_keys WHERE user_id = '{user_id}' AND key = 'k-:client_id-:r';
 SELECT urgent_allowed FROM categories WHERE code = 'waste' AND active;
-SELECT u.* FROM admin_units u, (SELECT lat, lon FROM bench_centers WHERE k = :k) c
-  WHERE u.level = 2 AND u.valid_to IS NULL AND u.lat BETWEEN c.lat - 0.5 AND c.lat + 0.5 AND u.lon BETWEEN c.lon - 0.5 AND c.lon + 0.5;
-WITH r AS (
-  INSERT INTO reports (id, reporter_id, category_code, description, search_text, lat, lon, cell, unit_code, unit_approximate,
-      status, is_public, is_anonymous, urgent, supporters, created_at, updated_at)
-    SELECT gen_random_uuid()::text, '{user_id}', 'waste', 'Rác thải đổ bừa bãi.', 'rac thai do bua bai', lat, lon,
-      (floor(lat * 100)::bigint + 9000) * 100000 + floor(lon * 100)::bigint + 18000,
-      (SELECT code FROM admin_units WHERE level = 2 ORDER BY code LIMIT 1 OFFSET :k - 1),
-      true, 'submitted', true, false, false, 0, now(), now() FROM bench_centers WHERE k = :k
-    RETURNING id),
-e AS (
-  INSERT INTO report_events (id, report_id, actor_id, kind, to_status, note, is_public, created_at)
-    SELECT gen_random_uuid()::text, id, '{user_id}', 'submitted', 'submitted', 'unit', true, now() FROM r)
+SELECT * FROM admin_units WHERE level = 2 AND valid_to IS NULL
+  AND lat BETWEEN :clat - 0.5 AND :clat + 0.5 AND lon BETWEEN :clon - 0.5 AND :clon + 0.5;
+SELECT * FROM admin_units WHERE code = '68';
+INSERT INTO reports (id, reporter_id, category_code, description, search_text, lat, lon, cell, unit_code, unit_approximate,
+    status, is_public, is_anonymous, urgent, supporters, created_at, updated_at)
+  VALUES ('b-:client_id-:r', '{user_id}', 'waste', 'Rác thải đổ bừa bãi.', 'rac thai do bua bai', :clat, :clon, :cell, ':ccode',
+    true, 'submitted', true, false, false, 0, now(), now());
+INSERT INTO report_events (id, report_id, actor_id, kind, to_status, note, is_public, created_at)
+  VALUES ('e-:client_id-:r', 'b-:client_id-:r', '{user_id}', 'submitted', 'submitted', 'unit', true, now());
 INSERT INTO idempotency_keys (user_id, key, request_hash, report_id, created_at)
-  SELECT '{user_id}', gen_random_uuid()::text, md5(id), id, now() FROM r;
+  VALUES ('{user_id}', 'k-:client_id-:r', 'hash', 'b-:client_id-:r', now());
 COMMIT;
 "#
     );
