@@ -33,6 +33,14 @@ pub enum Command {
         #[arg(long, default_value = "Quản trị viên")]
         full_name: String,
     },
+    /// Load unit boundaries from a GeoJSON FeatureCollection; reports each feature that cannot be used.
+    /// A running server uses them after a restart (the admin API applies them at once).
+    ImportBoundaries {
+        file: std::path::PathBuf,
+        /// The feature property holding the unit code.
+        #[arg(long, default_value = "code")]
+        code_property: String,
+    },
 }
 
 /// Runs one command; the error is the one line to show the operator.
@@ -79,6 +87,30 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             println!("created administrator {} ({})", shown_email.as_str(), id.0);
             if generated {
                 println!("password (shown once, store it now): {}", id.1.expose());
+            }
+            Ok(())
+        }
+        Command::ImportBoundaries { file, code_property } => {
+            let bytes = std::fs::read(&file).map_err(|err| format!("{}: {err}", file.display()))?;
+            let collection: serde_json::Value =
+                serde_json::from_slice(&bytes).map_err(|err| format!("{}: not JSON: {err}", file.display()))?;
+            let (parsed, problems) = crate::routing::boundaries::parse_collection(&collection, &code_property)
+                .map_err(|_| format!("{}: not a GeoJSON FeatureCollection", file.display()))?;
+            let db = Db::new(&settings).map_err(|err| format!("DATABASE_URL: {err}"))?;
+            prepare_database(db.clone()).await.map_err(|err| format!("DATABASE_URL: {err}"))?;
+            let result = db.run(move |conn| crate::routing::boundaries::store(conn, parsed, problems)).await.map_err(|err| err.to_string())?;
+            println!("imported {} boundaries", result.imported.len());
+            for problem in &result.problems {
+                println!(
+                    "feature #{} ({}): {}: {}",
+                    problem.index,
+                    problem.code.as_deref().unwrap_or("no code"),
+                    problem.problem,
+                    problem.message
+                );
+            }
+            if result.imported.is_empty() && !result.problems.is_empty() {
+                return Err("no boundary could be imported".into());
             }
             Ok(())
         }

@@ -15,6 +15,7 @@ use utoipa::OpenApi;
         crate::units::routes::list,
         crate::units::routes::get,
         crate::units::routes::locate,
+        crate::units::routes::import_boundaries,
         crate::categories::routes::list,
         crate::auth::routes::register,
         crate::auth::routes::log_in,

@@ -16,6 +16,7 @@ use crate::auth::password::PasswordService;
 use crate::auth::tokens::TokenKeys;
 use crate::config::{Environment, Settings};
 use crate::media::MediaStorage;
+use crate::routing::locator::UnitLocator;
 use crate::notify::{mailer::Mailer, worker};
 use crate::db::{self, Db};
 use crate::error::{self, AppError};
@@ -33,6 +34,18 @@ pub struct AppState {
     /// Wakes the outbox worker after a transaction that enqueued mail.
     pub outbox_wake: Arc<Notify>,
     pub media: MediaStorage,
+    /// Unit boundaries for locating positions; replaced whole when boundaries are imported.
+    pub boundaries: std::sync::RwLock<Arc<UnitLocator>>,
+}
+
+impl AppState {
+    pub fn boundaries(&self) -> Arc<UnitLocator> {
+        Arc::clone(&self.boundaries.read().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    }
+
+    pub fn replace_boundaries(&self, locator: UnitLocator) {
+        *self.boundaries.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(locator);
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,6 +91,16 @@ impl Application {
         let outbox_wake = Arc::new(Notify::new());
         worker::spawn(db.clone(), mailer, settings.outbox_retry, Arc::clone(&outbox_wake));
         let media = MediaStorage::new(&settings).map_err(StartupError::Setting)?;
+        let boundaries = {
+            let db = db.clone();
+            actix_web::web::block(move || UnitLocator::load(&mut *db.get()?))
+                .await
+                .map_err(|err| StartupError::Database(AppError::Internal(err.to_string())))?
+                .map_err(StartupError::Database)?
+        };
+        if !boundaries.is_empty() {
+            tracing::info!(units = boundaries.len(), "unit boundaries loaded");
+        }
         crate::media::spawn_cleanup(db.clone(), media.clone());
         let passwords = PasswordService::new(settings.hash_concurrency).map_err(|err| StartupError::Setting(err.to_string()))?;
         let addr = settings.bind;
@@ -90,6 +113,7 @@ impl Application {
             limiter: RateLimiter::new(settings.auth_rate_limit),
             outbox_wake,
             media,
+            boundaries: std::sync::RwLock::new(Arc::new(boundaries)),
             settings,
         });
         let server = HttpServer::new(move || {

@@ -15,6 +15,8 @@ diesel::table! {
         valid_from -> Date,
         valid_to -> Nullable<Date>,
         successor_code -> Nullable<Text>,
+        boundary -> Nullable<Text>,
+        boundary_updated_at -> Nullable<Timestamp>,
     }
 }
 

@@ -54,10 +54,11 @@ pub async fn file(req: HttpRequest, current: CurrentUser, state: web::Data<AppSt
     let area = state.settings.service_area.clone();
     let user_id = current.user.id.clone();
     let public_url = state.settings.public_url.clone();
+    let boundaries = state.boundaries();
     let (filed, report) = state
         .db
         .run(move |conn| {
-            let filed = store::file_report(conn, &user_id, &key, &request_hash, &new, &area)?;
+            let filed = store::file_report(conn, &user_id, &key, &request_hash, &new, &area, &boundaries)?;
             let id = match &filed {
                 Filed::New(id) | Filed::Existing(id) => id.clone(),
             };

@@ -12,6 +12,7 @@ use crate::config::ServiceArea;
 use crate::db::schema::{categories, idempotency_keys, media, report_events, report_supports, reports, users};
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldErrors, FieldIssue};
+use crate::routing::locator::UnitLocator;
 use crate::routing::{self, Position};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -115,13 +116,14 @@ pub fn file_report(
     request_hash: &str,
     new: &NewReport,
     area: &ServiceArea,
+    boundaries: &UnitLocator,
 ) -> Result<Filed, AppError> {
     let result = db::transaction(conn, |conn| -> Result<Filed, FilingError> {
         if let Some(report_id) = earlier_filing(conn, reporter_id, key, request_hash)? {
             return Ok(Filed::Existing(report_id));
         }
         check_references(conn, new, reporter_id)?;
-        let located = routing::locate_commune(conn, new.position, area).map_err(|err| match err {
+        let located = routing::locate_commune(conn, new.position, area, boundaries).map_err(|err| match err {
             AppError::OutsideServiceArea => AppError::invalid("position", FieldIssue::OutsideServiceArea),
             other => other,
         })?;

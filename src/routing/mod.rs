@@ -1,5 +1,8 @@
 //! Routing: from a position to the commune responsible for it (and, later, to the handling office).
 
+pub mod boundaries;
+pub mod locator;
+
 use diesel::prelude::*;
 
 use crate::config::ServiceArea;
@@ -62,8 +65,39 @@ pub struct Located {
     pub approximate: bool,
 }
 
-/// The commune-level unit in force whose centroid is nearest to `position`, inside the service area.
-pub fn locate_commune(conn: &mut DbConnection, position: Position, area: &ServiceArea) -> Result<Located, AppError> {
+/// The commune-level unit holding `position`: by its loaded boundary when there is one, otherwise the
+/// unit in force with the nearest centroid (marked approximate, for the IOC to confirm). Only units
+/// inside the service area count.
+pub fn locate_commune(
+    conn: &mut DbConnection,
+    position: Position,
+    area: &ServiceArea,
+    boundaries: &locator::UnitLocator,
+) -> Result<Located, AppError> {
+    if let Some(code) = boundaries.locate(position.lon, position.lat).and_then(UnitCode::parse) {
+        let unit = find_unit(conn, &code)?;
+        let in_area = unit.parent_code.as_deref().and_then(ProvinceCode::parse).is_some_and(|p| area.contains(&p));
+        if unit.level == 2 && in_area {
+            let distance_km = position.distance_km(unit.lat, unit.lon);
+            return with_province(conn, unit, distance_km, false);
+        }
+    }
+    let (unit, distance_km) = nearest_centroid(conn, position, area)?;
+    with_province(conn, unit, distance_km, true)
+}
+
+fn with_province(conn: &mut DbConnection, unit: UnitRow, distance_km: f64, approximate: bool) -> Result<Located, AppError> {
+    let province = unit
+        .parent_code
+        .as_deref()
+        .and_then(UnitCode::parse)
+        .map(|code| find_unit(conn, &code))
+        .transpose()?
+        .ok_or_else(|| AppError::Internal(format!("commune {} has no province", unit.code)))?;
+    Ok(Located { unit, province, distance_km, approximate })
+}
+
+fn nearest_centroid(conn: &mut DbConnection, position: Position, area: &ServiceArea) -> Result<(UnitRow, f64), AppError> {
     let candidates: Vec<UnitRow> = admin_units::table
         .select(UnitRow::as_select())
         .filter(admin_units::level.eq(2))
@@ -71,7 +105,7 @@ pub fn locate_commune(conn: &mut DbConnection, position: Position, area: &Servic
         .filter(admin_units::lat.between(position.lat - SEARCH_BOX_DEGREES, position.lat + SEARCH_BOX_DEGREES))
         .filter(admin_units::lon.between(position.lon - SEARCH_BOX_DEGREES, position.lon + SEARCH_BOX_DEGREES))
         .load(conn)?;
-    let (unit, distance_km) = candidates
+    candidates
         .into_iter()
         .filter(|unit| {
             let province = unit.parent_code.as_deref().and_then(ProvinceCode::parse);
@@ -83,13 +117,7 @@ pub fn locate_commune(conn: &mut DbConnection, position: Position, area: &Servic
         })
         .filter(|(_, distance)| *distance <= MAX_CENTROID_DISTANCE_KM)
         .min_by(|a, b| a.1.total_cmp(&b.1))
-        .ok_or(AppError::OutsideServiceArea)?;
-    let province_code = unit.parent_code.as_deref().and_then(UnitCode::parse);
-    let province = province_code
-        .map(|code| find_unit(conn, &code))
-        .transpose()?
-        .ok_or_else(|| AppError::Internal(format!("commune {} has no province", unit.code)))?;
-    Ok(Located { unit, province, distance_km, approximate: true })
+        .ok_or(AppError::OutsideServiceArea)
 }
 
 #[cfg(test)]

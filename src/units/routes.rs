@@ -7,11 +7,15 @@ use utoipa::IntoParams;
 use super::{find_unit, list_units, LatLon, Unit, UnitCode, UnitFilter};
 use crate::error::{AppError, FieldIssue, Problem};
 use crate::http::{cacheable_json, Json, Page};
+use crate::auth::AdminUser;
+use crate::routing::boundaries::{self, BoundaryImport};
+use crate::routing::locator::UnitLocator;
 use crate::routing::{self, Position};
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/units").route(web::get().to(list)))
+    cfg.service(web::resource("/admin/units/boundaries").route(web::post().to(import_boundaries)))
+        .service(web::resource("/units").route(web::get().to(list)))
         .service(web::resource("/units/locate").route(web::post().to(locate)))
         .service(web::resource("/units/{code}").route(web::get().to(get)));
 }
@@ -105,14 +109,15 @@ pub struct LocateResponse {
     pub province: Unit,
     /// Distance from the position to the unit's centroid.
     pub distance_km: f64,
-    /// True while the unit is found by nearest centroid rather than by boundary polygon.
+    /// True when the unit was found by nearest centroid rather than by a loaded boundary.
     pub approximate: bool,
 }
 
 /// Which commune a position is in.
 ///
-/// A POST so that a citizen's position never lands in URL logs. Until boundary polygons are loaded the
-/// answer is the commune with the nearest centroid (within 40 km), marked `approximate`.
+/// A POST so that a citizen's position never lands in URL logs. The unit whose loaded boundary holds the
+/// position; where no boundary is loaded, the commune with the nearest centroid (within 40 km), marked
+/// `approximate`.
 #[utoipa::path(post, path = "/api/v1/units/locate", tag = "units", operation_id = "locateUnit", request_body = LocateRequest,
     responses(
         (status = 200, description = "The unit containing the position", body = LocateResponse),
@@ -124,11 +129,81 @@ pub struct LocateResponse {
 pub async fn locate(state: web::Data<AppState>, body: Json<LocateRequest>) -> Result<HttpResponse, AppError> {
     let position = Position::parse(body.0.position, "position")?;
     let area = state.settings.service_area.clone();
-    let located = state.db.run(move |conn| routing::locate_commune(conn, position, &area)).await?;
+    let boundaries = state.boundaries();
+    let located = state.db.run(move |conn| routing::locate_commune(conn, position, &area, &boundaries)).await?;
     Ok(HttpResponse::Ok().json(LocateResponse {
         unit: Unit::try_from(&located.unit)?,
         province: Unit::try_from(&located.province)?,
         distance_km: (located.distance_km * 100.0).round() / 100.0,
         approximate: located.approximate,
     }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct BoundaryQuery {
+    /// The feature property that holds the unit code (default `code`).
+    #[param(example = "ma_xa")]
+    code_property: Option<String>,
+}
+
+/// Boundaries of all 3,321 communes as GeoJSON run to tens of megabytes.
+const BOUNDARIES_LIMIT: usize = 64 * 1024 * 1024;
+
+/// Load unit boundaries from a GeoJSON FeatureCollection of Polygon/MultiPolygon features.
+///
+/// Each feature is checked on its own: the valid ones are stored and used at once for locating
+/// positions; the others are listed with what is wrong (`missing_code`, `unknown_unit`, `not_polygon`,
+/// `coordinate_order`, `invalid_geometry`).
+#[utoipa::path(post, path = "/api/v1/admin/units/boundaries", tag = "admin", operation_id = "importBoundaries", security(("bearer" = [])),
+    params(BoundaryQuery),
+    request_body(content = Object, content_type = "application/geo+json", description = "A GeoJSON FeatureCollection, [lon, lat] in WGS84"),
+    responses(
+        (status = 200, description = "What was stored and what was not", body = BoundaryImport),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "`payload_too_large`: over 64 MiB", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: not a FeatureCollection", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn import_boundaries(
+    req: HttpRequest,
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+    query: web::Query<BoundaryQuery>,
+    mut payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    use futures_util::StreamExt;
+    let is_json = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| ct.starts_with("application/json") || ct.starts_with("application/geo+json"));
+    if !is_json {
+        return Err(AppError::UnsupportedMediaType);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|err| AppError::MalformedJson(err.to_string()))?;
+        if body.len() + chunk.len() > BOUNDARIES_LIMIT {
+            return Err(AppError::PayloadTooLarge { limit: BOUNDARIES_LIMIT });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let code_property = query.into_inner().code_property.unwrap_or_else(|| "code".into());
+    let (parsed, problems) = web::block(move || {
+        let collection: serde_json::Value = crate::http::parse_json(&body)?;
+        boundaries::parse_collection(&collection, &code_property)
+    })
+    .await
+    .map_err(|err| AppError::Internal(format!("blocking task: {err}")))??;
+    let (imported, locator) = state
+        .db
+        .run(move |conn| {
+            let imported = boundaries::store(conn, parsed, problems)?;
+            Ok((imported, UnitLocator::load(conn)?))
+        })
+        .await?;
+    state.replace_boundaries(locator);
+    Ok(HttpResponse::Ok().json(imported))
 }

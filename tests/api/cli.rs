@@ -167,6 +167,40 @@ fn the_first_start_creates_the_bootstrap_administrator_once() {
     let _ = std::fs::remove_dir_all(data_dir);
 }
 
+#[test]
+fn imported_boundaries_are_used_by_the_next_start() {
+    let db = TestDb::create(Backend::Sqlite).unwrap();
+    let data_dir = std::env::temp_dir().join(format!("congdanso-cli-{}", uuid::Uuid::now_v7().simple()));
+    let file = data_dir.join("boundaries.geojson");
+    std::fs::create_dir_all(&data_dir).unwrap();
+    // Ward 24781 of Đà Lạt, drawn as a square around a point 3 km north of its centroid.
+    let (lat, lon) = (11.93, 108.443);
+    let ring = [[lon - 0.01, lat - 0.01], [lon + 0.01, lat - 0.01], [lon + 0.01, lat + 0.01], [lon - 0.01, lat + 0.01], [lon - 0.01, lat - 0.01]];
+    let collection = serde_json::json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "24781"}, "geometry": {"type": "Polygon", "coordinates": [ring]}},
+        {"type": "Feature", "properties": {"code": "99999"}, "geometry": {"type": "Polygon", "coordinates": [ring]}},
+    ]});
+    std::fs::write(&file, collection.to_string()).unwrap();
+    let env = [("DATABASE_URL", db.url.as_str()), ("CDS_DATA_DIR", data_dir.to_str().unwrap()), ("CDS_BIND", "127.0.0.1:0")];
+
+    let output = run(congdanso(&env).arg("import-boundaries").arg(&file), "");
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(stdout.starts_with("imported 1 boundaries"), "{stdout}");
+    assert!(stdout.contains("feature #1 (99999): unknown_unit"), "{stdout}");
+    let missing = run(congdanso(&env).arg("import-boundaries").arg(data_dir.join("nope.geojson")), "");
+    assert_eq!(missing.status.code(), Some(2));
+
+    let mut child = congdanso(&env).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut log = BufReader::new(child.stderr.take().unwrap());
+    let port = wait_for_log(&mut log, "serving")["fields"]["port"].as_u64().unwrap() as u16;
+    let response = http(port, "POST", "/api/v1/units/locate", &format!(r#"{{"position":{{"lat":{lat},"lon":{lon}}}}}"#));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(response.contains(r#""code":"24781""#) && response.contains(r#""approximate":false"#), "{response}");
+    let _ = std::fs::remove_dir_all(data_dir);
+}
+
 /// Starts `congdanso serve` on a random port and returns it with the port read from its log.
 fn serve(env: &[(&str, &str)]) -> (Child, u16, BufReader<std::process::ChildStderr>) {
     let mut child = congdanso(env).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();

@@ -5,6 +5,7 @@ mod common;
 
 mod accounts;
 mod auth;
+mod boundaries;
 mod cli;
 mod contract;
 mod errors;

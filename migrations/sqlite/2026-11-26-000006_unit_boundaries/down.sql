@@ -1,0 +1,2 @@
+ALTER TABLE admin_units DROP COLUMN boundary_updated_at;
+ALTER TABLE admin_units DROP COLUMN boundary;
