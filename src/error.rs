@@ -84,6 +84,8 @@ pub enum FieldIssue {
     TooMany { max: usize },
     UnreadableImage,
     TooManyPixels { max: u64 },
+    NotAnOfficial,
+    NotADepartment,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -126,6 +128,8 @@ impl FieldIssue {
             FieldIssue::TooMany { .. } => "too_many",
             FieldIssue::UnreadableImage => "unreadable_image",
             FieldIssue::TooManyPixels { .. } => "image_too_large",
+            FieldIssue::NotAnOfficial => "not_an_official",
+            FieldIssue::NotADepartment => "not_a_department",
         }
     }
 
@@ -202,6 +206,10 @@ impl FieldIssue {
             FieldIssue::UnreadableImage => {
                 locale.pick("Không đọc được ảnh (tệp hỏng hoặc không đầy đủ).", "The image cannot be read (damaged or incomplete).")
             }
+            FieldIssue::NotAnOfficial => locale.pick("Người này không phải cán bộ.", "This person is not an official."),
+            FieldIssue::NotADepartment => {
+                locale.pick("Đây không phải sở, ngành của tỉnh này.", "This is not a department of this province.")
+            }
             FieldIssue::TooManyPixels { max } => match locale {
                 Locale::Vi => format!("Ảnh quá lớn: tối đa {} triệu điểm ảnh.", max / 1_000_000),
                 Locale::En => format!("The image is too large: at most {} megapixels.", max / 1_000_000),
@@ -268,6 +276,10 @@ pub enum AppError {
     MediaNotFound,
     #[error("malformed multipart body: {0}")]
     MalformedMultipart(String),
+    #[error("no such organization")]
+    OrganizationNotFound,
+    #[error("the organization exists")]
+    OrganizationExists,
     #[error("position outside the service area")]
     OutsideServiceArea,
     #[error("database unavailable: {0}")]
@@ -315,6 +327,8 @@ impl AppError {
             AppError::UnsupportedImage => "unsupported_media_type",
             AppError::MediaNotFound => "media_not_found",
             AppError::MalformedMultipart(_) => "malformed_multipart",
+            AppError::OrganizationNotFound => "organization_not_found",
+            AppError::OrganizationExists => "organization_exists",
             AppError::OutsideServiceArea => "outside_service_area",
             AppError::DatabaseUnavailable(_) => "database_unavailable",
             AppError::Internal(_) => "internal_error",
@@ -353,6 +367,8 @@ impl AppError {
             AppError::UnsupportedImage => ("Định dạng ảnh không được hỗ trợ", "Unsupported image format"),
             AppError::MediaNotFound => ("Không tìm thấy ảnh", "Photo not found"),
             AppError::MalformedMultipart(_) => ("Dữ liệu tải lên không đúng định dạng", "Malformed upload"),
+            AppError::OrganizationNotFound => ("Không tìm thấy cơ quan", "Organization not found"),
+            AppError::OrganizationExists => ("Cơ quan đã tồn tại", "Organization exists"),
             AppError::OutsideServiceArea => ("Vị trí ngoài phạm vi phục vụ", "Position outside the service area"),
             AppError::DatabaseUnavailable(_) => ("Hệ thống tạm thời gián đoạn", "Service temporarily unavailable"),
             AppError::Internal(_) => ("Lỗi hệ thống", "Internal error"),
@@ -435,6 +451,10 @@ impl AppError {
             (AppError::MediaNotFound, Locale::En) => "There is no such photo, or you may not see it.".into(),
             (AppError::MalformedMultipart(why), Locale::Vi) => format!("Hãy gửi multipart/form-data với một tệp ở trường `file` ({why})."),
             (AppError::MalformedMultipart(why), Locale::En) => format!("Send multipart/form-data with one file in the field `file` ({why})."),
+            (AppError::OrganizationNotFound, Locale::Vi) => "Không có cơ quan này.".into(),
+            (AppError::OrganizationNotFound, Locale::En) => "There is no such organization.".into(),
+            (AppError::OrganizationExists, Locale::Vi) => "Xã, phường này đã có trụ sở UBND, hoặc tỉnh đã có IOC.".into(),
+            (AppError::OrganizationExists, Locale::En) => "This commune already has its office, or the province its IOC.".into(),
             (AppError::OutsideServiceArea, Locale::Vi) => {
                 "Vị trí này không thuộc địa bàn mà hệ thống đang phục vụ.".into()
             }
@@ -505,9 +525,10 @@ impl ResponseError for AppError {
             | AppError::CannotChangeSelf
             | AppError::IdempotencyKeyReused
             | AppError::InvalidTransition(_)
-            | AppError::OwnReport => StatusCode::CONFLICT,
+            | AppError::OwnReport
+            | AppError::OrganizationExists => StatusCode::CONFLICT,
             AppError::IdempotencyKeyRequired | AppError::MalformedMultipart(_) => StatusCode::BAD_REQUEST,
-            AppError::ReportNotFound | AppError::MediaNotFound => StatusCode::NOT_FOUND,
+            AppError::ReportNotFound | AppError::MediaNotFound | AppError::OrganizationNotFound => StatusCode::NOT_FOUND,
             AppError::UnsupportedImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unauthenticated
             | AppError::TokenExpired

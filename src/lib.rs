@@ -14,6 +14,7 @@ pub mod http;
 pub mod media;
 pub mod notify;
 pub mod openapi;
+pub mod organizations;
 pub mod reports;
 pub mod routing;
 pub mod seed;

@@ -126,6 +126,34 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         due_at -> Nullable<Timestamp>,
+        organization_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    organizations (id) {
+        id -> Text,
+        kind -> Text,
+        name -> Text,
+        province_code -> Text,
+        unit_code -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    organization_members (organization_id, user_id) {
+        organization_id -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    routing_rules (province_code, category_code) {
+        province_code -> Text,
+        category_code -> Text,
+        organization_id -> Text,
     }
 }
 
@@ -191,5 +219,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_events,
     report_supports,
     idempotency_keys,
-    media
+    media,
+    organizations,
+    organization_members,
+    routing_rules
 );

@@ -203,6 +203,8 @@ pub struct Report {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub due_at: Option<DateTime<Utc>>,
+    /// The organization handling the report.
+    pub organization_id: Option<String>,
     /// Distance from `near`, in metres, when the list was asked for by distance.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distance_m: Option<f64>,

@@ -39,6 +39,7 @@ pub struct ReportRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub due_at: Option<NaiveDateTime>,
+    pub organization_id: Option<String>,
 }
 
 impl ReportRow {
@@ -127,6 +128,7 @@ pub fn file_report(
             AppError::OutsideServiceArea => AppError::invalid("position", FieldIssue::OutsideServiceArea),
             other => other,
         })?;
+        let (organization, reason) = crate::organizations::route(conn, &new.category, &located.unit)?;
         let now = Utc::now().naive_utc();
         let id = uuid::Uuid::now_v7().to_string();
         let search_text = crate::text::fold(&format!("{} {}", new.description, new.address_text.as_deref().unwrap_or_default()));
@@ -153,10 +155,12 @@ pub fn file_report(
                 created_at: now,
                 updated_at: now,
                 due_at: None,
+                organization_id: Some(organization.id.clone()),
             })
             .execute(conn)?;
         crate::media::attach(conn, &new.media_ids, reporter_id, &id, "media_ids")?;
-        let note = format!("unit {} ({})", located.unit.code, if located.approximate { "nearest centroid" } else { "boundary" });
+        let how = if located.approximate { "nearest centroid, to be confirmed" } else { "boundary" };
+        let note = format!("unit {} ({how}); {reason}", located.unit.code);
         record_event(conn, &id, Some(reporter_id), "submitted", None, Some(ReportStatus::Submitted), Some(&note), true, now)?;
         diesel::insert_into(idempotency_keys::table)
             .values((
@@ -323,6 +327,7 @@ pub fn views(
                 created_at: row.created_at.and_utc(),
                 updated_at: row.updated_at.and_utc(),
                 due_at: row.due_at.map(|t| t.and_utc()),
+                organization_id: row.organization_id.clone(),
                 distance_m: near.map(|p| (row.distance_m(p) * 10.0).round() / 10.0),
             })
         })

@@ -11,6 +11,7 @@ mod contract;
 mod errors;
 mod health;
 mod media;
+mod organizations;
 mod reference_data;
 mod reports;
 mod schema;

@@ -1,0 +1,254 @@
+//! Organizations that handle reports (commune offices, provincial departments, the province IOC), their
+//! officials, and the rules that route a report to one of them.
+
+pub mod routes;
+
+use chrono::Utc;
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::categories::CategoryRow;
+use crate::db::schema::{categories, organization_members, organizations, routing_rules, users};
+use crate::db::{self, DbConnection};
+use crate::error::{AppError, FieldIssue};
+use crate::units::UnitRow;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum OrganizationKind {
+    /// The People's Committee office of one commune or ward.
+    CommuneOffice,
+    /// A provincial department (sở, ngành): province-wide, for the categories routed to it.
+    Department,
+    /// The province's Intelligent Operation Centre: everything in the province, escalations.
+    Ioc,
+}
+
+impl OrganizationKind {
+    pub const NAMES: &'static [&'static str] = &["commune_office", "department", "ioc"];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrganizationKind::CommuneOffice => "commune_office",
+            OrganizationKind::Department => "department",
+            OrganizationKind::Ioc => "ioc",
+        }
+    }
+
+    pub fn parse(raw: &str, field: &str) -> Result<Self, AppError> {
+        [OrganizationKind::CommuneOffice, OrganizationKind::Department, OrganizationKind::Ioc]
+            .into_iter()
+            .find(|k| k.as_str() == raw)
+            .ok_or_else(|| AppError::invalid(field, FieldIssue::OneOf(Self::NAMES)))
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = organizations)]
+pub struct OrganizationRow {
+    pub id: String,
+    pub kind: String,
+    pub name: String,
+    pub province_code: String,
+    pub unit_code: Option<String>,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Organization {
+    pub id: String,
+    pub kind: OrganizationKind,
+    pub name: String,
+    pub province_code: String,
+    /// The commune of a commune office.
+    pub unit_code: Option<String>,
+}
+
+impl TryFrom<&OrganizationRow> for Organization {
+    type Error = AppError;
+
+    fn try_from(row: &OrganizationRow) -> Result<Self, AppError> {
+        Ok(Organization {
+            id: row.id.clone(),
+            kind: OrganizationKind::parse(&row.kind, "kind").map_err(|_| AppError::Internal(format!("kind {:?}", row.kind)))?,
+            name: row.name.clone(),
+            province_code: row.province_code.clone(),
+            unit_code: row.unit_code.clone(),
+        })
+    }
+}
+
+fn insert(conn: &mut DbConnection, kind: OrganizationKind, name: &str, province_code: &str, unit_code: Option<&str>) -> Result<OrganizationRow, AppError> {
+    let row = OrganizationRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        kind: kind.as_str().to_string(),
+        name: name.to_string(),
+        province_code: province_code.to_string(),
+        unit_code: unit_code.map(str::to_string),
+        created_at: Utc::now().naive_utc(),
+    };
+    diesel::insert_into(organizations::table).values(&row).execute(conn).map_err(|err| match err {
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => AppError::OrganizationExists,
+        other => other.into(),
+    })?;
+    Ok(row)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> Result<OrganizationRow, AppError> {
+    organizations::table
+        .find(id)
+        .select(OrganizationRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::OrganizationNotFound)
+}
+
+fn find_commune_office(conn: &mut DbConnection, commune: &UnitRow) -> Result<Option<OrganizationRow>, AppError> {
+    Ok(organizations::table
+        .filter(organizations::kind.eq(OrganizationKind::CommuneOffice.as_str()))
+        .filter(organizations::unit_code.eq(&commune.code))
+        .select(OrganizationRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The office of a commune, created the first time a report needs it.
+pub fn commune_office(conn: &mut DbConnection, commune: &UnitRow) -> Result<OrganizationRow, AppError> {
+    if let Some(office) = find_commune_office(conn, commune)? {
+        return Ok(office);
+    }
+    let province = commune.parent_code.as_deref().ok_or_else(|| AppError::Internal(format!("commune {} without province", commune.code)))?;
+    let name = format!("UBND {}", commune.name);
+    // Two first reports in one commune may race to create its office: the loser's insert is undone to
+    // its savepoint (the surrounding transaction goes on) and it takes the winner's office.
+    match db::transaction(conn, |conn| insert(conn, OrganizationKind::CommuneOffice, &name, province, Some(&commune.code))) {
+        Err(AppError::OrganizationExists) => {
+            find_commune_office(conn, commune)?.ok_or_else(|| AppError::Internal("commune office vanished".into()))
+        }
+        other => other,
+    }
+}
+
+/// Who handles a report of `category` in `commune`, and why (recorded on the report's first event).
+pub fn route(conn: &mut DbConnection, category: &str, commune: &UnitRow) -> Result<(OrganizationRow, String), AppError> {
+    let category: CategoryRow = categories::table.find(category).select(CategoryRow::as_select()).first(conn)?;
+    let province = commune.parent_code.clone().unwrap_or_default();
+    if category.handler_kind == "department" {
+        let rule: Option<String> = routing_rules::table
+            .find((&province, &category.code))
+            .select(routing_rules::organization_id)
+            .first(conn)
+            .optional()?;
+        if let Some(department) = rule {
+            let department = find(conn, &department)?;
+            let reason = format!("category {} is handled by {} in province {province}", category.code, department.name);
+            return Ok((department, reason));
+        }
+        let office = commune_office(conn, commune)?;
+        let reason = format!("category {} has no department in province {province}; the commune office handles it", category.code);
+        return Ok((office, reason));
+    }
+    let office = commune_office(conn, commune)?;
+    let reason = format!("category {} is handled by the office of commune {}", category.code, commune.code);
+    Ok((office, reason))
+}
+
+pub struct NewOrganization {
+    pub kind: OrganizationKind,
+    pub name: String,
+    pub province_code: String,
+    pub unit_code: Option<String>,
+}
+
+pub fn create(conn: &mut DbConnection, new: &NewOrganization) -> Result<OrganizationRow, AppError> {
+    use crate::db::schema::admin_units;
+    db::transaction(conn, |conn| {
+        let province_level: Option<i32> =
+            admin_units::table.find(&new.province_code).select(admin_units::level).first(conn).optional()?;
+        if province_level != Some(1) {
+            return Err(AppError::invalid("province_code", FieldIssue::UnitCode));
+        }
+        match (new.kind, &new.unit_code) {
+            (OrganizationKind::CommuneOffice, Some(code)) => {
+                let parent: Option<Option<String>> = admin_units::table.find(code).select(admin_units::parent_code).first(conn).optional()?;
+                if parent.flatten().as_deref() != Some(new.province_code.as_str()) {
+                    return Err(AppError::invalid("unit_code", FieldIssue::UnitCode));
+                }
+            }
+            (OrganizationKind::CommuneOffice, None) => return Err(AppError::invalid("unit_code", FieldIssue::Required)),
+            (_, Some(_)) => return Err(AppError::invalid("unit_code", FieldIssue::UnknownField)),
+            (_, None) => {}
+        }
+        insert(conn, new.kind, &new.name, &new.province_code, new.unit_code.as_deref())
+    })
+}
+
+pub fn list(conn: &mut DbConnection, province: Option<&str>, kind: Option<OrganizationKind>) -> Result<Vec<OrganizationRow>, AppError> {
+    let mut query = organizations::table.select(OrganizationRow::as_select()).into_boxed();
+    if let Some(province) = province {
+        query = query.filter(organizations::province_code.eq(province.to_string()));
+    }
+    if let Some(kind) = kind {
+        query = query.filter(organizations::kind.eq(kind.as_str()));
+    }
+    Ok(query.order((organizations::province_code.asc(), organizations::name.asc())).limit(1000).load(conn)?)
+}
+
+/// Adds an official to an organization (idempotent).
+pub fn add_member(conn: &mut DbConnection, organization_id: &str, user_id: &str) -> Result<(), AppError> {
+    db::transaction(conn, |conn| {
+        find(conn, organization_id)?;
+        let role: Option<String> =
+            users::table.find(user_id).filter(users::deleted_at.is_null()).select(users::role).first(conn).optional()?;
+        match role.as_deref() {
+            None => return Err(AppError::UserNotFound),
+            Some("official") => {}
+            Some(_) => return Err(AppError::invalid("user_id", FieldIssue::NotAnOfficial)),
+        }
+        let present = organization_members::table.find((organization_id, user_id)).count().get_result::<i64>(conn)? > 0;
+        if !present {
+            diesel::insert_into(organization_members::table)
+                .values((
+                    organization_members::organization_id.eq(organization_id),
+                    organization_members::user_id.eq(user_id),
+                    organization_members::created_at.eq(Utc::now().naive_utc()),
+                ))
+                .execute(conn)?;
+        }
+        Ok(())
+    })
+}
+
+pub fn remove_member(conn: &mut DbConnection, organization_id: &str, user_id: &str) -> Result<(), AppError> {
+    find(conn, organization_id)?;
+    diesel::delete(organization_members::table.find((organization_id, user_id))).execute(conn)?;
+    Ok(())
+}
+
+/// The organizations an official acts for.
+pub fn memberships(conn: &mut DbConnection, user_id: &str) -> Result<Vec<String>, AppError> {
+    Ok(organization_members::table.filter(organization_members::user_id.eq(user_id)).select(organization_members::organization_id).load(conn)?)
+}
+
+/// Routes `category` in `province` to a department of that province.
+pub fn set_rule(conn: &mut DbConnection, province: &str, category: &str, organization_id: &str) -> Result<(), AppError> {
+    db::transaction(conn, |conn| {
+        let department = find(conn, organization_id).map_err(|_| AppError::invalid("organization_id", FieldIssue::NotADepartment))?;
+        if department.kind != OrganizationKind::Department.as_str() || department.province_code != province {
+            return Err(AppError::invalid("organization_id", FieldIssue::NotADepartment));
+        }
+        if categories::table.find(category).count().get_result::<i64>(conn)? == 0 {
+            return Err(AppError::invalid("category", FieldIssue::UnknownCategory));
+        }
+        diesel::delete(routing_rules::table.find((province, category))).execute(conn)?;
+        diesel::insert_into(routing_rules::table)
+            .values((
+                routing_rules::province_code.eq(province),
+                routing_rules::category_code.eq(category),
+                routing_rules::organization_id.eq(organization_id),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+}

@@ -1,0 +1,152 @@
+//! `/api/v1/admin/organizations` and `/api/v1/admin/routing-rules` (administrators).
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{add_member, create, list, remove_member, set_rule, NewOrganization, Organization, OrganizationKind};
+use crate::auth::AdminUser;
+use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
+use crate::http::Json;
+use crate::startup::AppState;
+use crate::units::{ProvinceCode, UnitCode};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/admin/organizations").route(web::post().to(create_organization)).route(web::get().to(list_organizations)))
+        .service(web::resource("/admin/organizations/{id}/members/{user_id}").route(web::put().to(add)).route(web::delete().to(remove)))
+        .service(web::resource("/admin/routing-rules/{province}/{category}").route(web::put().to(put_rule)));
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrganizationRequest {
+    /// `commune_office`, `department` or `ioc`.
+    pub kind: String,
+    #[schema(example = "Sở Xây dựng tỉnh Lâm Đồng")]
+    pub name: String,
+    #[schema(example = "68")]
+    pub province_code: String,
+    /// The commune, for a commune office only.
+    pub unit_code: Option<String>,
+}
+
+impl NewOrganizationRequest {
+    fn parse(self) -> Result<NewOrganization, AppError> {
+        let mut errors = FieldErrors::default();
+        let kind = errors.check(OrganizationKind::parse(&self.kind, "kind"));
+        let name = self.name.split_whitespace().collect::<Vec<_>>().join(" ");
+        match name.chars().count() {
+            0 => errors.add("name", FieldIssue::Required),
+            n if n > 200 => errors.add("name", FieldIssue::TooLong { max: 200 }),
+            _ => {}
+        }
+        if ProvinceCode::parse(&self.province_code).is_none() {
+            errors.add("province_code", FieldIssue::UnitCode);
+        }
+        let unit_code = self.unit_code.as_deref().and_then(|u| errors.check(UnitCode::parse_field(u, "unit_code")));
+        errors.finish()?;
+        let kind = kind.ok_or_else(|| AppError::Internal("kind parsed without value".into()))?;
+        Ok(NewOrganization { kind, name, province_code: self.province_code.trim().to_string(), unit_code: unit_code.map(|u| u.as_str().to_string()) })
+    }
+}
+
+/// Create an organization (commune offices are also created on demand when a report needs one).
+#[utoipa::path(post, path = "/api/v1/admin/organizations", tag = "admin", operation_id = "createOrganization", security(("bearer" = [])),
+    request_body = NewOrganizationRequest,
+    responses(
+        (status = 201, description = "Created", body = Organization),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`organization_exists`: the commune has its office, or the province its IOC", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_organization(_admin: AdminUser, state: web::Data<AppState>, body: Json<NewOrganizationRequest>) -> Result<HttpResponse, AppError> {
+    let new = body.0.parse()?;
+    let row = state.db.run(move |conn| create(conn, &new)).await?;
+    Ok(HttpResponse::Created().json(Organization::try_from(&row)?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct OrganizationsQuery {
+    province: Option<String>,
+    kind: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Organizations {
+    pub items: Vec<Organization>,
+}
+
+/// Organizations, by province and name.
+#[utoipa::path(get, path = "/api/v1/admin/organizations", tag = "admin", operation_id = "listOrganizations", security(("bearer" = [])),
+    params(OrganizationsQuery),
+    responses(
+        (status = 200, description = "Organizations", body = Organizations),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list_organizations(_admin: AdminUser, state: web::Data<AppState>, query: web::Query<OrganizationsQuery>) -> Result<HttpResponse, AppError> {
+    let OrganizationsQuery { province, kind } = query.into_inner();
+    let kind = kind.as_deref().map(|k| OrganizationKind::parse(k, "kind")).transpose()?;
+    let rows = state.db.run(move |conn| list(conn, province.as_deref(), kind)).await?;
+    Ok(HttpResponse::Ok().json(Organizations { items: rows.iter().map(Organization::try_from).collect::<Result<_, _>>()? }))
+}
+
+/// Make an official a member of an organization (idempotent).
+#[utoipa::path(put, path = "/api/v1/admin/organizations/{id}/members/{user_id}", tag = "admin", operation_id = "addMember", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Organization id"), ("user_id" = String, Path, description = "An official's id")),
+    responses(
+        (status = 204, description = "A member"),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`organization_not_found` or `user_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `not_an_official`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn add(_admin: AdminUser, state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
+    let (organization, user) = path.into_inner();
+    state.db.run(move |conn| add_member(conn, &organization, &user)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Remove an official from an organization; they lose its reports at once.
+#[utoipa::path(delete, path = "/api/v1/admin/organizations/{id}/members/{user_id}", tag = "admin", operation_id = "removeMember", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Organization id"), ("user_id" = String, Path, description = "An official's id")),
+    responses(
+        (status = 204, description = "Not a member (any more)"),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`organization_not_found`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn remove(_admin: AdminUser, state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
+    let (organization, user) = path.into_inner();
+    state.db.run(move |conn| remove_member(conn, &organization, &user)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingRuleRequest {
+    /// A department of the province.
+    pub organization_id: String,
+}
+
+/// Route a category's reports in a province to one of its departments.
+#[utoipa::path(put, path = "/api/v1/admin/routing-rules/{province}/{category}", tag = "admin", operation_id = "putRoutingRule", security(("bearer" = [])),
+    params(("province" = String, Path, description = "Province code"), ("category" = String, Path, description = "Category code")),
+    request_body = RoutingRuleRequest,
+    responses(
+        (status = 204, description = "Stored"),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `not_a_department`, `unknown_category`, bad province", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn put_rule(_admin: AdminUser, state: web::Data<AppState>, path: web::Path<(String, String)>, body: Json<RoutingRuleRequest>) -> Result<HttpResponse, AppError> {
+    let (province, category) = path.into_inner();
+    let province = ProvinceCode::parse(&province).ok_or_else(|| AppError::invalid("province", FieldIssue::UnitCode))?;
+    let organization = body.0.organization_id;
+    state.db.run(move |conn| set_rule(conn, province.as_str(), &category, &organization)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
