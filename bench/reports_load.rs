@@ -129,6 +129,7 @@ async fn main() {
                 updated_at: now,
                 due_at: None,
                 organization_id: None,
+                assignee_id: None,
             });
             if batch.len() == 2000 || i + 1 == total {
                 congdanso::insert_batch!(&mut *conn, reports::table, &batch).unwrap();

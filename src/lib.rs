@@ -22,3 +22,4 @@ pub mod startup;
 pub mod telemetry;
 pub mod text;
 pub mod units;
+pub mod workflow;

@@ -179,7 +179,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
             .configure(crate::accounts::routes::configure)
             .configure(crate::reports::routes::configure)
             .configure(crate::media::routes::configure_api)
-            .configure(crate::organizations::routes::configure),
+            .configure(crate::organizations::routes::configure)
+            .configure(crate::workflow::routes::configure),
     )
     .configure(crate::media::routes::configure_files)
         .configure(health::configure)

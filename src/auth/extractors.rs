@@ -105,3 +105,24 @@ impl FromRequest for MaybeUser {
         }
     }
 }
+
+/// A signed-in official; anyone else gets 403 `forbidden`. What they may see is decided per report
+/// by their organizations (see `workflow`).
+pub struct OfficialUser(pub CurrentUser);
+
+impl FromRequest for OfficialUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let current = CurrentUser::from_request(req, payload);
+        Box::pin(async move {
+            let current = current.await?;
+            if current.role == Role::Official {
+                Ok(OfficialUser(current))
+            } else {
+                Err(AppError::Forbidden)
+            }
+        })
+    }
+}

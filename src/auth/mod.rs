@@ -11,4 +11,4 @@ pub mod reset;
 pub mod routes;
 pub mod tokens;
 
-pub use extractors::{AdminUser, CurrentUser, MaybeUser};
+pub use extractors::{AdminUser, CurrentUser, MaybeUser, OfficialUser};

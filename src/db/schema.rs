@@ -127,6 +127,18 @@ diesel::table! {
         updated_at -> Timestamp,
         due_at -> Nullable<Timestamp>,
         organization_id -> Nullable<Text>,
+        assignee_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        actor_id -> Text,
+        action -> Text,
+        subject_type -> Text,
+        subject_id -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -222,5 +234,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     media,
     organizations,
     organization_members,
-    routing_rules
+    routing_rules,
+    audit_log
 );

@@ -205,6 +205,8 @@ pub struct Report {
     pub due_at: Option<DateTime<Utc>>,
     /// The organization handling the report.
     pub organization_id: Option<String>,
+    /// The official it is assigned to.
+    pub assignee_id: Option<String>,
     /// Distance from `near`, in metres, when the list was asked for by distance.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distance_m: Option<f64>,

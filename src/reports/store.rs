@@ -40,6 +40,7 @@ pub struct ReportRow {
     pub updated_at: NaiveDateTime,
     pub due_at: Option<NaiveDateTime>,
     pub organization_id: Option<String>,
+    pub assignee_id: Option<String>,
 }
 
 impl ReportRow {
@@ -156,6 +157,7 @@ pub fn file_report(
                 updated_at: now,
                 due_at: None,
                 organization_id: Some(organization.id.clone()),
+                assignee_id: None,
             })
             .execute(conn)?;
         crate::media::attach(conn, &new.media_ids, reporter_id, &id, "media_ids")?;
@@ -328,6 +330,7 @@ pub fn views(
                 updated_at: row.updated_at.and_utc(),
                 due_at: row.due_at.map(|t| t.and_utc()),
                 organization_id: row.organization_id.clone(),
+                assignee_id: row.assignee_id.clone(),
                 distance_m: near.map(|p| (row.distance_m(p) * 10.0).round() / 10.0),
             })
         })

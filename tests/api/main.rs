@@ -10,6 +10,7 @@ mod cli;
 mod contract;
 mod errors;
 mod health;
+mod inbox;
 mod media;
 mod organizations;
 mod reference_data;

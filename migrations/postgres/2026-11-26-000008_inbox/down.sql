@@ -1,0 +1,3 @@
+DROP TABLE audit_log;
+DROP INDEX reports_assignee;
+ALTER TABLE reports DROP COLUMN assignee_id;

@@ -1,0 +1,211 @@
+//! The officials' side: the inbox of the reports their organizations handle, and (next) the actions
+//! that move a report through its statuses. Every lookup goes through [`Jurisdiction`], so a report
+//! outside it is "not found", never "forbidden" (which would tell that it exists).
+
+pub mod routes;
+
+use std::collections::BTreeMap;
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::db::schema::{admin_units, audit_log, organization_members, organizations, report_events, reports, users};
+use crate::db::DbConnection;
+use crate::error::AppError;
+use crate::reports::store::ReportRow;
+use crate::reports::ReportStatus;
+
+type Backend = <DbConnection as diesel::Connection>::Backend;
+
+/// What an official may see: reports handled by their organizations, and every report of a province
+/// whose IOC they belong to.
+#[derive(Debug, Clone, Default)]
+pub struct Jurisdiction {
+    pub organizations: Vec<String>,
+    pub ioc_provinces: Vec<String>,
+}
+
+pub fn jurisdiction(conn: &mut DbConnection, user_id: &str) -> Result<Jurisdiction, AppError> {
+    let memberships: Vec<(String, String, String)> = organization_members::table
+        .inner_join(organizations::table.on(organizations::id.eq(organization_members::organization_id)))
+        .filter(organization_members::user_id.eq(user_id))
+        .select((organizations::id, organizations::kind, organizations::province_code))
+        .load(conn)?;
+    let ioc_provinces = memberships.iter().filter(|(_, kind, _)| kind == "ioc").map(|(_, _, p)| p.clone()).collect();
+    Ok(Jurisdiction { organizations: memberships.into_iter().map(|(id, _, _)| id).collect(), ioc_provinces })
+}
+
+/// Whose reports an inbox lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Assignee {
+    Me,
+    Nobody,
+    User(String),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct InboxFilter {
+    pub status: Option<ReportStatus>,
+    pub category: Option<String>,
+    pub unit: Option<String>,
+    pub assignee: Option<Assignee>,
+    pub overdue: Option<bool>,
+    pub urgent: Option<bool>,
+    pub text: Option<String>,
+    pub from: Option<NaiveDateTime>,
+    pub to: Option<NaiveDateTime>,
+    pub cursor: Option<String>,
+    pub limit: i64,
+}
+
+/// The reports within `jurisdiction` that pass `filter` (the status filter only when `by_status`).
+fn scoped(jurisdiction: &Jurisdiction, official: &str, filter: &InboxFilter, by_status: bool) -> reports::BoxedQuery<'static, Backend> {
+    let provinces_units = admin_units::table
+        .filter(admin_units::parent_code.eq_any(jurisdiction.ioc_provinces.clone()))
+        .select(admin_units::code);
+    let mut query = reports::table
+        .filter(reports::status.ne(ReportStatus::Withdrawn.as_str()))
+        .filter(reports::organization_id.eq_any(jurisdiction.organizations.clone()).or(reports::unit_code.eq_any(provinces_units)))
+        .into_boxed();
+    if let (true, Some(status)) = (by_status, filter.status) {
+        query = query.filter(reports::status.eq(status.as_str()));
+    }
+    if let Some(category) = &filter.category {
+        query = query.filter(reports::category_code.eq(category.clone()));
+    }
+    if let Some(unit) = &filter.unit {
+        query = query.filter(reports::unit_code.eq(unit.clone()));
+    }
+    match &filter.assignee {
+        Some(Assignee::Me) => query = query.filter(reports::assignee_id.eq(official.to_string())),
+        Some(Assignee::Nobody) => query = query.filter(reports::assignee_id.is_null()),
+        Some(Assignee::User(id)) => query = query.filter(reports::assignee_id.eq(id.clone())),
+        None => {}
+    }
+    let open: Vec<&'static str> = ReportStatus::NAMES.iter().copied().filter(|s| ReportStatus::parse(s, "").is_ok_and(|s| s.is_open())).collect();
+    let now = Utc::now().naive_utc();
+    match filter.overdue {
+        Some(true) => query = query.filter(reports::due_at.lt(now)).filter(reports::status.eq_any(open)),
+        Some(false) => query = query.filter(reports::due_at.is_null().or(reports::due_at.ge(now)).or(reports::status.ne_all(open))),
+        None => {}
+    }
+    if let Some(urgent) = filter.urgent {
+        query = query.filter(reports::urgent.eq(urgent));
+    }
+    if let Some(text) = &filter.text {
+        query = query.filter(reports::search_text.like(format!("%{text}%")));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(reports::created_at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(reports::created_at.lt(to));
+    }
+    query
+}
+
+/// One page of the inbox, newest first (`limit + 1` rows), and the count per status for the tabs.
+pub fn inbox(
+    conn: &mut DbConnection,
+    jurisdiction: &Jurisdiction,
+    official: &str,
+    filter: &InboxFilter,
+) -> Result<(Vec<ReportRow>, BTreeMap<String, i64>), AppError> {
+    let mut page = scoped(jurisdiction, official, filter, true);
+    if let Some(before) = &filter.cursor {
+        page = page.filter(reports::id.lt(before.clone()));
+    }
+    let rows = page.select(ReportRow::as_select()).order(reports::id.desc()).limit(filter.limit + 1).load(conn)?;
+    // One count per status: GROUP BY does not combine with the boxed query this filter builds.
+    let mut counts = BTreeMap::new();
+    for status in ReportStatus::NAMES.iter().filter(|s| **s != ReportStatus::Withdrawn.as_str()) {
+        let count: i64 = scoped(jurisdiction, official, filter, false).filter(reports::status.eq(*status)).count().get_result(conn)?;
+        counts.insert(status.to_string(), count);
+    }
+    Ok((rows, counts))
+}
+
+/// A report within the official's jurisdiction, or "not found".
+pub fn find_in(conn: &mut DbConnection, jurisdiction: &Jurisdiction, official: &str, id: &str) -> Result<ReportRow, AppError> {
+    scoped(jurisdiction, official, &InboxFilter::default(), false)
+        .filter(reports::id.eq(id.to_string()))
+        .select(ReportRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::ReportNotFound)
+}
+
+/// How to reach the reporter; officials see it, and each look is written to the audit log.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReporterContact {
+    pub full_name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// A timeline entry as officials see it: internal notes included.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InternalEvent {
+    pub kind: String,
+    pub actor_id: Option<String>,
+    pub from_status: Option<String>,
+    pub to_status: Option<String>,
+    pub note: Option<String>,
+    pub is_public: bool,
+    pub at: chrono::DateTime<Utc>,
+}
+
+/// The reporter's contact (recording the look in the audit log) and the full timeline.
+pub fn contact_and_timeline(
+    conn: &mut DbConnection,
+    report: &ReportRow,
+    official: &str,
+) -> Result<(Option<ReporterContact>, Vec<InternalEvent>), AppError> {
+    crate::db::transaction(conn, |conn| {
+        let contact: Option<(String, Option<String>, Option<String>)> = users::table
+            .find(&report.reporter_id)
+            .filter(users::deleted_at.is_null())
+            .select((users::full_name, users::phone, users::email))
+            .first(conn)
+            .optional()?;
+        diesel::insert_into(audit_log::table)
+            .values((
+                audit_log::id.eq(uuid::Uuid::now_v7().to_string()),
+                audit_log::actor_id.eq(official),
+                audit_log::action.eq("view_reporter_contact"),
+                audit_log::subject_type.eq("report"),
+                audit_log::subject_id.eq(&report.id),
+                audit_log::created_at.eq(Utc::now().naive_utc()),
+            ))
+            .execute(conn)?;
+        let events: Vec<(String, Option<String>, Option<String>, Option<String>, Option<String>, bool, NaiveDateTime)> = report_events::table
+            .filter(report_events::report_id.eq(&report.id))
+            .order(report_events::id.asc())
+            .select((
+                report_events::kind,
+                report_events::actor_id,
+                report_events::from_status,
+                report_events::to_status,
+                report_events::note,
+                report_events::is_public,
+                report_events::created_at,
+            ))
+            .load(conn)?;
+        let timeline = events
+            .into_iter()
+            .map(|(kind, actor_id, from_status, to_status, note, is_public, at)| InternalEvent {
+                kind,
+                actor_id,
+                from_status,
+                to_status,
+                note,
+                is_public,
+                at: at.and_utc(),
+            })
+            .collect();
+        let contact = contact.map(|(full_name, phone, email)| ReporterContact { full_name, phone, email });
+        Ok((contact, timeline))
+    })
+}

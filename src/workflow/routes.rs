@@ -1,0 +1,147 @@
+//! `/api/v1/admin/reports`: the officials' inbox and a report's full view.
+
+use std::collections::BTreeMap;
+
+use actix_web::{web, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{contact_and_timeline, find_in, inbox, jurisdiction, Assignee, InboxFilter, InternalEvent, ReporterContact};
+use crate::auth::OfficialUser;
+use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
+use crate::http::Page;
+use crate::reports::store;
+use crate::reports::{Report, ReportStatus};
+use crate::startup::AppState;
+use crate::units::UnitCode;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/admin/reports").route(web::get().to(list)))
+        .service(web::resource("/admin/reports/{id}").route(web::get().to(get)));
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct InboxQuery {
+    status: Option<String>,
+    category: Option<String>,
+    unit: Option<String>,
+    /// `me`, `none`, or an official's id.
+    assignee: Option<String>,
+    /// Past `due_at` and still open.
+    overdue: Option<bool>,
+    urgent: Option<bool>,
+    /// Text in the description or address; case and diacritics are ignored.
+    q: Option<String>,
+    /// Received at or after (RFC 3339).
+    from: Option<chrono::DateTime<chrono::Utc>>,
+    /// Received before (RFC 3339).
+    to: Option<chrono::DateTime<chrono::Utc>>,
+    /// 1 to 100, default 20.
+    limit: Option<u32>,
+    cursor: Option<String>,
+}
+
+impl InboxQuery {
+    fn parse(self) -> Result<InboxFilter, AppError> {
+        let mut errors = FieldErrors::default();
+        let status = self.status.as_deref().and_then(|s| errors.check(ReportStatus::parse(s, "status")));
+        let unit = self.unit.as_deref().and_then(|u| errors.check(UnitCode::parse_field(u, "unit")));
+        let assignee = self.assignee.map(|a| match a.as_str() {
+            "me" => Assignee::Me,
+            "none" => Assignee::Nobody,
+            id => Assignee::User(id.to_string()),
+        });
+        let limit = self.limit.unwrap_or(20);
+        if !(1..=100).contains(&limit) {
+            errors.add("limit", FieldIssue::OutOfRange { min: 1.0, max: 100.0 });
+        }
+        if self.cursor.as_deref().is_some_and(|c| uuid::Uuid::parse_str(c).is_err()) {
+            errors.add("cursor", FieldIssue::InvalidValue("not a cursor from this list".into()));
+        }
+        errors.finish()?;
+        Ok(InboxFilter {
+            status,
+            category: self.category,
+            unit: unit.map(|u| u.as_str().to_string()),
+            assignee,
+            overdue: self.overdue,
+            urgent: self.urgent,
+            text: self.q.map(|q| crate::text::fold(&q)).filter(|q| !q.is_empty()),
+            from: self.from.map(|t| t.naive_utc()),
+            to: self.to.map(|t| t.naive_utc()),
+            cursor: self.cursor,
+            limit: limit.into(),
+        })
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Inbox {
+    #[serde(flatten)]
+    pub page: Page<Report>,
+    /// Reports per status under the same filters (all statuses), for the tabs of a UI.
+    pub counts: BTreeMap<String, i64>,
+}
+
+/// The reports of the caller's organizations (an IOC member: of the whole province), newest first.
+#[utoipa::path(get, path = "/api/v1/admin/reports", tag = "officials", operation_id = "inbox", security(("bearer" = [])), params(InboxQuery),
+    responses(
+        (status = 200, description = "A page of the inbox with counts per status", body = Inbox),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: not an official", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn list(official: OfficialUser, state: web::Data<AppState>, query: web::Query<InboxQuery>) -> Result<HttpResponse, AppError> {
+    let filter = query.into_inner().parse()?;
+    let official_id = official.0.user.id.clone();
+    let public_url = state.settings.public_url.clone();
+    let inbox = state
+        .db
+        .run(move |conn| {
+            let jurisdiction = jurisdiction(conn, &official_id)?;
+            let (rows, counts) = inbox(conn, &jurisdiction, &official_id, &filter)?;
+            let views = store::views(conn, &rows, None, None, &public_url)?;
+            let page = Page::from_rows(views, filter.limit, |report| report.id.clone(), |report| Ok(report.clone()))?;
+            Ok(Inbox { page, counts })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(inbox))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfficialReport {
+    #[serde(flatten)]
+    pub report: Report,
+    /// Absent when the reporter deleted their account.
+    pub reporter_contact: Option<ReporterContact>,
+    /// Every event, internal notes included.
+    pub timeline: Vec<InternalEvent>,
+}
+
+/// One report of the caller's jurisdiction, with the reporter's contact (each view is audited) and
+/// internal notes. Reports outside the jurisdiction are "not found".
+#[utoipa::path(get, path = "/api/v1/admin/reports/{id}", tag = "officials", operation_id = "officialReport", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Report id")),
+    responses(
+        (status = 200, description = "The report", body = OfficialReport),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: not an official", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`report_not_found`, also for reports outside the caller's jurisdiction", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn get(official: OfficialUser, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+    let official_id = official.0.user.id.clone();
+    let public_url = state.settings.public_url.clone();
+    let report = state
+        .db
+        .run(move |conn| {
+            let jurisdiction = jurisdiction(conn, &official_id)?;
+            let row = find_in(conn, &jurisdiction, &official_id, &id)?;
+            let (reporter_contact, timeline) = contact_and_timeline(conn, &row, &official_id)?;
+            let report = store::views(conn, std::slice::from_ref(&row), None, None, &public_url)?.remove(0);
+            Ok(OfficialReport { report, reporter_contact, timeline })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(report))
+}

@@ -1,0 +1,110 @@
+//! The officials' inbox: each official sees their organizations' reports and nothing else.
+
+use serde_json::{json, Value};
+
+use crate::common::{assert_problem, TestApp};
+use crate::on_both_databases;
+
+on_both_databases!(officials_see_their_jurisdiction_and_nothing_else);
+
+const DA_LAT: (f64, f64) = (11.9033, 108.443); // Phường Xuân Hương - Đà Lạt (68)
+const BAO_LOC: (f64, f64) = (11.5480, 107.8077); // Bảo Lộc (68)
+const SAI_GON: (f64, f64) = (10.7769, 106.7009); // Hồ Chí Minh City (79)
+
+async fn file(app: &TestApp, token: &str, (lat, lon): (f64, f64), description: &str) -> Value {
+    let body = json!({"category": "waste", "description": description, "position": {"lat": lat, "lon": lon}});
+    let response = app
+        .client
+        .post(app.url("/api/v1/reports"))
+        .bearer_auth(token)
+        .header("Idempotency-Key", uuid::Uuid::now_v7().to_string())
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201);
+    response.json().await.unwrap()
+}
+
+/// An official who is a member of `organization`; returns their access token.
+async fn official_of(app: &TestApp, admin: &str, organization: &str, email: &str) -> String {
+    let created: Value = app
+        .post_json_as(admin, "/api/v1/admin/users", &json!({"email": email, "full_name": "Cán bộ", "role": "official", "unit_code": "68"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let user_id = created["user"]["id"].as_str().unwrap();
+    let added = app.client.put(app.url(&format!("/api/v1/admin/organizations/{organization}/members/{user_id}"))).bearer_auth(admin).send().await.unwrap();
+    assert_eq!(added.status(), 204);
+    let tokens: Value = app.login(email, created["initial_password"].as_str().unwrap()).await.json().await.unwrap();
+    tokens["access_token"].as_str().unwrap().to_string()
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    page["items"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect()
+}
+
+async fn officials_see_their_jurisdiction_and_nothing_else(app: TestApp) {
+    let admin = app.admin_token().await;
+    let citizen = app.register(json!({"phone": "0912345678", "email": "binh@example.vn", "password": "đèn đường hỏng 2026", "full_name": "Trần Thị Bình", "consent": true})).await;
+    let citizen = citizen["access_token"].as_str().unwrap().to_string();
+    let da_lat = file(&app, &citizen, DA_LAT, "Rác ở chợ Đà Lạt.").await;
+    let bao_loc = file(&app, &citizen, BAO_LOC, "Rác ở Bảo Lộc.").await;
+    let sai_gon = file(&app, &citizen, SAI_GON, "Rác ở Sài Gòn.").await;
+    let id = |r: &Value| r["id"].as_str().unwrap().to_string();
+
+    let ward_official = official_of(&app, &admin, da_lat["organization_id"].as_str().unwrap(), "phuong@lamdong.gov.vn").await;
+    let city_official = official_of(&app, &admin, sai_gon["organization_id"].as_str().unwrap(), "phuong@hcm.gov.vn").await;
+    let ioc: Value = app.post_json_as(&admin, "/api/v1/admin/organizations", &json!({"kind": "ioc", "name": "IOC Lâm Đồng", "province_code": "68"})).await.json().await.unwrap();
+    let ioc_official = official_of(&app, &admin, ioc["id"].as_str().unwrap(), "ioc@lamdong.gov.vn").await;
+
+    let inbox: Value = app.get_as(&ward_official, "/api/v1/admin/reports").await.json().await.unwrap();
+    assert_eq!(ids(&inbox), [id(&da_lat)]);
+    assert_eq!(inbox["counts"]["submitted"], 1);
+    let inbox: Value = app.get_as(&city_official, "/api/v1/admin/reports").await.json().await.unwrap();
+    assert_eq!(ids(&inbox), [id(&sai_gon)]);
+    let inbox: Value = app.get_as(&ioc_official, "/api/v1/admin/reports").await.json().await.unwrap();
+    assert_eq!(ids(&inbox), [id(&bao_loc), id(&da_lat)], "the IOC sees its whole province, not another one");
+
+    // Another ward's report does not exist for this official.
+    assert_problem(app.get_as(&ward_official, &format!("/api/v1/admin/reports/{}", id(&sai_gon))).await, 404, "report_not_found").await;
+    assert_problem(app.get_as(&ward_official, &format!("/api/v1/admin/reports/{}", id(&bao_loc))).await, 404, "report_not_found").await;
+    let own: Value = app.get_as(&ward_official, &format!("/api/v1/admin/reports/{}", id(&da_lat))).await.json().await.unwrap();
+    assert_eq!(own["reporter_contact"]["phone"], "+84912345678");
+    assert_eq!(own["reporter_contact"]["email"], "binh@example.vn");
+    assert!(own["timeline"][0]["note"].as_str().unwrap().contains("commune"));
+    let audited = app
+        .database()
+        .run(|conn| {
+            use congdanso::db::schema::audit_log;
+            use diesel::prelude::*;
+            Ok(audit_log::table.filter(audit_log::action.eq("view_reporter_contact")).count().get_result::<i64>(conn)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(audited, 1, "the look at the contact is audited");
+
+    // Filters.
+    let filtered = |query: &str| app.client.get(app.url(&format!("/api/v1/admin/reports?{query}"))).bearer_auth(&ioc_official).send();
+    assert_eq!(ids(&filtered("q=bao%20loc").await.unwrap().json::<Value>().await.unwrap()), [id(&bao_loc)]);
+    assert_eq!(ids(&filtered("assignee=none").await.unwrap().json::<Value>().await.unwrap()).len(), 2);
+    assert!(ids(&filtered("assignee=me").await.unwrap().json::<Value>().await.unwrap()).is_empty());
+    let resolved: Value = filtered("status=resolved").await.unwrap().json().await.unwrap();
+    assert!(ids(&resolved).is_empty());
+    assert_eq!(resolved["counts"]["submitted"], 2, "counts ignore the status filter");
+    assert!(ids(&filtered("overdue=true").await.unwrap().json::<Value>().await.unwrap()).is_empty());
+    let page: Value = filtered("limit=1").await.unwrap().json().await.unwrap();
+    let next: Value = filtered(&format!("limit=1&cursor={}", page["next_cursor"].as_str().unwrap())).await.unwrap().json().await.unwrap();
+    assert_eq!([ids(&page), ids(&next)].concat(), [id(&bao_loc), id(&da_lat)]);
+    assert_problem(filtered("status=lost").await.unwrap(), 422, "validation_failed").await;
+
+    // Not an official: forbidden. Removed from the organization: the reports are gone at once.
+    assert_problem(app.get_as(&citizen, "/api/v1/admin/reports").await, 403, "forbidden").await;
+    let ward_org = da_lat["organization_id"].as_str().unwrap();
+    let me: Value = app.get_as(&ward_official, "/api/v1/me").await.json().await.unwrap();
+    let removed = app.client.delete(app.url(&format!("/api/v1/admin/organizations/{ward_org}/members/{}", me["id"].as_str().unwrap()))).bearer_auth(&admin).send().await.unwrap();
+    assert_eq!(removed.status(), 204);
+    assert_problem(app.get_as(&ward_official, &format!("/api/v1/admin/reports/{}", id(&da_lat))).await, 404, "report_not_found").await;
+    assert!(ids(&app.get_as(&ward_official, "/api/v1/admin/reports").await.json::<Value>().await.unwrap()).is_empty());
+}
