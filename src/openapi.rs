@@ -51,6 +51,7 @@ use utoipa::OpenApi;
         crate::organizations::routes::put_rule,
         crate::workflow::routes::list,
         crate::workflow::routes::get,
+        crate::workflow::routes::act,
         crate::health::live,
         crate::health::ready,
     ),

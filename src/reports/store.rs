@@ -249,8 +249,12 @@ pub fn record_event(
 /// The report if `viewer` may see it: public ones for everyone, the rest for their reporter only.
 /// Anything else is "not found", so hidden reports do not reveal that they exist.
 pub fn find_visible(conn: &mut DbConnection, id: &str, viewer: Option<&str>) -> Result<ReportRow, AppError> {
-    let row: Option<ReportRow> = reports::table.find(id).select(ReportRow::as_select()).first(conn).optional()?;
-    row.filter(|r| r.visible_to(viewer)).ok_or(AppError::ReportNotFound)
+    Some(find_any(conn, id)?).filter(|r| r.visible_to(viewer)).ok_or(AppError::ReportNotFound)
+}
+
+/// A report whatever its visibility (for callers that have already checked the right to see it).
+pub fn find_any(conn: &mut DbConnection, id: &str) -> Result<ReportRow, AppError> {
+    reports::table.find(id).select(ReportRow::as_select()).first(conn).optional()?.ok_or(AppError::ReportNotFound)
 }
 
 pub fn public_timeline(conn: &mut DbConnection, report_id: &str) -> Result<Vec<ReportEvent>, AppError> {

@@ -2,6 +2,7 @@
 //! that move a report through its statuses. Every lookup goes through [`Jurisdiction`], so a report
 //! outside it is "not found", never "forbidden" (which would tell that it exists).
 
+pub mod actions;
 pub mod routes;
 
 use std::collections::BTreeMap;
@@ -157,12 +158,8 @@ pub struct InternalEvent {
     pub at: chrono::DateTime<Utc>,
 }
 
-/// The reporter's contact (recording the look in the audit log) and the full timeline.
-pub fn contact_and_timeline(
-    conn: &mut DbConnection,
-    report: &ReportRow,
-    official: &str,
-) -> Result<(Option<ReporterContact>, Vec<InternalEvent>), AppError> {
+/// The reporter's contact, recording the look in the audit log.
+pub fn reporter_contact(conn: &mut DbConnection, report: &ReportRow, official: &str) -> Result<Option<ReporterContact>, AppError> {
     crate::db::transaction(conn, |conn| {
         let contact: Option<(String, Option<String>, Option<String>)> = users::table
             .find(&report.reporter_id)
@@ -180,8 +177,14 @@ pub fn contact_and_timeline(
                 audit_log::created_at.eq(Utc::now().naive_utc()),
             ))
             .execute(conn)?;
-        let events: Vec<(String, Option<String>, Option<String>, Option<String>, Option<String>, bool, NaiveDateTime)> = report_events::table
-            .filter(report_events::report_id.eq(&report.id))
+        Ok(contact.map(|(full_name, phone, email)| ReporterContact { full_name, phone, email }))
+    })
+}
+
+/// Every event of a report, internal notes included.
+pub fn full_timeline(conn: &mut DbConnection, report_id: &str) -> Result<Vec<InternalEvent>, AppError> {
+    let events: Vec<(String, Option<String>, Option<String>, Option<String>, Option<String>, bool, NaiveDateTime)> = report_events::table
+            .filter(report_events::report_id.eq(report_id))
             .order(report_events::id.asc())
             .select((
                 report_events::kind,
@@ -193,19 +196,16 @@ pub fn contact_and_timeline(
                 report_events::created_at,
             ))
             .load(conn)?;
-        let timeline = events
-            .into_iter()
-            .map(|(kind, actor_id, from_status, to_status, note, is_public, at)| InternalEvent {
-                kind,
-                actor_id,
-                from_status,
-                to_status,
-                note,
-                is_public,
-                at: at.and_utc(),
-            })
-            .collect();
-        let contact = contact.map(|(full_name, phone, email)| ReporterContact { full_name, phone, email });
-        Ok((contact, timeline))
-    })
+    Ok(events
+        .into_iter()
+        .map(|(kind, actor_id, from_status, to_status, note, is_public, at)| InternalEvent {
+            kind,
+            actor_id,
+            from_status,
+            to_status,
+            note,
+            is_public,
+            at: at.and_utc(),
+        })
+        .collect())
 }

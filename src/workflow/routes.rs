@@ -6,10 +6,10 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{contact_and_timeline, find_in, inbox, jurisdiction, Assignee, InboxFilter, InternalEvent, ReporterContact};
+use super::{find_in, full_timeline, inbox, jurisdiction, reporter_contact, Assignee, InboxFilter, InternalEvent, ReporterContact};
 use crate::auth::OfficialUser;
 use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
-use crate::http::Page;
+use crate::http::{Json, Page};
 use crate::reports::store;
 use crate::reports::{Report, ReportStatus};
 use crate::startup::AppState;
@@ -17,7 +17,8 @@ use crate::units::UnitCode;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/admin/reports").route(web::get().to(list)))
-        .service(web::resource("/admin/reports/{id}").route(web::get().to(get)));
+        .service(web::resource("/admin/reports/{id}").route(web::get().to(get)))
+        .service(web::resource("/admin/reports/{id}/actions").route(web::post().to(act)));
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -138,10 +139,54 @@ pub async fn get(official: OfficialUser, state: web::Data<AppState>, id: web::Pa
         .run(move |conn| {
             let jurisdiction = jurisdiction(conn, &official_id)?;
             let row = find_in(conn, &jurisdiction, &official_id, &id)?;
-            let (reporter_contact, timeline) = contact_and_timeline(conn, &row, &official_id)?;
+            let reporter_contact = reporter_contact(conn, &row, &official_id)?;
+            let timeline = full_timeline(conn, &row.id)?;
             let report = store::views(conn, std::slice::from_ref(&row), None, None, &public_url)?.remove(0);
             Ok(OfficialReport { report, reporter_contact, timeline })
         })
         .await?;
     Ok(HttpResponse::Ok().json(report))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ActedReport {
+    #[serde(flatten)]
+    pub report: Report,
+    pub timeline: Vec<InternalEvent>,
+}
+
+/// Act on a report: `accept` (sets `due_at` from the category's SLA; urgent: 4 h at most), `assign`,
+/// `start`, `resolve` (with a public note), `reject` (with a reason), `transfer` (to another
+/// organization, back to `submitted` there) or `comment` (internal unless `public`).
+#[utoipa::path(post, path = "/api/v1/admin/reports/{id}/actions", tag = "officials", operation_id = "actOnReport", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Report id")), request_body = super::actions::ActionRequest,
+    responses(
+        (status = 200, description = "The report after the action", body = ActedReport),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: not an official", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`report_not_found`, also outside the caller's jurisdiction", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition`: not allowed in the report's current status (named in `detail`), or someone acted first", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: unknown action, missing note, reason or assignee", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn act(
+    official: OfficialUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Json<super::actions::ActionRequest>,
+) -> Result<HttpResponse, AppError> {
+    let action = body.0.parse()?;
+    let official_id = official.0.user.id.clone();
+    let public_url = state.settings.public_url.clone();
+    let acted = state
+        .db
+        .run(move |conn| {
+            let jurisdiction = jurisdiction(conn, &official_id)?;
+            super::actions::act(conn, &jurisdiction, &official_id, &id, &action)?;
+            // After a transfer the report may have left the official's jurisdiction: read it directly.
+            let row = crate::reports::store::find_any(conn, &id)?;
+            let report = store::views(conn, std::slice::from_ref(&row), None, None, &public_url)?.remove(0);
+            Ok(ActedReport { report, timeline: full_timeline(conn, &id)? })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(acted))
 }

@@ -16,3 +16,4 @@ mod organizations;
 mod reference_data;
 mod reports;
 mod schema;
+mod workflow;
