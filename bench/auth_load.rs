@@ -125,11 +125,19 @@ async fn main() {
     println!("auth_load on {backend}, {} cores, {hashers} concurrent hasher(s), {CONCURRENT_LOGINS} concurrent log-ins for {}s",
         std::thread::available_parallelism().map_or(1, |n| n.get()), RUN_FOR.as_secs());
     println!("  argon2id hash alone          p50 {:8.1} ms", ms(hash_p50));
-    println!("  log-in                       p50 {:8.1} ms   p99 {:8.1} ms   {:.1}/s = {:.2} x the raw hash rate",
-        ms(login_p50), ms(login_p99), throughput, throughput / (hashers as f64 / hash_p50.as_secs_f64()));
+    println!(
+        "  log-in                       p50 {:8.1} ms   p99 {:8.1} ms   {:.1}/s = {:.2} x the raw hash rate",
+        ms(login_p50),
+        ms(login_p99),
+        throughput,
+        throughput / (hashers as f64 / hash_p50.as_secs_f64())
+    );
     println!("  categories query, raw DB     p99 {:8.2} ms", ms(raw_categories_p99));
-    println!("  GET /api/v1/categories meanwhile p99 {:8.2} ms = {:.1} x raw ({})",
-        ms(categories_p99), ms(categories_p99) / ms(raw_categories_p99),
-        if categories_p99 < Duration::from_millis(50) { "under the 50 ms target" } else { "OVER the 50 ms target" });
+    println!(
+        "  GET /api/v1/categories meanwhile p99 {:8.2} ms = {:.1} x raw ({})",
+        ms(categories_p99),
+        ms(categories_p99) / ms(raw_categories_p99),
+        if categories_p99 < Duration::from_millis(50) { "under the 50 ms target" } else { "OVER the 50 ms target" }
+    );
     let _ = std::fs::remove_dir_all(data_dir);
 }

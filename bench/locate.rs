@@ -61,7 +61,10 @@ async fn main() {
     let _ = std::fs::remove_dir_all(dir);
 
     println!("locate among {} commune boundaries (R-tree built in {build_ms:.1} ms)", locator.len());
-    println!("  R-tree + point-in-polygon   {:8.2} µs per point  ({found} of {LOOKUPS} points inside a boundary)", tree_ns / 1000.0);
+    println!(
+        "  R-tree + point-in-polygon   {:8.2} µs per point  ({found} of {LOOKUPS} points inside a boundary)",
+        tree_ns / 1000.0
+    );
     println!("  nearest centroid, SQLite    {:8.2} µs per point", query_ns / 1000.0);
     println!("  ratio                       {:8.1} x faster in memory", query_ns / tree_ns);
 }

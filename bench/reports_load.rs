@@ -18,7 +18,8 @@ use congdanso::startup::Application;
 use diesel::prelude::*;
 use rand::Rng;
 
-const CATEGORIES: &[&str] = &["roads", "street_lighting", "waste", "drainage_flooding", "urban_order", "trees_parks", "other"];
+const CATEGORIES: &[&str] =
+    &["roads", "street_lighting", "waste", "drainage_flooding", "urban_order", "trees_parks", "other"];
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -68,9 +69,11 @@ fn pgbench(url: &str, script: &str, clients: usize, seconds: u64) -> (f64, f64, 
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let url = std::env::var("BENCH_DATABASE_URL").expect("BENCH_DATABASE_URL=postgres://… (a database for the benchmark)");
+    let url =
+        std::env::var("BENCH_DATABASE_URL").expect("BENCH_DATABASE_URL=postgres://… (a database for the benchmark)");
     assert!(url.starts_with("postgres"), "this benchmark compares against pgbench: PostgreSQL only");
-    let (total, seconds, clients): (usize, u64, usize) = (env_or("BENCH_REPORTS", 1_000_000), env_or("BENCH_SECONDS", 10), env_or("BENCH_CLIENTS", 32));
+    let (total, seconds, clients): (usize, u64, usize) =
+        (env_or("BENCH_REPORTS", 1_000_000), env_or("BENCH_SECONDS", 10), env_or("BENCH_CLIENTS", 32));
     let data_dir = std::env::temp_dir().join(format!("congdanso-bench-{}", uuid::Uuid::now_v7().simple()));
     let vars = [
         ("DATABASE_URL", url.clone()),
@@ -87,16 +90,22 @@ async fn main() {
     let client = reqwest::Client::builder().pool_max_idle_per_host(clients).build().unwrap();
 
     let phone = "0900000001";
-    let body = serde_json::json!({"phone": phone, "password": "đèn đường hỏng 2026", "full_name": "Bench", "consent": true});
+    let body =
+        serde_json::json!({"phone": phone, "password": "đèn đường hỏng 2026", "full_name": "Bench", "consent": true});
     let _ = client.post(format!("{base}/api/v1/auth/register")).json(&body).send().await.unwrap();
     let login = serde_json::json!({"login": phone, "password": "đèn đường hỏng 2026"});
-    let tokens: serde_json::Value = client.post(format!("{base}/api/v1/auth/login")).json(&login).send().await.unwrap().json().await.unwrap();
+    let tokens: serde_json::Value =
+        client.post(format!("{base}/api/v1/auth/login")).json(&login).send().await.unwrap().json().await.unwrap();
     let token = tokens["access_token"].as_str().unwrap().to_string();
     let user_id = tokens["user"]["id"].as_str().unwrap().to_string();
 
     let mut conn = db.get().unwrap();
-    let communes: Vec<(String, f64, f64)> =
-        admin_units::table.filter(admin_units::level.eq(2)).select((admin_units::code, admin_units::lat, admin_units::lon)).order(admin_units::code).load(&mut *conn).unwrap();
+    let communes: Vec<(String, f64, f64)> = admin_units::table
+        .filter(admin_units::level.eq(2))
+        .select((admin_units::code, admin_units::lat, admin_units::lon))
+        .order(admin_units::code)
+        .load(&mut *conn)
+        .unwrap();
     let existing: i64 = reports::table.count().get_result(&mut *conn).unwrap();
     if (existing as usize) < total {
         let started = Instant::now();
@@ -159,7 +168,8 @@ async fn main() {
             while Instant::now() < deadline {
                 let (_, lat, lon) = &communes[rand::thread_rng().gen_range(0..communes.len())];
                 let start = Instant::now();
-                let response = client.get(format!("{base}/api/v1/reports?near={lat},{lon}&radius_m=500")).send().await.unwrap();
+                let response =
+                    client.get(format!("{base}/api/v1/reports?near={lat},{lon}&radius_m=500")).send().await.unwrap();
                 assert_eq!(response.status(), 200);
                 response.bytes().await.unwrap();
                 latencies.push(start.elapsed());
@@ -249,8 +259,10 @@ COMMIT;
     let (raw_create_tps, raw_create_p50, raw_create_p99) = pgbench(&url, &create_sql, clients, seconds);
 
     let reports_now: i64 = reports::table.count().get_result(&mut *db.get().unwrap()).unwrap();
-    println!("reports_load on PostgreSQL: {reports_now} reports, {clients} concurrent clients, {seconds} s each, {} cores",
-        std::thread::available_parallelism().map_or(1, |n| n.get()));
+    println!(
+        "reports_load on PostgreSQL: {reports_now} reports, {clients} concurrent clients, {seconds} s each, {} cores",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
     println!("  near 500 m   app  {near_rate:8.0}/s  p50 {near_p50:6.2} ms  p99 {near_p99:6.2} ms   raw SQL {raw_near_tps:8.0}/s  p50 {raw_near_p50:6.2} ms  p99 {raw_near_p99:6.2} ms   app/raw rate {:.2}  ({})",
         near_rate / raw_near_tps, if near_p99 < 20.0 { "p99 under 20 ms" } else { "p99 OVER 20 ms" });
     println!("  file report  app  {create_rate:8.0}/s  p50 {create_p50:6.2} ms  p99 {create_p99:6.2} ms   raw SQL {raw_create_tps:8.0}/s  p50 {raw_create_p50:6.2} ms  p99 {raw_create_p99:6.2} ms   app/raw rate {:.2}  ({})",

@@ -65,7 +65,8 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::CreateAdmin { email, full_name } => {
-            let email = Email::parse(&email, "email").map_err(|_| format!("--email: {email:?} is not an email address"))?;
+            let email =
+                Email::parse(&email, "email").map_err(|_| format!("--email: {email:?} is not an email address"))?;
             let (password, generated) = match read_password_from_stdin()? {
                 Some(raw) => {
                     let password = Password::parse(raw, "password")
@@ -98,7 +99,10 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 .map_err(|_| format!("{}: not a GeoJSON FeatureCollection", file.display()))?;
             let db = Db::new(&settings).map_err(|err| format!("DATABASE_URL: {err}"))?;
             prepare_database(db.clone()).await.map_err(|err| format!("DATABASE_URL: {err}"))?;
-            let result = db.run(move |conn| crate::routing::boundaries::store(conn, parsed, problems)).await.map_err(|err| err.to_string())?;
+            let result = db
+                .run(move |conn| crate::routing::boundaries::store(conn, parsed, problems))
+                .await
+                .map_err(|err| err.to_string())?;
             println!("imported {} boundaries", result.imported.len());
             for problem in &result.problems {
                 println!(

@@ -254,7 +254,9 @@ impl Settings {
         })?;
         let smtp = setting(&lookup, "CDS_SMTP_URL", "file", |raw| match raw.trim() {
             "file" => Ok(MailTransport::Files),
-            url if url.starts_with("smtp://") || url.starts_with("smtps://") => Ok(MailTransport::Smtp(url.to_string())),
+            url if url.starts_with("smtp://") || url.starts_with("smtps://") => {
+                Ok(MailTransport::Smtp(url.to_string()))
+            }
             _ => Err("expected smtp://HOST:PORT, smtps://USER:PASSWORD@HOST, or file".to_string()),
         })?;
         let mail_from = setting(&lookup, "CDS_MAIL_FROM", "Công dân số <no-reply@localhost>", |raw| {
@@ -293,31 +295,34 @@ impl Settings {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         // One core stays free for everything else while a log-in storm hashes passwords.
         let default_hashers = cores.saturating_sub(1).max(1).to_string();
-        let hash_concurrency = setting(&lookup, "CDS_HASH_CONCURRENCY", &default_hashers, |raw| {
-            match raw.trim().parse::<usize>() {
+        let hash_concurrency =
+            setting(&lookup, "CDS_HASH_CONCURRENCY", &default_hashers, |raw| match raw.trim().parse::<usize>() {
                 Ok(n) if (1..=64).contains(&n) => Ok(n),
                 _ => Err(format!("expected a whole number from 1 to 64, got {raw:?}")),
-            }
-        })?;
+            })?;
 
         let similar_radius_m = setting(&lookup, "CDS_SIMILAR_RADIUS_M", "50", |raw| match raw.trim().parse::<f64>() {
             Ok(m) if (1.0..=1000.0).contains(&m) => Ok(m),
             _ => Err(format!("expected metres from 1 to 1000, got {raw:?}")),
         })?;
 
-        let media_max_bytes = setting(&lookup, "CDS_MEDIA_MAX_BYTES", "10485760", |raw| match raw.trim().parse::<usize>() {
-            Ok(n) if (1024..=100 * 1024 * 1024).contains(&n) => Ok(n),
-            _ => Err(format!("expected bytes from 1024 to 104857600, got {raw:?}")),
-        })?;
-        let media_max_pixels = setting(&lookup, "CDS_MEDIA_MAX_PIXELS", "50000000", |raw| match raw.trim().parse::<u64>() {
-            Ok(n) if (10_000..=500_000_000).contains(&n) => Ok(n),
-            _ => Err(format!("expected a pixel count from 10000 to 500000000, got {raw:?}")),
-        })?;
+        let media_max_bytes =
+            setting(&lookup, "CDS_MEDIA_MAX_BYTES", "10485760", |raw| match raw.trim().parse::<usize>() {
+                Ok(n) if (1024..=100 * 1024 * 1024).contains(&n) => Ok(n),
+                _ => Err(format!("expected bytes from 1024 to 104857600, got {raw:?}")),
+            })?;
+        let media_max_pixels =
+            setting(&lookup, "CDS_MEDIA_MAX_PIXELS", "50000000", |raw| match raw.trim().parse::<u64>() {
+                Ok(n) if (10_000..=500_000_000).contains(&n) => Ok(n),
+                _ => Err(format!("expected a pixel count from 10000 to 500000000, got {raw:?}")),
+            })?;
 
         let media_store = setting(&lookup, "CDS_MEDIA_STORE", "file", |raw| match raw.trim() {
             "file" => Ok(MediaStore::Files),
             url => {
-                let location = url.strip_prefix("s3://").ok_or_else(|| format!("expected file or s3://BUCKET[/PREFIX], got {raw:?}"))?;
+                let location = url
+                    .strip_prefix("s3://")
+                    .ok_or_else(|| format!("expected file or s3://BUCKET[/PREFIX], got {raw:?}"))?;
                 let (bucket, prefix) = location.split_once('/').unwrap_or((location, ""));
                 if bucket.is_empty() {
                     return Err("the bucket name is empty".to_string());
@@ -325,7 +330,9 @@ impl Settings {
                 Ok(MediaStore::S3 {
                     bucket: bucket.to_string(),
                     prefix: prefix.trim_matches('/').to_string(),
-                    region: lookup("AWS_REGION").or_else(|| lookup("AWS_DEFAULT_REGION")).unwrap_or_else(|| "us-east-1".into()),
+                    region: lookup("AWS_REGION")
+                        .or_else(|| lookup("AWS_DEFAULT_REGION"))
+                        .unwrap_or_else(|| "us-east-1".into()),
                     endpoint: lookup("AWS_ENDPOINT").or_else(|| lookup("AWS_ENDPOINT_URL")),
                     access_key_id: lookup("AWS_ACCESS_KEY_ID"),
                     secret_access_key: lookup("AWS_SECRET_ACCESS_KEY").map(Secret),

@@ -32,9 +32,8 @@ impl Locale {
         for part in value.split(',') {
             let mut pieces = part.split(';');
             let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
-            let quality = pieces
-                .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
-                .unwrap_or(1.0);
+            let quality =
+                pieces.find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok())).unwrap_or(1.0);
             let locale = match tag.split('-').next() {
                 Some("vi") => Locale::Vi,
                 Some("en") => Locale::En,
@@ -62,9 +61,16 @@ pub enum FieldIssue {
     UnknownField,
     /// The value has the wrong JSON type or shape; serde's own words are kept for the developer.
     InvalidValue(String),
-    OutOfRange { min: f64, max: f64 },
-    TooShort { min: usize },
-    TooLong { max: usize },
+    OutOfRange {
+        min: f64,
+        max: f64,
+    },
+    TooShort {
+        min: usize,
+    },
+    TooLong {
+        max: usize,
+    },
     UnitCode,
     Email,
     Phone,
@@ -81,9 +87,13 @@ pub enum FieldIssue {
     NullIsland,
     UrgentNotAllowed,
     InTheFuture,
-    TooMany { max: usize },
+    TooMany {
+        max: usize,
+    },
     UnreadableImage,
-    TooManyPixels { max: u64 },
+    TooManyPixels {
+        max: u64,
+    },
     NotAnOfficial,
     NotADepartment,
 }
@@ -203,9 +213,10 @@ impl FieldIssue {
                 Locale::Vi => format!("Tối đa {max} mục."),
                 Locale::En => format!("At most {max} items."),
             },
-            FieldIssue::UnreadableImage => {
-                locale.pick("Không đọc được ảnh (tệp hỏng hoặc không đầy đủ).", "The image cannot be read (damaged or incomplete).")
-            }
+            FieldIssue::UnreadableImage => locale.pick(
+                "Không đọc được ảnh (tệp hỏng hoặc không đầy đủ).",
+                "The image cannot be read (damaged or incomplete).",
+            ),
             FieldIssue::NotAnOfficial => locale.pick("Người này không phải cán bộ.", "This person is not an official."),
             FieldIssue::NotADepartment => {
                 locale.pick("Đây không phải sở, ngành của tỉnh này.", "This is not a department of this province.")
@@ -383,7 +394,9 @@ impl AppError {
             (AppError::Validation(_), Locale::En) => "Check the fields listed in `errors`.".into(),
             (AppError::MalformedJson(why), Locale::Vi) => format!("Nội dung gửi lên không phải JSON hợp lệ: {why}"),
             (AppError::MalformedJson(why), Locale::En) => format!("The request body is not valid JSON: {why}"),
-            (AppError::UnsupportedMediaType, Locale::Vi) => "Hãy gửi nội dung với Content-Type: application/json.".into(),
+            (AppError::UnsupportedMediaType, Locale::Vi) => {
+                "Hãy gửi nội dung với Content-Type: application/json.".into()
+            }
             (AppError::UnsupportedMediaType, Locale::En) => "Send the body with Content-Type: application/json.".into(),
             (AppError::PayloadTooLarge { limit }, Locale::Vi) => format!("Dung lượng tối đa là {limit} byte."),
             (AppError::PayloadTooLarge { limit }, Locale::En) => format!("The limit is {limit} bytes."),
@@ -403,7 +416,9 @@ impl AppError {
             (AppError::Forbidden, Locale::En) => "Your account may not do this.".into(),
             (AppError::InvalidCredentials, Locale::Vi) => "Số điện thoại/email hoặc mật khẩu không đúng.".into(),
             (AppError::InvalidCredentials, Locale::En) => "The phone number/email or password is wrong.".into(),
-            (AppError::AccountDisabled, Locale::Vi) => "Tài khoản này đã bị vô hiệu hóa. Hãy liên hệ quản trị viên.".into(),
+            (AppError::AccountDisabled, Locale::Vi) => {
+                "Tài khoản này đã bị vô hiệu hóa. Hãy liên hệ quản trị viên.".into()
+            }
             (AppError::AccountDisabled, Locale::En) => "This account is disabled. Contact an administrator.".into(),
             (AppError::LoginLocked { retry_after_secs }, Locale::Vi) => {
                 format!("Tạm khóa đăng nhập do nhập sai nhiều lần. Thử lại sau {retry_after_secs} giây.")
@@ -417,8 +432,12 @@ impl AppError {
             (AppError::RateLimited { retry_after_secs }, Locale::En) => {
                 format!("Too many requests. Try again in {retry_after_secs} seconds.")
             }
-            (AppError::InvalidRefreshToken, Locale::Vi) => "Phiên đăng nhập không hợp lệ hoặc đã hết hạn; hãy đăng nhập lại.".into(),
-            (AppError::InvalidRefreshToken, Locale::En) => "The refresh token is invalid or expired; sign in again.".into(),
+            (AppError::InvalidRefreshToken, Locale::Vi) => {
+                "Phiên đăng nhập không hợp lệ hoặc đã hết hạn; hãy đăng nhập lại.".into()
+            }
+            (AppError::InvalidRefreshToken, Locale::En) => {
+                "The refresh token is invalid or expired; sign in again.".into()
+            }
             (AppError::RefreshTokenReused, Locale::Vi) => {
                 "Mã làm mới đã được dùng trước đó; để an toàn, phiên này đã bị thu hồi. Hãy đăng nhập lại.".into()
             }
@@ -429,7 +448,9 @@ impl AppError {
             (AppError::InvalidToken, Locale::En) => "The token is wrong, already used or expired.".into(),
             (AppError::UserNotFound, Locale::Vi) => "Không có người dùng này.".into(),
             (AppError::UserNotFound, Locale::En) => "There is no such user.".into(),
-            (AppError::CannotChangeSelf, Locale::Vi) => "Quản trị viên không thể tự hạ quyền hoặc tự khóa tài khoản của mình.".into(),
+            (AppError::CannotChangeSelf, Locale::Vi) => {
+                "Quản trị viên không thể tự hạ quyền hoặc tự khóa tài khoản của mình.".into()
+            }
             (AppError::CannotChangeSelf, Locale::En) => "Administrators cannot demote or deactivate themselves.".into(),
             (AppError::IdempotencyKeyRequired, Locale::Vi) => {
                 "Hãy gửi tiêu đề Idempotency-Key (8–128 ký tự) để gửi lại an toàn khi mạng chập chờn.".into()
@@ -437,30 +458,52 @@ impl AppError {
             (AppError::IdempotencyKeyRequired, Locale::En) => {
                 "Send an Idempotency-Key header (8–128 characters) so retries over a weak network are safe.".into()
             }
-            (AppError::IdempotencyKeyReused, Locale::Vi) => "Khóa này đã được dùng cho một phản ánh có nội dung khác.".into(),
-            (AppError::IdempotencyKeyReused, Locale::En) => "This key was already used for a report with other content.".into(),
+            (AppError::IdempotencyKeyReused, Locale::Vi) => {
+                "Khóa này đã được dùng cho một phản ánh có nội dung khác.".into()
+            }
+            (AppError::IdempotencyKeyReused, Locale::En) => {
+                "This key was already used for a report with other content.".into()
+            }
             (AppError::ReportNotFound, Locale::Vi) => "Không có phản ánh này, hoặc bạn không được xem.".into(),
             (AppError::ReportNotFound, Locale::En) => "There is no such report, or you may not see it.".into(),
             (AppError::InvalidTransition(status), Locale::Vi) => format!("Phản ánh đang ở trạng thái {status}."),
             (AppError::InvalidTransition(status), Locale::En) => format!("The report is {status}."),
             (AppError::OwnReport, Locale::Vi) => "Bạn không thể ủng hộ phản ánh do chính mình gửi.".into(),
             (AppError::OwnReport, Locale::En) => "You cannot support a report you filed.".into(),
-            (AppError::UnsupportedImage, Locale::Vi) => "Chỉ nhận ảnh JPEG, PNG hoặc WebP (xét theo nội dung tệp).".into(),
-            (AppError::UnsupportedImage, Locale::En) => "Only JPEG, PNG or WebP images are accepted (judged by the file's content).".into(),
+            (AppError::UnsupportedImage, Locale::Vi) => {
+                "Chỉ nhận ảnh JPEG, PNG hoặc WebP (xét theo nội dung tệp).".into()
+            }
+            (AppError::UnsupportedImage, Locale::En) => {
+                "Only JPEG, PNG or WebP images are accepted (judged by the file's content).".into()
+            }
             (AppError::MediaNotFound, Locale::Vi) => "Không có ảnh này, hoặc bạn không được xem.".into(),
             (AppError::MediaNotFound, Locale::En) => "There is no such photo, or you may not see it.".into(),
-            (AppError::MalformedMultipart(why), Locale::Vi) => format!("Hãy gửi multipart/form-data với một tệp ở trường `file` ({why})."),
-            (AppError::MalformedMultipart(why), Locale::En) => format!("Send multipart/form-data with one file in the field `file` ({why})."),
+            (AppError::MalformedMultipart(why), Locale::Vi) => {
+                format!("Hãy gửi multipart/form-data với một tệp ở trường `file` ({why}).")
+            }
+            (AppError::MalformedMultipart(why), Locale::En) => {
+                format!("Send multipart/form-data with one file in the field `file` ({why}).")
+            }
             (AppError::OrganizationNotFound, Locale::Vi) => "Không có cơ quan này.".into(),
             (AppError::OrganizationNotFound, Locale::En) => "There is no such organization.".into(),
-            (AppError::OrganizationExists, Locale::Vi) => "Xã, phường này đã có trụ sở UBND, hoặc tỉnh đã có IOC.".into(),
-            (AppError::OrganizationExists, Locale::En) => "This commune already has its office, or the province its IOC.".into(),
+            (AppError::OrganizationExists, Locale::Vi) => {
+                "Xã, phường này đã có trụ sở UBND, hoặc tỉnh đã có IOC.".into()
+            }
+            (AppError::OrganizationExists, Locale::En) => {
+                "This commune already has its office, or the province its IOC.".into()
+            }
             (AppError::OutsideServiceArea, Locale::Vi) => {
                 "Vị trí này không thuộc địa bàn mà hệ thống đang phục vụ.".into()
             }
-            (AppError::OutsideServiceArea, Locale::En) => "This position is outside the area this service covers.".into(),
-            (AppError::DatabaseUnavailable(_), Locale::Vi) => "Cơ sở dữ liệu không phản hồi. Vui lòng thử lại sau.".into(),
-            (AppError::DatabaseUnavailable(_), Locale::En) => "The database is not responding. Please try again later.".into(),
+            (AppError::OutsideServiceArea, Locale::En) => {
+                "This position is outside the area this service covers.".into()
+            }
+            (AppError::DatabaseUnavailable(_), Locale::Vi) => {
+                "Cơ sở dữ liệu không phản hồi. Vui lòng thử lại sau.".into()
+            }
+            (AppError::DatabaseUnavailable(_), Locale::En) => {
+                "The database is not responding. Please try again later.".into()
+            }
             (AppError::Internal(_), Locale::Vi) => "Đã có lỗi ngoài dự kiến. Vui lòng thử lại sau.".into(),
             (AppError::Internal(_), Locale::En) => "Something unexpected went wrong. Please try again later.".into(),
             (AppError::Http(status), Locale::Vi) => format!("Máy chủ trả lời HTTP {}.", status.as_u16()),
@@ -528,7 +571,9 @@ impl ResponseError for AppError {
             | AppError::OwnReport
             | AppError::OrganizationExists => StatusCode::CONFLICT,
             AppError::IdempotencyKeyRequired | AppError::MalformedMultipart(_) => StatusCode::BAD_REQUEST,
-            AppError::ReportNotFound | AppError::MediaNotFound | AppError::OrganizationNotFound => StatusCode::NOT_FOUND,
+            AppError::ReportNotFound | AppError::MediaNotFound | AppError::OrganizationNotFound => {
+                StatusCode::NOT_FOUND
+            }
             AppError::UnsupportedImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unauthenticated
             | AppError::TokenExpired
@@ -579,9 +624,10 @@ impl From<diesel::result::Error> for AppError {
     fn from(err: diesel::result::Error) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
         match err {
-            Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, info) => {
-                AppError::DatabaseUnavailable(info.message().to_string())
-            }
+            Error::DatabaseError(
+                DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand,
+                info,
+            ) => AppError::DatabaseUnavailable(info.message().to_string()),
             other => AppError::Internal(format!("database: {other}")),
         }
     }
@@ -669,10 +715,8 @@ pub async fn problem_responses(
         let problem = from_actix(err, status).to_problem(locale);
         return Ok(res.into_response(problem));
     }
-    let is_problem = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|ct| ct.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    let is_problem =
+        res.headers().get(header::CONTENT_TYPE).is_some_and(|ct| ct.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
     if (status.is_client_error() || status.is_server_error()) && !is_problem {
         return Ok(res.into_response(from_status(status).to_problem(locale)));
     }
@@ -700,7 +744,6 @@ mod tests {
         assert_eq!(locale_of("en;q=0"), Locale::Vi);
         assert_eq!(Locale::from_headers(&HeaderMap::new()), Locale::Vi);
     }
-
 }
 
 /// Collects the field errors of several parses, so the client hears about every bad field at once.

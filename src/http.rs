@@ -91,7 +91,10 @@ pub fn cacheable_json<T: Serialize>(req: &HttpRequest, value: &T) -> Result<Http
         .and_then(|v| v.to_str().ok())
         .is_some_and(|tags| tags.split(',').map(str::trim).any(|tag| tag == "*" || same_entity(tag, &etag)));
     if already_has_it {
-        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).insert_header(cache_control).finish());
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header(cache_control)
+            .finish());
     }
     Ok(HttpResponse::Ok()
         .content_type("application/json")
@@ -133,7 +136,10 @@ mod tests {
 
     #[test]
     fn errors_name_the_field_path() {
-        assert_eq!(field_errors(r#"{"position":{"lat":1,"lon":2,"alt":3}}"#), [("position.alt".into(), FieldIssue::UnknownField)]);
+        assert_eq!(
+            field_errors(r#"{"position":{"lat":1,"lon":2,"alt":3}}"#),
+            [("position.alt".into(), FieldIssue::UnknownField)]
+        );
         assert_eq!(field_errors(r#"{"position":{"lat":1}}"#), [("position.lon".into(), FieldIssue::Required)]);
         assert_eq!(field_errors(r#"{}"#), [("position".into(), FieldIssue::Required)]);
         let errors = field_errors(r#"{"position":{"lat":"x","lon":2}}"#);

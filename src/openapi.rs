@@ -78,7 +78,10 @@ impl utoipa::Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         let scheme = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build();
-        openapi.components.get_or_insert_with(Default::default).add_security_scheme("bearer", SecurityScheme::Http(scheme));
+        openapi
+            .components
+            .get_or_insert_with(Default::default)
+            .add_security_scheme("bearer", SecurityScheme::Http(scheme));
     }
 }
 
@@ -106,7 +109,9 @@ impl utoipa::Modify for CommonErrors {
                 let responses = &mut operation.responses.responses;
                 if operation.request_body.is_some() {
                     responses.entry("400".into()).or_insert_with(|| problem("`malformed_json`: the body is not JSON"));
-                    responses.entry("413".into()).or_insert_with(|| problem("`payload_too_large`: the body is over 64 KiB"));
+                    responses
+                        .entry("413".into())
+                        .or_insert_with(|| problem("`payload_too_large`: the body is over 64 KiB"));
                     responses
                         .entry("415".into())
                         .or_insert_with(|| problem("`unsupported_media_type`: the body is not `application/json`"));

@@ -112,7 +112,14 @@ pub fn category_rows() -> Vec<CategoryRow> {
         ("street_lighting", "Chiếu sáng công cộng", "Street lighting", "commune", 48, false),
         ("waste", "Rác thải, vệ sinh môi trường", "Waste and sanitation", "commune", 48, false),
         ("drainage_flooding", "Thoát nước, ngập úng", "Drainage and flooding", "commune", 24, true),
-        ("urban_order", "Trật tự đô thị, lấn chiếm vỉa hè", "Urban order and sidewalk encroachment", "commune", 72, false),
+        (
+            "urban_order",
+            "Trật tự đô thị, lấn chiếm vỉa hè",
+            "Urban order and sidewalk encroachment",
+            "commune",
+            72,
+            false,
+        ),
         ("construction", "Trật tự xây dựng", "Construction without permit", "commune", 120, false),
         ("trees_parks", "Cây xanh, công viên", "Trees and parks", "commune", 72, true),
         ("security", "An ninh, trật tự", "Public security and order", "commune", 24, true),
@@ -147,7 +154,8 @@ pub fn seed_reference_data(conn: &mut DbConnection) -> Result<SeedReport, AppErr
     let units = unit_rows()?;
     let categories = category_rows();
     crate::db::transaction(conn, |conn| {
-        let known_units: HashSet<String> = admin_units::table.select(admin_units::code).load(conn)?.into_iter().collect();
+        let known_units: HashSet<String> =
+            admin_units::table.select(admin_units::code).load(conn)?.into_iter().collect();
         let new_units: Vec<UnitRow> = units.into_iter().filter(|u| !known_units.contains(&u.code)).collect();
         for batch in new_units.chunks(INSERT_BATCH) {
             crate::insert_batch!(conn, admin_units::table, batch)?;

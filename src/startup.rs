@@ -15,12 +15,12 @@ use crate::auth::limits::RateLimiter;
 use crate::auth::password::PasswordService;
 use crate::auth::tokens::TokenKeys;
 use crate::config::{Environment, Settings};
-use crate::media::MediaStorage;
-use crate::routing::locator::UnitLocator;
-use crate::notify::{mailer::Mailer, worker};
 use crate::db::{self, Db};
 use crate::error::{self, AppError};
 use crate::http::JSON_LIMIT;
+use crate::media::MediaStorage;
+use crate::notify::{mailer::Mailer, worker};
+use crate::routing::locator::UnitLocator;
 use crate::seed::{self, SeedReport};
 use crate::{categories, health, openapi, telemetry, units};
 
@@ -73,10 +73,11 @@ impl Application {
         }
         if let Some(email) = settings.bootstrap_admin_email.clone() {
             let bootstrap_db = db.clone();
-            let created = actix_web::web::block(move || crate::accounts::bootstrap_admin(&mut *bootstrap_db.get()?, &email))
-                .await
-                .map_err(|err| StartupError::Setting(format!("CDS_BOOTSTRAP_ADMIN_EMAIL: {err}")))?
-                .map_err(|err| StartupError::Setting(format!("CDS_BOOTSTRAP_ADMIN_EMAIL: {err}")))?;
+            let created =
+                actix_web::web::block(move || crate::accounts::bootstrap_admin(&mut *bootstrap_db.get()?, &email))
+                    .await
+                    .map_err(|err| StartupError::Setting(format!("CDS_BOOTSTRAP_ADMIN_EMAIL: {err}")))?
+                    .map_err(|err| StartupError::Setting(format!("CDS_BOOTSTRAP_ADMIN_EMAIL: {err}")))?;
             if let Some(password) = created {
                 // Printed, never logged: logs are kept and shipped, this line is read once by the operator.
                 println!(
@@ -102,7 +103,8 @@ impl Application {
             tracing::info!(units = boundaries.len(), "unit boundaries loaded");
         }
         crate::media::spawn_cleanup(db.clone(), media.clone());
-        let passwords = PasswordService::new(settings.hash_concurrency).map_err(|err| StartupError::Setting(err.to_string()))?;
+        let passwords =
+            PasswordService::new(settings.hash_concurrency).map_err(|err| StartupError::Setting(err.to_string()))?;
         let addr = settings.bind;
         let listener = TcpListener::bind(addr).map_err(|source| StartupError::Bind { addr, source })?;
         let port = listener.local_addr().map_err(|source| StartupError::Bind { addr, source })?.port();
@@ -183,8 +185,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
             .configure(crate::workflow::routes::configure),
     )
     .configure(crate::media::routes::configure_files)
-        .configure(health::configure)
-        .route("/api-docs/openapi.json", web::get().to(openapi::serve));
+    .configure(health::configure)
+    .route("/api-docs/openapi.json", web::get().to(openapi::serve));
 }
 
 /// Brings the schema up to date and seeds reference data; safe to run on every start.

@@ -5,7 +5,9 @@ use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::{ensure_unused, find_user, insert_user, parse_locale, Email, FullName, NewAccount, PhoneNumber, Role, UserRow};
+use super::{
+    ensure_unused, find_user, insert_user, parse_locale, Email, FullName, NewAccount, PhoneNumber, Role, UserRow,
+};
 use crate::auth::password::Password;
 use crate::auth::tokens;
 use crate::db::schema::users;
@@ -166,7 +168,12 @@ impl UpdateUserRequest {
     }
 }
 
-pub fn update_user(conn: &mut DbConnection, admin_id: &str, user_id: &str, change: &UserChange) -> Result<UserRow, AppError> {
+pub fn update_user(
+    conn: &mut DbConnection,
+    admin_id: &str,
+    user_id: &str,
+    change: &UserChange,
+) -> Result<UserRow, AppError> {
     crate::db::transaction(conn, |conn| {
         let user = find_user(conn, user_id)?;
         let demotes_self = change.role.is_some_and(|r| r != Role::Admin) || change.active == Some(false);

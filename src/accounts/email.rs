@@ -40,7 +40,9 @@ mod tests {
 
     #[test]
     fn refuses_what_cannot_be_an_address() {
-        for bad in ["", "an", "an@", "@example.vn", "an@example", "an@@example.vn", "an nguyen@example.vn", "an@example..vn"] {
+        for bad in
+            ["", "an", "an@", "@example.vn", "an@example", "an@@example.vn", "an nguyen@example.vn", "an@example..vn"]
+        {
             assert!(Email::parse(bad, "email").is_err(), "{bad:?} accepted");
         }
     }

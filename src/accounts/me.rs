@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::register::send_verification;
-use super::{ensure_unused, find_user, locale_str, parse_locale, search_text, Email, FullName, PhoneNumber, User, UserRow};
+use super::{
+    ensure_unused, find_user, locale_str, parse_locale, search_text, Email, FullName, PhoneNumber, User, UserRow,
+};
 use crate::auth::one_time::{self, Purpose};
 use crate::auth::tokens;
 use crate::db::schema::{login_attempts, one_time_tokens, refresh_tokens, reports, users};
@@ -41,7 +43,12 @@ impl UpdateMeRequest {
     }
 }
 
-pub fn update_profile(conn: &mut DbConnection, user_id: &str, change: &ProfileChange, app_link_base: &str) -> Result<UserRow, AppError> {
+pub fn update_profile(
+    conn: &mut DbConnection,
+    user_id: &str,
+    change: &ProfileChange,
+    app_link_base: &str,
+) -> Result<UserRow, AppError> {
     crate::db::transaction(conn, |conn| {
         let user = find_user(conn, user_id)?;
         let now = Utc::now().naive_utc();
@@ -118,11 +125,17 @@ pub struct SessionRecord {
 
 pub fn export(conn: &mut DbConnection, user_id: &str) -> Result<PersonalData, AppError> {
     let user = find_user(conn, user_id)?;
-    let sessions: Vec<(NaiveDateTime, NaiveDateTime, Option<NaiveDateTime>, Option<NaiveDateTime>)> = refresh_tokens::table
-        .filter(refresh_tokens::user_id.eq(user_id))
-        .order(refresh_tokens::created_at.asc())
-        .select((refresh_tokens::created_at, refresh_tokens::expires_at, refresh_tokens::used_at, refresh_tokens::revoked_at))
-        .load(conn)?;
+    let sessions: Vec<(NaiveDateTime, NaiveDateTime, Option<NaiveDateTime>, Option<NaiveDateTime>)> =
+        refresh_tokens::table
+            .filter(refresh_tokens::user_id.eq(user_id))
+            .order(refresh_tokens::created_at.asc())
+            .select((
+                refresh_tokens::created_at,
+                refresh_tokens::expires_at,
+                refresh_tokens::used_at,
+                refresh_tokens::revoked_at,
+            ))
+            .load(conn)?;
     Ok(PersonalData {
         account: User::try_from(&user)?,
         consent_at: user.consent_at.map(|t| t.and_utc()),
@@ -157,7 +170,9 @@ pub fn erase(conn: &mut DbConnection, user_id: &str) -> Result<(), AppError> {
         }
         let now = Utc::now().naive_utc();
         // What they reported stays, for the neighbours and the officials, but no longer names them.
-        diesel::update(reports::table.filter(reports::reporter_id.eq(user_id))).set(reports::is_anonymous.eq(true)).execute(conn)?;
+        diesel::update(reports::table.filter(reports::reporter_id.eq(user_id)))
+            .set(reports::is_anonymous.eq(true))
+            .execute(conn)?;
         diesel::update(users::table.find(user_id))
             .set((
                 users::email.eq(None::<String>),

@@ -135,7 +135,8 @@ pub struct UserRow {
 
 impl UserRow {
     pub fn role(&self) -> Result<Role, AppError> {
-        Role::parse(&self.role, "role").map_err(|_| AppError::Internal(format!("unknown role {:?} in users", self.role)))
+        Role::parse(&self.role, "role")
+            .map_err(|_| AppError::Internal(format!("unknown role {:?} in users", self.role)))
     }
 
     pub fn locale(&self) -> Locale {
@@ -207,7 +208,11 @@ pub fn find_by_login(conn: &mut DbConnection, login: &Login) -> Result<Option<Us
 }
 
 /// Refuses when the phone or email already belongs to an account, without saying which.
-pub fn ensure_unused(conn: &mut DbConnection, phone: Option<&PhoneNumber>, email: Option<&Email>) -> Result<(), AppError> {
+pub fn ensure_unused(
+    conn: &mut DbConnection,
+    phone: Option<&PhoneNumber>,
+    email: Option<&Email>,
+) -> Result<(), AppError> {
     let phone_taken = match phone {
         Some(phone) => users::table.filter(users::phone.eq(phone.as_str())).count().get_result::<i64>(conn)? > 0,
         None => false,
@@ -237,7 +242,11 @@ pub struct NewAccount<'a> {
 
 /// Inserts an account (after `ensure_unused`); a concurrent twin that slipped past the check still
 /// cannot make a second account: the unique indexes refuse it as `account_exists`.
-pub fn insert_user(conn: &mut DbConnection, account: &NewAccount<'_>, password_hash: String) -> Result<UserRow, AppError> {
+pub fn insert_user(
+    conn: &mut DbConnection,
+    account: &NewAccount<'_>,
+    password_hash: String,
+) -> Result<UserRow, AppError> {
     let now = Utc::now().naive_utc();
     let id = uuid::Uuid::now_v7().to_string();
     diesel::insert_into(users::table)
@@ -253,7 +262,11 @@ pub fn insert_user(conn: &mut DbConnection, account: &NewAccount<'_>, password_h
             users::active.eq(true),
             users::consent_at.eq(account.consent_at),
             users::onboarding_code.eq(account.onboarding_code),
-            users::search_text.eq(search_text(account.full_name.as_str(), account.email.map(Email::as_str), account.phone)),
+            users::search_text.eq(search_text(
+                account.full_name.as_str(),
+                account.email.map(Email::as_str),
+                account.phone,
+            )),
             users::created_at.eq(now),
             users::updated_at.eq(now),
         ))
@@ -268,7 +281,12 @@ pub fn insert_user(conn: &mut DbConnection, account: &NewAccount<'_>, password_h
 }
 
 /// Creates an administrator; refuses an email already in use. Returns the new user's id.
-pub fn create_admin(conn: &mut DbConnection, email: &Email, password: &Password, full_name: &str) -> Result<String, AppError> {
+pub fn create_admin(
+    conn: &mut DbConnection,
+    email: &Email,
+    password: &Password,
+    full_name: &str,
+) -> Result<String, AppError> {
     let password_hash = password::hash(password)?;
     let full_name = FullName::parse(full_name, "full_name")?;
     crate::db::transaction(conn, |conn| {

@@ -45,12 +45,20 @@ pub struct Registration {
 impl RegisterRequest {
     pub fn parse(self) -> Result<Registration, AppError> {
         let mut errors = FieldErrors::default();
-        let phone = self.phone.as_deref().filter(|p| !p.trim().is_empty()).and_then(|p| errors.check(PhoneNumber::parse(p, "phone")));
-        let email = self.email.as_deref().filter(|e| !e.trim().is_empty()).and_then(|e| errors.check(Email::parse(e, "email")));
-        if self.phone.as_deref().is_none_or(|p| p.trim().is_empty()) && self.email.as_deref().is_none_or(|e| e.trim().is_empty()) {
+        let phone = self
+            .phone
+            .as_deref()
+            .filter(|p| !p.trim().is_empty())
+            .and_then(|p| errors.check(PhoneNumber::parse(p, "phone")));
+        let email =
+            self.email.as_deref().filter(|e| !e.trim().is_empty()).and_then(|e| errors.check(Email::parse(e, "email")));
+        if self.phone.as_deref().is_none_or(|p| p.trim().is_empty())
+            && self.email.as_deref().is_none_or(|e| e.trim().is_empty())
+        {
             errors.add("phone", FieldIssue::EmailOrPhoneRequired);
         }
-        let password = errors.check(Password::parse_for_account(self.password, "password", phone.as_ref(), email.as_ref()));
+        let password =
+            errors.check(Password::parse_for_account(self.password, "password", phone.as_ref(), email.as_ref()));
         let full_name = errors.check(FullName::parse(&self.full_name, "full_name"));
         let locale = match self.locale.as_deref() {
             Some(raw) => errors.check(parse_locale(raw, "locale")),
@@ -104,7 +112,12 @@ pub fn register_citizen(
 }
 
 /// Issues a verification token for `email` and puts the mail in the outbox (inside the caller's transaction).
-pub fn send_verification(conn: &mut DbConnection, user: &UserRow, email: &str, app_link_base: &str) -> Result<(), AppError> {
+pub fn send_verification(
+    conn: &mut DbConnection,
+    user: &UserRow,
+    email: &str,
+    app_link_base: &str,
+) -> Result<(), AppError> {
     let token = one_time::issue(conn, &user.id, Purpose::VerifyEmail, Some(email))?;
     let link = format!("{app_link_base}/verify-email?token={token}");
     let mail = templates::verify_email(user.locale(), email, &user.full_name, &link);

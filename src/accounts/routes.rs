@@ -14,10 +14,17 @@ use crate::http::{Json, Page};
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/me").route(web::get().to(get_me)).route(web::patch().to(update_me)).route(web::delete().to(delete_me)))
-        .service(web::resource("/me/export").route(web::get().to(export_me)))
-        .service(web::resource("/admin/users").route(web::post().to(admin_create_user)).route(web::get().to(admin_list_users)))
-        .service(web::resource("/admin/users/{id}").route(web::patch().to(admin_update_user)));
+    cfg.service(
+        web::resource("/me")
+            .route(web::get().to(get_me))
+            .route(web::patch().to(update_me))
+            .route(web::delete().to(delete_me)),
+    )
+    .service(web::resource("/me/export").route(web::get().to(export_me)))
+    .service(
+        web::resource("/admin/users").route(web::post().to(admin_create_user)).route(web::get().to(admin_list_users)),
+    )
+    .service(web::resource("/admin/users/{id}").route(web::patch().to(admin_update_user)));
 }
 
 /// The signed-in account.
@@ -39,7 +46,11 @@ pub async fn get_me(current: CurrentUser) -> Result<HttpResponse, AppError> {
         (status = 409, description = "`account_exists`: the new email belongs to another account", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn update_me(current: CurrentUser, state: web::Data<AppState>, body: Json<UpdateMeRequest>) -> Result<HttpResponse, AppError> {
+pub async fn update_me(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    body: Json<UpdateMeRequest>,
+) -> Result<HttpResponse, AppError> {
     let change = body.0.parse()?;
     let link_base = state.settings.app_link_base.clone();
     let user = state.db.run(move |conn| me::update_profile(conn, &current.user.id, &change, &link_base)).await?;
@@ -74,7 +85,11 @@ pub struct DeleteMeRequest {
         (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: the password is wrong", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn delete_me(current: CurrentUser, state: web::Data<AppState>, body: Json<DeleteMeRequest>) -> Result<HttpResponse, AppError> {
+pub async fn delete_me(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    body: Json<DeleteMeRequest>,
+) -> Result<HttpResponse, AppError> {
     let verification = state.passwords.verify(body.0.password, Some(current.user.password_hash.clone())).await?;
     if verification == Verification::Wrong {
         return Err(AppError::invalid("password", FieldIssue::WrongPassword));
@@ -99,7 +114,11 @@ pub struct CreatedUser {
         (status = 409, description = "`account_exists`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn admin_create_user(_admin: AdminUser, state: web::Data<AppState>, body: Json<CreateUserRequest>) -> Result<HttpResponse, AppError> {
+pub async fn admin_create_user(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+    body: Json<CreateUserRequest>,
+) -> Result<HttpResponse, AppError> {
     let new = body.0.parse()?;
     let password_hash = state.passwords.hash(&new.password).await?;
     let initial_password = new.generated_password.then(|| new.password.expose().to_string());
@@ -115,7 +134,11 @@ pub async fn admin_create_user(_admin: AdminUser, state: web::Data<AppState>, bo
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn admin_list_users(_admin: AdminUser, state: web::Data<AppState>, query: web::Query<ListUsersQuery>) -> Result<HttpResponse, AppError> {
+pub async fn admin_list_users(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+    query: web::Query<ListUsersQuery>,
+) -> Result<HttpResponse, AppError> {
     let filter = query.into_inner().parse()?;
     let limit = filter.limit;
     let rows = state.db.run(move |conn| list_users(conn, &filter)).await?;

@@ -17,13 +17,12 @@ const FORGET_AFTER_HOURS: i64 = 24;
 
 /// Refuses the attempt while the login name is locked.
 pub fn ensure_unlocked(conn: &mut DbConnection, login_key: &str, now: NaiveDateTime) -> Result<(), AppError> {
-    let locked_until: Option<Option<NaiveDateTime>> = login_attempts::table
-        .find(login_key)
-        .select(login_attempts::locked_until)
-        .first(conn)
-        .optional()?;
+    let locked_until: Option<Option<NaiveDateTime>> =
+        login_attempts::table.find(login_key).select(login_attempts::locked_until).first(conn).optional()?;
     match locked_until.flatten() {
-        Some(until) if until > now => Err(AppError::LoginLocked { retry_after_secs: (until - now).num_seconds().max(1) as u64 }),
+        Some(until) if until > now => {
+            Err(AppError::LoginLocked { retry_after_secs: (until - now).num_seconds().max(1) as u64 })
+        }
         _ => Ok(()),
     }
 }

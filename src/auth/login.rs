@@ -10,7 +10,12 @@ use crate::error::AppError;
 
 /// Checks the password of the account `raw_login` names; on success the account, with its hash
 /// upgraded when the hashing parameters have changed since it was made.
-pub async fn log_in(db: &Db, passwords: &PasswordService, raw_login: &str, password: String) -> Result<UserRow, AppError> {
+pub async fn log_in(
+    db: &Db,
+    passwords: &PasswordService,
+    raw_login: &str,
+    password: String,
+) -> Result<UserRow, AppError> {
     let login_key = Login::key_of(raw_login);
     let login = Login::parse(raw_login);
     let key = login_key.clone();

@@ -31,7 +31,12 @@ impl Purpose {
 }
 
 /// Issues a token for `user_id`; `email` is the address a verification token confirms.
-pub fn issue(conn: &mut DbConnection, user_id: &str, purpose: Purpose, email: Option<&str>) -> Result<String, AppError> {
+pub fn issue(
+    conn: &mut DbConnection,
+    user_id: &str,
+    purpose: Purpose,
+    email: Option<&str>,
+) -> Result<String, AppError> {
     let (token, hash) = new_opaque_token();
     let now = Utc::now().naive_utc();
     diesel::insert_into(one_time_tokens::table)
@@ -48,7 +53,11 @@ pub fn issue(conn: &mut DbConnection, user_id: &str, purpose: Purpose, email: Op
 }
 
 /// The user and email of a token still usable, or `invalid_token` when unknown, used or expired.
-pub fn find_valid(conn: &mut DbConnection, token: &str, purpose: Purpose) -> Result<(String, Option<String>), AppError> {
+pub fn find_valid(
+    conn: &mut DbConnection,
+    token: &str,
+    purpose: Purpose,
+) -> Result<(String, Option<String>), AppError> {
     let now: NaiveDateTime = Utc::now().naive_utc();
     usable(token, purpose, now)
         .select((one_time_tokens::user_id, one_time_tokens::email))

@@ -38,7 +38,12 @@ impl Password {
 
     /// A password for an account: the length rules, and neither a well-known password nor the account's
     /// own phone number or email.
-    pub fn parse_for_account(raw: String, field: &str, phone: Option<&PhoneNumber>, email: Option<&Email>) -> Result<Self, AppError> {
+    pub fn parse_for_account(
+        raw: String,
+        field: &str,
+        phone: Option<&PhoneNumber>,
+        email: Option<&Email>,
+    ) -> Result<Self, AppError> {
         let password = Self::parse(raw, field)?;
         let lowered = password.0.trim().to_lowercase();
         if COMMON_PASSWORDS.lines().any(|common| common == lowered) {
@@ -47,8 +52,12 @@ impl Password {
         let digits: String = lowered.chars().filter(char::is_ascii_digit).collect();
         let is_phone = phone.is_some_and(|phone| {
             digits.len() + 2 >= lowered.chars().count()
-                && [phone.as_str().trim_start_matches('+').to_string(), phone.national(), phone.national()[1..].to_string()]
-                    .contains(&digits)
+                && [
+                    phone.as_str().trim_start_matches('+').to_string(),
+                    phone.national(),
+                    phone.national()[1..].to_string(),
+                ]
+                .contains(&digits)
         });
         let is_email = email.is_some_and(|email| {
             let local = email.as_str().split('@').next().unwrap_or_default();
@@ -128,7 +137,8 @@ impl PasswordService {
         let stored = stored.unwrap_or_else(|| self.decoy_hash.clone());
         let verification = self
             .on_blocking_pool(move || {
-                let parsed = PasswordHash::new(&stored).map_err(|err| AppError::Internal(format!("stored hash: {err}")))?;
+                let parsed =
+                    PasswordHash::new(&stored).map_err(|err| AppError::Internal(format!("stored hash: {err}")))?;
                 Ok(match hasher().verify_password(password.as_bytes(), &parsed) {
                     Ok(()) => Verification::Correct { outdated_hash: is_outdated(&parsed) },
                     Err(_) => Verification::Wrong,

@@ -61,7 +61,11 @@ fn limit(state: &AppState, req: &HttpRequest, action: Action) -> Result<(), AppE
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn register(req: HttpRequest, state: web::Data<AppState>, body: Json<RegisterRequest>) -> Result<HttpResponse, AppError> {
+pub async fn register(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: Json<RegisterRequest>,
+) -> Result<HttpResponse, AppError> {
     limit(&state, &req, Action::Register)?;
     let registration = body.0.parse()?;
     let password_hash = state.passwords.hash(&registration.password).await?;
@@ -89,7 +93,11 @@ pub struct LoginRequest {
         (status = 403, description = "`account_disabled`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`too_many_attempts` (this login is locked for a while after repeated wrong passwords) or `rate_limited`; both with `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn log_in(req: HttpRequest, state: web::Data<AppState>, body: Json<LoginRequest>) -> Result<HttpResponse, AppError> {
+pub async fn log_in(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: Json<LoginRequest>,
+) -> Result<HttpResponse, AppError> {
     limit(&state, &req, Action::Login)?;
     let LoginRequest { login, password } = body.0;
     let user = login::log_in(&state.db, &state.passwords, &login, password).await?;
@@ -136,7 +144,11 @@ pub async fn refresh(state: web::Data<AppState>, body: Json<RefreshRequest>) -> 
         (status = 204, description = "Signed out"),
         (status = 401, description = "`unauthenticated`, `token_expired` or `invalid_refresh_token`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn log_out(current: CurrentUser, state: web::Data<AppState>, body: Json<RefreshRequest>) -> Result<HttpResponse, AppError> {
+pub async fn log_out(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    body: Json<RefreshRequest>,
+) -> Result<HttpResponse, AppError> {
     let presented = body.0.refresh_token;
     state.db.run(move |conn| tokens::revoke_session(conn, &current.user.id, &presented)).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -186,7 +198,11 @@ pub struct ForgotPasswordRequest {
         (status = 202, description = "If the account exists and has an email, a reset link is on its way"),
         (status = 429, description = "`rate_limited`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn forgot_password(req: HttpRequest, state: web::Data<AppState>, body: Json<ForgotPasswordRequest>) -> Result<HttpResponse, AppError> {
+pub async fn forgot_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: Json<ForgotPasswordRequest>,
+) -> Result<HttpResponse, AppError> {
     limit(&state, &req, Action::PasswordReset)?;
     let login = body.0.login;
     let link_base = state.settings.app_link_base.clone();
@@ -211,7 +227,11 @@ pub struct ResetPasswordRequest {
         (status = 422, description = "`validation_failed`: the new password breaks a rule", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn reset_password(req: HttpRequest, state: web::Data<AppState>, body: Json<ResetPasswordRequest>) -> Result<HttpResponse, AppError> {
+pub async fn reset_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: Json<ResetPasswordRequest>,
+) -> Result<HttpResponse, AppError> {
     limit(&state, &req, Action::PasswordReset)?;
     let ResetPasswordRequest { token, new_password } = body.0;
     let lookup = token.clone();

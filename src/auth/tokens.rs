@@ -70,12 +70,12 @@ impl TokenKeys {
 
     /// The claims of a valid token; an expired one is told apart so the app knows to refresh.
     pub fn verify(&self, token: &str) -> Result<Claims, AppError> {
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
-            .map(|data| data.claims)
-            .map_err(|err| match err.kind() {
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation).map(|data| data.claims).map_err(|err| {
+            match err.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => AppError::TokenExpired,
                 _ => AppError::Unauthenticated,
-            })
+            }
+        })
     }
 }
 
@@ -173,9 +173,13 @@ pub fn rotate(conn: &mut DbConnection, presented: &str) -> Result<(String, Strin
 }
 
 fn revoke_family(conn: &mut DbConnection, family_id: &str, now: NaiveDateTime) -> Result<(), AppError> {
-    diesel::update(refresh_tokens::table.filter(refresh_tokens::family_id.eq(family_id)).filter(refresh_tokens::revoked_at.is_null()))
-        .set(refresh_tokens::revoked_at.eq(now))
-        .execute(conn)?;
+    diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::family_id.eq(family_id))
+            .filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(now))
+    .execute(conn)?;
     Ok(())
 }
 
@@ -193,9 +197,11 @@ pub fn revoke_session(conn: &mut DbConnection, user_id: &str, presented: &str) -
 
 /// Ends every session of the user (log-out everywhere, password reset, deactivation).
 pub fn revoke_all_sessions(conn: &mut DbConnection, user_id: &str) -> Result<(), AppError> {
-    diesel::update(refresh_tokens::table.filter(refresh_tokens::user_id.eq(user_id)).filter(refresh_tokens::revoked_at.is_null()))
-        .set(refresh_tokens::revoked_at.eq(Utc::now().naive_utc()))
-        .execute(conn)?;
+    diesel::update(
+        refresh_tokens::table.filter(refresh_tokens::user_id.eq(user_id)).filter(refresh_tokens::revoked_at.is_null()),
+    )
+    .set(refresh_tokens::revoked_at.eq(Utc::now().naive_utc()))
+    .execute(conn)?;
     Ok(())
 }
 

@@ -45,7 +45,8 @@ pub fn transaction<T, E: From<diesel::result::Error>>(
 ) -> Result<T, E> {
     use diesel::connection::{AnsiTransactionManager, TransactionManager};
     let DbConnection::Sqlite(sqlite) = conn else { return conn.transaction(work) };
-    let nested = AnsiTransactionManager::transaction_manager_status_mut(sqlite).transaction_depth().map_err(E::from)?.is_some();
+    let nested =
+        AnsiTransactionManager::transaction_manager_status_mut(sqlite).transaction_depth().map_err(E::from)?.is_some();
     if nested {
         return conn.transaction(work);
     }
@@ -82,7 +83,8 @@ impl ConnectionManager {
         match &self.target {
             DatabaseUrl::Postgres(url) => Ok(DbConnection::Postgres(diesel::PgConnection::establish(url)?)),
             DatabaseUrl::Sqlite(path) => {
-                let path = path.to_str().ok_or_else(|| ConnectionError::InvalidConnectionUrl("path is not UTF-8".into()))?;
+                let path =
+                    path.to_str().ok_or_else(|| ConnectionError::InvalidConnectionUrl("path is not UTF-8".into()))?;
                 let mut conn = diesel::SqliteConnection::establish(path)?;
                 // WAL lets readers work while one request writes; the busy timeout makes writers queue
                 // instead of failing; foreign keys are off by default in SQLite.
@@ -126,9 +128,8 @@ impl Db {
     pub fn new(settings: &Settings) -> Result<Self, AppError> {
         if let DatabaseUrl::Sqlite(path) = &settings.database {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir).map_err(|err| {
-                    AppError::DatabaseUnavailable(format!("cannot create {}: {err}", dir.display()))
-                })?;
+                std::fs::create_dir_all(dir)
+                    .map_err(|err| AppError::DatabaseUnavailable(format!("cannot create {}: {err}", dir.display())))?;
             }
         }
         let pool = Pool::builder()

@@ -77,7 +77,7 @@ fn strip_jpeg(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
                 let segment = bytes.get(at..at + length).ok_or(Malformed("truncated segment"))?;
                 let payload = &segment[2..];
                 let keep = match marker {
-                    0xE0 | 0xEE => true,                         // JFIF, Adobe colour transform
+                    0xE0 | 0xEE => true,                           // JFIF, Adobe colour transform
                     0xE2 => payload.starts_with(b"ICC_PROFILE\0"), // colour profile
                     0xE1 => {
                         if payload.starts_with(b"Exif\0\0") {
@@ -122,16 +122,31 @@ fn exif_orientation(tiff: &[u8]) -> Option<u16> {
         b"II*\0" => false,
         _ => return None,
     };
-    let u16_at = |at: usize| tiff.get(at..at + 2).map(|b| if big_endian { u16::from_be_bytes([b[0], b[1]]) } else { u16::from_le_bytes([b[0], b[1]]) });
+    let u16_at = |at: usize| {
+        tiff.get(at..at + 2).map(|b| {
+            if big_endian {
+                u16::from_be_bytes([b[0], b[1]])
+            } else {
+                u16::from_le_bytes([b[0], b[1]])
+            }
+        })
+    };
     let u32_at = |at: usize| {
         tiff.get(at..at + 4).map(|b| {
             let b = [b[0], b[1], b[2], b[3]];
-            if big_endian { u32::from_be_bytes(b) } else { u32::from_le_bytes(b) }
+            if big_endian {
+                u32::from_be_bytes(b)
+            } else {
+                u32::from_le_bytes(b)
+            }
         })
     };
     let ifd = u32_at(4)? as usize;
     let entries = u16_at(ifd)? as usize;
-    (0..entries).map(|i| ifd + 2 + i * 12).find(|&entry| u16_at(entry) == Some(0x0112)).and_then(|entry| u16_at(entry + 8))
+    (0..entries)
+        .map(|i| ifd + 2 + i * 12)
+        .find(|&entry| u16_at(entry) == Some(0x0112))
+        .and_then(|entry| u16_at(entry + 8))
 }
 
 /// An APP1 segment whose EXIF says only how to turn the picture.
@@ -149,8 +164,8 @@ fn orientation_only_exif(orientation: u16) -> Vec<u8> {
 fn strip_png(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
     // Pixels, palette, transparency and colour; not text, time stamps or eXIf.
     const KEEP: &[&[u8; 4]] = &[
-        b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"sBIT", b"pHYs", b"bKGD", b"acTL",
-        b"fcTL", b"fdAT",
+        b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP", b"sBIT", b"pHYs", b"bKGD",
+        b"acTL", b"fcTL", b"fdAT",
     ];
     let mut out = bytes[..8].to_vec();
     let mut at = 8;

@@ -38,8 +38,11 @@ pub fn process(bytes: &[u8], max_pixels: u64) -> Result<Processed, AppError> {
     let kind = ImageKind::sniff(bytes).ok_or(AppError::UnsupportedImage)?;
     let unreadable = || AppError::invalid("file", FieldIssue::UnreadableImage);
     // The header alone tells the size: a decompression bomb is refused before any pixel is decoded.
-    let (width, height) =
-        ImageReader::new(Cursor::new(bytes)).with_guessed_format().map_err(|_| unreadable())?.into_dimensions().map_err(|_| unreadable())?;
+    let (width, height) = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|_| unreadable())?
+        .into_dimensions()
+        .map_err(|_| unreadable())?;
     if u64::from(width) * u64::from(height) > max_pixels {
         return Err(AppError::invalid("file", FieldIssue::TooManyPixels { max: max_pixels }));
     }
@@ -73,7 +76,15 @@ impl MediaStorage {
     pub fn new(settings: &crate::config::Settings) -> Result<Self, String> {
         match &settings.media_store {
             crate::config::MediaStore::Files => Self::local(&settings.data_dir.join("media")),
-            crate::config::MediaStore::S3 { bucket, prefix, region, endpoint, access_key_id, secret_access_key, allow_http } => {
+            crate::config::MediaStore::S3 {
+                bucket,
+                prefix,
+                region,
+                endpoint,
+                access_key_id,
+                secret_access_key,
+                allow_http,
+            } => {
                 let mut builder = object_store::aws::AmazonS3Builder::new()
                     .with_bucket_name(bucket)
                     .with_region(region)
@@ -182,8 +193,9 @@ pub fn insert(conn: &mut DbConnection, row: &MediaRow) -> Result<(), AppError> {
 pub fn find_visible(conn: &mut DbConnection, id: &str, viewer: Option<&str>) -> Result<(MediaRow, bool), AppError> {
     let row: MediaRow =
         media::table.find(id).select(MediaRow::as_select()).first(conn).optional()?.ok_or(AppError::MediaNotFound)?;
-    let mut report_visible_to =
-        |who: Option<&str>| row.report_id.as_deref().is_some_and(|r| crate::reports::store::find_visible(conn, r, who).is_ok());
+    let mut report_visible_to = |who: Option<&str>| {
+        row.report_id.as_deref().is_some_and(|r| crate::reports::store::find_visible(conn, r, who).is_ok())
+    };
     let public = report_visible_to(None);
     if public || viewer == Some(row.owner_id.as_str()) || report_visible_to(viewer) {
         Ok((row, public))
@@ -194,7 +206,13 @@ pub fn find_visible(conn: &mut DbConnection, id: &str, viewer: Option<&str>) -> 
 
 /// Attaches the owner's unused photos to a report; each one that is not (unknown, someone else's,
 /// already used) is reported by its position in `ids` under `field`.
-pub fn attach(conn: &mut DbConnection, ids: &[String], owner_id: &str, report_id: &str, field: &str) -> Result<(), AppError> {
+pub fn attach(
+    conn: &mut DbConnection,
+    ids: &[String],
+    owner_id: &str,
+    report_id: &str,
+    field: &str,
+) -> Result<(), AppError> {
     let mut errors = crate::error::FieldErrors::default();
     for (index, id) in ids.iter().enumerate() {
         let claimed = diesel::update(

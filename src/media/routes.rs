@@ -37,7 +37,8 @@ async fn read_file(mut form: Multipart, limit: usize) -> Result<Vec<u8>, AppErro
     let mut file = None;
     while let Some(field) = form.next().await {
         let mut field = field.map_err(|err| match err {
-            actix_multipart::MultipartError::ContentTypeMissing | actix_multipart::MultipartError::ContentTypeIncompatible => {
+            actix_multipart::MultipartError::ContentTypeMissing
+            | actix_multipart::MultipartError::ContentTypeIncompatible => {
                 AppError::MalformedMultipart("not multipart/form-data".into())
             }
             other => AppError::MalformedMultipart(other.to_string()),
@@ -78,9 +79,15 @@ async fn read_file(mut form: Multipart, limit: usize) -> Result<Vec<u8>, AppErro
         (status = 415, description = "`unsupported_media_type`: the bytes are not a JPEG, PNG or WebP image", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: no `file`, `unreadable_image`, or `image_too_large` (too many pixels)", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn upload(req: HttpRequest, current: CurrentUser, state: web::Data<AppState>, form: Multipart) -> Result<HttpResponse, AppError> {
+pub async fn upload(
+    req: HttpRequest,
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    form: Multipart,
+) -> Result<HttpResponse, AppError> {
     let limit = state.settings.media_max_bytes;
-    let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|length| length > limit + MULTIPART_OVERHEAD) {
         return Err(AppError::PayloadTooLarge { limit });
     }
@@ -107,16 +114,29 @@ pub async fn upload(req: HttpRequest, current: CurrentUser, state: web::Data<App
     Ok(HttpResponse::Created().json(Media::of(&row, &state.settings.public_url)))
 }
 
-async fn serve(req: HttpRequest, viewer: MaybeUser, state: web::Data<AppState>, id: String, thumbnail: bool) -> Result<HttpResponse, AppError> {
+async fn serve(
+    req: HttpRequest,
+    viewer: MaybeUser,
+    state: web::Data<AppState>,
+    id: String,
+    thumbnail: bool,
+) -> Result<HttpResponse, AppError> {
     let viewer = viewer.id();
     let lookup = id.clone();
     let (row, public) = state.db.run(move |conn| find_visible(conn, &lookup, viewer.as_deref())).await?;
     // The bytes behind an id never change, so the id is the entity tag.
     let etag = format!("\"{}{}\"", row.id, if thumbnail { "-t" } else { "" });
     let cache = if public { "public, max-age=31536000, immutable" } else { "private, max-age=3600" };
-    let cached = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let cached = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
     if cached {
-        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).insert_header((header::CACHE_CONTROL, cache)).finish());
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, cache))
+            .finish());
     }
     let bytes = state.media.get(&id, thumbnail).await?;
     let content_type = if thumbnail { "image/jpeg" } else { row.content_type.as_str() };
@@ -137,7 +157,12 @@ async fn serve(req: HttpRequest, viewer: MaybeUser, state: web::Data<AppState>, 
         (status = 304, description = "The cached copy is current"),
         (status = 404, description = "`media_not_found`, also for photos the caller may not see", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn original(req: HttpRequest, viewer: MaybeUser, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn original(
+    req: HttpRequest,
+    viewer: MaybeUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     serve(req, viewer, state, id.into_inner(), false).await
 }
 
@@ -149,6 +174,11 @@ pub async fn original(req: HttpRequest, viewer: MaybeUser, state: web::Data<AppS
         (status = 304, description = "The cached copy is current"),
         (status = 404, description = "`media_not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn thumbnail(req: HttpRequest, viewer: MaybeUser, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn thumbnail(
+    req: HttpRequest,
+    viewer: MaybeUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     serve(req, viewer, state, id.into_inner(), true).await
 }

@@ -29,7 +29,8 @@ impl Mailer {
             ),
             MailTransport::Files => {
                 let dir = settings.data_dir.join("mail");
-                std::fs::create_dir_all(&dir).map_err(|err| format!("CDS_DATA_DIR: cannot create {}: {err}", dir.display()))?;
+                std::fs::create_dir_all(&dir)
+                    .map_err(|err| format!("CDS_DATA_DIR: cannot create {}: {err}", dir.display()))?;
                 Transport_::Files(FileTransport::new(dir))
             }
         };

@@ -65,7 +65,11 @@ pub fn claim_due(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Vec<Outb
 
 pub fn mark_sent(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> Result<(), AppError> {
     diesel::update(outbox::table.find(id))
-        .set((outbox::sent_at.eq(now), outbox::locked_until.eq(None::<NaiveDateTime>), outbox::last_error.eq(None::<String>)))
+        .set((
+            outbox::sent_at.eq(now),
+            outbox::locked_until.eq(None::<NaiveDateTime>),
+            outbox::last_error.eq(None::<String>),
+        ))
         .execute(conn)?;
     Ok(())
 }
@@ -102,6 +106,7 @@ pub fn next_due(conn: &mut DbConnection) -> Result<Option<NaiveDateTime>, AppErr
 
 /// Drops unsent mail to an address (its owner deleted their account).
 pub fn forget_recipient(conn: &mut DbConnection, recipient: &str) -> Result<(), AppError> {
-    diesel::delete(outbox::table.filter(outbox::recipient.eq(recipient)).filter(outbox::sent_at.is_null())).execute(conn)?;
+    diesel::delete(outbox::table.filter(outbox::recipient.eq(recipient)).filter(outbox::sent_at.is_null()))
+        .execute(conn)?;
     Ok(())
 }

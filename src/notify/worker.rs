@@ -55,7 +55,8 @@ async fn deliver_due(db: &Db, mailer: &Arc<Mailer>, first_retry: Duration) -> Re
                 }
                 Err(error) => {
                     tracing::warn!(mail = %row.id, attempts = row.attempts + 1, %error, "outbox: delivery failed, will retry");
-                    db.run(move |conn| outbox::mark_failed(conn, &row, &error, first_retry, Utc::now().naive_utc())).await?;
+                    db.run(move |conn| outbox::mark_failed(conn, &row, &error, first_retry, Utc::now().naive_utc()))
+                        .await?;
                 }
             }
         }

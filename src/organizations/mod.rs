@@ -71,7 +71,8 @@ impl TryFrom<&OrganizationRow> for Organization {
     fn try_from(row: &OrganizationRow) -> Result<Self, AppError> {
         Ok(Organization {
             id: row.id.clone(),
-            kind: OrganizationKind::parse(&row.kind, "kind").map_err(|_| AppError::Internal(format!("kind {:?}", row.kind)))?,
+            kind: OrganizationKind::parse(&row.kind, "kind")
+                .map_err(|_| AppError::Internal(format!("kind {:?}", row.kind)))?,
             name: row.name.clone(),
             province_code: row.province_code.clone(),
             unit_code: row.unit_code.clone(),
@@ -79,7 +80,13 @@ impl TryFrom<&OrganizationRow> for Organization {
     }
 }
 
-fn insert(conn: &mut DbConnection, kind: OrganizationKind, name: &str, province_code: &str, unit_code: Option<&str>) -> Result<OrganizationRow, AppError> {
+fn insert(
+    conn: &mut DbConnection,
+    kind: OrganizationKind,
+    name: &str,
+    province_code: &str,
+    unit_code: Option<&str>,
+) -> Result<OrganizationRow, AppError> {
     let row = OrganizationRow {
         id: uuid::Uuid::now_v7().to_string(),
         kind: kind.as_str().to_string(),
@@ -89,7 +96,9 @@ fn insert(conn: &mut DbConnection, kind: OrganizationKind, name: &str, province_
         created_at: Utc::now().naive_utc(),
     };
     diesel::insert_into(organizations::table).values(&row).execute(conn).map_err(|err| match err {
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => AppError::OrganizationExists,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+            AppError::OrganizationExists
+        }
         other => other.into(),
     })?;
     Ok(row)
@@ -118,11 +127,16 @@ pub fn commune_office(conn: &mut DbConnection, commune: &UnitRow) -> Result<Orga
     if let Some(office) = find_commune_office(conn, commune)? {
         return Ok(office);
     }
-    let province = commune.parent_code.as_deref().ok_or_else(|| AppError::Internal(format!("commune {} without province", commune.code)))?;
+    let province = commune
+        .parent_code
+        .as_deref()
+        .ok_or_else(|| AppError::Internal(format!("commune {} without province", commune.code)))?;
     let name = format!("UBND {}", commune.name);
     // Two first reports in one commune may race to create its office: the loser's insert is undone to
     // its savepoint (the surrounding transaction goes on) and it takes the winner's office.
-    match db::transaction(conn, |conn| insert(conn, OrganizationKind::CommuneOffice, &name, province, Some(&commune.code))) {
+    match db::transaction(conn, |conn| {
+        insert(conn, OrganizationKind::CommuneOffice, &name, province, Some(&commune.code))
+    }) {
         Err(AppError::OrganizationExists) => {
             find_commune_office(conn, commune)?.ok_or_else(|| AppError::Internal("commune office vanished".into()))
         }
@@ -131,7 +145,11 @@ pub fn commune_office(conn: &mut DbConnection, commune: &UnitRow) -> Result<Orga
 }
 
 /// Who handles a report of `category` in `commune`, and why (recorded on the report's first event).
-pub fn route(conn: &mut DbConnection, category: &str, commune: &UnitRow) -> Result<(OrganizationRow, String), AppError> {
+pub fn route(
+    conn: &mut DbConnection,
+    category: &str,
+    commune: &UnitRow,
+) -> Result<(OrganizationRow, String), AppError> {
     let category: CategoryRow = categories::table.find(category).select(CategoryRow::as_select()).first(conn)?;
     let province = commune.parent_code.clone().unwrap_or_default();
     if category.handler_kind == "department" {
@@ -146,7 +164,10 @@ pub fn route(conn: &mut DbConnection, category: &str, commune: &UnitRow) -> Resu
             return Ok((department, reason));
         }
         let office = commune_office(conn, commune)?;
-        let reason = format!("category {} has no department in province {province}; the commune office handles it", category.code);
+        let reason = format!(
+            "category {} has no department in province {province}; the commune office handles it",
+            category.code
+        );
         return Ok((office, reason));
     }
     let office = commune_office(conn, commune)?;
@@ -171,12 +192,15 @@ pub fn create(conn: &mut DbConnection, new: &NewOrganization) -> Result<Organiza
         }
         match (new.kind, &new.unit_code) {
             (OrganizationKind::CommuneOffice, Some(code)) => {
-                let parent: Option<Option<String>> = admin_units::table.find(code).select(admin_units::parent_code).first(conn).optional()?;
+                let parent: Option<Option<String>> =
+                    admin_units::table.find(code).select(admin_units::parent_code).first(conn).optional()?;
                 if parent.flatten().as_deref() != Some(new.province_code.as_str()) {
                     return Err(AppError::invalid("unit_code", FieldIssue::UnitCode));
                 }
             }
-            (OrganizationKind::CommuneOffice, None) => return Err(AppError::invalid("unit_code", FieldIssue::Required)),
+            (OrganizationKind::CommuneOffice, None) => {
+                return Err(AppError::invalid("unit_code", FieldIssue::Required))
+            }
             (_, Some(_)) => return Err(AppError::invalid("unit_code", FieldIssue::UnknownField)),
             (_, None) => {}
         }
@@ -184,7 +208,11 @@ pub fn create(conn: &mut DbConnection, new: &NewOrganization) -> Result<Organiza
     })
 }
 
-pub fn list(conn: &mut DbConnection, province: Option<&str>, kind: Option<OrganizationKind>) -> Result<Vec<OrganizationRow>, AppError> {
+pub fn list(
+    conn: &mut DbConnection,
+    province: Option<&str>,
+    kind: Option<OrganizationKind>,
+) -> Result<Vec<OrganizationRow>, AppError> {
     let mut query = organizations::table.select(OrganizationRow::as_select()).into_boxed();
     if let Some(province) = province {
         query = query.filter(organizations::province_code.eq(province.to_string()));
@@ -199,8 +227,12 @@ pub fn list(conn: &mut DbConnection, province: Option<&str>, kind: Option<Organi
 pub fn add_member(conn: &mut DbConnection, organization_id: &str, user_id: &str) -> Result<(), AppError> {
     db::transaction(conn, |conn| {
         find(conn, organization_id)?;
-        let role: Option<String> =
-            users::table.find(user_id).filter(users::deleted_at.is_null()).select(users::role).first(conn).optional()?;
+        let role: Option<String> = users::table
+            .find(user_id)
+            .filter(users::deleted_at.is_null())
+            .select(users::role)
+            .first(conn)
+            .optional()?;
         match role.as_deref() {
             None => return Err(AppError::UserNotFound),
             Some("official") => {}
@@ -228,13 +260,22 @@ pub fn remove_member(conn: &mut DbConnection, organization_id: &str, user_id: &s
 
 /// The organizations an official acts for.
 pub fn memberships(conn: &mut DbConnection, user_id: &str) -> Result<Vec<String>, AppError> {
-    Ok(organization_members::table.filter(organization_members::user_id.eq(user_id)).select(organization_members::organization_id).load(conn)?)
+    Ok(organization_members::table
+        .filter(organization_members::user_id.eq(user_id))
+        .select(organization_members::organization_id)
+        .load(conn)?)
 }
 
 /// Routes `category` in `province` to a department of that province.
-pub fn set_rule(conn: &mut DbConnection, province: &str, category: &str, organization_id: &str) -> Result<(), AppError> {
+pub fn set_rule(
+    conn: &mut DbConnection,
+    province: &str,
+    category: &str,
+    organization_id: &str,
+) -> Result<(), AppError> {
     db::transaction(conn, |conn| {
-        let department = find(conn, organization_id).map_err(|_| AppError::invalid("organization_id", FieldIssue::NotADepartment))?;
+        let department = find(conn, organization_id)
+            .map_err(|_| AppError::invalid("organization_id", FieldIssue::NotADepartment))?;
         if department.kind != OrganizationKind::Department.as_str() || department.province_code != province {
             return Err(AppError::invalid("organization_id", FieldIssue::NotADepartment));
         }

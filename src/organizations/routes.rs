@@ -12,9 +12,17 @@ use crate::startup::AppState;
 use crate::units::{ProvinceCode, UnitCode};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/admin/organizations").route(web::post().to(create_organization)).route(web::get().to(list_organizations)))
-        .service(web::resource("/admin/organizations/{id}/members/{user_id}").route(web::put().to(add)).route(web::delete().to(remove)))
-        .service(web::resource("/admin/routing-rules/{province}/{category}").route(web::put().to(put_rule)));
+    cfg.service(
+        web::resource("/admin/organizations")
+            .route(web::post().to(create_organization))
+            .route(web::get().to(list_organizations)),
+    )
+    .service(
+        web::resource("/admin/organizations/{id}/members/{user_id}")
+            .route(web::put().to(add))
+            .route(web::delete().to(remove)),
+    )
+    .service(web::resource("/admin/routing-rules/{province}/{category}").route(web::put().to(put_rule)));
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -46,7 +54,12 @@ impl NewOrganizationRequest {
         let unit_code = self.unit_code.as_deref().and_then(|u| errors.check(UnitCode::parse_field(u, "unit_code")));
         errors.finish()?;
         let kind = kind.ok_or_else(|| AppError::Internal("kind parsed without value".into()))?;
-        Ok(NewOrganization { kind, name, province_code: self.province_code.trim().to_string(), unit_code: unit_code.map(|u| u.as_str().to_string()) })
+        Ok(NewOrganization {
+            kind,
+            name,
+            province_code: self.province_code.trim().to_string(),
+            unit_code: unit_code.map(|u| u.as_str().to_string()),
+        })
     }
 }
 
@@ -60,7 +73,11 @@ impl NewOrganizationRequest {
         (status = 409, description = "`organization_exists`: the commune has its office, or the province its IOC", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn create_organization(_admin: AdminUser, state: web::Data<AppState>, body: Json<NewOrganizationRequest>) -> Result<HttpResponse, AppError> {
+pub async fn create_organization(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+    body: Json<NewOrganizationRequest>,
+) -> Result<HttpResponse, AppError> {
     let new = body.0.parse()?;
     let row = state.db.run(move |conn| create(conn, &new)).await?;
     Ok(HttpResponse::Created().json(Organization::try_from(&row)?))
@@ -88,11 +105,16 @@ pub struct Organizations {
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn list_organizations(_admin: AdminUser, state: web::Data<AppState>, query: web::Query<OrganizationsQuery>) -> Result<HttpResponse, AppError> {
+pub async fn list_organizations(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+    query: web::Query<OrganizationsQuery>,
+) -> Result<HttpResponse, AppError> {
     let OrganizationsQuery { province, kind } = query.into_inner();
     let kind = kind.as_deref().map(|k| OrganizationKind::parse(k, "kind")).transpose()?;
     let rows = state.db.run(move |conn| list(conn, province.as_deref(), kind)).await?;
-    Ok(HttpResponse::Ok().json(Organizations { items: rows.iter().map(Organization::try_from).collect::<Result<_, _>>()? }))
+    Ok(HttpResponse::Ok()
+        .json(Organizations { items: rows.iter().map(Organization::try_from).collect::<Result<_, _>>()? }))
 }
 
 /// Make an official a member of an organization (idempotent).
@@ -105,7 +127,11 @@ pub async fn list_organizations(_admin: AdminUser, state: web::Data<AppState>, q
         (status = 404, description = "`organization_not_found` or `user_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: `not_an_official`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn add(_admin: AdminUser, state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
+pub async fn add(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
     let (organization, user) = path.into_inner();
     state.db.run(move |conn| add_member(conn, &organization, &user)).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -120,7 +146,11 @@ pub async fn add(_admin: AdminUser, state: web::Data<AppState>, path: web::Path<
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`organization_not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn remove(_admin: AdminUser, state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
+pub async fn remove(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
     let (organization, user) = path.into_inner();
     state.db.run(move |conn| remove_member(conn, &organization, &user)).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -143,7 +173,12 @@ pub struct RoutingRuleRequest {
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: `not_a_department`, `unknown_category`, bad province", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn put_rule(_admin: AdminUser, state: web::Data<AppState>, path: web::Path<(String, String)>, body: Json<RoutingRuleRequest>) -> Result<HttpResponse, AppError> {
+pub async fn put_rule(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: Json<RoutingRuleRequest>,
+) -> Result<HttpResponse, AppError> {
     let (province, category) = path.into_inner();
     let province = ProvinceCode::parse(&province).ok_or_else(|| AppError::invalid("province", FieldIssue::UnitCode))?;
     let organization = body.0.organization_id;

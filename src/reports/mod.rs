@@ -131,7 +131,8 @@ impl NewReportRequest {
         } else if chars > *DESCRIPTION_CHARS.end() {
             errors.add("description", FieldIssue::TooLong { max: *DESCRIPTION_CHARS.end() });
         }
-        let position = errors.check(Position::parse(LatLon { lat: self.position.lat, lon: self.position.lon }, "position"));
+        let position =
+            errors.check(Position::parse(LatLon { lat: self.position.lat, lon: self.position.lon }, "position"));
         if position.is_some_and(|p| p.lat() == 0.0 && p.lon() == 0.0) {
             errors.add("position", FieldIssue::NullIsland);
         }

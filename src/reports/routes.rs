@@ -20,7 +20,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/reports").route(web::post().to(file)).route(web::get().to(list)))
         .service(web::resource("/reports/similar").route(web::get().to(similar)))
         .service(web::resource("/reports/{id}").route(web::get().to(get)))
-        .service(web::resource("/reports/{id}/support").route(web::post().to(support)).route(web::delete().to(unsupport)))
+        .service(
+            web::resource("/reports/{id}/support").route(web::post().to(support)).route(web::delete().to(unsupport)),
+        )
         .service(web::resource("/reports/{id}/withdraw").route(web::post().to(withdraw)))
         .service(web::resource("/reports/{id}/media").route(web::post().to(add_photos)))
         .service(web::resource("/me/reports").route(web::get().to(mine)));
@@ -45,7 +47,12 @@ fn detail(conn: &mut DbConnection, id: &str, viewer: Option<&str>, public_url: &
         (status = 409, description = "`idempotency_key_reused`: the key was used for another body", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: description length, position (out of range, (0,0), `outside_service_area`), `unknown_category`, `urgent_not_allowed`, `unknown_media`, `captured_at` in the future", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn file(req: HttpRequest, current: CurrentUser, state: web::Data<AppState>, body: Json<NewReportRequest>) -> Result<HttpResponse, AppError> {
+pub async fn file(
+    req: HttpRequest,
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    body: Json<NewReportRequest>,
+) -> Result<HttpResponse, AppError> {
     let key = IdempotencyKey::parse(req.headers().get("Idempotency-Key").and_then(|v| v.to_str().ok()))?;
     let request_hash = serde_json::to_vec(&body.0)
         .map(|bytes| Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect::<String>())
@@ -79,7 +86,11 @@ pub async fn file(req: HttpRequest, current: CurrentUser, state: web::Data<AppSt
         (status = 401, description = "`unauthenticated` or `token_expired` (only when a token is sent)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`report_not_found`, also for reports the caller may not see", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get(viewer: MaybeUser, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn get(
+    viewer: MaybeUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let viewer = viewer.id();
     let public_url = state.settings.public_url.clone();
     let report = state.db.run(move |conn| detail(conn, &id, viewer.as_deref(), &public_url)).await?;
@@ -114,7 +125,10 @@ pub struct ListReportsQuery {
 const MAX_RADIUS_M: f64 = 5000.0;
 
 fn parse_lat_lon(raw: &str, field: &str) -> Result<Position, AppError> {
-    let parts: Vec<f64> = raw.split(',').map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>()
+    let parts: Vec<f64> = raw
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
         .map_err(|_| AppError::invalid(field, FieldIssue::InvalidValue("expected lat,lon".into())))?;
     match parts[..] {
         [lat, lon] => Position::parse(LatLon { lat, lon }, field),
@@ -137,7 +151,12 @@ impl ListReportsQuery {
             let parts: Option<Vec<f64>> = raw.split(',').map(|p| p.trim().parse::<f64>().ok()).collect();
             match parts.as_deref() {
                 Some(&[min_lon, min_lat, max_lon, max_lat])
-                    if min_lat < max_lat && min_lon < max_lon && min_lat >= -90.0 && max_lat <= 90.0 && min_lon >= -180.0 && max_lon <= 180.0 =>
+                    if min_lat < max_lat
+                        && min_lon < max_lon
+                        && min_lat >= -90.0
+                        && max_lat <= 90.0
+                        && min_lon >= -180.0
+                        && max_lon <= 180.0 =>
                 {
                     Some(BoundingBox { min_lat, min_lon, max_lat, max_lon })
                 }
@@ -184,7 +203,11 @@ impl ListReportsQuery {
         (status = 200, description = "A page of reports", body = Page<Report>),
         (status = 422, description = "`validation_failed`: a malformed filter or an unknown parameter", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn list(viewer: MaybeUser, state: web::Data<AppState>, query: web::Query<ListReportsQuery>) -> Result<HttpResponse, AppError> {
+pub async fn list(
+    viewer: MaybeUser,
+    state: web::Data<AppState>,
+    query: web::Query<ListReportsQuery>,
+) -> Result<HttpResponse, AppError> {
     let filter = query.into_inner().parse()?;
     let viewer = viewer.id();
     let public_url = state.settings.public_url.clone();
@@ -222,7 +245,11 @@ pub struct MyReportsQuery {
         (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn mine(current: CurrentUser, state: web::Data<AppState>, query: web::Query<MyReportsQuery>) -> Result<HttpResponse, AppError> {
+pub async fn mine(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    query: web::Query<MyReportsQuery>,
+) -> Result<HttpResponse, AppError> {
     let MyReportsQuery { limit, cursor } = query.into_inner();
     let mut errors = FieldErrors::default();
     let limit = parse_limit(limit, &mut errors);
@@ -265,7 +292,11 @@ pub struct SimilarReports {
         (status = 200, description = "Nearest first", body = SimilarReports),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn similar(viewer: MaybeUser, state: web::Data<AppState>, query: web::Query<SimilarQuery>) -> Result<HttpResponse, AppError> {
+pub async fn similar(
+    viewer: MaybeUser,
+    state: web::Data<AppState>,
+    query: web::Query<SimilarQuery>,
+) -> Result<HttpResponse, AppError> {
     let SimilarQuery { lat, lon, category } = query.into_inner();
     let position = Position::parse(LatLon { lat, lon }, "position")?;
     let radius = state.settings.similar_radius_m;
@@ -296,7 +327,11 @@ pub struct Support {
         (status = 404, description = "`report_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`own_report`: reporters cannot support their own report", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn support(current: CurrentUser, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn support(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let supporters = state.db.run(move |conn| store::support(conn, &id, &current.user.id)).await?;
     Ok(HttpResponse::Ok().json(Support { supporters, supported_by_me: true }))
 }
@@ -309,7 +344,11 @@ pub async fn support(current: CurrentUser, state: web::Data<AppState>, id: web::
         (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`report_not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn unsupport(current: CurrentUser, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn unsupport(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let supporters = state.db.run(move |conn| store::unsupport(conn, &id, &current.user.id)).await?;
     Ok(HttpResponse::Ok().json(Support { supporters, supported_by_me: false }))
 }
@@ -323,7 +362,11 @@ pub async fn unsupport(current: CurrentUser, state: web::Data<AppState>, id: web
         (status = 404, description = "`report_not_found` (also for someone else's report)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`: the report is no longer `submitted`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn withdraw(current: CurrentUser, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn withdraw(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let user_id = current.user.id.clone();
     let public_url = state.settings.public_url.clone();
     let report = state
@@ -353,7 +396,12 @@ pub struct AddPhotosRequest {
         (status = 409, description = "`invalid_transition`: the report is no longer `submitted`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: `unknown_media`, or `too_many` photos", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn add_photos(current: CurrentUser, state: web::Data<AppState>, id: web::Path<String>, body: Json<AddPhotosRequest>) -> Result<HttpResponse, AppError> {
+pub async fn add_photos(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Json<AddPhotosRequest>,
+) -> Result<HttpResponse, AppError> {
     let user_id = current.user.id.clone();
     let public_url = state.settings.public_url.clone();
     let ids = body.0.media_ids;

@@ -45,7 +45,8 @@ pub struct ReportRow {
 
 impl ReportRow {
     pub fn status(&self) -> Result<ReportStatus, AppError> {
-        ReportStatus::parse(&self.status, "status").map_err(|_| AppError::Internal(format!("unknown status {:?}", self.status)))
+        ReportStatus::parse(&self.status, "status")
+            .map_err(|_| AppError::Internal(format!("unknown status {:?}", self.status)))
     }
 
     fn visible_to(&self, viewer: Option<&str>) -> bool {
@@ -78,7 +79,12 @@ pub enum Filed {
 }
 
 /// What an earlier request with this key filed, if anything; another body under the same key is refused.
-fn earlier_filing(conn: &mut DbConnection, user_id: &str, key: &IdempotencyKey, request_hash: &str) -> Result<Option<String>, AppError> {
+fn earlier_filing(
+    conn: &mut DbConnection,
+    user_id: &str,
+    key: &IdempotencyKey,
+    request_hash: &str,
+) -> Result<Option<String>, AppError> {
     let earlier: Option<(String, String)> = idempotency_keys::table
         .find((user_id, &key.0))
         .select((idempotency_keys::request_hash, idempotency_keys::report_id))
@@ -132,7 +138,8 @@ pub fn file_report(
         let (organization, reason) = crate::organizations::route(conn, &new.category, &located.unit)?;
         let now = Utc::now().naive_utc();
         let id = uuid::Uuid::now_v7().to_string();
-        let search_text = crate::text::fold(&format!("{} {}", new.description, new.address_text.as_deref().unwrap_or_default()));
+        let search_text =
+            crate::text::fold(&format!("{} {}", new.description, new.address_text.as_deref().unwrap_or_default()));
         diesel::insert_into(reports::table)
             .values(ReportRow {
                 id: id.clone(),
@@ -163,7 +170,17 @@ pub fn file_report(
         crate::media::attach(conn, &new.media_ids, reporter_id, &id, "media_ids")?;
         let how = if located.approximate { "nearest centroid, to be confirmed" } else { "boundary" };
         let note = format!("unit {} ({how}); {reason}", located.unit.code);
-        record_event(conn, &id, Some(reporter_id), "submitted", None, Some(ReportStatus::Submitted), Some(&note), true, now)?;
+        record_event(
+            conn,
+            &id,
+            Some(reporter_id),
+            "submitted",
+            None,
+            Some(ReportStatus::Submitted),
+            Some(&note),
+            true,
+            now,
+        )?;
         diesel::insert_into(idempotency_keys::table)
             .values((
                 idempotency_keys::user_id.eq(reporter_id),
@@ -174,7 +191,9 @@ pub fn file_report(
             ))
             .execute(conn)
             .map_err(|err| match err {
-                diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => FilingError::KeyTaken,
+                diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                    FilingError::KeyTaken
+                }
                 other => other.into(),
             })?;
         Ok(Filed::New(id))
@@ -262,12 +281,24 @@ pub fn public_timeline(conn: &mut DbConnection, report_id: &str) -> Result<Vec<R
         .filter(report_events::report_id.eq(report_id))
         .filter(report_events::is_public.eq(true))
         .order(report_events::id.asc())
-        .select((report_events::kind, report_events::from_status, report_events::to_status, report_events::note, report_events::created_at))
+        .select((
+            report_events::kind,
+            report_events::from_status,
+            report_events::to_status,
+            report_events::note,
+            report_events::created_at,
+        ))
         .load(conn)?;
     let status = |s: Option<String>| s.and_then(|s| ReportStatus::parse(&s, "status").ok());
     Ok(events
         .into_iter()
-        .map(|(kind, from, to, note, at)| ReportEvent { kind, from_status: status(from), to_status: status(to), note, at: at.and_utc() })
+        .map(|(kind, from, to, note, at)| ReportEvent {
+            kind,
+            from_status: status(from),
+            to_status: status(to),
+            note,
+            at: at.and_utc(),
+        })
         .collect())
 }
 
@@ -375,7 +406,9 @@ pub fn list_public(conn: &mut DbConnection, filter: &ReportFilter) -> Result<Vec
             Some(cells) => query = query.filter(reports::cell.eq_any(cells)),
             None => query = query.filter(reports::lat.between(area.min_lat, area.max_lat)),
         }
-        query = query.filter(reports::lon.between(area.min_lon, area.max_lon)).filter(reports::lat.between(area.min_lat, area.max_lat));
+        query = query
+            .filter(reports::lon.between(area.min_lon, area.max_lon))
+            .filter(reports::lat.between(area.min_lat, area.max_lat));
     }
     if let Some(status) = filter.status {
         query = query.filter(reports::status.eq(status.as_str()));
@@ -416,7 +449,12 @@ pub fn list_public(conn: &mut DbConnection, filter: &ReportFilter) -> Result<Vec
 }
 
 /// The caller's own reports, every status, newest first (`limit + 1` rows).
-pub fn list_mine(conn: &mut DbConnection, user_id: &str, before: Option<&str>, limit: i64) -> Result<Vec<ReportRow>, AppError> {
+pub fn list_mine(
+    conn: &mut DbConnection,
+    user_id: &str,
+    before: Option<&str>,
+    limit: i64,
+) -> Result<Vec<ReportRow>, AppError> {
     let mut query = reports::table.select(ReportRow::as_select()).filter(reports::reporter_id.eq(user_id)).into_boxed();
     if let Some(before) = before {
         query = query.filter(reports::id.lt(before.to_string()));
@@ -426,7 +464,12 @@ pub fn list_mine(conn: &mut DbConnection, user_id: &str, before: Option<&str>, l
 
 /// Open public reports of `category` within `radius_m` of `position`, nearest first: what the app offers
 /// to support instead of filing a duplicate.
-pub fn similar(conn: &mut DbConnection, position: Position, category: &str, radius_m: f64) -> Result<Vec<ReportRow>, AppError> {
+pub fn similar(
+    conn: &mut DbConnection,
+    position: Position,
+    category: &str,
+    radius_m: f64,
+) -> Result<Vec<ReportRow>, AppError> {
     let area = BoundingBox::around(position, radius_m);
     let cells = area.cells(MOST_CELLS).unwrap_or_default();
     let open: Vec<&str> = ReportStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect();
@@ -462,7 +505,9 @@ pub fn support(conn: &mut DbConnection, report_id: &str, user_id: &str) -> Resul
                     report_supports::created_at.eq(Utc::now().naive_utc()),
                 ))
                 .execute(conn)?;
-            diesel::update(reports::table.find(report_id)).set(reports::supporters.eq(reports::supporters + 1)).execute(conn)?;
+            diesel::update(reports::table.find(report_id))
+                .set(reports::supporters.eq(reports::supporters + 1))
+                .execute(conn)?;
         }
         Ok(reports::table.find(report_id).select(reports::supporters).first(conn)?)
     })
@@ -473,7 +518,9 @@ pub fn unsupport(conn: &mut DbConnection, report_id: &str, user_id: &str) -> Res
         find_visible(conn, report_id, Some(user_id))?;
         let removed = diesel::delete(report_supports::table.find((report_id, user_id))).execute(conn)?;
         if removed > 0 {
-            diesel::update(reports::table.find(report_id)).set(reports::supporters.eq(reports::supporters - 1)).execute(conn)?;
+            diesel::update(reports::table.find(report_id))
+                .set(reports::supporters.eq(reports::supporters - 1))
+                .execute(conn)?;
         }
         Ok(reports::table.find(report_id).select(reports::supporters).first(conn)?)
     })
@@ -515,6 +562,16 @@ pub fn withdraw(conn: &mut DbConnection, report_id: &str, user_id: &str) -> Resu
         diesel::update(reports::table.find(report_id))
             .set((reports::status.eq(ReportStatus::Withdrawn.as_str()), reports::updated_at.eq(now)))
             .execute(conn)?;
-        record_event(conn, report_id, Some(user_id), "withdrawn", Some(status), Some(ReportStatus::Withdrawn), None, true, now)
+        record_event(
+            conn,
+            report_id,
+            Some(user_id),
+            "withdrawn",
+            Some(status),
+            Some(ReportStatus::Withdrawn),
+            None,
+            true,
+            now,
+        )
     })
 }

@@ -61,7 +61,10 @@ pub fn shape_of(geometry: &Value) -> Result<MultiPolygon<f64>, (&'static str, St
             })
             .collect::<Result<Vec<_>, _>>()?;
         if coords.len() < 4 || coords.first() != coords.last() {
-            return Err(("invalid_geometry", "a ring needs at least 4 positions and must end where it starts".to_string()));
+            return Err((
+                "invalid_geometry",
+                "a ring needs at least 4 positions and must end where it starts".to_string(),
+            ));
         }
         // Vietnam lies at 8–24° N and 102–118° E; [lat, lon] pairs land the other way round.
         let swapped = coords.iter().all(|c| (8.0..=24.0).contains(&c.x) && (102.0..=118.0).contains(&c.y));
@@ -75,7 +78,10 @@ pub fn shape_of(geometry: &Value) -> Result<MultiPolygon<f64>, (&'static str, St
     };
     let mut shapes = Vec::with_capacity(polygons.len());
     for polygon in polygons {
-        let rings = polygon.as_array().filter(|r| !r.is_empty()).ok_or(("invalid_geometry", "a polygon has no rings".to_string()))?;
+        let rings = polygon
+            .as_array()
+            .filter(|r| !r.is_empty())
+            .ok_or(("invalid_geometry", "a polygon has no rings".to_string()))?;
         let exterior = ring(&rings[0])?;
         let interiors = rings[1..].iter().map(ring).collect::<Result<Vec<_>, _>>()?;
         shapes.push(Polygon::new(exterior, interiors));
@@ -91,7 +97,10 @@ pub fn shape_of(geometry: &Value) -> Result<MultiPolygon<f64>, (&'static str, St
 }
 
 /// Checks every feature of a FeatureCollection; `code_property` names the property holding the unit code.
-pub fn parse_collection(collection: &Value, code_property: &str) -> Result<(Vec<ParsedBoundary>, Vec<FeatureProblem>), AppError> {
+pub fn parse_collection(
+    collection: &Value,
+    code_property: &str,
+) -> Result<(Vec<ParsedBoundary>, Vec<FeatureProblem>), AppError> {
     if collection["type"] != "FeatureCollection" {
         return Err(AppError::invalid("type", crate::error::FieldIssue::OneOf(&["FeatureCollection"])));
     }
@@ -105,11 +114,21 @@ pub fn parse_collection(collection: &Value, code_property: &str) -> Result<(Vec<
             _ => None,
         };
         let Some(code) = raw_code.as_deref().and_then(UnitCode::parse) else {
-            problems.push(problem(index, raw_code.as_deref(), "missing_code", format!("no unit code in property {code_property:?}")));
+            problems.push(problem(
+                index,
+                raw_code.as_deref(),
+                "missing_code",
+                format!("no unit code in property {code_property:?}"),
+            ));
             continue;
         };
         match shape_of(&feature["geometry"]) {
-            Ok(shape) => parsed.push(ParsedBoundary { index, code: code.as_str().to_string(), shape, geometry: feature["geometry"].clone() }),
+            Ok(shape) => parsed.push(ParsedBoundary {
+                index,
+                code: code.as_str().to_string(),
+                shape,
+                geometry: feature["geometry"].clone(),
+            }),
             Err((kind, message)) => problems.push(problem(index, Some(code.as_str()), kind, message)),
         }
     }
@@ -117,18 +136,30 @@ pub fn parse_collection(collection: &Value, code_property: &str) -> Result<(Vec<
 }
 
 /// Stores the boundaries of known units in one transaction; unknown codes are reported.
-pub fn store(conn: &mut DbConnection, parsed: Vec<ParsedBoundary>, mut problems: Vec<FeatureProblem>) -> Result<BoundaryImport, AppError> {
+pub fn store(
+    conn: &mut DbConnection,
+    parsed: Vec<ParsedBoundary>,
+    mut problems: Vec<FeatureProblem>,
+) -> Result<BoundaryImport, AppError> {
     db::transaction(conn, |conn| {
         let now = Utc::now().naive_utc();
         let mut imported = Vec::new();
         for boundary in parsed {
             let updated = diesel::update(admin_units::table.find(&boundary.code))
-                .set((admin_units::boundary.eq(boundary.geometry.to_string()), admin_units::boundary_updated_at.eq(now)))
+                .set((
+                    admin_units::boundary.eq(boundary.geometry.to_string()),
+                    admin_units::boundary_updated_at.eq(now),
+                ))
                 .execute(conn)?;
             if updated == 1 {
                 imported.push(boundary.code);
             } else {
-                problems.push(problem(boundary.index, Some(&boundary.code), "unknown_unit", "no administrative unit has this code"));
+                problems.push(problem(
+                    boundary.index,
+                    Some(&boundary.code),
+                    "unknown_unit",
+                    "no administrative unit has this code",
+                ));
             }
         }
         problems.sort_by_key(|p| p.index);
@@ -159,6 +190,15 @@ mod tests {
         let (parsed, problems) = parse_collection(&collection, "code").unwrap();
         assert_eq!(parsed.iter().map(|p| p.code.as_str()).collect::<Vec<_>>(), ["24781"]);
         let kinds: Vec<_> = problems.iter().map(|p| (p.index, p.problem)).collect();
-        assert_eq!(kinds, [(1, "missing_code"), (2, "coordinate_order"), (3, "not_polygon"), (4, "invalid_geometry"), (5, "invalid_geometry")]);
+        assert_eq!(
+            kinds,
+            [
+                (1, "missing_code"),
+                (2, "coordinate_order"),
+                (3, "not_polygon"),
+                (4, "invalid_geometry"),
+                (5, "invalid_geometry")
+            ]
+        );
     }
 }

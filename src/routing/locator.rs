@@ -28,7 +28,10 @@ impl UnitLocator {
             .flat_map(|(index, (_, shape))| {
                 shape.0.iter().filter_map(move |polygon| {
                     let rect = polygon.bounding_rect()?;
-                    Some(GeomWithData::new(Rectangle::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]), index))
+                    Some(GeomWithData::new(
+                        Rectangle::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]),
+                        index,
+                    ))
                 })
             })
             .collect();
@@ -46,7 +49,8 @@ impl UnitLocator {
         for (code, boundary) in rows {
             let geometry: serde_json::Value = serde_json::from_str(boundary.as_deref().unwrap_or("null"))
                 .map_err(|err| AppError::Internal(format!("boundary of {code}: {err}")))?;
-            let shape = shape_of(&geometry).map_err(|(_, why)| AppError::Internal(format!("boundary of {code}: {why}")))?;
+            let shape =
+                shape_of(&geometry).map_err(|(_, why)| AppError::Internal(format!("boundary of {code}: {why}")))?;
             units.push((code, shape));
         }
         Ok(Self::new(units))
@@ -83,9 +87,13 @@ mod tests {
 
     #[test]
     fn a_point_goes_to_the_polygon_that_holds_it() {
-        let a = MultiPolygon(vec![polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0), (x: 0.0, y: 0.0)]]);
+        let a = MultiPolygon(vec![
+            polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0), (x: 0.0, y: 0.0)],
+        ]);
         // An L-shape whose bounding box also covers (1.5, 1.5), which it does not contain.
-        let b = MultiPolygon(vec![polygon![(x: 1.0, y: 0.0), (x: 2.0, y: 0.0), (x: 2.0, y: 2.0), (x: 1.8, y: 2.0), (x: 1.8, y: 0.2), (x: 1.0, y: 0.2), (x: 1.0, y: 0.0)]]);
+        let b = MultiPolygon(vec![
+            polygon![(x: 1.0, y: 0.0), (x: 2.0, y: 0.0), (x: 2.0, y: 2.0), (x: 1.8, y: 2.0), (x: 1.8, y: 0.2), (x: 1.0, y: 0.2), (x: 1.0, y: 0.0)],
+        ]);
         let locator = UnitLocator::new(vec![("A".into(), a), ("B".into(), b)]);
         assert_eq!(locator.locate(0.5, 0.5), Some("A"));
         assert_eq!(locator.locate(1.9, 1.5), Some("B"));

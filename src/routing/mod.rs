@@ -24,7 +24,10 @@ impl Position {
         let mut errors = Vec::new();
         for (name, value, limit) in [("lat", input.lat, 90.0), ("lon", input.lon, 180.0)] {
             if !value.is_finite() || value.abs() > limit {
-                errors.push(FieldError::new(format!("{field}.{name}"), FieldIssue::OutOfRange { min: -limit, max: limit }));
+                errors.push(FieldError::new(
+                    format!("{field}.{name}"),
+                    FieldIssue::OutOfRange { min: -limit, max: limit },
+                ));
             }
         }
         if errors.is_empty() {
@@ -46,7 +49,8 @@ impl Position {
     pub fn distance_km(self, lat: f64, lon: f64) -> f64 {
         const EARTH_RADIUS_KM: f64 = 6371.0;
         let (dlat, dlon) = ((lat - self.lat).to_radians(), (lon - self.lon).to_radians());
-        let a = (dlat / 2.0).sin().powi(2) + self.lat.to_radians().cos() * lat.to_radians().cos() * (dlon / 2.0).sin().powi(2);
+        let a = (dlat / 2.0).sin().powi(2)
+            + self.lat.to_radians().cos() * lat.to_radians().cos() * (dlon / 2.0).sin().powi(2);
         2.0 * EARTH_RADIUS_KM * a.sqrt().asin()
     }
 }
@@ -86,7 +90,12 @@ pub fn locate_commune(
     with_province(conn, unit, distance_km, true)
 }
 
-fn with_province(conn: &mut DbConnection, unit: UnitRow, distance_km: f64, approximate: bool) -> Result<Located, AppError> {
+fn with_province(
+    conn: &mut DbConnection,
+    unit: UnitRow,
+    distance_km: f64,
+    approximate: bool,
+) -> Result<Located, AppError> {
     let province = unit
         .parent_code
         .as_deref()
@@ -97,7 +106,11 @@ fn with_province(conn: &mut DbConnection, unit: UnitRow, distance_km: f64, appro
     Ok(Located { unit, province, distance_km, approximate })
 }
 
-fn nearest_centroid(conn: &mut DbConnection, position: Position, area: &ServiceArea) -> Result<(UnitRow, f64), AppError> {
+fn nearest_centroid(
+    conn: &mut DbConnection,
+    position: Position,
+    area: &ServiceArea,
+) -> Result<(UnitRow, f64), AppError> {
     let candidates: Vec<UnitRow> = admin_units::table
         .select(UnitRow::as_select())
         .filter(admin_units::level.eq(2))

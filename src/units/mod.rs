@@ -171,7 +171,8 @@ pub fn find_unit(conn: &mut DbConnection, code: &UnitCode) -> Result<UnitRow, Ap
 
 /// Current units in code order, up to `filter.limit + 1` (the extra one tells that more follow).
 pub fn list_units(conn: &mut DbConnection, filter: &UnitFilter) -> Result<Vec<UnitRow>, AppError> {
-    let mut query = admin_units::table.select(UnitRow::as_select()).filter(admin_units::valid_to.is_null()).into_boxed();
+    let mut query =
+        admin_units::table.select(UnitRow::as_select()).filter(admin_units::valid_to.is_null()).into_boxed();
     if let Some(parent) = &filter.parent {
         find_unit(conn, parent)?;
         query = query.filter(admin_units::parent_code.eq(parent.as_str().to_string()));

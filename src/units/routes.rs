@@ -5,9 +5,9 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::{find_unit, list_units, LatLon, Unit, UnitCode, UnitFilter};
+use crate::auth::AdminUser;
 use crate::error::{AppError, FieldIssue, Problem};
 use crate::http::{cacheable_json, Json, Page};
-use crate::auth::AdminUser;
 use crate::routing::boundaries::{self, BoundaryImport};
 use crate::routing::locator::UnitLocator;
 use crate::routing::{self, Position};
@@ -90,7 +90,11 @@ pub async fn list(
         (status = 404, description = "`unit_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: the code is not 2 or 5 digits", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get(req: HttpRequest, state: web::Data<AppState>, code: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn get(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    code: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let code = UnitCode::parse_field(&code, "code")?;
     let row = state.db.run(move |conn| find_unit(conn, &code)).await?;
     cacheable_json(&req, &Unit::try_from(&row)?)

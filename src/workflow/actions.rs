@@ -78,13 +78,18 @@ impl ActionRequest {
                 let reason = REJECT_REASONS.iter().copied().find(|r| Some(*r) == self.reason.as_deref());
                 match reason {
                     None => errors.add("reason", FieldIssue::OneOf(REJECT_REASONS)),
-                    Some("duplicate") if self.duplicate_of.is_none() => errors.add("duplicate_of", FieldIssue::Required),
+                    Some("duplicate") if self.duplicate_of.is_none() => {
+                        errors.add("duplicate_of", FieldIssue::Required)
+                    }
                     Some(_) => {}
                 }
                 Action::Reject { reason: reason.unwrap_or("spam"), duplicate_of: self.duplicate_of, note }
             }
             _ => {
-                errors.add("action", FieldIssue::OneOf(&["accept", "assign", "start", "resolve", "reject", "transfer", "comment"]));
+                errors.add(
+                    "action",
+                    FieldIssue::OneOf(&["accept", "assign", "start", "resolve", "reject", "transfer", "comment"]),
+                );
                 Action::Start
             }
         };
@@ -122,7 +127,13 @@ fn kind(action: &Action) -> &'static str {
 }
 
 /// Applies `action` to a report of the official's jurisdiction.
-pub fn act(conn: &mut DbConnection, jurisdiction: &Jurisdiction, official: &str, report_id: &str, action: &Action) -> Result<(), AppError> {
+pub fn act(
+    conn: &mut DbConnection,
+    jurisdiction: &Jurisdiction,
+    official: &str,
+    report_id: &str,
+    action: &Action,
+) -> Result<(), AppError> {
     db::transaction(conn, |conn| {
         let report = find_in(conn, jurisdiction, official, report_id)?;
         let from = report.status()?;
@@ -137,16 +148,23 @@ pub fn act(conn: &mut DbConnection, jurisdiction: &Jurisdiction, official: &str,
         let claimed = match action {
             Action::Accept => {
                 let due_at = now + Duration::hours(sla_hours(conn, &report)?);
-                diesel::update(unchanged).set((reports::status.eq(to.as_str()), reports::due_at.eq(due_at), reports::updated_at.eq(now))).execute(conn)?
+                diesel::update(unchanged)
+                    .set((reports::status.eq(to.as_str()), reports::due_at.eq(due_at), reports::updated_at.eq(now)))
+                    .execute(conn)?
             }
             Action::Assign { assignee } => {
                 ensure_member(conn, &organization, assignee)?;
-                diesel::update(unchanged).set((reports::assignee_id.eq(assignee), reports::updated_at.eq(now))).execute(conn)?
+                diesel::update(unchanged)
+                    .set((reports::assignee_id.eq(assignee), reports::updated_at.eq(now)))
+                    .execute(conn)?
             }
             Action::Transfer { organization: target, .. } => {
                 let exists = organizations::table.find(target).count().get_result::<i64>(conn)? == 1;
                 if !exists || *target == organization {
-                    return Err(AppError::invalid("organization_id", FieldIssue::InvalidValue("another existing organization".into())));
+                    return Err(AppError::invalid(
+                        "organization_id",
+                        FieldIssue::InvalidValue("another existing organization".into()),
+                    ));
                 }
                 diesel::update(unchanged)
                     .set((
@@ -160,11 +178,18 @@ pub fn act(conn: &mut DbConnection, jurisdiction: &Jurisdiction, official: &str,
             }
             Action::Reject { duplicate_of: Some(original), .. } => {
                 if original == &report.id || reports::table.find(original).count().get_result::<i64>(conn)? == 0 {
-                    return Err(AppError::invalid("duplicate_of", FieldIssue::InvalidValue("another existing report".into())));
+                    return Err(AppError::invalid(
+                        "duplicate_of",
+                        FieldIssue::InvalidValue("another existing report".into()),
+                    ));
                 }
-                diesel::update(unchanged).set((reports::status.eq(to.as_str()), reports::updated_at.eq(now))).execute(conn)?
+                diesel::update(unchanged)
+                    .set((reports::status.eq(to.as_str()), reports::updated_at.eq(now)))
+                    .execute(conn)?
             }
-            _ => diesel::update(unchanged).set((reports::status.eq(to.as_str()), reports::updated_at.eq(now))).execute(conn)?,
+            _ => diesel::update(unchanged)
+                .set((reports::status.eq(to.as_str()), reports::updated_at.eq(now)))
+                .execute(conn)?,
         };
         if claimed == 0 {
             // Someone else acted first: tell the status the report has now.

@@ -62,13 +62,22 @@ pub struct InboxFilter {
 }
 
 /// The reports within `jurisdiction` that pass `filter` (the status filter only when `by_status`).
-fn scoped(jurisdiction: &Jurisdiction, official: &str, filter: &InboxFilter, by_status: bool) -> reports::BoxedQuery<'static, Backend> {
+fn scoped(
+    jurisdiction: &Jurisdiction,
+    official: &str,
+    filter: &InboxFilter,
+    by_status: bool,
+) -> reports::BoxedQuery<'static, Backend> {
     let provinces_units = admin_units::table
         .filter(admin_units::parent_code.eq_any(jurisdiction.ioc_provinces.clone()))
         .select(admin_units::code);
     let mut query = reports::table
         .filter(reports::status.ne(ReportStatus::Withdrawn.as_str()))
-        .filter(reports::organization_id.eq_any(jurisdiction.organizations.clone()).or(reports::unit_code.eq_any(provinces_units)))
+        .filter(
+            reports::organization_id
+                .eq_any(jurisdiction.organizations.clone())
+                .or(reports::unit_code.eq_any(provinces_units)),
+        )
         .into_boxed();
     if let (true, Some(status)) = (by_status, filter.status) {
         query = query.filter(reports::status.eq(status.as_str()));
@@ -85,11 +94,14 @@ fn scoped(jurisdiction: &Jurisdiction, official: &str, filter: &InboxFilter, by_
         Some(Assignee::User(id)) => query = query.filter(reports::assignee_id.eq(id.clone())),
         None => {}
     }
-    let open: Vec<&'static str> = ReportStatus::NAMES.iter().copied().filter(|s| ReportStatus::parse(s, "").is_ok_and(|s| s.is_open())).collect();
+    let open: Vec<&'static str> =
+        ReportStatus::NAMES.iter().copied().filter(|s| ReportStatus::parse(s, "").is_ok_and(|s| s.is_open())).collect();
     let now = Utc::now().naive_utc();
     match filter.overdue {
         Some(true) => query = query.filter(reports::due_at.lt(now)).filter(reports::status.eq_any(open)),
-        Some(false) => query = query.filter(reports::due_at.is_null().or(reports::due_at.ge(now)).or(reports::status.ne_all(open))),
+        Some(false) => {
+            query = query.filter(reports::due_at.is_null().or(reports::due_at.ge(now)).or(reports::status.ne_all(open)))
+        }
         None => {}
     }
     if let Some(urgent) = filter.urgent {
@@ -122,14 +134,22 @@ pub fn inbox(
     // One count per status: GROUP BY does not combine with the boxed query this filter builds.
     let mut counts = BTreeMap::new();
     for status in ReportStatus::NAMES.iter().filter(|s| **s != ReportStatus::Withdrawn.as_str()) {
-        let count: i64 = scoped(jurisdiction, official, filter, false).filter(reports::status.eq(*status)).count().get_result(conn)?;
+        let count: i64 = scoped(jurisdiction, official, filter, false)
+            .filter(reports::status.eq(*status))
+            .count()
+            .get_result(conn)?;
         counts.insert(status.to_string(), count);
     }
     Ok((rows, counts))
 }
 
 /// A report within the official's jurisdiction, or "not found".
-pub fn find_in(conn: &mut DbConnection, jurisdiction: &Jurisdiction, official: &str, id: &str) -> Result<ReportRow, AppError> {
+pub fn find_in(
+    conn: &mut DbConnection,
+    jurisdiction: &Jurisdiction,
+    official: &str,
+    id: &str,
+) -> Result<ReportRow, AppError> {
     scoped(jurisdiction, official, &InboxFilter::default(), false)
         .filter(reports::id.eq(id.to_string()))
         .select(ReportRow::as_select())
@@ -159,7 +179,11 @@ pub struct InternalEvent {
 }
 
 /// The reporter's contact, recording the look in the audit log.
-pub fn reporter_contact(conn: &mut DbConnection, report: &ReportRow, official: &str) -> Result<Option<ReporterContact>, AppError> {
+pub fn reporter_contact(
+    conn: &mut DbConnection,
+    report: &ReportRow,
+    official: &str,
+) -> Result<Option<ReporterContact>, AppError> {
     crate::db::transaction(conn, |conn| {
         let contact: Option<(String, Option<String>, Option<String>)> = users::table
             .find(&report.reporter_id)
@@ -183,7 +207,8 @@ pub fn reporter_contact(conn: &mut DbConnection, report: &ReportRow, official: &
 
 /// Every event of a report, internal notes included.
 pub fn full_timeline(conn: &mut DbConnection, report_id: &str) -> Result<Vec<InternalEvent>, AppError> {
-    let events: Vec<(String, Option<String>, Option<String>, Option<String>, Option<String>, bool, NaiveDateTime)> = report_events::table
+    let events: Vec<(String, Option<String>, Option<String>, Option<String>, Option<String>, bool, NaiveDateTime)> =
+        report_events::table
             .filter(report_events::report_id.eq(report_id))
             .order(report_events::id.asc())
             .select((

@@ -6,7 +6,10 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{find_in, full_timeline, inbox, jurisdiction, reporter_contact, Assignee, InboxFilter, InternalEvent, ReporterContact};
+use super::{
+    find_in, full_timeline, inbox, jurisdiction, reporter_contact, Assignee, InboxFilter, InternalEvent,
+    ReporterContact,
+};
 use crate::auth::OfficialUser;
 use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
 use crate::http::{Json, Page};
@@ -94,7 +97,11 @@ pub struct Inbox {
         (status = 403, description = "`forbidden`: not an official", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn list(official: OfficialUser, state: web::Data<AppState>, query: web::Query<InboxQuery>) -> Result<HttpResponse, AppError> {
+pub async fn list(
+    official: OfficialUser,
+    state: web::Data<AppState>,
+    query: web::Query<InboxQuery>,
+) -> Result<HttpResponse, AppError> {
     let filter = query.into_inner().parse()?;
     let official_id = official.0.user.id.clone();
     let public_url = state.settings.public_url.clone();
@@ -131,7 +138,11 @@ pub struct OfficialReport {
         (status = 403, description = "`forbidden`: not an official", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`report_not_found`, also for reports outside the caller's jurisdiction", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get(official: OfficialUser, state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn get(
+    official: OfficialUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let official_id = official.0.user.id.clone();
     let public_url = state.settings.public_url.clone();
     let report = state

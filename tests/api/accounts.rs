@@ -22,7 +22,10 @@ on_both_databases!(
 const PASSWORD: &str = "đèn đường hỏng 2026";
 
 async fn register_with_email(app: &TestApp, email: &str, locale: &str) -> serde_json::Value {
-    app.register(json!({"email": email, "password": PASSWORD, "full_name": "Trần Thị Bình", "locale": locale, "consent": true})).await
+    app.register(
+        json!({"email": email, "password": PASSWORD, "full_name": "Trần Thị Bình", "locale": locale, "consent": true}),
+    )
+    .await
 }
 
 fn access(tokens: &serde_json::Value) -> &str {
@@ -60,7 +63,9 @@ async fn an_expired_verification_token_is_refused(app: TestApp) {
             use congdanso::db::schema::one_time_tokens;
             use diesel::prelude::*;
             let yesterday = chrono::Utc::now().naive_utc() - chrono::Duration::hours(25);
-            diesel::update(one_time_tokens::table).set(one_time_tokens::expires_at.eq(yesterday + chrono::Duration::hours(24))).execute(conn)?;
+            diesel::update(one_time_tokens::table)
+                .set(one_time_tokens::expires_at.eq(yesterday + chrono::Duration::hours(24)))
+                .execute(conn)?;
             Ok(())
         })
         .await
@@ -119,7 +124,11 @@ async fn mail_survives_an_smtp_outage(db: TestDb) {
 fn pending_attempts(conn: &mut congdanso::db::DbConnection) -> Result<i32, congdanso::error::AppError> {
     use congdanso::db::schema::outbox;
     use diesel::prelude::*;
-    Ok(outbox::table.filter(outbox::sent_at.is_null()).select(diesel::dsl::max(outbox::attempts)).first::<Option<i32>>(conn)?.unwrap_or(0))
+    Ok(outbox::table
+        .filter(outbox::sent_at.is_null())
+        .select(diesel::dsl::max(outbox::attempts))
+        .first::<Option<i32>>(conn)?
+        .unwrap_or(0))
 }
 
 async fn password_reset_by_mail_ends_every_session(app: TestApp) {
@@ -130,18 +139,23 @@ async fn password_reset_by_mail_ends_every_session(app: TestApp) {
     let mail = app.mail.next_mail().await;
     assert!(mail.body.contains("/reset-password?token="));
 
-    let weak = app.post_json("/api/v1/auth/password/reset", &json!({"token": mail.token(), "new_password": "12345678"})).await;
+    let weak =
+        app.post_json("/api/v1/auth/password/reset", &json!({"token": mail.token(), "new_password": "12345678"})).await;
     let problem = assert_problem(weak, 422, "validation_failed").await;
     assert_eq!(problem["errors"][0]["field"], "new_password");
 
-    let reset = app.post_json("/api/v1/auth/password/reset", &json!({"token": mail.token(), "new_password": "mật khẩu mới tinh"})).await;
+    let reset = app
+        .post_json("/api/v1/auth/password/reset", &json!({"token": mail.token(), "new_password": "mật khẩu mới tinh"}))
+        .await;
     assert_eq!(reset.status(), 204);
     let old_session = app.post_json("/api/v1/auth/refresh", &json!({"refresh_token": tokens["refresh_token"]})).await;
     assert_problem(old_session, 401, "invalid_refresh_token").await;
     assert_eq!(app.login("0912345678", PASSWORD).await.status(), 401);
     assert_eq!(app.login("0912345678", "mật khẩu mới tinh").await.status(), 200);
 
-    let again = app.post_json("/api/v1/auth/password/reset", &json!({"token": mail.token(), "new_password": "một mật khẩu khác"})).await;
+    let again = app
+        .post_json("/api/v1/auth/password/reset", &json!({"token": mail.token(), "new_password": "một mật khẩu khác"}))
+        .await;
     assert_problem(again, 400, "invalid_token").await;
 }
 
@@ -164,13 +178,20 @@ async fn profile_changes_and_a_new_email_is_verified_again(app: TestApp) {
     let first = app.mail.next_mail().await;
     assert_eq!(verify(&app, &first.token()).await.status(), 200);
 
-    let patch = |body: serde_json::Value| app.client.patch(app.url("/api/v1/me")).bearer_auth(access(&tokens)).json(&body).send();
-    let updated: serde_json::Value = patch(json!({"full_name": " Trần  Bình ", "locale": "en"})).await.unwrap().json().await.unwrap();
+    let patch = |body: serde_json::Value| {
+        app.client.patch(app.url("/api/v1/me")).bearer_auth(access(&tokens)).json(&body).send()
+    };
+    let updated: serde_json::Value =
+        patch(json!({"full_name": " Trần  Bình ", "locale": "en"})).await.unwrap().json().await.unwrap();
     assert_eq!((updated["full_name"].as_str(), updated["locale"].as_str()), (Some("Trần Bình"), Some("en")));
     assert_eq!(updated["email_verified"], true);
 
-    let changed: serde_json::Value = patch(json!({"email": "binh.tran@example.vn"})).await.unwrap().json().await.unwrap();
-    assert_eq!((changed["email"].as_str(), changed["email_verified"].as_bool()), (Some("binh.tran@example.vn"), Some(false)));
+    let changed: serde_json::Value =
+        patch(json!({"email": "binh.tran@example.vn"})).await.unwrap().json().await.unwrap();
+    assert_eq!(
+        (changed["email"].as_str(), changed["email_verified"].as_bool()),
+        (Some("binh.tran@example.vn"), Some(false))
+    );
     let mail = app.mail.next_mail().await;
     assert_eq!(mail.to, "binh.tran@example.vn");
     assert!(mail.body.starts_with("Hello"), "the new locale is used");
@@ -178,7 +199,8 @@ async fn profile_changes_and_a_new_email_is_verified_again(app: TestApp) {
 
     register_with_email(&app, "other@example.vn", "vi").await;
     assert_problem(patch(json!({"email": "other@example.vn"})).await.unwrap(), 409, "account_exists").await;
-    let problem = assert_problem(patch(json!({"locale": "fr", "role": "admin"})).await.unwrap(), 422, "validation_failed").await;
+    let problem =
+        assert_problem(patch(json!({"locale": "fr", "role": "admin"})).await.unwrap(), 422, "validation_failed").await;
     assert_eq!(problem["errors"][0]["field"], "role");
 }
 
@@ -198,7 +220,11 @@ async fn export_holds_the_personal_data(app: TestApp) {
 async fn deleting_the_account_erases_it_and_needs_the_password(app: TestApp) {
     let tokens = app.register(json!({"phone": "0912345678", "email": "binh@example.vn", "password": PASSWORD, "full_name": "Bình", "consent": true})).await;
     let delete = |password: &str| {
-        app.client.delete(app.url("/api/v1/me")).bearer_auth(access(&tokens)).json(&json!({"password": password})).send()
+        app.client
+            .delete(app.url("/api/v1/me"))
+            .bearer_auth(access(&tokens))
+            .json(&json!({"password": password}))
+            .send()
     };
     let problem = assert_problem(delete("wrong").await.unwrap(), 422, "validation_failed").await;
     assert_eq!(problem["errors"][0]["code"], "wrong_password");
@@ -214,27 +240,56 @@ async fn deleting_the_account_erases_it_and_needs_the_password(app: TestApp) {
 
 async fn administrators_create_find_and_deactivate_accounts(app: TestApp) {
     let admin = app.admin_token().await;
-    let create = |body: serde_json::Value| app.client.post(app.url("/api/v1/admin/users")).bearer_auth(&admin).json(&body).send();
+    let create = |body: serde_json::Value| {
+        app.client.post(app.url("/api/v1/admin/users")).bearer_auth(&admin).json(&body).send()
+    };
     let response = create(json!({"email": "canbo@hoankiem.gov.vn", "full_name": "Lê Văn Cường", "role": "official", "unit_code": "00070"})).await.unwrap();
     assert_eq!(response.status(), 201);
     let created: serde_json::Value = response.json().await.unwrap();
-    assert_eq!((created["user"]["role"].as_str(), created["user"]["unit_code"].as_str()), (Some("official"), Some("00070")));
+    assert_eq!(
+        (created["user"]["role"].as_str(), created["user"]["unit_code"].as_str()),
+        (Some("official"), Some("00070"))
+    );
     let initial_password = created["initial_password"].as_str().unwrap().to_string();
     let official: serde_json::Value = app.login("canbo@hoankiem.gov.vn", &initial_password).await.json().await.unwrap();
 
-    let problem = assert_problem(create(json!({"phone": "0912345678", "full_name": "X", "role": "official"})).await.unwrap(), 422, "validation_failed").await;
+    let problem = assert_problem(
+        create(json!({"phone": "0912345678", "full_name": "X", "role": "official"})).await.unwrap(),
+        422,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(problem["errors"][0]["field"], "unit_code");
-    let problem = assert_problem(create(json!({"phone": "0912345678", "full_name": "X", "role": "mayor"})).await.unwrap(), 422, "validation_failed").await;
+    let problem = assert_problem(
+        create(json!({"phone": "0912345678", "full_name": "X", "role": "mayor"})).await.unwrap(),
+        422,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(problem["errors"][0]["field"], "role");
-    let problem = assert_problem(create(json!({"phone": "0912345678", "full_name": "X", "role": "volunteer", "unit_code": "99999"})).await.unwrap(), 422, "validation_failed").await;
+    let problem = assert_problem(
+        create(json!({"phone": "0912345678", "full_name": "X", "role": "volunteer", "unit_code": "99999"}))
+            .await
+            .unwrap(),
+        422,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(problem["errors"][0]["field"], "unit_code");
-    assert_problem(create(json!({"email": "CANBO@hoankiem.gov.vn", "full_name": "X", "role": "admin"})).await.unwrap(), 409, "account_exists").await;
+    assert_problem(
+        create(json!({"email": "CANBO@hoankiem.gov.vn", "full_name": "X", "role": "admin"})).await.unwrap(),
+        409,
+        "account_exists",
+    )
+    .await;
 
-    let found: serde_json::Value = app.get_as(&admin, "/api/v1/admin/users?q=le%20van%20cuong&role=official").await.json().await.unwrap();
+    let found: serde_json::Value =
+        app.get_as(&admin, "/api/v1/admin/users?q=le%20van%20cuong&role=official").await.json().await.unwrap();
     let items = found["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["email"], "canbo@hoankiem.gov.vn");
-    let none: serde_json::Value = app.get_as(&admin, "/api/v1/admin/users?q=le%20van%20cuong&role=citizen").await.json().await.unwrap();
+    let none: serde_json::Value =
+        app.get_as(&admin, "/api/v1/admin/users?q=le%20van%20cuong&role=citizen").await.json().await.unwrap();
     assert!(none["items"].as_array().unwrap().is_empty());
     assert_problem(app.get_as(&admin, "/api/v1/admin/users?role=king").await, 422, "validation_failed").await;
 
@@ -243,7 +298,8 @@ async fn administrators_create_find_and_deactivate_accounts(app: TestApp) {
         app.client.patch(app.url(&format!("/api/v1/admin/users/{id}"))).bearer_auth(token).json(&body).send()
     };
     assert_eq!(app.get_as(access(&official), "/api/v1/me").await.status(), 200);
-    let deactivated: serde_json::Value = patch(&admin, id, json!({"active": false})).await.unwrap().json().await.unwrap();
+    let deactivated: serde_json::Value =
+        patch(&admin, id, json!({"active": false})).await.unwrap().json().await.unwrap();
     assert_eq!(deactivated["active"], false);
     // The official's access token, still within its 15 minutes, stops working at once.
     assert_problem(app.get_as(access(&official), "/api/v1/me").await, 403, "account_disabled").await;
@@ -255,7 +311,12 @@ async fn administrators_create_find_and_deactivate_accounts(app: TestApp) {
     let admin_id = me["id"].as_str().unwrap();
     assert_problem(patch(&admin, admin_id, json!({"active": false})).await.unwrap(), 409, "cannot_change_self").await;
     assert_problem(patch(&admin, admin_id, json!({"role": "citizen"})).await.unwrap(), 409, "cannot_change_self").await;
-    assert_problem(patch(&admin, "0190aaaa-0000-7000-8000-000000000000", json!({"active": true})).await.unwrap(), 404, "user_not_found").await;
+    assert_problem(
+        patch(&admin, "0190aaaa-0000-7000-8000-000000000000", json!({"active": true})).await.unwrap(),
+        404,
+        "user_not_found",
+    )
+    .await;
 }
 
 async fn only_administrators_reach_the_admin_api(app: TestApp) {

@@ -37,22 +37,63 @@ async fn sign_up_with_a_phone_in_any_form_stores_e164(app: TestApp) {
 
 async fn sign_up_lists_every_bad_field(app: TestApp) {
     let cases = [
-        (json!({"phone": "024 3825 3536", "password": PASSWORD, "full_name": "An", "consent": true}), "phone", "landline_not_accepted"),
-        (json!({"phone": "0912 34", "password": PASSWORD, "full_name": "An", "consent": true}), "phone", "invalid_phone"),
+        (
+            json!({"phone": "024 3825 3536", "password": PASSWORD, "full_name": "An", "consent": true}),
+            "phone",
+            "landline_not_accepted",
+        ),
+        (
+            json!({"phone": "0912 34", "password": PASSWORD, "full_name": "An", "consent": true}),
+            "phone",
+            "invalid_phone",
+        ),
         (json!({"email": "an@", "password": PASSWORD, "full_name": "An", "consent": true}), "email", "invalid_email"),
         (json!({"password": PASSWORD, "full_name": "An", "consent": true}), "phone", "email_or_phone_required"),
-        (json!({"phone": "0912345678", "password": "ngắn", "full_name": "An", "consent": true}), "password", "too_short"),
-        (json!({"phone": "0912345678", "password": "matkhau123", "full_name": "An", "consent": true}), "password", "common_password"),
-        (json!({"phone": "0912345678", "password": "0912.345.678", "full_name": "An", "consent": true}), "password", "password_is_identity"),
-        (json!({"email": "an.nguyen@example.vn", "password": "An.Nguyen@example.vn", "full_name": "An", "consent": true}), "password", "password_is_identity"),
-        (json!({"phone": "0912345678", "password": PASSWORD, "full_name": "  ", "consent": true}), "full_name", "required"),
-        (json!({"phone": "0912345678", "password": PASSWORD, "full_name": "An", "consent": false}), "consent", "must_be_true"),
-        (json!({"phone": "0912345678", "password": PASSWORD, "full_name": "An", "consent": true, "locale": "fr"}), "locale", "not_allowed"),
-        (json!({"phone": "0912345678", "password": PASSWORD, "full_name": "An", "consent": true, "role": "admin"}), "role", "unknown_field"),
+        (
+            json!({"phone": "0912345678", "password": "ngắn", "full_name": "An", "consent": true}),
+            "password",
+            "too_short",
+        ),
+        (
+            json!({"phone": "0912345678", "password": "matkhau123", "full_name": "An", "consent": true}),
+            "password",
+            "common_password",
+        ),
+        (
+            json!({"phone": "0912345678", "password": "0912.345.678", "full_name": "An", "consent": true}),
+            "password",
+            "password_is_identity",
+        ),
+        (
+            json!({"email": "an.nguyen@example.vn", "password": "An.Nguyen@example.vn", "full_name": "An", "consent": true}),
+            "password",
+            "password_is_identity",
+        ),
+        (
+            json!({"phone": "0912345678", "password": PASSWORD, "full_name": "  ", "consent": true}),
+            "full_name",
+            "required",
+        ),
+        (
+            json!({"phone": "0912345678", "password": PASSWORD, "full_name": "An", "consent": false}),
+            "consent",
+            "must_be_true",
+        ),
+        (
+            json!({"phone": "0912345678", "password": PASSWORD, "full_name": "An", "consent": true, "locale": "fr"}),
+            "locale",
+            "not_allowed",
+        ),
+        (
+            json!({"phone": "0912345678", "password": PASSWORD, "full_name": "An", "consent": true, "role": "admin"}),
+            "role",
+            "unknown_field",
+        ),
         (json!({"phone": "0912345678", "password": PASSWORD, "full_name": "An"}), "consent", "required"),
     ];
     for (body, field, code) in cases {
-        let problem = assert_problem(app.post_json("/api/v1/auth/register", &body).await, 422, "validation_failed").await;
+        let problem =
+            assert_problem(app.post_json("/api/v1/auth/register", &body).await, 422, "validation_failed").await;
         let errors = problem["errors"].as_array().unwrap();
         assert!(errors.iter().any(|e| e["field"] == field && e["code"] == code), "{body}: {problem}");
     }
@@ -66,9 +107,11 @@ async fn sign_up_lists_every_bad_field(app: TestApp) {
 async fn duplicates_are_409_without_saying_which_field(app: TestApp) {
     app.register(json!({"phone": "0912345678", "email": "an@example.vn", "password": PASSWORD, "full_name": "An", "consent": true})).await;
     let same_phone = json!({"phone": "84 912 345 678", "password": PASSWORD, "full_name": "Bình", "consent": true});
-    let by_phone = assert_problem(app.post_json("/api/v1/auth/register", &same_phone).await, 409, "account_exists").await;
+    let by_phone =
+        assert_problem(app.post_json("/api/v1/auth/register", &same_phone).await, 409, "account_exists").await;
     let same_email = json!({"email": " AN@Example.VN", "password": PASSWORD, "full_name": "Bình", "consent": true});
-    let by_email = assert_problem(app.post_json("/api/v1/auth/register", &same_email).await, 409, "account_exists").await;
+    let by_email =
+        assert_problem(app.post_json("/api/v1/auth/register", &same_email).await, 409, "account_exists").await;
     assert_eq!(by_phone, by_email, "the answer does not reveal which field matched");
 }
 
@@ -126,7 +169,8 @@ async fn log_out_ends_one_session_and_log_out_all_ends_every_one(app: TestApp) {
 
     let response = app.client.post(app.url("/api/v1/auth/logout-all")).bearer_auth(access).send().await.unwrap();
     assert_eq!(response.status(), 204);
-    assert_problem(refresh(&app, b_rotated["refresh_token"].as_str().unwrap()).await, 401, "invalid_refresh_token").await;
+    assert_problem(refresh(&app, b_rotated["refresh_token"].as_str().unwrap()).await, 401, "invalid_refresh_token")
+        .await;
     assert_problem(refresh(&app, c["refresh_token"].as_str().unwrap()).await, 401, "invalid_refresh_token").await;
 
     let unauthenticated = app.post_json("/api/v1/auth/logout", &json!({"refresh_token": "x"})).await;
@@ -166,7 +210,9 @@ async fn forged_expired_and_missing_tokens_are_refused(app: TestApp) {
     for bad in refused {
         assert_problem(app.get_as(&bad, "/api/v1/me").await, 401, "unauthenticated").await;
     }
-    let hs512 = encode(&Header::new(Algorithm::HS512), &claims(json!({})), &EncodingKey::from_secret(JWT_SECRET.as_bytes())).unwrap();
+    let hs512 =
+        encode(&Header::new(Algorithm::HS512), &claims(json!({})), &EncodingKey::from_secret(JWT_SECRET.as_bytes()))
+            .unwrap();
     assert_problem(app.get_as(&hs512, "/api/v1/me").await, 401, "unauthenticated").await;
 
     let expired = token(claims(json!({"iat": now - 3600, "exp": now - 60})), JWT_SECRET);
@@ -207,10 +253,14 @@ async fn outdated_password_hashes_are_upgraded_on_log_in(app: TestApp) {
     use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
     let tokens = app.register_phone("0912345678").await;
     let user_id = tokens["user"]["id"].as_str().unwrap().to_string();
-    let weak = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, argon2::Params::new(8192, 1, 1, None).unwrap())
-        .hash_password(PASSWORD.as_bytes(), &SaltString::generate(&mut OsRng))
-        .unwrap()
-        .to_string();
+    let weak = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(8192, 1, 1, None).unwrap(),
+    )
+    .hash_password(PASSWORD.as_bytes(), &SaltString::generate(&mut OsRng))
+    .unwrap()
+    .to_string();
     let db = app.database();
     let id = user_id.clone();
     db.run(move |conn| congdanso::accounts::me::set_password_hash(conn, &id, &weak)).await.unwrap();

@@ -62,7 +62,8 @@ async fn a_position_inside_an_imported_boundary_goes_to_that_unit(app: TestApp) 
     assert_eq!(located["province"]["code"], "68");
 
     let citizen = app.register_phone("0912345678").await["access_token"].as_str().unwrap().to_string();
-    let body = json!({"category": "waste", "description": "Rác thải đổ bừa bãi.", "position": {"lat": lat, "lon": lon}});
+    let body =
+        json!({"category": "waste", "description": "Rác thải đổ bừa bãi.", "position": {"lat": lat, "lon": lon}});
     let report: Value = app
         .client
         .post(app.url("/api/v1/reports"))
@@ -94,8 +95,12 @@ async fn bad_features_are_reported_and_good_ones_kept(app: TestApp) {
     ]});
     let result: Value = import(&app, &admin, &collection).await.json().await.unwrap();
     assert_eq!(result["imported"], json!(["24781"]));
-    let problems: Vec<(i64, &str)> =
-        result["problems"].as_array().unwrap().iter().map(|p| (p["index"].as_i64().unwrap(), p["problem"].as_str().unwrap())).collect();
+    let problems: Vec<(i64, &str)> = result["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["index"].as_i64().unwrap(), p["problem"].as_str().unwrap()))
+        .collect();
     assert_eq!(problems, [(0, "unknown_unit"), (1, "coordinate_order"), (2, "not_polygon"), (3, "missing_code")]);
 
     // Another property name holds the code.
@@ -110,11 +115,21 @@ async fn bad_features_are_reported_and_good_ones_kept(app: TestApp) {
         .unwrap();
     assert_eq!(response.json::<Value>().await.unwrap()["imported"], json!(["24787"]));
 
-    let problem = assert_problem(import(&app, &admin, &json!({"type": "Feature"})).await, 422, "validation_failed").await;
+    let problem =
+        assert_problem(import(&app, &admin, &json!({"type": "Feature"})).await, 422, "validation_failed").await;
     assert_eq!(problem["errors"][0]["field"], "type");
-    let broken = app.client.post(app.url("/api/v1/admin/units/boundaries")).bearer_auth(&admin).header("content-type", "application/json").body("{").send().await.unwrap();
+    let broken = app
+        .client
+        .post(app.url("/api/v1/admin/units/boundaries"))
+        .bearer_auth(&admin)
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
     assert_problem(broken, 400, "malformed_json").await;
-    let text = app.client.post(app.url("/api/v1/admin/units/boundaries")).bearer_auth(&admin).body("{}").send().await.unwrap();
+    let text =
+        app.client.post(app.url("/api/v1/admin/units/boundaries")).bearer_auth(&admin).body("{}").send().await.unwrap();
     assert_problem(text, 415, "unsupported_media_type").await;
 }
 

@@ -25,7 +25,12 @@ fn text(bytes: &[u8]) -> String {
 
 #[test]
 fn a_bad_setting_stops_start_up_with_one_line_naming_it() {
-    for (var, value) in [("DATABASE_URL", "nonsense"), ("CDS_BIND", "everywhere"), ("CDS_DB_POOL_SIZE", "0"), ("CDS_PROVINCES", "68,00")] {
+    for (var, value) in [
+        ("DATABASE_URL", "nonsense"),
+        ("CDS_BIND", "everywhere"),
+        ("CDS_DB_POOL_SIZE", "0"),
+        ("CDS_PROVINCES", "68,00"),
+    ] {
         let output = run(&mut congdanso(&[(var, value)]), "");
         assert_eq!(output.status.code(), Some(2), "{var}={value}");
         let stderr = text(&output.stderr);
@@ -153,7 +158,8 @@ fn the_first_start_creates_the_bootstrap_administrator_once() {
     stdout.read_line(&mut line).unwrap();
     assert!(line.starts_with("bootstrap administrator it@tinh.gov.vn created; password"), "{line}");
     let password = line.trim().rsplit(' ').next().unwrap().to_string();
-    let response = http(port, "POST", "/api/v1/auth/login", &format!(r#"{{"login":"it@tinh.gov.vn","password":"{password}"}}"#));
+    let response =
+        http(port, "POST", "/api/v1/auth/login", &format!(r#"{{"login":"it@tinh.gov.vn","password":"{password}"}}"#));
     assert!(response.starts_with("HTTP/1.1 200 OK"), "{response}");
     assert!(response.contains(r#""role":"admin""#));
     child.kill().unwrap();
@@ -175,13 +181,20 @@ fn imported_boundaries_are_used_by_the_next_start() {
     std::fs::create_dir_all(&data_dir).unwrap();
     // Ward 24781 of Đà Lạt, drawn as a square around a point 3 km north of its centroid.
     let (lat, lon) = (11.93, 108.443);
-    let ring = [[lon - 0.01, lat - 0.01], [lon + 0.01, lat - 0.01], [lon + 0.01, lat + 0.01], [lon - 0.01, lat + 0.01], [lon - 0.01, lat - 0.01]];
+    let ring = [
+        [lon - 0.01, lat - 0.01],
+        [lon + 0.01, lat - 0.01],
+        [lon + 0.01, lat + 0.01],
+        [lon - 0.01, lat + 0.01],
+        [lon - 0.01, lat - 0.01],
+    ];
     let collection = serde_json::json!({"type": "FeatureCollection", "features": [
         {"type": "Feature", "properties": {"code": "24781"}, "geometry": {"type": "Polygon", "coordinates": [ring]}},
         {"type": "Feature", "properties": {"code": "99999"}, "geometry": {"type": "Polygon", "coordinates": [ring]}},
     ]});
     std::fs::write(&file, collection.to_string()).unwrap();
-    let env = [("DATABASE_URL", db.url.as_str()), ("CDS_DATA_DIR", data_dir.to_str().unwrap()), ("CDS_BIND", "127.0.0.1:0")];
+    let env =
+        [("DATABASE_URL", db.url.as_str()), ("CDS_DATA_DIR", data_dir.to_str().unwrap()), ("CDS_BIND", "127.0.0.1:0")];
 
     let output = run(congdanso(&env).arg("import-boundaries").arg(&file), "");
     assert!(output.status.success(), "{}", text(&output.stderr));
@@ -194,7 +207,8 @@ fn imported_boundaries_are_used_by_the_next_start() {
     let mut child = congdanso(&env).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
     let mut log = BufReader::new(child.stderr.take().unwrap());
     let port = wait_for_log(&mut log, "serving")["fields"]["port"].as_u64().unwrap() as u16;
-    let response = http(port, "POST", "/api/v1/units/locate", &format!(r#"{{"position":{{"lat":{lat},"lon":{lon}}}}}"#));
+    let response =
+        http(port, "POST", "/api/v1/units/locate", &format!(r#"{{"position":{{"lat":{lat},"lon":{lon}}}}}"#));
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(response.contains(r#""code":"24781""#) && response.contains(r#""approximate":false"#), "{response}");

@@ -84,7 +84,13 @@ async fn english_on_request_vietnamese_otherwise(app: TestApp) {
     let vietnamese = assert_problem(app.get("/api/v1/units/99999").await, 404, "unit_not_found").await;
     assert_eq!(vietnamese["title"], "Không tìm thấy đơn vị hành chính");
 
-    let response = app.client.get(app.url("/api/v1/units/99999")).header("Accept-Language", "en-US,en;q=0.9").send().await.unwrap();
+    let response = app
+        .client
+        .get(app.url("/api/v1/units/99999"))
+        .header("Accept-Language", "en-US,en;q=0.9")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.headers()["content-language"], "en");
     let english = assert_problem(response, 404, "unit_not_found").await;
     assert_eq!(english["title"], "Administrative unit not found");
@@ -98,7 +104,13 @@ async fn english_on_request_vietnamese_otherwise(app: TestApp) {
 async fn responses_are_compressed_and_carry_a_request_id(app: TestApp) {
     // reqwest is built without transparent decompression here, so the header shows what was sent.
     for encoding in ["gzip", "br"] {
-        let response = app.client.get(app.url("/api/v1/units?parent=68")).header("Accept-Encoding", encoding).send().await.unwrap();
+        let response = app
+            .client
+            .get(app.url("/api/v1/units?parent=68"))
+            .header("Accept-Encoding", encoding)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["content-encoding"], encoding);
         assert!(response.headers().contains_key("x-request-id"));

@@ -29,13 +29,23 @@ async fn file(app: &TestApp, token: &str, (lat, lon): (f64, f64), description: &
 /// An official who is a member of `organization`; returns their access token.
 async fn official_of(app: &TestApp, admin: &str, organization: &str, email: &str) -> String {
     let created: Value = app
-        .post_json_as(admin, "/api/v1/admin/users", &json!({"email": email, "full_name": "Cán bộ", "role": "official", "unit_code": "68"}))
+        .post_json_as(
+            admin,
+            "/api/v1/admin/users",
+            &json!({"email": email, "full_name": "Cán bộ", "role": "official", "unit_code": "68"}),
+        )
         .await
         .json()
         .await
         .unwrap();
     let user_id = created["user"]["id"].as_str().unwrap();
-    let added = app.client.put(app.url(&format!("/api/v1/admin/organizations/{organization}/members/{user_id}"))).bearer_auth(admin).send().await.unwrap();
+    let added = app
+        .client
+        .put(app.url(&format!("/api/v1/admin/organizations/{organization}/members/{user_id}")))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(added.status(), 204);
     let tokens: Value = app.login(email, created["initial_password"].as_str().unwrap()).await.json().await.unwrap();
     tokens["access_token"].as_str().unwrap().to_string()
@@ -54,9 +64,20 @@ async fn officials_see_their_jurisdiction_and_nothing_else(app: TestApp) {
     let sai_gon = file(&app, &citizen, SAI_GON, "Rác ở Sài Gòn.").await;
     let id = |r: &Value| r["id"].as_str().unwrap().to_string();
 
-    let ward_official = official_of(&app, &admin, da_lat["organization_id"].as_str().unwrap(), "phuong@lamdong.gov.vn").await;
-    let city_official = official_of(&app, &admin, sai_gon["organization_id"].as_str().unwrap(), "phuong@hcm.gov.vn").await;
-    let ioc: Value = app.post_json_as(&admin, "/api/v1/admin/organizations", &json!({"kind": "ioc", "name": "IOC Lâm Đồng", "province_code": "68"})).await.json().await.unwrap();
+    let ward_official =
+        official_of(&app, &admin, da_lat["organization_id"].as_str().unwrap(), "phuong@lamdong.gov.vn").await;
+    let city_official =
+        official_of(&app, &admin, sai_gon["organization_id"].as_str().unwrap(), "phuong@hcm.gov.vn").await;
+    let ioc: Value = app
+        .post_json_as(
+            &admin,
+            "/api/v1/admin/organizations",
+            &json!({"kind": "ioc", "name": "IOC Lâm Đồng", "province_code": "68"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
     let ioc_official = official_of(&app, &admin, ioc["id"].as_str().unwrap(), "ioc@lamdong.gov.vn").await;
 
     let inbox: Value = app.get_as(&ward_official, "/api/v1/admin/reports").await.json().await.unwrap();
@@ -68,9 +89,20 @@ async fn officials_see_their_jurisdiction_and_nothing_else(app: TestApp) {
     assert_eq!(ids(&inbox), [id(&bao_loc), id(&da_lat)], "the IOC sees its whole province, not another one");
 
     // Another ward's report does not exist for this official.
-    assert_problem(app.get_as(&ward_official, &format!("/api/v1/admin/reports/{}", id(&sai_gon))).await, 404, "report_not_found").await;
-    assert_problem(app.get_as(&ward_official, &format!("/api/v1/admin/reports/{}", id(&bao_loc))).await, 404, "report_not_found").await;
-    let own: Value = app.get_as(&ward_official, &format!("/api/v1/admin/reports/{}", id(&da_lat))).await.json().await.unwrap();
+    assert_problem(
+        app.get_as(&ward_official, &format!("/api/v1/admin/reports/{}", id(&sai_gon))).await,
+        404,
+        "report_not_found",
+    )
+    .await;
+    assert_problem(
+        app.get_as(&ward_official, &format!("/api/v1/admin/reports/{}", id(&bao_loc))).await,
+        404,
+        "report_not_found",
+    )
+    .await;
+    let own: Value =
+        app.get_as(&ward_official, &format!("/api/v1/admin/reports/{}", id(&da_lat))).await.json().await.unwrap();
     assert_eq!(own["reporter_contact"]["phone"], "+84912345678");
     assert_eq!(own["reporter_contact"]["email"], "binh@example.vn");
     assert!(own["timeline"][0]["note"].as_str().unwrap().contains("commune"));
@@ -79,14 +111,19 @@ async fn officials_see_their_jurisdiction_and_nothing_else(app: TestApp) {
         .run(|conn| {
             use congdanso::db::schema::audit_log;
             use diesel::prelude::*;
-            Ok(audit_log::table.filter(audit_log::action.eq("view_reporter_contact")).count().get_result::<i64>(conn)?)
+            Ok(audit_log::table
+                .filter(audit_log::action.eq("view_reporter_contact"))
+                .count()
+                .get_result::<i64>(conn)?)
         })
         .await
         .unwrap();
     assert_eq!(audited, 1, "the look at the contact is audited");
 
     // Filters.
-    let filtered = |query: &str| app.client.get(app.url(&format!("/api/v1/admin/reports?{query}"))).bearer_auth(&ioc_official).send();
+    let filtered = |query: &str| {
+        app.client.get(app.url(&format!("/api/v1/admin/reports?{query}"))).bearer_auth(&ioc_official).send()
+    };
     assert_eq!(ids(&filtered("q=bao%20loc").await.unwrap().json::<Value>().await.unwrap()), [id(&bao_loc)]);
     assert_eq!(ids(&filtered("assignee=none").await.unwrap().json::<Value>().await.unwrap()).len(), 2);
     assert!(ids(&filtered("assignee=me").await.unwrap().json::<Value>().await.unwrap()).is_empty());
@@ -95,7 +132,12 @@ async fn officials_see_their_jurisdiction_and_nothing_else(app: TestApp) {
     assert_eq!(resolved["counts"]["submitted"], 2, "counts ignore the status filter");
     assert!(ids(&filtered("overdue=true").await.unwrap().json::<Value>().await.unwrap()).is_empty());
     let page: Value = filtered("limit=1").await.unwrap().json().await.unwrap();
-    let next: Value = filtered(&format!("limit=1&cursor={}", page["next_cursor"].as_str().unwrap())).await.unwrap().json().await.unwrap();
+    let next: Value = filtered(&format!("limit=1&cursor={}", page["next_cursor"].as_str().unwrap()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!([ids(&page), ids(&next)].concat(), [id(&bao_loc), id(&da_lat)]);
     assert_problem(filtered("status=lost").await.unwrap(), 422, "validation_failed").await;
 
@@ -103,8 +145,19 @@ async fn officials_see_their_jurisdiction_and_nothing_else(app: TestApp) {
     assert_problem(app.get_as(&citizen, "/api/v1/admin/reports").await, 403, "forbidden").await;
     let ward_org = da_lat["organization_id"].as_str().unwrap();
     let me: Value = app.get_as(&ward_official, "/api/v1/me").await.json().await.unwrap();
-    let removed = app.client.delete(app.url(&format!("/api/v1/admin/organizations/{ward_org}/members/{}", me["id"].as_str().unwrap()))).bearer_auth(&admin).send().await.unwrap();
+    let removed = app
+        .client
+        .delete(app.url(&format!("/api/v1/admin/organizations/{ward_org}/members/{}", me["id"].as_str().unwrap())))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(removed.status(), 204);
-    assert_problem(app.get_as(&ward_official, &format!("/api/v1/admin/reports/{}", id(&da_lat))).await, 404, "report_not_found").await;
+    assert_problem(
+        app.get_as(&ward_official, &format!("/api/v1/admin/reports/{}", id(&da_lat))).await,
+        404,
+        "report_not_found",
+    )
+    .await;
     assert!(ids(&app.get_as(&ward_official, "/api/v1/admin/reports").await.json::<Value>().await.unwrap()).is_empty());
 }

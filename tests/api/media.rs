@@ -74,7 +74,13 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 async fn upload_as(app: &TestApp, token: &str, bytes: Vec<u8>, file_name: &str, mime: &str) -> reqwest::Response {
     let part = Part::bytes(bytes).file_name(file_name.to_string()).mime_str(mime).unwrap();
-    app.client.post(app.url("/api/v1/media")).bearer_auth(token).multipart(Form::new().part("file", part)).send().await.unwrap()
+    app.client
+        .post(app.url("/api/v1/media"))
+        .bearer_auth(token)
+        .multipart(Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap()
 }
 
 async fn uploaded(app: &TestApp, token: &str, bytes: Vec<u8>) -> Value {
@@ -108,7 +114,14 @@ async fn file_report(app: &TestApp, token: &str, media_ids: Value, is_public: bo
         "category": "street_lighting", "description": "Đèn đường hỏng.", "position": {"lat": 11.9404, "lon": 108.4583},
         "media_ids": media_ids, "is_public": is_public,
     });
-    app.client.post(app.url("/api/v1/reports")).bearer_auth(token).header("Idempotency-Key", uuid::Uuid::now_v7().to_string()).json(&body).send().await.unwrap()
+    app.client
+        .post(app.url("/api/v1/reports"))
+        .bearer_auth(token)
+        .header("Idempotency-Key", uuid::Uuid::now_v7().to_string())
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
 }
 
 async fn exif_gps_is_gone_from_the_photo_and_its_thumbnail(app: TestApp) {
@@ -116,7 +129,10 @@ async fn exif_gps_is_gone_from_the_photo_and_its_thumbnail(app: TestApp) {
     let original = phone_jpeg();
     assert!(contains(&original, &GPS_MARK) && contains(&original, &GPS_POINTER), "the test photo carries GPS");
     let media = uploaded(&app, &token, original.clone()).await;
-    assert_eq!((media["content_type"].as_str(), media["width"].as_i64(), media["height"].as_i64()), (Some("image/jpeg"), Some(64), Some(32)));
+    assert_eq!(
+        (media["content_type"].as_str(), media["width"].as_i64(), media["height"].as_i64()),
+        (Some("image/jpeg"), Some(64), Some(32))
+    );
 
     let stored = fetch(&app, Some(&token), &media["url"]).await;
     assert_eq!(stored.headers()["content-type"], "image/jpeg");
@@ -146,16 +162,28 @@ async fn images_are_judged_by_their_bytes(app: TestApp) {
     let text = b"Not a photo at all, just words in a file".to_vec();
     assert_problem(upload_as(&app, &token, text, "photo.jpg", "image/jpeg").await, 415, "unsupported_media_type").await;
     let truncated = jpeg(64, 32)[..200].to_vec();
-    let problem = assert_problem(upload_as(&app, &token, truncated, "photo.jpg", "image/jpeg").await, 422, "validation_failed").await;
+    let problem =
+        assert_problem(upload_as(&app, &token, truncated, "photo.jpg", "image/jpeg").await, 422, "validation_failed")
+            .await;
     assert_eq!(problem["errors"][0]["code"], "unreadable_image");
 
     let wrong_field = Form::new().part("photo", Part::bytes(jpeg(8, 8)).file_name("a.jpg"));
-    let response = app.client.post(app.url("/api/v1/media")).bearer_auth(&token).multipart(wrong_field).send().await.unwrap();
+    let response =
+        app.client.post(app.url("/api/v1/media")).bearer_auth(&token).multipart(wrong_field).send().await.unwrap();
     let problem = assert_problem(response, 422, "validation_failed").await;
-    assert_eq!((problem["errors"][0]["field"].as_str(), problem["errors"][0]["code"].as_str()), (Some("file"), Some("required")));
+    assert_eq!(
+        (problem["errors"][0]["field"].as_str(), problem["errors"][0]["code"].as_str()),
+        (Some("file"), Some("required"))
+    );
     let not_multipart = app.post_json_as(&token, "/api/v1/media", &json!({"file": "x"})).await;
     assert_problem(not_multipart, 400, "malformed_multipart").await;
-    let anonymous = app.client.post(app.url("/api/v1/media")).multipart(Form::new().part("file", Part::bytes(jpeg(8, 8)))).send().await.unwrap();
+    let anonymous = app
+        .client
+        .post(app.url("/api/v1/media"))
+        .multipart(Form::new().part("file", Part::bytes(jpeg(8, 8))))
+        .send()
+        .await
+        .unwrap();
     assert_problem(anonymous, 401, "unauthenticated").await;
 }
 
@@ -191,10 +219,17 @@ fn png_bomb() -> Vec<u8> {
 async fn oversized_uploads_and_pixel_bombs_are_refused(app: TestApp) {
     let token = citizen(&app, "0912345678").await;
     let eleven_mb = vec![0xFFu8; 11 * 1024 * 1024];
-    let problem = assert_problem(upload_as(&app, &token, eleven_mb, "big.jpg", "image/jpeg").await, 413, "payload_too_large").await;
+    let problem =
+        assert_problem(upload_as(&app, &token, eleven_mb, "big.jpg", "image/jpeg").await, 413, "payload_too_large")
+            .await;
     assert!(problem["detail"].as_str().unwrap().contains("10485760"));
-    let problem = assert_problem(upload_as(&app, &token, png_bomb(), "bomb.png", "image/png").await, 422, "validation_failed").await;
-    assert_eq!((problem["errors"][0]["field"].as_str(), problem["errors"][0]["code"].as_str()), (Some("file"), Some("image_too_large")));
+    let problem =
+        assert_problem(upload_as(&app, &token, png_bomb(), "bomb.png", "image/png").await, 422, "validation_failed")
+            .await;
+    assert_eq!(
+        (problem["errors"][0]["field"].as_str(), problem["errors"][0]["code"].as_str()),
+        (Some("file"), Some("image_too_large"))
+    );
 }
 
 /// A file just over the limit inside a body whose declared length passes the first check: refused while
@@ -245,7 +280,8 @@ async fn photos_are_visible_like_their_report(app: TestApp) {
     assert_eq!(response.status(), 200);
     assert!(response.headers()["cache-control"].to_str().unwrap().starts_with("public"));
     let etag = response.headers()["etag"].clone();
-    let cached = app.client.get(app.url(&path_of(&public_photo["url"]))).header("If-None-Match", etag).send().await.unwrap();
+    let cached =
+        app.client.get(app.url(&path_of(&public_photo["url"]))).header("If-None-Match", etag).send().await.unwrap();
     assert_eq!(cached.status(), 304);
 
     let private_photo = uploaded(&app, &reporter, jpeg(16, 16)).await;
@@ -269,15 +305,31 @@ async fn photos_can_be_added_while_the_report_is_submitted(app: TestApp) {
     let added: Value = app.post_json_as(&reporter, &path, &json!({"media_ids": ids[..4]})).await.json().await.unwrap();
     assert_eq!(added["media"].as_array().unwrap().len(), 4);
     assert_eq!(added["timeline"][1]["kind"], "photos_added");
-    let problem = assert_problem(app.post_json_as(&reporter, &path, &json!({"media_ids": ids[4..]})).await, 422, "validation_failed").await;
+    let problem = assert_problem(
+        app.post_json_as(&reporter, &path, &json!({"media_ids": ids[4..]})).await,
+        422,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(problem["errors"][0]["code"], "too_many");
 
     let neighbour = citizen(&app, "0987654321").await;
     let theirs = uploaded(&app, &neighbour, jpeg(8, 8)).await;
-    assert_problem(app.post_json_as(&neighbour, &path, &json!({"media_ids": [theirs["id"]]})).await, 404, "report_not_found").await;
+    assert_problem(
+        app.post_json_as(&neighbour, &path, &json!({"media_ids": [theirs["id"]]})).await,
+        404,
+        "report_not_found",
+    )
+    .await;
 
-    app.post_json_as(&reporter, &format!("/api/v1/reports/{}/withdraw", report["id"].as_str().unwrap()), &json!({})).await;
-    assert_problem(app.post_json_as(&reporter, &path, &json!({"media_ids": [ids[4]]})).await, 409, "invalid_transition").await;
+    app.post_json_as(&reporter, &format!("/api/v1/reports/{}/withdraw", report["id"].as_str().unwrap()), &json!({}))
+        .await;
+    assert_problem(
+        app.post_json_as(&reporter, &path, &json!({"media_ids": [ids[4]]})).await,
+        409,
+        "invalid_transition",
+    )
+    .await;
 }
 
 async fn unattached_photos_are_deleted_after_a_day(app: TestApp) {
@@ -302,7 +354,9 @@ async fn unattached_photos_are_deleted_after_a_day(app: TestApp) {
         move |conn| {
             use congdanso::db::schema::media;
             use diesel::prelude::*;
-            diesel::update(media::table.find(fresh_id)).set(media::created_at.eq(chrono::Utc::now().naive_utc())).execute(conn)?;
+            diesel::update(media::table.find(fresh_id))
+                .set(media::created_at.eq(chrono::Utc::now().naive_utc()))
+                .execute(conn)?;
             Ok(())
         }
     })
@@ -354,7 +408,8 @@ async fn photos_are_kept_in_an_s3_bucket() {
         .with_secret_access_key("test")
         .build()
         .unwrap();
-    let in_bucket = s3.get(&object_store::path::Path::from(format!("photos/{id}"))).await.unwrap().bytes().await.unwrap();
+    let in_bucket =
+        s3.get(&object_store::path::Path::from(format!("photos/{id}"))).await.unwrap().bytes().await.unwrap();
     assert_eq!(in_bucket, served, "the bucket holds the cleaned photo");
     assert!(s3.head(&object_store::path::Path::from(format!("photos/{id}.thumb.jpg"))).await.is_ok());
     assert!(!app.data_dir.join("media").join(id).exists(), "nothing on local disk");

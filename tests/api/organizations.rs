@@ -58,7 +58,11 @@ async fn a_department_category_goes_to_the_department_its_rule_names(app: TestAp
     assert!(unruled["timeline"][0]["note"].as_str().unwrap().contains("has no department"));
 
     let department: Value = app
-        .post_json_as(&admin, "/api/v1/admin/organizations", &json!({"kind": "department", "name": "Công ty Cấp nước Lâm Đồng", "province_code": "68"}))
+        .post_json_as(
+            &admin,
+            "/api/v1/admin/organizations",
+            &json!({"kind": "department", "name": "Công ty Cấp nước Lâm Đồng", "province_code": "68"}),
+        )
         .await
         .json()
         .await
@@ -81,10 +85,21 @@ async fn a_department_category_goes_to_the_department_its_rule_names(app: TestAp
 
 async fn administrators_manage_organizations_members_and_rules(app: TestApp) {
     let admin = app.admin_token().await;
-    let create = |body: Value| app.client.post(app.url("/api/v1/admin/organizations")).bearer_auth(&admin).json(&body).send();
-    let ioc: Value = create(json!({"kind": "ioc", "name": "IOC Lâm Đồng", "province_code": "68"})).await.unwrap().json().await.unwrap();
+    let create =
+        |body: Value| app.client.post(app.url("/api/v1/admin/organizations")).bearer_auth(&admin).json(&body).send();
+    let ioc: Value = create(json!({"kind": "ioc", "name": "IOC Lâm Đồng", "province_code": "68"}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(ioc["kind"], "ioc");
-    assert_problem(create(json!({"kind": "ioc", "name": "IOC thứ hai", "province_code": "68"})).await.unwrap(), 409, "organization_exists").await;
+    assert_problem(
+        create(json!({"kind": "ioc", "name": "IOC thứ hai", "province_code": "68"})).await.unwrap(),
+        409,
+        "organization_exists",
+    )
+    .await;
     let office = create(json!({"kind": "commune_office", "name": "UBND Phường Xuân Hương - Đà Lạt", "province_code": "68", "unit_code": "24781"})).await.unwrap();
     assert_eq!(office.status(), 201);
     for (body, field) in [
@@ -99,24 +114,53 @@ async fn administrators_manage_organizations_members_and_rules(app: TestApp) {
     }
 
     let official: Value = app
-        .post_json_as(&admin, "/api/v1/admin/users", &json!({"email": "canbo@lamdong.gov.vn", "full_name": "Cán bộ", "role": "official", "unit_code": "24781"}))
+        .post_json_as(
+            &admin,
+            "/api/v1/admin/users",
+            &json!({"email": "canbo@lamdong.gov.vn", "full_name": "Cán bộ", "role": "official", "unit_code": "24781"}),
+        )
         .await
         .json()
         .await
         .unwrap();
     let citizen = app.register_phone("0912345678").await;
-    let member = |org: &str, user: &str| app.client.put(app.url(&format!("/api/v1/admin/organizations/{org}/members/{user}"))).bearer_auth(&admin).send();
+    let member = |org: &str, user: &str| {
+        app.client.put(app.url(&format!("/api/v1/admin/organizations/{org}/members/{user}"))).bearer_auth(&admin).send()
+    };
     let ioc_id = ioc["id"].as_str().unwrap();
     assert_eq!(member(ioc_id, official["user"]["id"].as_str().unwrap()).await.unwrap().status(), 204);
     assert_eq!(member(ioc_id, official["user"]["id"].as_str().unwrap()).await.unwrap().status(), 204, "idempotent");
-    let problem = assert_problem(member(ioc_id, citizen["user"]["id"].as_str().unwrap()).await.unwrap(), 422, "validation_failed").await;
+    let problem = assert_problem(
+        member(ioc_id, citizen["user"]["id"].as_str().unwrap()).await.unwrap(),
+        422,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(problem["errors"][0]["code"], "not_an_official");
-    assert_problem(member("no-such-org", official["user"]["id"].as_str().unwrap()).await.unwrap(), 404, "organization_not_found").await;
-    let removed = app.client.delete(app.url(&format!("/api/v1/admin/organizations/{ioc_id}/members/{}", official["user"]["id"].as_str().unwrap()))).bearer_auth(&admin).send().await.unwrap();
+    assert_problem(
+        member("no-such-org", official["user"]["id"].as_str().unwrap()).await.unwrap(),
+        404,
+        "organization_not_found",
+    )
+    .await;
+    let removed =
+        app.client
+            .delete(app.url(&format!(
+                "/api/v1/admin/organizations/{ioc_id}/members/{}",
+                official["user"]["id"].as_str().unwrap()
+            )))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
     assert_eq!(removed.status(), 204);
 
     let rule = |province: &str, category: &str, org: &Value| {
-        app.client.put(app.url(&format!("/api/v1/admin/routing-rules/{province}/{category}"))).bearer_auth(&admin).json(&json!({"organization_id": org})).send()
+        app.client
+            .put(app.url(&format!("/api/v1/admin/routing-rules/{province}/{category}")))
+            .bearer_auth(&admin)
+            .json(&json!({"organization_id": org}))
+            .send()
     };
     let problem = assert_problem(rule("68", "water_supply", &ioc["id"]).await.unwrap(), 422, "validation_failed").await;
     assert_eq!(problem["errors"][0]["code"], "not_a_department");
@@ -133,7 +177,8 @@ async fn first_reports_of_a_commune_race_to_one_office(app: TestApp) {
         tokens.push(app.register_phone(phone).await["access_token"].as_str().unwrap().to_string());
     }
     let reports = futures_util::future::join_all(tokens.iter().map(|token| file(&app, token, "waste"))).await;
-    let offices: std::collections::HashSet<_> = reports.iter().map(|r| r["organization_id"].as_str().unwrap().to_string()).collect();
+    let offices: std::collections::HashSet<_> =
+        reports.iter().map(|r| r["organization_id"].as_str().unwrap().to_string()).collect();
     assert_eq!(offices.len(), 1);
     assert_eq!(organizations(&app, &admin, "kind=commune_office").await.len(), 1);
 }

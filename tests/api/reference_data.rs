@@ -165,12 +165,15 @@ async fn seeding_twice_adds_nothing(app: TestApp) {
 
 fn db_of(app: &TestApp) -> congdanso::db::Db {
     let url = app.db.url.clone();
-    let settings = congdanso::config::Settings::from_lookup(|name| (name == "DATABASE_URL").then(|| url.clone())).unwrap();
+    let settings =
+        congdanso::config::Settings::from_lookup(|name| (name == "DATABASE_URL").then(|| url.clone())).unwrap();
     congdanso::db::Db::new(&settings).unwrap()
 }
 
 async fn locate_finds_the_nearest_commune(app: TestApp) {
-    let response = app.post_json("/api/v1/units/locate", &serde_json::json!({"position": {"lat": 11.9404, "lon": 108.4583}})).await;
+    let response = app
+        .post_json("/api/v1/units/locate", &serde_json::json!({"position": {"lat": 11.9404, "lon": 108.4583}}))
+        .await;
     assert_eq!(response.status(), 200);
     let located: serde_json::Value = response.json().await.unwrap();
     assert_eq!(located["province"]["code"], "68");
@@ -179,7 +182,8 @@ async fn locate_finds_the_nearest_commune(app: TestApp) {
     assert!(located["distance_km"].as_f64().unwrap() < 10.0);
 
     // The South China Sea between Vietnam and the Philippines is nobody's commune.
-    let response = app.post_json("/api/v1/units/locate", &serde_json::json!({"position": {"lat": 13.0, "lon": 115.0}})).await;
+    let response =
+        app.post_json("/api/v1/units/locate", &serde_json::json!({"position": {"lat": 13.0, "lon": 115.0}})).await;
     assert_problem(response, 422, "outside_service_area").await;
 }
 
@@ -187,8 +191,12 @@ async fn locate_finds_the_nearest_commune(app: TestApp) {
 async fn positions_outside_the_configured_provinces_are_refused() {
     let app = TestApp::spawn_with(Backend::Sqlite, &[("CDS_PROVINCES", "79")]).await.unwrap();
     // Đà Lạt is in Lâm Đồng (68), not in Hồ Chí Minh City (79).
-    let response = app.post_json("/api/v1/units/locate", &serde_json::json!({"position": {"lat": 11.9404, "lon": 108.4583}})).await;
+    let response = app
+        .post_json("/api/v1/units/locate", &serde_json::json!({"position": {"lat": 11.9404, "lon": 108.4583}}))
+        .await;
     assert_problem(response, 422, "outside_service_area").await;
-    let response = app.post_json("/api/v1/units/locate", &serde_json::json!({"position": {"lat": 10.7769, "lon": 106.7009}})).await;
+    let response = app
+        .post_json("/api/v1/units/locate", &serde_json::json!({"position": {"lat": 10.7769, "lon": 106.7009}}))
+        .await;
     assert_eq!(response.status(), 200);
 }

@@ -34,7 +34,14 @@ fn report(lat: f64, lon: f64) -> Value {
 }
 
 async fn file(app: &TestApp, token: &str, key: &str, body: &Value) -> reqwest::Response {
-    app.client.post(app.url("/api/v1/reports")).bearer_auth(token).header("Idempotency-Key", key).json(body).send().await.unwrap()
+    app.client
+        .post(app.url("/api/v1/reports"))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
 }
 
 async fn filed(app: &TestApp, token: &str, body: &Value) -> Value {
@@ -117,8 +124,16 @@ async fn a_report_without_idempotency_key_is_400(app: TestApp) {
     let token = citizen(&app, "0912345678").await;
     let response = app.post_json_as(&token, "/api/v1/reports", &report(DA_LAT.0, DA_LAT.1)).await;
     assert_problem(response, 400, "idempotency_key_required").await;
-    assert_problem(file(&app, &token, "short", &report(DA_LAT.0, DA_LAT.1)).await, 400, "idempotency_key_required").await;
-    let anonymous = app.client.post(app.url("/api/v1/reports")).header("Idempotency-Key", "k-123456789").json(&report(DA_LAT.0, DA_LAT.1)).send().await.unwrap();
+    assert_problem(file(&app, &token, "short", &report(DA_LAT.0, DA_LAT.1)).await, 400, "idempotency_key_required")
+        .await;
+    let anonymous = app
+        .client
+        .post(app.url("/api/v1/reports"))
+        .header("Idempotency-Key", "k-123456789")
+        .json(&report(DA_LAT.0, DA_LAT.1))
+        .send()
+        .await
+        .unwrap();
     assert_problem(anonymous, 401, "unauthenticated").await;
 }
 
@@ -170,12 +185,19 @@ async fn anonymous_reports_never_name_the_reporter(app: TestApp) {
         app.get_as(&neighbour, &format!("/api/v1/reports/{id}")).await.json().await.unwrap(),
         app.get_json("/api/v1/reports").await,
         app.get_json(&format!("/api/v1/reports?near={},{}", DA_LAT.0, DA_LAT.1)).await,
-        app.get_json(&format!("/api/v1/reports/similar?lat={}&lon={}&category=street_lighting", DA_LAT.0, DA_LAT.1)).await,
+        app.get_json(&format!("/api/v1/reports/similar?lat={}&lon={}&category=street_lighting", DA_LAT.0, DA_LAT.1))
+            .await,
     ];
     for view in public_views {
         let text = view.to_string();
         assert!(text.contains(id), "the report is listed: {text}");
-        for secret in ["Nguyễn Văn An", "0912345678", "+84912345678", "an.nguyen@example.vn", tokens["user"]["id"].as_str().unwrap()] {
+        for secret in [
+            "Nguyễn Văn An",
+            "0912345678",
+            "+84912345678",
+            "an.nguyen@example.vn",
+            tokens["user"]["id"].as_str().unwrap(),
+        ] {
             assert!(!text.contains(secret), "{secret} leaked in {text}");
         }
     }
@@ -192,7 +214,8 @@ async fn private_reports_are_seen_by_their_reporter_only(app: TestApp) {
     assert_problem(app.get_as(&neighbour, &path).await, 404, "report_not_found").await;
     assert_problem(app.get(&path).await, 404, "report_not_found").await;
     assert!(!app.get_json("/api/v1/reports").await.to_string().contains(&id));
-    assert_problem(app.post_json_as(&neighbour, &format!("{path}/support"), &json!({})).await, 404, "report_not_found").await;
+    assert_problem(app.post_json_as(&neighbour, &format!("{path}/support"), &json!({})).await, 404, "report_not_found")
+        .await;
     assert_problem(app.get("/api/v1/reports/not-a-report").await, 404, "report_not_found").await;
 }
 
@@ -205,7 +228,9 @@ async fn lists_filter_by_place_status_category_unit_text_and_time(app: TestApp) 
     let waste = filed(&app, &token, &waste).await;
     let far = filed(&app, &token, &report(10.7769, 106.7009)).await; // Hồ Chí Minh City
 
-    let ids = |page: &Value| page["items"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let ids = |page: &Value| {
+        page["items"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
     let id = |r: &Value| r["id"].as_str().unwrap().to_string();
 
     let newest_first = app.get_json("/api/v1/reports").await;
@@ -236,13 +261,25 @@ async fn lists_filter_by_place_status_category_unit_text_and_time(app: TestApp) 
 
     assert_eq!(ids(&app.get_json("/api/v1/reports?category=waste").await), [id(&waste)]);
     assert_eq!(ids(&app.get_json("/api/v1/reports?q=RAC%20THAI").await), [id(&waste)]);
-    assert_eq!(ids(&app.get_json(&format!("/api/v1/reports?unit={}", far["unit_code"].as_str().unwrap())).await), [id(&far)]);
+    assert_eq!(
+        ids(&app.get_json(&format!("/api/v1/reports?unit={}", far["unit_code"].as_str().unwrap())).await),
+        [id(&far)]
+    );
     assert_eq!(ids(&app.get_json("/api/v1/reports?status=submitted").await).len(), 3);
     assert!(ids(&app.get_json("/api/v1/reports?status=resolved").await).is_empty());
     assert!(ids(&app.get_json("/api/v1/reports?since=2099-01-01T00:00:00Z").await).is_empty());
     assert_eq!(ids(&app.get_json("/api/v1/reports?since=2020-01-01T00:00:00Z").await).len(), 3);
 
-    for bad in ["bbox=1,2,3", "near=north", "radius_m=9000&near=11.9,108.4", "status=lost", "unit=abc", "limit=0", "cursor=x", "sort=new"] {
+    for bad in [
+        "bbox=1,2,3",
+        "near=north",
+        "radius_m=9000&near=11.9,108.4",
+        "status=lost",
+        "unit=abc",
+        "limit=0",
+        "cursor=x",
+        "sort=new",
+    ] {
         assert_problem(app.get(&format!("/api/v1/reports?{bad}")).await, 422, "validation_failed").await;
     }
 }
@@ -255,16 +292,25 @@ async fn similar_offers_open_reports_close_by(app: TestApp) {
     other_category["category"] = json!("waste");
     filed(&app, &token, &other_category).await;
 
-    let nearby = app.get_json(&format!("/api/v1/reports/similar?lat={}&lon={}&category=street_lighting", DA_LAT.0 + 0.0002, DA_LAT.1)).await;
+    let nearby = app
+        .get_json(&format!(
+            "/api/v1/reports/similar?lat={}&lon={}&category=street_lighting",
+            DA_LAT.0 + 0.0002,
+            DA_LAT.1
+        ))
+        .await;
     let items = nearby["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{nearby}");
     assert_eq!(items[0]["id"], same["id"]);
     assert!(items[0]["distance_m"].as_f64().unwrap() < 50.0);
 
     app.post_json_as(&token, &format!("/api/v1/reports/{}/withdraw", same["id"].as_str().unwrap()), &json!({})).await;
-    let after = app.get_json(&format!("/api/v1/reports/similar?lat={}&lon={}&category=street_lighting", DA_LAT.0, DA_LAT.1)).await;
+    let after = app
+        .get_json(&format!("/api/v1/reports/similar?lat={}&lon={}&category=street_lighting", DA_LAT.0, DA_LAT.1))
+        .await;
     assert!(after["items"].as_array().unwrap().is_empty(), "a withdrawn report is not offered");
-    assert_problem(app.get("/api/v1/reports/similar?lat=91&lon=0&category=waste").await, 422, "validation_failed").await;
+    assert_problem(app.get("/api/v1/reports/similar?lat=91&lon=0&category=waste").await, 422, "validation_failed")
+        .await;
 }
 
 async fn support_counts_once_per_person(app: TestApp) {
@@ -280,9 +326,11 @@ async fn support_counts_once_per_person(app: TestApp) {
     assert_eq!((seen["supporters"].as_i64(), seen["supported_by_me"].as_bool()), (Some(1), Some(true)));
     assert_problem(app.post_json_as(&reporter, &path, &json!({})).await, 409, "own_report").await;
     assert_problem(app.post_json(&path, &json!({})).await, 401, "unauthenticated").await;
-    let removed: Value = app.client.delete(app.url(&path)).bearer_auth(&neighbour).send().await.unwrap().json().await.unwrap();
+    let removed: Value =
+        app.client.delete(app.url(&path)).bearer_auth(&neighbour).send().await.unwrap().json().await.unwrap();
     assert_eq!(removed["supporters"], 0);
-    let again: Value = app.client.delete(app.url(&path)).bearer_auth(&neighbour).send().await.unwrap().json().await.unwrap();
+    let again: Value =
+        app.client.delete(app.url(&path)).bearer_auth(&neighbour).send().await.unwrap().json().await.unwrap();
     assert_eq!(again["supporters"], 0);
 }
 
@@ -308,7 +356,14 @@ async fn only_the_reporter_withdraws_and_only_while_submitted(app: TestApp) {
 async fn a_deleted_account_leaves_its_reports_anonymous(app: TestApp) {
     let token = citizen(&app, "0912345678").await;
     let id = filed(&app, &token, &report(DA_LAT.0, DA_LAT.1)).await["id"].as_str().unwrap().to_string();
-    let response = app.client.delete(app.url("/api/v1/me")).bearer_auth(&token).json(&json!({"password": "đèn đường hỏng 2026"})).send().await.unwrap();
+    let response = app
+        .client
+        .delete(app.url("/api/v1/me"))
+        .bearer_auth(&token)
+        .json(&json!({"password": "đèn đường hỏng 2026"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 204);
     let report = app.get_json(&format!("/api/v1/reports/{id}")).await;
     assert_eq!(report["is_anonymous"], true);

@@ -21,7 +21,8 @@ struct Column {
 type Shape = BTreeMap<String, Vec<(String, bool)>>;
 
 fn migrated_shape(db: &TestDb) -> Shape {
-    let settings = congdanso::config::Settings::from_lookup(|name| (name == "DATABASE_URL").then(|| db.url.clone())).unwrap();
+    let settings =
+        congdanso::config::Settings::from_lookup(|name| (name == "DATABASE_URL").then(|| db.url.clone())).unwrap();
     let mut conn = ConnectionManager::new(settings.database).connect().expect("connect");
     run_migrations(&mut conn).expect("migrate");
     let query = match conn {
@@ -64,7 +65,8 @@ struct Pragma {
 #[test]
 fn sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout() {
     let db = TestDb::create(Backend::Sqlite).unwrap();
-    let settings = congdanso::config::Settings::from_lookup(|name| (name == "DATABASE_URL").then(|| db.url.clone())).unwrap();
+    let settings =
+        congdanso::config::Settings::from_lookup(|name| (name == "DATABASE_URL").then(|| db.url.clone())).unwrap();
     let mut conn = ConnectionManager::new(settings.database).connect().expect("connect");
     let mut pragma = |name: &str, column: &str| -> String {
         let rows: Vec<Pragma> = diesel::sql_query(format!("SELECT CAST({column} AS TEXT) AS value FROM pragma_{name}"))

@@ -25,20 +25,37 @@ struct World {
 
 async fn file(app: &TestApp, token: &str, (lat, lon): (f64, f64), urgent: bool) -> Value {
     let body = json!({"category": "drainage_flooding", "description": "Ngập nặng sau mưa.", "position": {"lat": lat, "lon": lon}, "urgent": urgent});
-    let response = app.client.post(app.url("/api/v1/reports")).bearer_auth(token).header("Idempotency-Key", uuid::Uuid::now_v7().to_string()).json(&body).send().await.unwrap();
+    let response = app
+        .client
+        .post(app.url("/api/v1/reports"))
+        .bearer_auth(token)
+        .header("Idempotency-Key", uuid::Uuid::now_v7().to_string())
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(response.status(), 201);
     response.json().await.unwrap()
 }
 
 async fn official_of(app: &TestApp, admin: &str, organization: &str, email: &str) -> (String, String) {
     let created: Value = app
-        .post_json_as(admin, "/api/v1/admin/users", &json!({"email": email, "full_name": "Cán bộ", "role": "official", "unit_code": "68"}))
+        .post_json_as(
+            admin,
+            "/api/v1/admin/users",
+            &json!({"email": email, "full_name": "Cán bộ", "role": "official", "unit_code": "68"}),
+        )
         .await
         .json()
         .await
         .unwrap();
     let user_id = created["user"]["id"].as_str().unwrap().to_string();
-    app.client.put(app.url(&format!("/api/v1/admin/organizations/{organization}/members/{user_id}"))).bearer_auth(admin).send().await.unwrap();
+    app.client
+        .put(app.url(&format!("/api/v1/admin/organizations/{organization}/members/{user_id}")))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .unwrap();
     let tokens: Value = app.login(email, created["initial_password"].as_str().unwrap()).await.json().await.unwrap();
     (tokens["access_token"].as_str().unwrap().to_string(), user_id)
 }
@@ -47,7 +64,8 @@ async fn world(app: &TestApp, urgent: bool) -> World {
     let admin = app.admin_token().await;
     let citizen = app.register_phone("0912345678").await["access_token"].as_str().unwrap().to_string();
     let report = file(app, &citizen, DA_LAT, urgent).await;
-    let (official, official_id) = official_of(app, &admin, report["organization_id"].as_str().unwrap(), "canbo@dalat.gov.vn").await;
+    let (official, official_id) =
+        official_of(app, &admin, report["organization_id"].as_str().unwrap(), "canbo@dalat.gov.vn").await;
     World { admin, citizen, report, official, official_id }
 }
 
@@ -63,22 +81,39 @@ async fn a_report_goes_from_submitted_to_resolved_and_the_citizen_sees_it(app: T
     let hours = (due.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_minutes() as f64 / 60.0;
     assert!((3.9..=4.0).contains(&hours), "urgent: due within 4 hours, got {hours}");
 
-    let assigned: Value = act(&app, &w.official, &w.report, json!({"action": "assign", "assignee_id": w.official_id})).await.json().await.unwrap();
+    let assigned: Value = act(&app, &w.official, &w.report, json!({"action": "assign", "assignee_id": w.official_id}))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(assigned["assignee_id"], w.official_id.as_str());
     let mine: Value = app.get_as(&w.official, "/api/v1/admin/reports?assignee=me").await.json().await.unwrap();
     assert_eq!(mine["items"].as_array().unwrap().len(), 1);
 
     act(&app, &w.official, &w.report, json!({"action": "comment", "note": "Đã liên hệ công ty thoát nước."})).await;
     assert_eq!(act(&app, &w.official, &w.report, json!({"action": "start"})).await.status(), 200);
-    let problem = assert_problem(act(&app, &w.official, &w.report, json!({"action": "resolve"})).await, 422, "validation_failed").await;
+    let problem =
+        assert_problem(act(&app, &w.official, &w.report, json!({"action": "resolve"})).await, 422, "validation_failed")
+            .await;
     assert_eq!(problem["errors"][0]["field"], "note");
-    let resolved: Value = act(&app, &w.official, &w.report, json!({"action": "resolve", "note": "Đã khơi thông cống."})).await.json().await.unwrap();
+    let resolved: Value =
+        act(&app, &w.official, &w.report, json!({"action": "resolve", "note": "Đã khơi thông cống."}))
+            .await
+            .json()
+            .await
+            .unwrap();
     assert_eq!(resolved["status"], "resolved");
-    let kinds: Vec<&str> = resolved["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> =
+        resolved["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(kinds, ["submitted", "accepted", "assigned", "comment", "started", "resolved"]);
 
     // The citizen sees the public steps, not the internal note or the assignment.
-    let seen: Value = app.get_as(&w.citizen, &format!("/api/v1/reports/{}", w.report["id"].as_str().unwrap())).await.json().await.unwrap();
+    let seen: Value = app
+        .get_as(&w.citizen, &format!("/api/v1/reports/{}", w.report["id"].as_str().unwrap()))
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(seen["status"], "resolved");
     let public: Vec<&str> = seen["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(public, ["submitted", "accepted", "started", "resolved"]);
@@ -92,18 +127,43 @@ async fn illegal_actions_name_the_current_status(app: TestApp) {
         let problem = assert_problem(act(&app, &w.official, &w.report, action).await, 409, "invalid_transition").await;
         assert!(problem["detail"].as_str().unwrap().contains("submitted"), "{problem}");
     }
-    let problem = assert_problem(act(&app, &w.official, &w.report, json!({"action": "reject"})).await, 422, "validation_failed").await;
+    let problem =
+        assert_problem(act(&app, &w.official, &w.report, json!({"action": "reject"})).await, 422, "validation_failed")
+            .await;
     assert_eq!(problem["errors"][0]["field"], "reason");
-    let problem = assert_problem(act(&app, &w.official, &w.report, json!({"action": "reject", "reason": "duplicate"})).await, 422, "validation_failed").await;
+    let problem = assert_problem(
+        act(&app, &w.official, &w.report, json!({"action": "reject", "reason": "duplicate"})).await,
+        422,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(problem["errors"][0]["field"], "duplicate_of");
     assert_problem(act(&app, &w.official, &w.report, json!({"action": "dance"})).await, 422, "validation_failed").await;
     let citizen = app.register_phone("0987654321").await["access_token"].as_str().unwrap().to_string();
-    let problem = assert_problem(act(&app, &w.official, &w.report, json!({"action": "assign", "assignee_id": "someone"})).await, 422, "validation_failed").await;
+    let problem = assert_problem(
+        act(&app, &w.official, &w.report, json!({"action": "assign", "assignee_id": "someone"})).await,
+        422,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(problem["errors"][0]["code"], "not_an_official");
 
-    let rejected: Value = act(&app, &w.official, &w.report, json!({"action": "reject", "reason": "out_of_scope", "note": "Thuộc thẩm quyền tỉnh khác."})).await.json().await.unwrap();
+    let rejected: Value = act(
+        &app,
+        &w.official,
+        &w.report,
+        json!({"action": "reject", "reason": "out_of_scope", "note": "Thuộc thẩm quyền tỉnh khác."}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
     assert_eq!(rejected["status"], "rejected");
-    for action in [json!({"action": "accept"}), json!({"action": "reject", "reason": "spam"}), json!({"action": "assign", "assignee_id": w.official_id})] {
+    for action in [
+        json!({"action": "accept"}),
+        json!({"action": "reject", "reason": "spam"}),
+        json!({"action": "assign", "assignee_id": w.official_id}),
+    ] {
         let problem = assert_problem(act(&app, &w.official, &w.report, action).await, 409, "invalid_transition").await;
         assert!(problem["detail"].as_str().unwrap().contains("rejected"));
     }
@@ -114,15 +174,30 @@ async fn illegal_actions_name_the_current_status(app: TestApp) {
 async fn other_jurisdictions_cannot_act_and_transfer_moves_the_report(app: TestApp) {
     let w = world(&app, false).await;
     let elsewhere = file(&app, &w.citizen, SAI_GON, false).await;
-    let (other, _) = official_of(&app, &w.admin, elsewhere["organization_id"].as_str().unwrap(), "canbo@hcm.gov.vn").await;
+    let (other, _) =
+        official_of(&app, &w.admin, elsewhere["organization_id"].as_str().unwrap(), "canbo@hcm.gov.vn").await;
     assert_problem(act(&app, &other, &w.report, json!({"action": "accept"})).await, 404, "report_not_found").await;
 
-    let transferred: Value = act(&app, &w.official, &w.report, json!({"action": "transfer", "organization_id": elsewhere["organization_id"], "note": "Sai địa bàn."})).await.json().await.unwrap();
+    let transferred: Value = act(
+        &app,
+        &w.official,
+        &w.report,
+        json!({"action": "transfer", "organization_id": elsewhere["organization_id"], "note": "Sai địa bàn."}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
     assert_eq!(transferred["status"], "submitted");
     assert_eq!(transferred["organization_id"], elsewhere["organization_id"]);
     assert_problem(act(&app, &w.official, &w.report, json!({"action": "accept"})).await, 404, "report_not_found").await;
     assert_eq!(act(&app, &other, &w.report, json!({"action": "accept"})).await.status(), 200);
-    let problem = assert_problem(act(&app, &other, &w.report, json!({"action": "transfer", "organization_id": "nowhere", "note": "x"})).await, 422, "validation_failed").await;
+    let problem = assert_problem(
+        act(&app, &other, &w.report, json!({"action": "transfer", "organization_id": "nowhere", "note": "x"})).await,
+        422,
+        "validation_failed",
+    )
+    .await;
     assert_eq!(problem["errors"][0]["field"], "organization_id");
 }
 
@@ -133,12 +208,20 @@ async fn concurrent_resolve_and_transfer_leave_one_result(app: TestApp) {
     act(&app, &w.official, &w.report, json!({"action": "start"})).await;
     let (resolve, transfer) = tokio::join!(
         act(&app, &w.official, &w.report, json!({"action": "resolve", "note": "Xong."})),
-        act(&app, &w.official, &w.report, json!({"action": "transfer", "organization_id": elsewhere["organization_id"], "note": "Chuyển."})),
+        act(
+            &app,
+            &w.official,
+            &w.report,
+            json!({"action": "transfer", "organization_id": elsewhere["organization_id"], "note": "Chuyển."})
+        ),
     );
     let statuses = [resolve.status().as_u16(), transfer.status().as_u16()];
     // The loser is refused: 409 when it sees the new status, 404 when the transfer took the report away.
     let refused = |s: &u16| *s == 409 || *s == 404;
-    assert!(statuses.iter().filter(|s| **s == 200).count() == 1 && statuses.iter().any(refused), "one wins, one is refused: {statuses:?}");
+    assert!(
+        statuses.iter().filter(|s| **s == 200).count() == 1 && statuses.iter().any(refused),
+        "one wins, one is refused: {statuses:?}"
+    );
     let row = app
         .database()
         .run({
@@ -157,8 +240,12 @@ async fn concurrent_resolve_and_transfer_leave_one_result(app: TestApp) {
         .unwrap();
     let last = events.last().unwrap().kind.clone();
     match (row.status.as_str(), last.as_str()) {
-        ("resolved", "resolved") => assert_eq!(row.organization_id, w.report["organization_id"].as_str().map(str::to_string)),
-        ("submitted", "transferred") => assert_eq!(row.organization_id, elsewhere["organization_id"].as_str().map(str::to_string)),
+        ("resolved", "resolved") => {
+            assert_eq!(row.organization_id, w.report["organization_id"].as_str().map(str::to_string))
+        }
+        ("submitted", "transferred") => {
+            assert_eq!(row.organization_id, elsewhere["organization_id"].as_str().map(str::to_string))
+        }
         other => panic!("inconsistent result {other:?}"),
     }
     assert_eq!(events.iter().filter(|e| e.kind == "resolved" || e.kind == "transferred").count(), 1);

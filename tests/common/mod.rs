@@ -93,7 +93,11 @@ impl TestDb {
         let rest = self.url.split_once("://").expect("URL with scheme").1;
         let authority = rest.split('/').next().unwrap_or(rest);
         let host_port = authority.rsplit('@').next().unwrap_or(authority);
-        if host_port.contains(':') { host_port.to_string() } else { format!("{host_port}:5432") }
+        if host_port.contains(':') {
+            host_port.to_string()
+        } else {
+            format!("{host_port}:5432")
+        }
     }
 }
 
@@ -199,7 +203,12 @@ impl TestApp {
     }
 
     /// Spawns the app mailing to `mail` (or, with `CDS_SMTP_URL` in `env`, wherever that says).
-    pub async fn spawn_with_mail(db: TestDb, database_url: &str, env: &[(&str, &str)], mail: smtp::SmtpSink) -> TestApp {
+    pub async fn spawn_with_mail(
+        db: TestDb,
+        database_url: &str,
+        env: &[(&str, &str)],
+        mail: smtp::SmtpSink,
+    ) -> TestApp {
         let scratch = std::env::temp_dir().join(format!("congdanso-data-{}", uuid::Uuid::now_v7().simple()));
         let mut vars: HashMap<String, String> = HashMap::from([
             ("DATABASE_URL".into(), database_url.to_string()),

@@ -99,7 +99,8 @@ fn decode(lines: &[String]) -> String {
     let body = &lines[(split + 1).min(lines.len())..];
     if headers.contains("content-transfer-encoding: base64") {
         let joined: String = body.concat();
-        String::from_utf8(base64::engine::general_purpose::STANDARD.decode(joined.trim()).unwrap_or_default()).unwrap_or_default()
+        String::from_utf8(base64::engine::general_purpose::STANDARD.decode(joined.trim()).unwrap_or_default())
+            .unwrap_or_default()
     } else if headers.contains("content-transfer-encoding: quoted-printable") {
         let mut bytes = Vec::new();
         for line in body {
