@@ -160,4 +160,12 @@ async fn officials_see_their_jurisdiction_and_nothing_else(app: TestApp) {
     )
     .await;
     assert!(ids(&app.get_as(&ward_official, "/api/v1/admin/reports").await.json::<Value>().await.unwrap()).is_empty());
+    let action = app
+        .post_json_as(
+            &ward_official,
+            &format!("/api/v1/admin/reports/{}/actions", id(&da_lat)),
+            &json!({"action": "accept"}),
+        )
+        .await;
+    assert_problem(action, 404, "report_not_found").await;
 }
