@@ -139,6 +139,10 @@ async fn main() {
                 due_at: None,
                 organization_id: None,
                 assignee_id: None,
+                resolved_at: None,
+                rating_score: None,
+                rating_comment: None,
+                rated_at: None,
             });
             if batch.len() == 2000 || i + 1 == total {
                 congdanso::insert_batch!(&mut *conn, reports::table, &batch).unwrap();

@@ -291,6 +291,8 @@ pub enum AppError {
     OrganizationNotFound,
     #[error("the organization exists")]
     OrganizationExists,
+    #[error("the time to reopen has passed")]
+    ReopenPeriodOver,
     #[error("position outside the service area")]
     OutsideServiceArea,
     #[error("database unavailable: {0}")]
@@ -340,6 +342,7 @@ impl AppError {
             AppError::MalformedMultipart(_) => "malformed_multipart",
             AppError::OrganizationNotFound => "organization_not_found",
             AppError::OrganizationExists => "organization_exists",
+            AppError::ReopenPeriodOver => "reopen_period_over",
             AppError::OutsideServiceArea => "outside_service_area",
             AppError::DatabaseUnavailable(_) => "database_unavailable",
             AppError::Internal(_) => "internal_error",
@@ -380,6 +383,7 @@ impl AppError {
             AppError::MalformedMultipart(_) => ("Dữ liệu tải lên không đúng định dạng", "Malformed upload"),
             AppError::OrganizationNotFound => ("Không tìm thấy cơ quan", "Organization not found"),
             AppError::OrganizationExists => ("Cơ quan đã tồn tại", "Organization exists"),
+            AppError::ReopenPeriodOver => ("Đã quá hạn mở lại", "Too late to reopen"),
             AppError::OutsideServiceArea => ("Vị trí ngoài phạm vi phục vụ", "Position outside the service area"),
             AppError::DatabaseUnavailable(_) => ("Hệ thống tạm thời gián đoạn", "Service temporarily unavailable"),
             AppError::Internal(_) => ("Lỗi hệ thống", "Internal error"),
@@ -492,6 +496,12 @@ impl AppError {
             (AppError::OrganizationExists, Locale::En) => {
                 "This commune already has its office, or the province its IOC.".into()
             }
+            (AppError::ReopenPeriodOver, Locale::Vi) => {
+                "Chỉ mở lại được trong 7 ngày sau khi xử lý xong; hãy gửi phản ánh mới.".into()
+            }
+            (AppError::ReopenPeriodOver, Locale::En) => {
+                "A report can be reopened for 7 days after it was resolved; file a new one.".into()
+            }
             (AppError::OutsideServiceArea, Locale::Vi) => {
                 "Vị trí này không thuộc địa bàn mà hệ thống đang phục vụ.".into()
             }
@@ -569,7 +579,8 @@ impl ResponseError for AppError {
             | AppError::IdempotencyKeyReused
             | AppError::InvalidTransition(_)
             | AppError::OwnReport
-            | AppError::OrganizationExists => StatusCode::CONFLICT,
+            | AppError::OrganizationExists
+            | AppError::ReopenPeriodOver => StatusCode::CONFLICT,
             AppError::IdempotencyKeyRequired | AppError::MalformedMultipart(_) => StatusCode::BAD_REQUEST,
             AppError::ReportNotFound | AppError::MediaNotFound | AppError::OrganizationNotFound => {
                 StatusCode::NOT_FOUND

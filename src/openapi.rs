@@ -41,6 +41,8 @@ use utoipa::OpenApi;
         crate::reports::routes::unsupport,
         crate::reports::routes::withdraw,
         crate::reports::routes::add_photos,
+        crate::reports::routes::rate,
+        crate::reports::routes::reopen,
         crate::media::routes::upload,
         crate::media::routes::original,
         crate::media::routes::thumbnail,

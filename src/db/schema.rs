@@ -128,6 +128,10 @@ diesel::table! {
         due_at -> Nullable<Timestamp>,
         organization_id -> Nullable<Text>,
         assignee_id -> Nullable<Text>,
+        resolved_at -> Nullable<Timestamp>,
+        rating_score -> Nullable<Integer>,
+        rating_comment -> Nullable<Text>,
+        rated_at -> Nullable<Timestamp>,
     }
 }
 

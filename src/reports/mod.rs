@@ -208,9 +208,21 @@ pub struct Report {
     pub organization_id: Option<String>,
     /// The official it is assigned to.
     pub assignee_id: Option<String>,
+    /// When it was last resolved; the reporter may reopen it for 7 days.
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// The reporter's rating of the handling (given once, on a resolved report, which closes it).
+    pub rating: Option<Rating>,
     /// Distance from `near`, in metres, when the list was asked for by distance.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub distance_m: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Rating {
+    /// 1 (bad) to 5 (good).
+    pub score: i32,
+    pub comment: Option<String>,
+    pub rated_at: DateTime<Utc>,
 }
 
 /// One entry of a report's public timeline.

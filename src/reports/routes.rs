@@ -25,6 +25,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(web::resource("/reports/{id}/withdraw").route(web::post().to(withdraw)))
         .service(web::resource("/reports/{id}/media").route(web::post().to(add_photos)))
+        .service(web::resource("/reports/{id}/rating").route(web::post().to(rate)))
+        .service(web::resource("/reports/{id}/reopen").route(web::post().to(reopen)))
         .service(web::resource("/me/reports").route(web::get().to(mine)));
 }
 
@@ -409,6 +411,94 @@ pub async fn add_photos(
         .db
         .run(move |conn| {
             store::add_photos(conn, &id, &user_id, &ids)?;
+            detail(conn, &id, Some(&user_id), &public_url)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingRequest {
+    /// 1 (bad) to 5 (good).
+    pub score: i32,
+    /// Up to 1000 characters.
+    pub comment: Option<String>,
+}
+
+/// Rate how one's resolved report was handled; the report is then closed.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/rating", tag = "reports", operation_id = "rateReport", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Report id")), request_body = RatingRequest,
+    responses(
+        (status = 200, description = "Rated and closed", body = ReportDetail),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`report_not_found` (also for someone else's report)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition`: the report is not `resolved`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: score outside 1–5, comment too long", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn rate(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Json<RatingRequest>,
+) -> Result<HttpResponse, AppError> {
+    let RatingRequest { score, comment } = body.0;
+    let mut errors = FieldErrors::default();
+    if !(1..=5).contains(&score) {
+        errors.add("score", FieldIssue::OutOfRange { min: 1.0, max: 5.0 });
+    }
+    let comment = comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
+    if comment.as_ref().is_some_and(|c| c.chars().count() > 1000) {
+        errors.add("comment", FieldIssue::TooLong { max: 1000 });
+    }
+    errors.finish()?;
+    let user_id = current.user.id.clone();
+    let public_url = state.settings.public_url.clone();
+    let report = state
+        .db
+        .run(move |conn| {
+            store::rate(conn, &id, &user_id, score, comment.as_deref())?;
+            detail(conn, &id, Some(&user_id), &public_url)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReopenRequest {
+    /// Why the problem is not solved (5 to 2000 characters).
+    pub reason: String,
+}
+
+/// Reopen one's resolved report within 7 days when the problem is not solved; it goes back to `in_progress`.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/reopen", tag = "reports", operation_id = "reopenReport", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Report id")), request_body = ReopenRequest,
+    responses(
+        (status = 200, description = "Reopened", body = ReportDetail),
+        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`report_not_found` (also for someone else's report)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`invalid_transition` (not `resolved`) or `reopen_period_over` (resolved more than 7 days ago)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: the reason is too short or too long", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn reopen(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: Json<ReopenRequest>,
+) -> Result<HttpResponse, AppError> {
+    let reason = body.0.reason.trim().to_string();
+    match reason.chars().count() {
+        n if n < 5 => return Err(AppError::invalid("reason", FieldIssue::TooShort { min: 5 })),
+        n if n > 2000 => return Err(AppError::invalid("reason", FieldIssue::TooLong { max: 2000 })),
+        _ => {}
+    }
+    let user_id = current.user.id.clone();
+    let public_url = state.settings.public_url.clone();
+    let report = state
+        .db
+        .run(move |conn| {
+            store::reopen(conn, &id, &user_id, &reason)?;
             detail(conn, &id, Some(&user_id), &public_url)
         })
         .await?;

@@ -41,6 +41,10 @@ pub struct ReportRow {
     pub due_at: Option<NaiveDateTime>,
     pub organization_id: Option<String>,
     pub assignee_id: Option<String>,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub rating_score: Option<i32>,
+    pub rating_comment: Option<String>,
+    pub rated_at: Option<NaiveDateTime>,
 }
 
 impl ReportRow {
@@ -165,6 +169,10 @@ pub fn file_report(
                 due_at: None,
                 organization_id: Some(organization.id.clone()),
                 assignee_id: None,
+                resolved_at: None,
+                rating_score: None,
+                rating_comment: None,
+                rated_at: None,
             })
             .execute(conn)?;
         crate::media::attach(conn, &new.media_ids, reporter_id, &id, "media_ids")?;
@@ -366,6 +374,12 @@ pub fn views(
                 due_at: row.due_at.map(|t| t.and_utc()),
                 organization_id: row.organization_id.clone(),
                 assignee_id: row.assignee_id.clone(),
+                resolved_at: row.resolved_at.map(|t| t.and_utc()),
+                rating: row.rating_score.zip(row.rated_at).map(|(score, at)| super::Rating {
+                    score,
+                    comment: row.rating_comment.clone(),
+                    rated_at: at.and_utc(),
+                }),
                 distance_m: near.map(|p| (row.distance_m(p) * 10.0).round() / 10.0),
             })
         })
@@ -570,6 +584,94 @@ pub fn withdraw(conn: &mut DbConnection, report_id: &str, user_id: &str) -> Resu
             Some(status),
             Some(ReportStatus::Withdrawn),
             None,
+            true,
+            now,
+        )
+    })
+}
+
+/// The reporter may reopen a resolved report for this long.
+pub const REOPEN_DAYS: i64 = 7;
+
+/// The reporter's own report in `expected` status (someone else's is "not found").
+fn own_in(
+    conn: &mut DbConnection,
+    report_id: &str,
+    user_id: &str,
+    expected: ReportStatus,
+) -> Result<ReportRow, AppError> {
+    let report = find_visible(conn, report_id, Some(user_id))?;
+    if report.reporter_id != user_id {
+        return Err(AppError::ReportNotFound);
+    }
+    match report.status()? {
+        status if status == expected => Ok(report),
+        status => Err(AppError::InvalidTransition(status.as_str().to_string())),
+    }
+}
+
+/// The reporter rates how a resolved report was handled; rating closes it.
+pub fn rate(
+    conn: &mut DbConnection,
+    report_id: &str,
+    user_id: &str,
+    score: i32,
+    comment: Option<&str>,
+) -> Result<(), AppError> {
+    db::transaction(conn, |conn| {
+        own_in(conn, report_id, user_id, ReportStatus::Resolved)?;
+        let now = Utc::now().naive_utc();
+        let claimed =
+            diesel::update(reports::table.find(report_id).filter(reports::status.eq(ReportStatus::Resolved.as_str())))
+                .set((
+                    reports::status.eq(ReportStatus::Closed.as_str()),
+                    reports::rating_score.eq(score),
+                    reports::rating_comment.eq(comment),
+                    reports::rated_at.eq(now),
+                    reports::updated_at.eq(now),
+                ))
+                .execute(conn)?;
+        if claimed == 0 {
+            return Err(AppError::InvalidTransition(find_any(conn, report_id)?.status));
+        }
+        let note = format!("{score}/5{}", comment.map(|c| format!(": {c}")).unwrap_or_default());
+        record_event(
+            conn,
+            report_id,
+            Some(user_id),
+            "rated",
+            Some(ReportStatus::Resolved),
+            Some(ReportStatus::Closed),
+            Some(&note),
+            true,
+            now,
+        )
+    })
+}
+
+/// The reporter says a resolved report is not solved, within [`REOPEN_DAYS`]: back to `in_progress`.
+pub fn reopen(conn: &mut DbConnection, report_id: &str, user_id: &str, reason: &str) -> Result<(), AppError> {
+    db::transaction(conn, |conn| {
+        let report = own_in(conn, report_id, user_id, ReportStatus::Resolved)?;
+        let now = Utc::now().naive_utc();
+        if report.resolved_at.is_some_and(|at| now - at > chrono::Duration::days(REOPEN_DAYS)) {
+            return Err(AppError::ReopenPeriodOver);
+        }
+        let claimed =
+            diesel::update(reports::table.find(report_id).filter(reports::status.eq(ReportStatus::Resolved.as_str())))
+                .set((reports::status.eq(ReportStatus::InProgress.as_str()), reports::updated_at.eq(now)))
+                .execute(conn)?;
+        if claimed == 0 {
+            return Err(AppError::InvalidTransition(find_any(conn, report_id)?.status));
+        }
+        record_event(
+            conn,
+            report_id,
+            Some(user_id),
+            "reopened",
+            Some(ReportStatus::Resolved),
+            Some(ReportStatus::InProgress),
+            Some(reason),
             true,
             now,
         )

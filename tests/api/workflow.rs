@@ -10,6 +10,8 @@ on_both_databases!(
     illegal_actions_name_the_current_status,
     other_jurisdictions_cannot_act_and_transfer_moves_the_report,
     concurrent_resolve_and_transfer_leave_one_result,
+    citizen_official_citizen_end_to_end,
+    a_report_resolved_over_a_week_ago_cannot_be_reopened,
 );
 
 const DA_LAT: (f64, f64) = (11.9033, 108.443);
@@ -249,4 +251,95 @@ async fn concurrent_resolve_and_transfer_leave_one_result(app: TestApp) {
         other => panic!("inconsistent result {other:?}"),
     }
     assert_eq!(events.iter().filter(|e| e.kind == "resolved" || e.kind == "transferred").count(), 1);
+}
+
+/// The whole story over HTTP: a citizen files, the ward accepts and resolves, the citizen reopens, the
+/// ward resolves again, the citizen rates, the report is closed.
+async fn citizen_official_citizen_end_to_end(app: TestApp) {
+    let w = world(&app, false).await;
+    let id = w.report["id"].as_str().unwrap().to_string();
+    let path = |what: &str| format!("/api/v1/reports/{id}/{what}");
+    for action in ["accept", "start"] {
+        assert_eq!(act(&app, &w.official, &w.report, json!({"action": action})).await.status(), 200);
+    }
+    act(&app, &w.official, &w.report, json!({"action": "resolve", "note": "Đã khơi thông cống."})).await;
+
+    // Rating and reopening are the reporter's alone.
+    let neighbour = app.register_phone("0987654321").await["access_token"].as_str().unwrap().to_string();
+    assert_problem(app.post_json_as(&neighbour, &path("rating"), &json!({"score": 1})).await, 404, "report_not_found")
+        .await;
+    let problem = assert_problem(
+        app.post_json_as(&w.citizen, &path("reopen"), &json!({"reason": "x"})).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "reason");
+    let reopened: Value = app
+        .post_json_as(&w.citizen, &path("reopen"), &json!({"reason": "Vẫn còn ngập sau mưa tối qua."}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reopened["status"], "in_progress");
+    assert_problem(
+        app.post_json_as(&w.citizen, &path("rating"), &json!({"score": 5})).await,
+        409,
+        "invalid_transition",
+    )
+    .await;
+
+    act(&app, &w.official, &w.report, json!({"action": "resolve", "note": "Đã nạo vét toàn tuyến."})).await;
+    for score in [0, 6] {
+        assert_problem(
+            app.post_json_as(&w.citizen, &path("rating"), &json!({"score": score})).await,
+            422,
+            "validation_failed",
+        )
+        .await;
+    }
+    let rated: Value = app
+        .post_json_as(&w.citizen, &path("rating"), &json!({"score": 5, "comment": "Cảm ơn phường."}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(rated["status"], "closed");
+    assert_eq!(rated["rating"]["score"], 5);
+    let kinds: Vec<&str> = rated["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["submitted", "accepted", "started", "resolved", "reopened", "resolved", "rated"]);
+    assert_problem(
+        app.post_json_as(&w.citizen, &path("rating"), &json!({"score": 4})).await,
+        409,
+        "invalid_transition",
+    )
+    .await;
+    let inbox: Value = app.get_as(&w.official, "/api/v1/admin/reports").await.json().await.unwrap();
+    assert_eq!(inbox["counts"]["closed"], 1);
+}
+
+async fn a_report_resolved_over_a_week_ago_cannot_be_reopened(app: TestApp) {
+    let w = world(&app, false).await;
+    for action in
+        [json!({"action": "accept"}), json!({"action": "start"}), json!({"action": "resolve", "note": "Xong."})]
+    {
+        act(&app, &w.official, &w.report, action).await;
+    }
+    app.database()
+        .run(|conn| {
+            use congdanso::db::schema::reports;
+            use diesel::prelude::*;
+            let eight_days_ago = chrono::Utc::now().naive_utc() - chrono::Duration::days(8);
+            diesel::update(reports::table).set(reports::resolved_at.eq(eight_days_ago)).execute(conn)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let path = format!("/api/v1/reports/{}/reopen", w.report["id"].as_str().unwrap());
+    assert_problem(
+        app.post_json_as(&w.citizen, &path, &json!({"reason": "Vẫn còn ngập."})).await,
+        409,
+        "reopen_period_over",
+    )
+    .await;
 }
