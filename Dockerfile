@@ -5,8 +5,6 @@ COPY Cargo.toml Cargo.lock ./
 COPY src src
 COPY migrations migrations
 COPY seed seed
-# Cargo.toml names the benchmarks as examples; cargo wants their files present even when it does not build them.
-COPY bench bench
 RUN cargo build --release --locked
 
 FROM debian:bookworm-slim
