@@ -39,6 +39,8 @@ pub struct Settings {
     /// The most pixels a photo may have (a decompression bomb has many).
     pub media_max_pixels: u64,
     pub media_store: MediaStore,
+    /// How often reports' deadlines are checked (reminders, escalation).
+    pub deadline_check: Duration,
 }
 
 /// Where photos are kept.
@@ -341,6 +343,12 @@ impl Settings {
             }
         })?;
 
+        let deadline_check =
+            setting(&lookup, "CDS_DEADLINE_CHECK_SECS", "60", |raw| match raw.trim().parse::<u64>() {
+                Ok(n) if (1..=3600).contains(&n) => Ok(Duration::from_secs(n)),
+                _ => Err(format!("expected seconds from 1 to 3600, got {raw:?}")),
+            })?;
+
         Ok(Settings {
             database,
             bind,
@@ -364,6 +372,7 @@ impl Settings {
             media_max_bytes,
             media_max_pixels,
             media_store,
+            deadline_check,
         })
     }
 }

@@ -91,6 +91,12 @@ impl Application {
         let mailer = Mailer::new(&settings).map_err(StartupError::Setting)?;
         let outbox_wake = Arc::new(Notify::new());
         worker::spawn(db.clone(), mailer, settings.outbox_retry, Arc::clone(&outbox_wake));
+        crate::workflow::deadlines::spawn(
+            db.clone(),
+            settings.app_link_base.clone(),
+            settings.deadline_check,
+            Arc::clone(&outbox_wake),
+        );
         let media = MediaStorage::new(&settings).map_err(StartupError::Setting)?;
         let boundaries = {
             let db = db.clone();

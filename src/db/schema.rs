@@ -132,6 +132,8 @@ diesel::table! {
         rating_score -> Nullable<Integer>,
         rating_comment -> Nullable<Text>,
         rated_at -> Nullable<Timestamp>,
+        reminded_at -> Nullable<Timestamp>,
+        escalated_at -> Nullable<Timestamp>,
     }
 }
 

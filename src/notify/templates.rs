@@ -42,3 +42,31 @@ pub fn reset_password(locale: Locale, to: &str, name: &str, link: &str) -> Mail 
     };
     Mail { to: to.to_string(), subject, body }
 }
+
+pub fn deadline_reminder(locale: Locale, to: &str, report_id: &str, hours_left: i64, link: &str) -> Mail {
+    let (subject, body) = match locale {
+        Locale::Vi => (
+            "Phản ánh sắp đến hạn xử lý".to_string(),
+            format!("Phản ánh {report_id} sẽ đến hạn xử lý trong khoảng {hours_left} giờ nữa.\n\n{link}\n"),
+        ),
+        Locale::En => (
+            "A report is nearly due".to_string(),
+            format!("Report {report_id} is due in about {hours_left} hours.\n\n{link}\n"),
+        ),
+    };
+    Mail { to: to.to_string(), subject, body }
+}
+
+pub fn escalation(locale: Locale, to: &str, report_id: &str, office: &str, link: &str) -> Mail {
+    let (subject, body) = match locale {
+        Locale::Vi => (
+            "Phản ánh quá hạn được chuyển lên IOC".to_string(),
+            format!("Phản ánh {report_id} đã quá hạn xử lý tại {office} và được chuyển lên Trung tâm IOC theo dõi.\n\n{link}\n"),
+        ),
+        Locale::En => (
+            "An overdue report escalated to the IOC".to_string(),
+            format!("Report {report_id} missed its deadline at {office} and is escalated to the IOC.\n\n{link}\n"),
+        ),
+    };
+    Mail { to: to.to_string(), subject, body }
+}

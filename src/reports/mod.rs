@@ -208,6 +208,8 @@ pub struct Report {
     pub organization_id: Option<String>,
     /// The official it is assigned to.
     pub assignee_id: Option<String>,
+    /// When it missed its deadline and escalated to the province IOC.
+    pub escalated_at: Option<DateTime<Utc>>,
     /// When it was last resolved; the reporter may reopen it for 7 days.
     pub resolved_at: Option<DateTime<Utc>>,
     /// The reporter's rating of the handling (given once, on a resolved report, which closes it).

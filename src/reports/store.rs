@@ -45,6 +45,8 @@ pub struct ReportRow {
     pub rating_score: Option<i32>,
     pub rating_comment: Option<String>,
     pub rated_at: Option<NaiveDateTime>,
+    pub reminded_at: Option<NaiveDateTime>,
+    pub escalated_at: Option<NaiveDateTime>,
 }
 
 impl ReportRow {
@@ -173,6 +175,8 @@ pub fn file_report(
                 rating_score: None,
                 rating_comment: None,
                 rated_at: None,
+                reminded_at: None,
+                escalated_at: None,
             })
             .execute(conn)?;
         crate::media::attach(conn, &new.media_ids, reporter_id, &id, "media_ids")?;
@@ -375,6 +379,7 @@ pub fn views(
                 organization_id: row.organization_id.clone(),
                 assignee_id: row.assignee_id.clone(),
                 resolved_at: row.resolved_at.map(|t| t.and_utc()),
+                escalated_at: row.escalated_at.map(|t| t.and_utc()),
                 rating: row.rating_score.zip(row.rated_at).map(|(score, at)| super::Rating {
                     score,
                     comment: row.rating_comment.clone(),

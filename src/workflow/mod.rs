@@ -3,6 +3,7 @@
 //! outside it is "not found", never "forbidden" (which would tell that it exists).
 
 pub mod actions;
+pub mod deadlines;
 pub mod routes;
 
 use std::collections::BTreeMap;

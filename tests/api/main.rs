@@ -8,6 +8,7 @@ mod auth;
 mod boundaries;
 mod cli;
 mod contract;
+mod deadlines;
 mod errors;
 mod health;
 mod inbox;

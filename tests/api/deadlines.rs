@@ -1,0 +1,178 @@
+//! Deadlines: reminders before, escalation to the IOC after — each exactly once, even with two workers.
+
+use serde_json::{json, Value};
+
+use crate::common::{Backend, TestApp};
+
+const DA_LAT: (f64, f64) = (11.9033, 108.443);
+
+/// The app's own deadline worker waits an hour here, so the test's two "workers" are the only ones.
+async fn app_on(backend: Backend) -> Option<TestApp> {
+    TestApp::spawn_with(backend, &[("CDS_DEADLINE_CHECK_SECS", "3600")]).await
+}
+
+async fn official(app: &TestApp, admin: &str, organization: &str, email: &str, locale: &str) -> String {
+    let created: Value = app
+        .post_json_as(
+            admin,
+            "/api/v1/admin/users",
+            &json!({"email": email, "full_name": "Cán bộ", "role": "official", "unit_code": "68", "locale": locale}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let user_id = created["user"]["id"].as_str().unwrap();
+    app.client
+        .put(app.url(&format!("/api/v1/admin/organizations/{organization}/members/{user_id}")))
+        .bearer_auth(admin)
+        .send()
+        .await
+        .unwrap();
+    let tokens: Value = app.login(email, created["initial_password"].as_str().unwrap()).await.json().await.unwrap();
+    tokens["access_token"].as_str().unwrap().to_string()
+}
+
+/// An accepted report of a Đà Lạt ward, its ward official, and an IOC official of Lâm Đồng.
+async fn accepted_report(app: &TestApp) -> (Value, String, String) {
+    let admin = app.admin_token().await;
+    let citizen = app.register_phone("0912345678").await["access_token"].as_str().unwrap().to_string();
+    let body = json!({"category": "waste", "description": "Rác chưa được thu gom.", "position": {"lat": DA_LAT.0, "lon": DA_LAT.1}});
+    let report: Value = app
+        .client
+        .post(app.url("/api/v1/reports"))
+        .bearer_auth(&citizen)
+        .header("Idempotency-Key", "deadline-report-1")
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ward = official(app, &admin, report["organization_id"].as_str().unwrap(), "phuong@dalat.gov.vn", "en").await;
+    let ioc: Value = app
+        .post_json_as(
+            &admin,
+            "/api/v1/admin/organizations",
+            &json!({"kind": "ioc", "name": "IOC Lâm Đồng", "province_code": "68"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ioc_official = official(app, &admin, ioc["id"].as_str().unwrap(), "ioc@lamdong.gov.vn", "vi").await;
+    let accepted = app
+        .post_json_as(
+            &ward,
+            &format!("/api/v1/admin/reports/{}/actions", report["id"].as_str().unwrap()),
+            &json!({"action": "accept"}),
+        )
+        .await;
+    assert_eq!(accepted.status(), 200);
+    (report, ward, ioc_official)
+}
+
+async fn set_due_in(app: &TestApp, minutes: i64) {
+    app.database()
+        .run(move |conn| {
+            use congdanso::db::schema::reports;
+            use diesel::prelude::*;
+            diesel::update(reports::table)
+                .set(reports::due_at.eq(chrono::Utc::now().naive_utc() + chrono::Duration::minutes(minutes)))
+                .execute(conn)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+}
+
+/// The mails written to the outbox (the test's workers run outside the app, so the app's mail worker
+/// is not woken for them; delivery itself is tested with the accounts).
+async fn outbox(app: &TestApp) -> Vec<(String, String)> {
+    app.database()
+        .run(|conn| {
+            use congdanso::db::schema::outbox;
+            use diesel::prelude::*;
+            Ok(outbox::table
+                .order(outbox::id.asc())
+                .select((outbox::recipient, outbox::body))
+                .load::<(String, String)>(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+/// Two workers at once, as two instances of the app would run them.
+async fn two_workers(app: &TestApp) -> congdanso::workflow::deadlines::DeadlineRun {
+    let run = |db: congdanso::db::Db| async move {
+        db.run(|conn| congdanso::workflow::deadlines::run_once(conn, chrono::Utc::now().naive_utc(), "http://app.test"))
+            .await
+            .unwrap()
+    };
+    let (a, b) = tokio::join!(run(app.database()), run(app.database()));
+    congdanso::workflow::deadlines::DeadlineRun {
+        reminded: a.reminded + b.reminded,
+        escalated: a.escalated + b.escalated,
+    }
+}
+
+async fn an_overdue_report_escalates_once_even_with_two_workers(app: TestApp) {
+    let (report, ward, ioc_official) = accepted_report(&app).await;
+    set_due_in(&app, -60).await;
+    let run = two_workers(&app).await;
+    assert_eq!(run.escalated, 1);
+    assert_eq!(two_workers(&app).await.escalated, 0, "never twice");
+
+    let id = report["id"].as_str().unwrap();
+    let seen: Value = app.get_as(&ioc_official, &format!("/api/v1/admin/reports/{id}")).await.json().await.unwrap();
+    assert!(seen["escalated_at"].is_string());
+    assert_eq!(seen["timeline"].as_array().unwrap().iter().filter(|e| e["kind"] == "escalated").count(), 1);
+    let overdue: Value = app.get_as(&ward, "/api/v1/admin/reports?overdue=true").await.json().await.unwrap();
+    assert_eq!(overdue["items"][0]["id"], id);
+
+    let mails = outbox(&app).await;
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(mails[0].0, "ioc@lamdong.gov.vn");
+    assert!(
+        mails[0].1.contains(id) && mails[0].1.contains("quá hạn"),
+        "in the IOC official's language: {}",
+        mails[0].1
+    );
+}
+
+async fn a_report_nearly_due_reminds_its_office_once(app: TestApp) {
+    let (report, _, _) = accepted_report(&app).await;
+    set_due_in(&app, 60).await;
+    let run = two_workers(&app).await;
+    assert_eq!((run.reminded, run.escalated), (1, 0));
+    assert_eq!(two_workers(&app).await.reminded, 0);
+    let mails = outbox(&app).await;
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    assert_eq!(mails[0].0, "phuong@dalat.gov.vn");
+    assert!(
+        mails[0].1.contains("is due in about 1 hours") && mails[0].1.contains(report["id"].as_str().unwrap()),
+        "{}",
+        mails[0].1
+    );
+}
+
+macro_rules! with_deadline_app {
+    ($($test:ident),*) => {$(
+        mod $test {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$test(super::app_on(crate::common::Backend::Sqlite).await.unwrap()).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if let Some(app) = super::app_on(crate::common::Backend::Postgres).await {
+                    super::$test(app).await;
+                }
+            }
+        }
+    )*};
+}
+
+with_deadline_app!(an_overdue_report_escalates_once_even_with_two_workers, a_report_nearly_due_reminds_its_office_once);
