@@ -1,6 +1,7 @@
-//! Deadlines: a reminder to the handling office shortly before a report is due, and escalation to the
-//! province IOC once it is missed. Each happens exactly once per report however many instances run the
-//! worker: a report is claimed by a conditional update of its `reminded_at` / `escalated_at`.
+//! Deadlines: a reminder to the handling office shortly before a report is due, escalation to the
+//! province IOC once it is missed, and the closing of resolved reports after the reopening period. Each
+//! happens exactly once per report however many instances run the worker: a report is claimed by a
+//! conditional update (of `reminded_at`, `escalated_at`, or its status).
 
 use std::sync::Arc;
 
@@ -24,6 +25,8 @@ const BATCH: i64 = 100;
 pub struct DeadlineRun {
     pub reminded: usize,
     pub escalated: usize,
+    /// Resolved reports closed because their reporter neither rated nor reopened them in time.
+    pub closed: usize,
 }
 
 fn open_statuses() -> [&'static str; 2] {
@@ -128,6 +131,37 @@ pub fn run_once(conn: &mut DbConnection, now: NaiveDateTime, link_base: &str) ->
         })?;
         run.reminded += usize::from(reminded);
     }
+
+    // A resolved report the reporter neither rated nor reopened within the reopening period closes.
+    let settled: Vec<String> = reports::table
+        .filter(reports::status.eq(ReportStatus::Resolved.as_str()))
+        .filter(reports::resolved_at.lt(now - Duration::days(crate::reports::store::REOPEN_DAYS)))
+        .select(reports::id)
+        .limit(BATCH)
+        .load(conn)?;
+    for id in settled {
+        let closed = db::transaction(conn, |conn| -> Result<bool, AppError> {
+            let claimed =
+                diesel::update(reports::table.find(&id).filter(reports::status.eq(ReportStatus::Resolved.as_str())))
+                    .set((reports::status.eq(ReportStatus::Closed.as_str()), reports::updated_at.eq(now)))
+                    .execute(conn)?;
+            if claimed == 1 {
+                record_event(
+                    conn,
+                    &id,
+                    None,
+                    "closed",
+                    Some(ReportStatus::Resolved),
+                    Some(ReportStatus::Closed),
+                    None,
+                    true,
+                    now,
+                )?;
+            }
+            Ok(claimed == 1)
+        })?;
+        run.closed += usize::from(closed);
+    }
     Ok(run)
 }
 
@@ -138,7 +172,12 @@ pub fn spawn(db: Db, link_base: String, every: std::time::Duration, outbox_wake:
             let base = link_base.clone();
             match db.run(move |conn| run_once(conn, chrono::Utc::now().naive_utc(), &base)).await {
                 Ok(run) if run != DeadlineRun::default() => {
-                    tracing::info!(reminded = run.reminded, escalated = run.escalated, "deadlines");
+                    tracing::info!(
+                        reminded = run.reminded,
+                        escalated = run.escalated,
+                        closed = run.closed,
+                        "deadlines"
+                    );
                     outbox_wake.notify_one();
                 }
                 Ok(_) => {}

@@ -114,6 +114,7 @@ async fn two_workers(app: &TestApp) -> congdanso::workflow::deadlines::DeadlineR
     congdanso::workflow::deadlines::DeadlineRun {
         reminded: a.reminded + b.reminded,
         escalated: a.escalated + b.escalated,
+        closed: a.closed + b.closed,
     }
 }
 
@@ -157,6 +158,28 @@ async fn a_report_nearly_due_reminds_its_office_once(app: TestApp) {
     );
 }
 
+async fn a_resolved_report_closes_after_the_reopening_period(app: TestApp) {
+    let (report, ward, _) = accepted_report(&app).await;
+    let actions = format!("/api/v1/admin/reports/{}/actions", report["id"].as_str().unwrap());
+    app.post_json_as(&ward, &actions, &json!({"action": "start"})).await;
+    app.post_json_as(&ward, &actions, &json!({"action": "resolve", "note": "Đã thu gom."})).await;
+    assert_eq!(two_workers(&app).await.closed, 0, "still within the 7 days");
+    app.database()
+        .run(|conn| {
+            use congdanso::db::schema::reports;
+            use diesel::prelude::*;
+            let eight_days_ago = chrono::Utc::now().naive_utc() - chrono::Duration::days(8);
+            diesel::update(reports::table).set(reports::resolved_at.eq(eight_days_ago)).execute(conn)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(two_workers(&app).await.closed, 1);
+    let seen = app.get_json(&format!("/api/v1/reports/{}", report["id"].as_str().unwrap())).await;
+    assert_eq!(seen["status"], "closed");
+    assert_eq!(seen["timeline"].as_array().unwrap().last().unwrap()["kind"], "closed");
+}
+
 macro_rules! with_deadline_app {
     ($($test:ident),*) => {$(
         mod $test {
@@ -175,4 +198,8 @@ macro_rules! with_deadline_app {
     )*};
 }
 
-with_deadline_app!(an_overdue_report_escalates_once_even_with_two_workers, a_report_nearly_due_reminds_its_office_once);
+with_deadline_app!(
+    an_overdue_report_escalates_once_even_with_two_workers,
+    a_report_nearly_due_reminds_its_office_once,
+    a_resolved_report_closes_after_the_reopening_period
+);
