@@ -54,6 +54,23 @@ impl FromRequest for CurrentUser {
     }
 }
 
+/// The signed-in account if it has `role`; anyone else gets 403 `forbidden`.
+fn with_role(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    role: Role,
+) -> impl Future<Output = Result<CurrentUser, AppError>> {
+    let current = CurrentUser::from_request(req, payload);
+    async move {
+        let current = current.await?;
+        if current.role == role {
+            Ok(current)
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
 /// A signed-in administrator; anyone else gets 403 `forbidden`.
 pub struct AdminUser(pub CurrentUser);
 
@@ -62,15 +79,8 @@ impl FromRequest for AdminUser {
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let current = CurrentUser::from_request(req, payload);
-        Box::pin(async move {
-            let current = current.await?;
-            if current.role == Role::Admin {
-                Ok(AdminUser(current))
-            } else {
-                Err(AppError::Forbidden)
-            }
-        })
+        let admin = with_role(req, payload, Role::Admin);
+        Box::pin(async move { admin.await.map(AdminUser) })
     }
 }
 
@@ -115,14 +125,7 @@ impl FromRequest for OfficialUser {
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let current = CurrentUser::from_request(req, payload);
-        Box::pin(async move {
-            let current = current.await?;
-            if current.role == Role::Official {
-                Ok(OfficialUser(current))
-            } else {
-                Err(AppError::Forbidden)
-            }
-        })
+        let official = with_role(req, payload, Role::Official);
+        Box::pin(async move { official.await.map(OfficialUser) })
     }
 }

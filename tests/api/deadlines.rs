@@ -11,46 +11,14 @@ async fn app_on(backend: Backend) -> Option<TestApp> {
     TestApp::spawn_with(backend, &[("CDS_DEADLINE_CHECK_SECS", "3600")]).await
 }
 
-async fn official(app: &TestApp, admin: &str, organization: &str, email: &str, locale: &str) -> String {
-    let created: Value = app
-        .post_json_as(
-            admin,
-            "/api/v1/admin/users",
-            &json!({"email": email, "full_name": "Cán bộ", "role": "official", "unit_code": "68", "locale": locale}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let user_id = created["user"]["id"].as_str().unwrap();
-    app.client
-        .put(app.url(&format!("/api/v1/admin/organizations/{organization}/members/{user_id}")))
-        .bearer_auth(admin)
-        .send()
-        .await
-        .unwrap();
-    let tokens: Value = app.login(email, created["initial_password"].as_str().unwrap()).await.json().await.unwrap();
-    tokens["access_token"].as_str().unwrap().to_string()
-}
-
 /// An accepted report of a Đà Lạt ward, its ward official, and an IOC official of Lâm Đồng.
 async fn accepted_report(app: &TestApp) -> (Value, String, String) {
     let admin = app.admin_token().await;
     let citizen = app.register_phone("0912345678").await["access_token"].as_str().unwrap().to_string();
     let body = json!({"category": "waste", "description": "Rác chưa được thu gom.", "position": {"lat": DA_LAT.0, "lon": DA_LAT.1}});
-    let report: Value = app
-        .client
-        .post(app.url("/api/v1/reports"))
-        .bearer_auth(&citizen)
-        .header("Idempotency-Key", "deadline-report-1")
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let ward = official(app, &admin, report["organization_id"].as_str().unwrap(), "phuong@dalat.gov.vn", "en").await;
+    let report = app.file_report(&citizen, &body).await;
+    let ward =
+        app.official_of(&admin, report["organization_id"].as_str().unwrap(), "phuong@dalat.gov.vn", "en").await.0;
     let ioc: Value = app
         .post_json_as(
             &admin,
@@ -61,7 +29,7 @@ async fn accepted_report(app: &TestApp) -> (Value, String, String) {
         .json()
         .await
         .unwrap();
-    let ioc_official = official(app, &admin, ioc["id"].as_str().unwrap(), "ioc@lamdong.gov.vn", "vi").await;
+    let ioc_official = app.official_of(&admin, ioc["id"].as_str().unwrap(), "ioc@lamdong.gov.vn", "vi").await.0;
     let accepted = app
         .post_json_as(
             &ward,

@@ -12,43 +12,11 @@ const BAO_LOC: (f64, f64) = (11.5480, 107.8077); // Bảo Lộc (68)
 const SAI_GON: (f64, f64) = (10.7769, 106.7009); // Hồ Chí Minh City (79)
 
 async fn file(app: &TestApp, token: &str, (lat, lon): (f64, f64), description: &str) -> Value {
-    let body = json!({"category": "waste", "description": description, "position": {"lat": lat, "lon": lon}});
-    let response = app
-        .client
-        .post(app.url("/api/v1/reports"))
-        .bearer_auth(token)
-        .header("Idempotency-Key", uuid::Uuid::now_v7().to_string())
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    response.json().await.unwrap()
-}
-
-/// An official who is a member of `organization`; returns their access token.
-async fn official_of(app: &TestApp, admin: &str, organization: &str, email: &str) -> String {
-    let created: Value = app
-        .post_json_as(
-            admin,
-            "/api/v1/admin/users",
-            &json!({"email": email, "full_name": "Cán bộ", "role": "official", "unit_code": "68"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let user_id = created["user"]["id"].as_str().unwrap();
-    let added = app
-        .client
-        .put(app.url(&format!("/api/v1/admin/organizations/{organization}/members/{user_id}")))
-        .bearer_auth(admin)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(added.status(), 204);
-    let tokens: Value = app.login(email, created["initial_password"].as_str().unwrap()).await.json().await.unwrap();
-    tokens["access_token"].as_str().unwrap().to_string()
+    app.file_report(
+        token,
+        &json!({"category": "waste", "description": description, "position": {"lat": lat, "lon": lon}}),
+    )
+    .await
 }
 
 fn ids(page: &Value) -> Vec<String> {
@@ -65,9 +33,9 @@ async fn officials_see_their_jurisdiction_and_nothing_else(app: TestApp) {
     let id = |r: &Value| r["id"].as_str().unwrap().to_string();
 
     let ward_official =
-        official_of(&app, &admin, da_lat["organization_id"].as_str().unwrap(), "phuong@lamdong.gov.vn").await;
+        app.official_of(&admin, da_lat["organization_id"].as_str().unwrap(), "phuong@lamdong.gov.vn", "vi").await.0;
     let city_official =
-        official_of(&app, &admin, sai_gon["organization_id"].as_str().unwrap(), "phuong@hcm.gov.vn").await;
+        app.official_of(&admin, sai_gon["organization_id"].as_str().unwrap(), "phuong@hcm.gov.vn", "vi").await.0;
     let ioc: Value = app
         .post_json_as(
             &admin,
@@ -78,7 +46,7 @@ async fn officials_see_their_jurisdiction_and_nothing_else(app: TestApp) {
         .json()
         .await
         .unwrap();
-    let ioc_official = official_of(&app, &admin, ioc["id"].as_str().unwrap(), "ioc@lamdong.gov.vn").await;
+    let ioc_official = app.official_of(&admin, ioc["id"].as_str().unwrap(), "ioc@lamdong.gov.vn", "vi").await.0;
 
     let inbox: Value = app.get_as(&ward_official, "/api/v1/admin/reports").await.json().await.unwrap();
     assert_eq!(ids(&inbox), [id(&da_lat)]);

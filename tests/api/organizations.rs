@@ -16,18 +16,12 @@ on_both_databases!(
 const DA_LAT: (f64, f64) = (11.9404, 108.4583);
 
 async fn file(app: &TestApp, token: &str, category: &str) -> Value {
-    let body = json!({"category": category, "description": "Phản ánh để thử định tuyến.", "position": {"lat": DA_LAT.0, "lon": DA_LAT.1}});
-    let response = app
-        .client
-        .post(app.url("/api/v1/reports"))
-        .bearer_auth(token)
-        .header("Idempotency-Key", uuid::Uuid::now_v7().to_string())
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    response.json().await.unwrap()
+    let position = json!({"lat": DA_LAT.0, "lon": DA_LAT.1});
+    app.file_report(
+        token,
+        &json!({"category": category, "description": "Phản ánh để thử định tuyến.", "position": position}),
+    )
+    .await
 }
 
 async fn organizations(app: &TestApp, admin: &str, query: &str) -> Vec<Value> {

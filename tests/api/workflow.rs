@@ -26,40 +26,8 @@ struct World {
 }
 
 async fn file(app: &TestApp, token: &str, (lat, lon): (f64, f64), urgent: bool) -> Value {
-    let body = json!({"category": "drainage_flooding", "description": "Ngập nặng sau mưa.", "position": {"lat": lat, "lon": lon}, "urgent": urgent});
-    let response = app
-        .client
-        .post(app.url("/api/v1/reports"))
-        .bearer_auth(token)
-        .header("Idempotency-Key", uuid::Uuid::now_v7().to_string())
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 201);
-    response.json().await.unwrap()
-}
-
-async fn official_of(app: &TestApp, admin: &str, organization: &str, email: &str) -> (String, String) {
-    let created: Value = app
-        .post_json_as(
-            admin,
-            "/api/v1/admin/users",
-            &json!({"email": email, "full_name": "Cán bộ", "role": "official", "unit_code": "68"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let user_id = created["user"]["id"].as_str().unwrap().to_string();
-    app.client
-        .put(app.url(&format!("/api/v1/admin/organizations/{organization}/members/{user_id}")))
-        .bearer_auth(admin)
-        .send()
-        .await
-        .unwrap();
-    let tokens: Value = app.login(email, created["initial_password"].as_str().unwrap()).await.json().await.unwrap();
-    (tokens["access_token"].as_str().unwrap().to_string(), user_id)
+    let position = json!({"lat": lat, "lon": lon});
+    app.file_report(token, &json!({"category": "drainage_flooding", "description": "Ngập nặng sau mưa.", "position": position, "urgent": urgent})).await
 }
 
 async fn world(app: &TestApp, urgent: bool) -> World {
@@ -67,7 +35,7 @@ async fn world(app: &TestApp, urgent: bool) -> World {
     let citizen = app.register_phone("0912345678").await["access_token"].as_str().unwrap().to_string();
     let report = file(app, &citizen, DA_LAT, urgent).await;
     let (official, official_id) =
-        official_of(app, &admin, report["organization_id"].as_str().unwrap(), "canbo@dalat.gov.vn").await;
+        app.official_of(&admin, report["organization_id"].as_str().unwrap(), "canbo@dalat.gov.vn", "vi").await;
     World { admin, citizen, report, official, official_id }
 }
 
@@ -177,7 +145,7 @@ async fn other_jurisdictions_cannot_act_and_transfer_moves_the_report(app: TestA
     let w = world(&app, false).await;
     let elsewhere = file(&app, &w.citizen, SAI_GON, false).await;
     let (other, _) =
-        official_of(&app, &w.admin, elsewhere["organization_id"].as_str().unwrap(), "canbo@hcm.gov.vn").await;
+        app.official_of(&w.admin, elsewhere["organization_id"].as_str().unwrap(), "canbo@hcm.gov.vn", "vi").await;
     assert_problem(act(&app, &other, &w.report, json!({"action": "accept"})).await, 404, "report_not_found").await;
 
     let transferred: Value = act(

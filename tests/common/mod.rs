@@ -270,6 +270,41 @@ impl TestApp {
         self.post_json("/api/v1/auth/login", &serde_json::json!({"login": login, "password": password})).await
     }
 
+    /// Files a report as `token` under a fresh `Idempotency-Key`; the filing must succeed.
+    pub async fn file_report(&self, token: &str, body: &serde_json::Value) -> serde_json::Value {
+        let response = self
+            .client
+            .post(self.url("/api/v1/reports"))
+            .bearer_auth(token)
+            .header("Idempotency-Key", uuid::Uuid::now_v7().to_string())
+            .json(body)
+            .send()
+            .await
+            .expect("request sent");
+        assert_eq!(response.status(), 201, "file {body}");
+        response.json().await.unwrap()
+    }
+
+    /// Creates an official (mail in `locale`) who is a member of `organization`, and logs in as them.
+    /// Returns the access token and the user id.
+    pub async fn official_of(&self, admin: &str, organization: &str, email: &str, locale: &str) -> (String, String) {
+        let body = serde_json::json!({"email": email, "full_name": "Cán bộ", "role": "official", "unit_code": "68", "locale": locale});
+        let created: serde_json::Value =
+            self.post_json_as(admin, "/api/v1/admin/users", &body).await.json().await.unwrap();
+        let user_id = created["user"]["id"].as_str().unwrap().to_string();
+        let added = self
+            .client
+            .put(self.url(&format!("/api/v1/admin/organizations/{organization}/members/{user_id}")))
+            .bearer_auth(admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(added.status(), 204);
+        let login = self.login(email, created["initial_password"].as_str().unwrap()).await;
+        let tokens: serde_json::Value = login.json().await.unwrap();
+        (tokens["access_token"].as_str().unwrap().to_string(), user_id)
+    }
+
     /// Creates an administrator directly (as `congdanso create-admin` does) and logs in as them.
     pub async fn admin_token(&self) -> String {
         let email = format!("admin-{}@tinh.gov.vn", uuid::Uuid::now_v7().simple());
