@@ -285,6 +285,8 @@ pub enum AppError {
     UnsupportedImage,
     #[error("no such photo")]
     MediaNotFound,
+    #[error("no such notification")]
+    NotificationNotFound,
     #[error("malformed multipart body: {0}")]
     MalformedMultipart(String),
     #[error("no such organization")]
@@ -339,6 +341,7 @@ impl AppError {
             AppError::OwnReport => "own_report",
             AppError::UnsupportedImage => "unsupported_media_type",
             AppError::MediaNotFound => "media_not_found",
+            AppError::NotificationNotFound => "notification_not_found",
             AppError::MalformedMultipart(_) => "malformed_multipart",
             AppError::OrganizationNotFound => "organization_not_found",
             AppError::OrganizationExists => "organization_exists",
@@ -380,6 +383,7 @@ impl AppError {
             AppError::OwnReport => ("Không thể ủng hộ phản ánh của chính mình", "Cannot support your own report"),
             AppError::UnsupportedImage => ("Định dạng ảnh không được hỗ trợ", "Unsupported image format"),
             AppError::MediaNotFound => ("Không tìm thấy ảnh", "Photo not found"),
+            AppError::NotificationNotFound => ("Không tìm thấy thông báo", "Notification not found"),
             AppError::MalformedMultipart(_) => ("Dữ liệu tải lên không đúng định dạng", "Malformed upload"),
             AppError::OrganizationNotFound => ("Không tìm thấy cơ quan", "Organization not found"),
             AppError::OrganizationExists => ("Cơ quan đã tồn tại", "Organization exists"),
@@ -482,6 +486,8 @@ impl AppError {
             }
             (AppError::MediaNotFound, Locale::Vi) => "Không có ảnh này, hoặc bạn không được xem.".into(),
             (AppError::MediaNotFound, Locale::En) => "There is no such photo, or you may not see it.".into(),
+            (AppError::NotificationNotFound, Locale::Vi) => "Bạn không có thông báo này.".into(),
+            (AppError::NotificationNotFound, Locale::En) => "You have no such notification.".into(),
             (AppError::MalformedMultipart(why), Locale::Vi) => {
                 format!("Hãy gửi multipart/form-data với một tệp ở trường `file` ({why}).")
             }
@@ -582,9 +588,10 @@ impl ResponseError for AppError {
             | AppError::OrganizationExists
             | AppError::ReopenPeriodOver => StatusCode::CONFLICT,
             AppError::IdempotencyKeyRequired | AppError::MalformedMultipart(_) => StatusCode::BAD_REQUEST,
-            AppError::ReportNotFound | AppError::MediaNotFound | AppError::OrganizationNotFound => {
-                StatusCode::NOT_FOUND
-            }
+            AppError::ReportNotFound
+            | AppError::MediaNotFound
+            | AppError::NotificationNotFound
+            | AppError::OrganizationNotFound => StatusCode::NOT_FOUND,
             AppError::UnsupportedImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unauthenticated
             | AppError::TokenExpired

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::error::{AppError, FieldError, FieldIssue};
+use crate::error::{AppError, FieldError, FieldErrors, FieldIssue};
 
 /// The largest JSON body accepted. Photos travel separately; no JSON document of ours is near this.
 pub const JSON_LIMIT: usize = 64 * 1024;
@@ -157,6 +157,22 @@ mod tests {
     fn weak_and_strong_tags_compare_equal() {
         assert!(same_entity("\"abc\"", "W/\"abc\""));
         assert!(!same_entity("\"abc\"", "W/\"abd\""));
+    }
+}
+
+/// A page's `limit`: `default` when absent, refused outside 1 to `max`.
+pub fn page_limit(limit: Option<u32>, default: u32, max: u32, errors: &mut FieldErrors) -> i64 {
+    let limit = limit.unwrap_or(default);
+    if !(1..=max).contains(&limit) {
+        errors.add("limit", FieldIssue::OutOfRange { min: 1.0, max: f64::from(max) });
+    }
+    limit.into()
+}
+
+/// Lists keyed by (time-ordered) ids continue after an id: anything else is not one of their cursors.
+pub fn check_id_cursor(cursor: Option<&str>, errors: &mut FieldErrors) {
+    if cursor.is_some_and(|c| uuid::Uuid::parse_str(c).is_err()) {
+        errors.add("cursor", FieldIssue::InvalidValue("not a cursor from this list".into()));
     }
 }
 

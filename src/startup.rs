@@ -19,6 +19,7 @@ use crate::db::{self, Db};
 use crate::error::{self, AppError};
 use crate::http::JSON_LIMIT;
 use crate::media::MediaStorage;
+use crate::notify::notifier::Notifier;
 use crate::notify::{mailer::Mailer, worker};
 use crate::routing::locator::UnitLocator;
 use crate::seed::{self, SeedReport};
@@ -33,6 +34,8 @@ pub struct AppState {
     pub limiter: RateLimiter,
     /// Wakes the outbox worker after a transaction that enqueued mail.
     pub outbox_wake: Arc<Notify>,
+    /// Tells people what happened (in-app and mail), inside the transaction of the change.
+    pub notifier: Arc<Notifier>,
     pub media: MediaStorage,
     /// Unit boundaries for locating positions; replaced whole when boundaries are imported.
     pub boundaries: std::sync::RwLock<Arc<UnitLocator>>,
@@ -41,6 +44,10 @@ pub struct AppState {
 impl AppState {
     pub fn boundaries(&self) -> Arc<UnitLocator> {
         Arc::clone(&self.boundaries.read().unwrap_or_else(|poisoned| poisoned.into_inner()))
+    }
+
+    pub fn notifier(&self) -> Arc<Notifier> {
+        Arc::clone(&self.notifier)
     }
 
     pub fn replace_boundaries(&self, locator: UnitLocator) {
@@ -91,9 +98,10 @@ impl Application {
         let mailer = Mailer::new(&settings).map_err(StartupError::Setting)?;
         let outbox_wake = Arc::new(Notify::new());
         worker::spawn(db.clone(), mailer, settings.outbox_retry, Arc::clone(&outbox_wake));
+        let notifier = Arc::new(Notifier::new(&settings.app_link_base));
         crate::workflow::deadlines::spawn(
             db.clone(),
-            settings.app_link_base.clone(),
+            Arc::clone(&notifier),
             settings.deadline_check,
             Arc::clone(&outbox_wake),
         );
@@ -120,6 +128,7 @@ impl Application {
             passwords,
             limiter: RateLimiter::new(settings.auth_rate_limit),
             outbox_wake,
+            notifier,
             media,
             boundaries: std::sync::RwLock::new(Arc::new(boundaries)),
             settings,
@@ -188,7 +197,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
             .configure(crate::reports::routes::configure)
             .configure(crate::media::routes::configure_api)
             .configure(crate::organizations::routes::configure)
-            .configure(crate::workflow::routes::configure),
+            .configure(crate::workflow::routes::configure)
+            .configure(crate::notify::routes::configure),
     )
     .configure(crate::media::routes::configure_files)
     .configure(health::configure)

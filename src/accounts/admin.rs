@@ -115,16 +115,11 @@ impl ListUsersQuery {
     pub fn parse(self) -> Result<UserFilter, AppError> {
         let mut errors = FieldErrors::default();
         let role = self.role.as_deref().and_then(|r| errors.check(Role::parse(r, "role")));
-        let limit = self.limit.unwrap_or(50);
-        if !(1..=200).contains(&limit) {
-            errors.add("limit", FieldIssue::OutOfRange { min: 1.0, max: 200.0 });
-        }
-        if self.cursor.as_deref().is_some_and(|c| uuid::Uuid::parse_str(c).is_err()) {
-            errors.add("cursor", FieldIssue::InvalidValue("not a cursor from this list".into()));
-        }
+        let limit = crate::http::page_limit(self.limit, 50, 200, &mut errors);
+        crate::http::check_id_cursor(self.cursor.as_deref(), &mut errors);
         errors.finish()?;
         let text = self.q.map(|q| crate::text::fold(&q)).filter(|q| !q.is_empty());
-        Ok(UserFilter { text, role, before: self.cursor, limit: limit.into() })
+        Ok(UserFilter { text, role, before: self.cursor, limit })
     }
 }
 

@@ -217,6 +217,21 @@ diesel::table! {
         height -> Integer,
         bytes -> BigInt,
         created_at -> Timestamp,
+        event_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        user_id -> Text,
+        kind -> Text,
+        report_id -> Nullable<Text>,
+        title -> Text,
+        body -> Text,
+        link -> Text,
+        created_at -> Timestamp,
+        read_at -> Nullable<Timestamp>,
     }
 }
 
@@ -241,5 +256,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     organizations,
     organization_members,
     routing_rules,
-    audit_log
+    audit_log,
+    notifications
 );

@@ -156,6 +156,8 @@ pub struct MediaRow {
     pub height: i32,
     pub bytes: i64,
     pub created_at: NaiveDateTime,
+    /// The event whose result the photo shows (`resolve`); `None` for the reporter's own photos.
+    pub event_id: Option<String>,
 }
 
 /// A stored photo as the API shows it.
@@ -189,28 +191,46 @@ pub fn insert(conn: &mut DbConnection, row: &MediaRow) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The photo if `viewer` may see it: its owner always; others once it belongs to a report they may see.
+/// The photo if `viewer` may see it: its owner always; others once it belongs to a report they may
+/// see, as a citizen or as an official whose jurisdiction holds it.
 pub fn find_visible(conn: &mut DbConnection, id: &str, viewer: Option<&str>) -> Result<(MediaRow, bool), AppError> {
     let row: MediaRow =
         media::table.find(id).select(MediaRow::as_select()).first(conn).optional()?.ok_or(AppError::MediaNotFound)?;
-    let mut report_visible_to = |who: Option<&str>| {
-        row.report_id.as_deref().is_some_and(|r| crate::reports::store::find_visible(conn, r, who).is_ok())
+    let Some(report_id) = row.report_id.clone() else {
+        return if viewer == Some(row.owner_id.as_str()) { Ok((row, false)) } else { Err(AppError::MediaNotFound) };
     };
-    let public = report_visible_to(None);
-    if public || viewer == Some(row.owner_id.as_str()) || report_visible_to(viewer) {
+    let report = crate::reports::store::find_any(conn, &report_id)?;
+    let public = report.visible_to(None);
+    let visible = public
+        || viewer == Some(row.owner_id.as_str())
+        || report.visible_to(viewer)
+        || match viewer {
+            Some(official) => {
+                let jurisdiction = crate::workflow::jurisdiction(conn, official)?;
+                match crate::workflow::find_in(conn, &jurisdiction, official, &report_id) {
+                    Ok(_) => true,
+                    Err(AppError::ReportNotFound) => false,
+                    Err(other) => return Err(other),
+                }
+            }
+            None => false,
+        };
+    if visible {
         Ok((row, public))
     } else {
         Err(AppError::MediaNotFound)
     }
 }
 
-/// Attaches the owner's unused photos to a report; each one that is not (unknown, someone else's,
-/// already used) is reported by its position in `ids` under `field`.
+/// Attaches the owner's unused photos to a report (and to the event they show the result of, if any);
+/// each one that is not (unknown, someone else's, already used) is reported by its position in `ids`
+/// under `field`.
 pub fn attach(
     conn: &mut DbConnection,
     ids: &[String],
     owner_id: &str,
     report_id: &str,
+    event_id: Option<&str>,
     field: &str,
 ) -> Result<(), AppError> {
     let mut errors = crate::error::FieldErrors::default();
@@ -218,7 +238,7 @@ pub fn attach(
         let claimed = diesel::update(
             media::table.find(id).filter(media::owner_id.eq(owner_id)).filter(media::report_id.is_null()),
         )
-        .set(media::report_id.eq(report_id))
+        .set((media::report_id.eq(report_id), media::event_id.eq(event_id)))
         .execute(conn)?;
         if claimed == 0 {
             errors.add(&format!("{field}[{index}]"), FieldIssue::UnknownMedia);

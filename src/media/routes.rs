@@ -106,6 +106,7 @@ pub async fn upload(
         height: processed.height as i32,
         bytes: processed.original.len() as i64,
         created_at: chrono::Utc::now().naive_utc(),
+        event_id: None,
     };
     state.media.put(&id, false, processed.original).await?;
     state.media.put(&id, true, processed.thumbnail).await?;
@@ -148,8 +149,8 @@ async fn serve(
         .body(bytes))
 }
 
-/// A photo, without metadata. Visible to everyone once its report is public; otherwise to its owner
-/// (and the reporter) only.
+/// A photo, without metadata. Visible to everyone once its report is public; otherwise to its owner,
+/// the reporter and the officials who handle the report.
 #[utoipa::path(get, path = "/media/{id}", tag = "media", operation_id = "getMedia",
     params(("id" = String, Path, description = "Photo id")),
     responses(

@@ -1,8 +1,12 @@
-//! Telling people things: the mail outbox (written in the same transaction as the change that causes
-//! a mail), the worker that delivers it, the mailer (lettre) and the message texts (vi, en).
+//! Telling people things: the [`notifier::Notifier`] (in-app list and mail), the mail outbox (written in
+//! the same transaction as the change that causes a mail), the worker that delivers it, the mailer
+//! (lettre), the message texts (vi, en) and the in-app list's API.
 
+pub mod feed;
 pub mod mailer;
+pub mod notifier;
 pub mod outbox;
+pub mod routes;
 pub mod templates;
 pub mod worker;
 

@@ -43,30 +43,105 @@ pub fn reset_password(locale: Locale, to: &str, name: &str, link: &str) -> Mail 
     Mail { to: to.to_string(), subject, body }
 }
 
-pub fn deadline_reminder(locale: Locale, to: &str, report_id: &str, hours_left: i64, link: &str) -> Mail {
-    let (subject, body) = match locale {
-        Locale::Vi => (
-            "Phản ánh sắp đến hạn xử lý".to_string(),
-            format!("Phản ánh {report_id} sẽ đến hạn xử lý trong khoảng {hours_left} giờ nữa.\n\n{link}\n"),
-        ),
-        Locale::En => (
-            "A report is nearly due".to_string(),
-            format!("Report {report_id} is due in about {hours_left} hours.\n\n{link}\n"),
-        ),
-    };
-    Mail { to: to.to_string(), subject, body }
+/// A notification's title and body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    pub title: String,
+    pub body: String,
 }
 
-pub fn escalation(locale: Locale, to: &str, report_id: &str, office: &str, link: &str) -> Mail {
-    let (subject, body) = match locale {
-        Locale::Vi => (
-            "Phản ánh quá hạn được chuyển lên IOC".to_string(),
-            format!("Phản ánh {report_id} đã quá hạn xử lý tại {office} và được chuyển lên Trung tâm IOC theo dõi.\n\n{link}\n"),
-        ),
-        Locale::En => (
-            "An overdue report escalated to the IOC".to_string(),
-            format!("Report {report_id} missed its deadline at {office} and is escalated to the IOC.\n\n{link}\n"),
-        ),
+pub fn deadline_reminder(locale: Locale, report_id: &str, hours_left: i64) -> Text {
+    match locale {
+        Locale::Vi => Text {
+            title: "Phản ánh sắp đến hạn xử lý".into(),
+            body: format!("Phản ánh {report_id} sẽ đến hạn xử lý trong khoảng {hours_left} giờ nữa."),
+        },
+        Locale::En => Text {
+            title: "A report is nearly due".into(),
+            body: format!("Report {report_id} is due in about {hours_left} hours."),
+        },
+    }
+}
+
+pub fn escalation(locale: Locale, report_id: &str, office: &str) -> Text {
+    match locale {
+        Locale::Vi => Text {
+            title: "Phản ánh quá hạn được chuyển lên IOC".into(),
+            body: format!(
+                "Phản ánh {report_id} đã quá hạn xử lý tại {office} và được chuyển lên Trung tâm IOC theo dõi."
+            ),
+        },
+        Locale::En => Text {
+            title: "An overdue report escalated to the IOC".into(),
+            body: format!("Report {report_id} missed its deadline at {office} and is escalated to the IOC."),
+        },
+    }
+}
+
+/// To the officials of the office that handles an urgent report, as soon as it reaches them.
+pub fn urgent_report(locale: Locale, excerpt: &str, place: &str) -> Text {
+    match locale {
+        Locale::Vi => Text {
+            title: "Phản ánh khẩn cấp cần xử lý ngay".into(),
+            body: format!("Phản ánh khẩn cấp tại {place}: «{excerpt}»"),
+        },
+        Locale::En => Text {
+            title: "An urgent report needs action now".into(),
+            body: format!("Urgent report at {place}: “{excerpt}”"),
+        },
+    }
+}
+
+/// To the reporter and supporters of a report, about a public event of kind `kind` (see `report_events`).
+pub fn report_news(locale: Locale, kind: &str, excerpt: &str, note: Option<&str>) -> Text {
+    let vi = locale == Locale::Vi;
+    let title = match kind {
+        "submitted" => ["Phản ánh đã được gửi", "Report submitted"],
+        "accepted" => ["Phản ánh đã được tiếp nhận", "Report accepted"],
+        "started" => ["Phản ánh đang được xử lý", "Work on the report has started"],
+        "resolved" => ["Phản ánh đã được xử lý", "Report resolved"],
+        "rejected" => ["Phản ánh không được tiếp nhận", "Report rejected"],
+        "transferred" => ["Phản ánh được chuyển đơn vị xử lý", "Report passed to another office"],
+        "comment" => ["Phản hồi mới về phản ánh", "New reply on the report"],
+        "closed" => ["Phản ánh đã kết thúc", "Report closed"],
+        "withdrawn" => ["Phản ánh đã được người gửi rút lại", "Report withdrawn by its reporter"],
+        "reopened" => ["Phản ánh được mở lại", "Report reopened"],
+        "photos_added" => ["Phản ánh có thêm ảnh", "Photos added to the report"],
+        "rated" => ["Kết quả xử lý đã được đánh giá", "The handling was rated"],
+        _ => ["Phản ánh có cập nhật", "Report updated"],
+    }[usize::from(!vi)];
+    let mut body = if vi { format!("Phản ánh: «{excerpt}»") } else { format!("Report: “{excerpt}”") };
+    match (kind, note) {
+        ("rejected", Some(note)) => {
+            // Rejection notes start with the reason's code (see workflow::actions), told here in words.
+            let (reason, rest) = note.split_once(';').map_or((note, None), |(r, rest)| (r, Some(rest.trim())));
+            let reason = reason.split(':').next().unwrap_or_default().trim();
+            body += &format!("\n{}: {}", if vi { "Lý do" } else { "Reason" }, reject_reason(locale, reason));
+            if let Some(rest) = rest.filter(|r| !r.is_empty()) {
+                body += &format!("\n{rest}");
+            }
+        }
+        (_, Some(note)) => body += &format!("\n{note}"),
+        (_, None) => {}
+    }
+    if kind == "resolved" {
+        let days = crate::reports::store::REOPEN_DAYS;
+        body += &if vi {
+            format!("\nHãy đánh giá kết quả xử lý; nếu chưa hài lòng, bạn có thể mở lại phản ánh trong {days} ngày.")
+        } else {
+            format!("\nPlease rate how it was handled; if you are not satisfied, you can reopen it within {days} days.")
+        };
+    }
+    Text { title: title.to_string(), body }
+}
+
+fn reject_reason(locale: Locale, code: &str) -> &str {
+    let texts = match code {
+        "duplicate" => ["trùng với một phản ánh đã có", "it repeats an earlier report"],
+        "out_of_scope" => ["không thuộc phạm vi giải quyết của chính quyền", "it is not for the government to handle"],
+        "spam" => ["nội dung không phải là phản ánh", "it is not a genuine report"],
+        "insufficient_info" => ["chưa đủ thông tin để xử lý", "there is not enough information to act on"],
+        other => return other,
     };
-    Mail { to: to.to_string(), subject, body }
+    texts[usize::from(locale != Locale::Vi)]
 }

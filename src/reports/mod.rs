@@ -187,7 +187,10 @@ pub struct Report {
     pub unit_code: String,
     /// True while the unit was found by nearest centroid rather than by boundary.
     pub unit_approximate: bool,
+    /// The reporter's photos.
     pub media: Vec<crate::media::Media>,
+    /// Photos of the result, attached by the officials who resolved the report.
+    pub result_media: Vec<crate::media::Media>,
     pub is_public: bool,
     pub is_anonymous: bool,
     pub urgent: bool,

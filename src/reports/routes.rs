@@ -11,7 +11,7 @@ use super::{NewReportRequest, Report, ReportDetail, ReportStatus};
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
-use crate::http::{Json, Page};
+use crate::http::{check_id_cursor, page_limit, Json, Page};
 use crate::routing::Position;
 use crate::startup::AppState;
 use crate::units::{LatLon, UnitCode};
@@ -63,17 +63,19 @@ pub async fn file(
     let area = state.settings.service_area.clone();
     let user_id = current.user.id.clone();
     let public_url = state.settings.public_url.clone();
+    let notifier = state.notifier();
     let boundaries = state.boundaries();
     let (filed, report) = state
         .db
         .run(move |conn| {
-            let filed = store::file_report(conn, &user_id, &key, &request_hash, &new, &area, &boundaries)?;
+            let filed = store::file_report(conn, &notifier, &user_id, &key, &request_hash, &new, &area, &boundaries)?;
             let id = match &filed {
                 Filed::New(id) | Filed::Existing(id) => id.clone(),
             };
             Ok((filed, detail(conn, &id, Some(&user_id), &public_url)?))
         })
         .await?;
+    state.outbox_wake.notify_one();
     Ok(match filed {
         Filed::New(_) => HttpResponse::Created().json(report),
         Filed::Existing(_) => HttpResponse::Ok().json(report),
@@ -138,14 +140,6 @@ fn parse_lat_lon(raw: &str, field: &str) -> Result<Position, AppError> {
     }
 }
 
-fn parse_limit(limit: Option<u32>, errors: &mut FieldErrors) -> i64 {
-    let limit = limit.unwrap_or(20);
-    if !(1..=100).contains(&limit) {
-        errors.add("limit", FieldIssue::OutOfRange { min: 1.0, max: 100.0 });
-    }
-    limit.into()
-}
-
 impl ListReportsQuery {
     fn parse(self) -> Result<ReportFilter, AppError> {
         let mut errors = FieldErrors::default();
@@ -175,7 +169,7 @@ impl ListReportsQuery {
         }
         let status = self.status.as_deref().and_then(|s| errors.check(ReportStatus::parse(s, "status")));
         let unit = self.unit.as_deref().and_then(|u| errors.check(UnitCode::parse_field(u, "unit")));
-        let limit = parse_limit(self.limit, &mut errors);
+        let limit = page_limit(self.limit, 20, 100, &mut errors);
         let cursor_ok = match (&self.cursor, center) {
             (Some(c), Some(_)) => c.parse::<usize>().is_ok(),
             (Some(c), None) => uuid::Uuid::parse_str(c).is_ok(),
@@ -254,10 +248,8 @@ pub async fn mine(
 ) -> Result<HttpResponse, AppError> {
     let MyReportsQuery { limit, cursor } = query.into_inner();
     let mut errors = FieldErrors::default();
-    let limit = parse_limit(limit, &mut errors);
-    if cursor.as_deref().is_some_and(|c| uuid::Uuid::parse_str(c).is_err()) {
-        errors.add("cursor", FieldIssue::InvalidValue("not a cursor from this list".into()));
-    }
+    let limit = page_limit(limit, 20, 100, &mut errors);
+    check_id_cursor(cursor.as_deref(), &mut errors);
     errors.finish()?;
     let user_id = current.user.id.clone();
     let public_url = state.settings.public_url.clone();
@@ -371,13 +363,15 @@ pub async fn withdraw(
 ) -> Result<HttpResponse, AppError> {
     let user_id = current.user.id.clone();
     let public_url = state.settings.public_url.clone();
+    let notifier = state.notifier();
     let report = state
         .db
         .run(move |conn| {
-            store::withdraw(conn, &id, &user_id)?;
+            store::withdraw(conn, &notifier, &id, &user_id)?;
             detail(conn, &id, Some(&user_id), &public_url)
         })
         .await?;
+    state.outbox_wake.notify_one();
     Ok(HttpResponse::Ok().json(report))
 }
 
@@ -406,14 +400,16 @@ pub async fn add_photos(
 ) -> Result<HttpResponse, AppError> {
     let user_id = current.user.id.clone();
     let public_url = state.settings.public_url.clone();
+    let notifier = state.notifier();
     let ids = body.0.media_ids;
     let report = state
         .db
         .run(move |conn| {
-            store::add_photos(conn, &id, &user_id, &ids)?;
+            store::add_photos(conn, &notifier, &id, &user_id, &ids)?;
             detail(conn, &id, Some(&user_id), &public_url)
         })
         .await?;
+    state.outbox_wake.notify_one();
     Ok(HttpResponse::Ok().json(report))
 }
 
@@ -454,13 +450,15 @@ pub async fn rate(
     errors.finish()?;
     let user_id = current.user.id.clone();
     let public_url = state.settings.public_url.clone();
+    let notifier = state.notifier();
     let report = state
         .db
         .run(move |conn| {
-            store::rate(conn, &id, &user_id, score, comment.as_deref())?;
+            store::rate(conn, &notifier, &id, &user_id, score, comment.as_deref())?;
             detail(conn, &id, Some(&user_id), &public_url)
         })
         .await?;
+    state.outbox_wake.notify_one();
     Ok(HttpResponse::Ok().json(report))
 }
 
@@ -495,12 +493,14 @@ pub async fn reopen(
     }
     let user_id = current.user.id.clone();
     let public_url = state.settings.public_url.clone();
+    let notifier = state.notifier();
     let report = state
         .db
         .run(move |conn| {
-            store::reopen(conn, &id, &user_id, &reason)?;
+            store::reopen(conn, &notifier, &id, &user_id, &reason)?;
             detail(conn, &id, Some(&user_id), &public_url)
         })
         .await?;
+    state.outbox_wake.notify_one();
     Ok(HttpResponse::Ok().json(report))
 }

@@ -9,9 +9,13 @@ use diesel::prelude::*;
 use super::geo::{cell_of, BoundingBox};
 use super::{NewReport, Report, ReportEvent, ReportPosition, ReportStatus, Reporter};
 use crate::config::ServiceArea;
-use crate::db::schema::{categories, idempotency_keys, media, report_events, report_supports, reports, users};
+use crate::db::schema::{
+    admin_units, categories, idempotency_keys, media, report_events, report_supports, reports, users,
+};
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldErrors, FieldIssue};
+use crate::notify::notifier::{self, Message, Notifier};
+use crate::notify::templates;
 use crate::routing::locator::UnitLocator;
 use crate::routing::{self, Position};
 
@@ -55,7 +59,7 @@ impl ReportRow {
             .map_err(|_| AppError::Internal(format!("unknown status {:?}", self.status)))
     }
 
-    fn visible_to(&self, viewer: Option<&str>) -> bool {
+    pub fn visible_to(&self, viewer: Option<&str>) -> bool {
         let mine = viewer == Some(self.reporter_id.as_str());
         mine || (self.is_public && self.status != ReportStatus::Withdrawn.as_str())
     }
@@ -123,8 +127,10 @@ impl From<diesel::result::Error> for FilingError {
 }
 
 /// Files a report with its first event, once per idempotency key even when retries race.
+#[allow(clippy::too_many_arguments)] // what a filing needs; grouping them would only rename them
 pub fn file_report(
     conn: &mut DbConnection,
+    notifier: &Notifier,
     reporter_id: &str,
     key: &IdempotencyKey,
     request_hash: &str,
@@ -179,20 +185,22 @@ pub fn file_report(
                 escalated_at: None,
             })
             .execute(conn)?;
-        crate::media::attach(conn, &new.media_ids, reporter_id, &id, "media_ids")?;
+        crate::media::attach(conn, &new.media_ids, reporter_id, &id, None, "media_ids")?;
         let how = if located.approximate { "nearest centroid, to be confirmed" } else { "boundary" };
         let note = format!("unit {} ({how}); {reason}", located.unit.code);
         record_event(
             conn,
-            &id,
-            Some(reporter_id),
-            "submitted",
-            None,
-            Some(ReportStatus::Submitted),
-            Some(&note),
-            true,
-            now,
+            notifier,
+            NewEvent {
+                actor_id: Some(reporter_id),
+                to: Some(ReportStatus::Submitted),
+                note: Some(&note),
+                ..NewEvent::public(&id, "submitted", now)
+            },
         )?;
+        if new.urgent {
+            tell_office_of_urgent(conn, notifier, &id, &organization.id, now)?;
+        }
         diesel::insert_into(idempotency_keys::table)
             .values((
                 idempotency_keys::user_id.eq(reporter_id),
@@ -249,32 +257,110 @@ fn check_references(conn: &mut DbConnection, new: &NewReport, reporter_id: &str)
     errors.finish()
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn record_event(
+/// An event in a report's history. Public ones are shown on the report and told to its followers.
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvent<'a> {
+    pub report_id: &'a str,
+    pub actor_id: Option<&'a str>,
+    pub kind: &'a str,
+    pub from: Option<ReportStatus>,
+    pub to: Option<ReportStatus>,
+    pub note: Option<&'a str>,
+    pub is_public: bool,
+    pub at: NaiveDateTime,
+}
+
+impl<'a> NewEvent<'a> {
+    /// A public event with no actor, status change or note: fill in the rest with `..`.
+    pub fn public(report_id: &'a str, kind: &'a str, at: NaiveDateTime) -> Self {
+        NewEvent { report_id, actor_id: None, kind, from: None, to: None, note: None, is_public: true, at }
+    }
+
+    pub fn status_change(
+        report_id: &'a str,
+        kind: &'a str,
+        from: ReportStatus,
+        to: ReportStatus,
+        at: NaiveDateTime,
+    ) -> Self {
+        NewEvent { from: Some(from), to: Some(to), ..Self::public(report_id, kind, at) }
+    }
+}
+
+/// An urgent report is told to the officials of its office as soon as it reaches them, not at the
+/// next look at the inbox.
+pub fn tell_office_of_urgent(
     conn: &mut DbConnection,
+    notifier: &Notifier,
     report_id: &str,
-    actor_id: Option<&str>,
-    kind: &str,
-    from: Option<ReportStatus>,
-    to: Option<ReportStatus>,
-    note: Option<&str>,
-    is_public: bool,
-    at: NaiveDateTime,
+    organization_id: &str,
+    now: NaiveDateTime,
 ) -> Result<(), AppError> {
+    let officials = notifier::officials(conn, &[organization_id.to_string()])?;
+    let (description, address, unit): (String, Option<String>, String) = reports::table
+        .inner_join(admin_units::table.on(admin_units::code.eq(reports::unit_code)))
+        .filter(reports::id.eq(report_id))
+        .select((reports::description, reports::address_text, admin_units::name))
+        .first(conn)?;
+    let place = address.map_or(unit.clone(), |address| format!("{address}, {unit}"));
+    let excerpt = excerpt(&description);
+    notifier.send(conn, &officials, now, |locale| {
+        let text = templates::urgent_report(locale, &excerpt, &place);
+        Message {
+            kind: "urgent_report".into(),
+            report_id: Some(report_id.to_string()),
+            title: text.title,
+            body: text.body,
+            link: notifier.link(&format!("admin/reports/{report_id}")),
+        }
+    })
+}
+
+/// How a report is named in notifications: the start of its description.
+fn excerpt(description: &str) -> String {
+    const CHARS: usize = 80;
+    let mut excerpt: String = description.chars().take(CHARS).collect();
+    if description.chars().count() > CHARS {
+        excerpt.push('…');
+    }
+    excerpt
+}
+
+/// Records `event`; a public one notifies the report's reporter and supporters (but not its actor).
+/// Returns the event's id.
+pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEvent) -> Result<String, AppError> {
+    let id = uuid::Uuid::now_v7().to_string();
     diesel::insert_into(report_events::table)
         .values((
-            report_events::id.eq(uuid::Uuid::now_v7().to_string()),
-            report_events::report_id.eq(report_id),
-            report_events::actor_id.eq(actor_id),
-            report_events::kind.eq(kind),
-            report_events::from_status.eq(from.map(ReportStatus::as_str)),
-            report_events::to_status.eq(to.map(ReportStatus::as_str)),
-            report_events::note.eq(note),
-            report_events::is_public.eq(is_public),
-            report_events::created_at.eq(at),
+            report_events::id.eq(&id),
+            report_events::report_id.eq(event.report_id),
+            report_events::actor_id.eq(event.actor_id),
+            report_events::kind.eq(event.kind),
+            report_events::from_status.eq(event.from.map(ReportStatus::as_str)),
+            report_events::to_status.eq(event.to.map(ReportStatus::as_str)),
+            report_events::note.eq(event.note),
+            report_events::is_public.eq(event.is_public),
+            report_events::created_at.eq(event.at),
         ))
         .execute(conn)?;
-    Ok(())
+    if event.is_public {
+        let followers = notifier::followers(conn, event.report_id, event.actor_id)?;
+        if !followers.is_empty() {
+            let description: String = reports::table.find(event.report_id).select(reports::description).first(conn)?;
+            let excerpt = excerpt(&description);
+            notifier.send(conn, &followers, event.at, |locale| {
+                let text = templates::report_news(locale, event.kind, &excerpt, event.note);
+                Message {
+                    kind: event.kind.to_string(),
+                    report_id: Some(event.report_id.to_string()),
+                    title: text.title,
+                    body: text.body,
+                    link: notifier.link(&format!("reports/{}", event.report_id)),
+                }
+            })?;
+        }
+    }
+    Ok(id)
 }
 
 /// The report if `viewer` may see it: public ones for everyone, the rest for their reporter only.
@@ -322,10 +408,11 @@ pub fn views(
     near: Option<Position>,
     public_url: &str,
 ) -> Result<Vec<Report>, AppError> {
-    let mut photos: HashMap<String, Vec<crate::media::Media>> = HashMap::new();
+    // The reporter's photos, and the officials' photos of the result, per report.
+    let mut photos: HashMap<(String, bool), Vec<crate::media::Media>> = HashMap::new();
     for row in crate::media::of_reports(conn, &rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>())? {
-        let report_id = row.report_id.clone().unwrap_or_default();
-        photos.entry(report_id).or_default().push(crate::media::Media::of(&row, public_url));
+        let key = (row.report_id.clone().unwrap_or_default(), row.event_id.is_some());
+        photos.entry(key).or_default().push(crate::media::Media::of(&row, public_url));
     }
     let named: Vec<&str> = rows.iter().filter(|r| !r.is_anonymous).map(|r| r.reporter_id.as_str()).collect();
     let names: HashMap<String, String> = if named.is_empty() {
@@ -360,7 +447,8 @@ pub fn views(
                 address_text: row.address_text.clone(),
                 unit_code: row.unit_code.clone(),
                 unit_approximate: row.unit_approximate,
-                media: photos.remove(&row.id).unwrap_or_default(),
+                media: photos.remove(&(row.id.clone(), false)).unwrap_or_default(),
+                result_media: photos.remove(&(row.id.clone(), true)).unwrap_or_default(),
                 is_public: row.is_public,
                 is_anonymous: row.is_anonymous,
                 urgent: row.urgent,
@@ -559,39 +647,42 @@ fn own_submitted(conn: &mut DbConnection, report_id: &str, user_id: &str) -> Res
 }
 
 /// Photos may be added (up to 5 in all) by the reporter while nobody has started on the report.
-pub fn add_photos(conn: &mut DbConnection, report_id: &str, user_id: &str, ids: &[String]) -> Result<(), AppError> {
+pub fn add_photos(
+    conn: &mut DbConnection,
+    notifier: &Notifier,
+    report_id: &str,
+    user_id: &str,
+    ids: &[String],
+) -> Result<(), AppError> {
     db::transaction(conn, |conn| {
         own_submitted(conn, report_id, user_id)?;
         let present = crate::media::count_of_report(conn, report_id)? as usize;
         if present + ids.len() > super::MAX_MEDIA {
             return Err(AppError::invalid("media_ids", FieldIssue::TooMany { max: super::MAX_MEDIA - present }));
         }
-        crate::media::attach(conn, ids, user_id, report_id, "media_ids")?;
+        crate::media::attach(conn, ids, user_id, report_id, None, "media_ids")?;
         let now = Utc::now().naive_utc();
         diesel::update(reports::table.find(report_id)).set(reports::updated_at.eq(now)).execute(conn)?;
-        record_event(conn, report_id, Some(user_id), "photos_added", None, None, None, true, now)
+        record_event(
+            conn,
+            notifier,
+            NewEvent { actor_id: Some(user_id), ..NewEvent::public(report_id, "photos_added", now) },
+        )?;
+        Ok(())
     })
 }
 
 /// The reporter takes a report back while nobody has started on it.
-pub fn withdraw(conn: &mut DbConnection, report_id: &str, user_id: &str) -> Result<(), AppError> {
+pub fn withdraw(conn: &mut DbConnection, notifier: &Notifier, report_id: &str, user_id: &str) -> Result<(), AppError> {
     db::transaction(conn, |conn| {
         let status = own_submitted(conn, report_id, user_id)?.status()?;
         let now = Utc::now().naive_utc();
         diesel::update(reports::table.find(report_id))
             .set((reports::status.eq(ReportStatus::Withdrawn.as_str()), reports::updated_at.eq(now)))
             .execute(conn)?;
-        record_event(
-            conn,
-            report_id,
-            Some(user_id),
-            "withdrawn",
-            Some(status),
-            Some(ReportStatus::Withdrawn),
-            None,
-            true,
-            now,
-        )
+        let event = NewEvent::status_change(report_id, "withdrawn", status, ReportStatus::Withdrawn, now);
+        record_event(conn, notifier, NewEvent { actor_id: Some(user_id), ..event })?;
+        Ok(())
     })
 }
 
@@ -618,6 +709,7 @@ fn own_in(
 /// The reporter rates how a resolved report was handled; rating closes it.
 pub fn rate(
     conn: &mut DbConnection,
+    notifier: &Notifier,
     report_id: &str,
     user_id: &str,
     score: i32,
@@ -640,22 +732,20 @@ pub fn rate(
             return Err(AppError::InvalidTransition(find_any(conn, report_id)?.status));
         }
         let note = format!("{score}/5{}", comment.map(|c| format!(": {c}")).unwrap_or_default());
-        record_event(
-            conn,
-            report_id,
-            Some(user_id),
-            "rated",
-            Some(ReportStatus::Resolved),
-            Some(ReportStatus::Closed),
-            Some(&note),
-            true,
-            now,
-        )
+        let event = NewEvent::status_change(report_id, "rated", ReportStatus::Resolved, ReportStatus::Closed, now);
+        record_event(conn, notifier, NewEvent { actor_id: Some(user_id), note: Some(&note), ..event })?;
+        Ok(())
     })
 }
 
 /// The reporter says a resolved report is not solved, within [`REOPEN_DAYS`]: back to `in_progress`.
-pub fn reopen(conn: &mut DbConnection, report_id: &str, user_id: &str, reason: &str) -> Result<(), AppError> {
+pub fn reopen(
+    conn: &mut DbConnection,
+    notifier: &Notifier,
+    report_id: &str,
+    user_id: &str,
+    reason: &str,
+) -> Result<(), AppError> {
     db::transaction(conn, |conn| {
         let report = own_in(conn, report_id, user_id, ReportStatus::Resolved)?;
         let now = Utc::now().naive_utc();
@@ -669,16 +759,9 @@ pub fn reopen(conn: &mut DbConnection, report_id: &str, user_id: &str, reason: &
         if claimed == 0 {
             return Err(AppError::InvalidTransition(find_any(conn, report_id)?.status));
         }
-        record_event(
-            conn,
-            report_id,
-            Some(user_id),
-            "reopened",
-            Some(ReportStatus::Resolved),
-            Some(ReportStatus::InProgress),
-            Some(reason),
-            true,
-            now,
-        )
+        let event =
+            NewEvent::status_change(report_id, "reopened", ReportStatus::Resolved, ReportStatus::InProgress, now);
+        record_event(conn, notifier, NewEvent { actor_id: Some(user_id), note: Some(reason), ..event })?;
+        Ok(())
     })
 }

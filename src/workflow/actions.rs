@@ -12,8 +12,9 @@ use super::{find_in, Jurisdiction};
 use crate::db::schema::{categories, organization_members, organizations, reports, users};
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldErrors, FieldIssue};
-use crate::reports::store::{record_event, ReportRow};
-use crate::reports::ReportStatus;
+use crate::notify::notifier::Notifier;
+use crate::reports::store::{record_event, tell_office_of_urgent, NewEvent, ReportRow};
+use crate::reports::{ReportStatus, MAX_MEDIA};
 
 /// Urgent reports are due within hours, whatever the category's usual deadline.
 const URGENT_SLA_HOURS: i64 = 4;
@@ -36,6 +37,8 @@ pub struct ActionRequest {
     pub duplicate_of: Option<String>,
     /// `comment`: shown to the citizen (default false: an internal note).
     pub public: Option<bool>,
+    /// `resolve`: photos of the result (at most 5), uploaded by the acting official beforehand.
+    pub media_ids: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -43,7 +46,7 @@ pub enum Action {
     Accept,
     Assign { assignee: String },
     Start,
-    Resolve { note: String },
+    Resolve { note: String, media_ids: Vec<String> },
     Reject { reason: &'static str, duplicate_of: Option<String>, note: Option<String> },
     Transfer { organization: String, note: String },
     Comment { note: String, public: bool },
@@ -58,6 +61,13 @@ impl ActionRequest {
         if note.as_ref().is_some_and(|n| n.chars().count() > NOTE_CHARS) {
             errors.add("note", FieldIssue::TooLong { max: NOTE_CHARS });
         }
+        let media_ids = self.media_ids.unwrap_or_default();
+        if media_ids.len() > MAX_MEDIA {
+            errors.add("media_ids", FieldIssue::TooMany { max: MAX_MEDIA });
+        }
+        if !media_ids.is_empty() && self.action != "resolve" {
+            errors.add("media_ids", FieldIssue::InvalidValue("photos only with `resolve`".into()));
+        }
         let mut required = |value: Option<String>, field: &str| {
             if value.is_none() {
                 errors.add(field, FieldIssue::Required);
@@ -68,7 +78,7 @@ impl ActionRequest {
             "accept" => Action::Accept,
             "start" => Action::Start,
             "assign" => Action::Assign { assignee: required(self.assignee_id, "assignee_id") },
-            "resolve" => Action::Resolve { note: required(note, "note") },
+            "resolve" => Action::Resolve { note: required(note, "note"), media_ids },
             "transfer" => {
                 let organization = required(self.organization_id, "organization_id");
                 Action::Transfer { organization, note: required(note, "note") }
@@ -129,6 +139,7 @@ fn kind(action: &Action) -> &'static str {
 /// Applies `action` to a report of the official's jurisdiction.
 pub fn act(
     conn: &mut DbConnection,
+    notifier: &Notifier,
     jurisdiction: &Jurisdiction,
     official: &str,
     report_id: &str,
@@ -187,6 +198,9 @@ pub fn act(
                     .set((reports::status.eq(to.as_str()), reports::updated_at.eq(now)))
                     .execute(conn)?
             }
+            Action::Resolve { .. } => diesel::update(unchanged)
+                .set((reports::status.eq(to.as_str()), reports::resolved_at.eq(now), reports::updated_at.eq(now)))
+                .execute(conn)?,
             _ => diesel::update(unchanged)
                 .set((reports::status.eq(to.as_str()), reports::updated_at.eq(now)))
                 .execute(conn)?,
@@ -197,7 +211,7 @@ pub fn act(
             return Err(AppError::InvalidTransition(current));
         }
         let (note, public) = match action {
-            Action::Resolve { note } => (Some(note.clone()), true),
+            Action::Resolve { note, .. } => (Some(note.clone()), true),
             Action::Reject { reason, duplicate_of, note } => {
                 let why = match duplicate_of {
                     Some(original) => format!("{reason}: {original}"),
@@ -205,23 +219,38 @@ pub fn act(
                 };
                 (Some(note.as_ref().map_or(why.clone(), |n| format!("{why}; {n}"))), true)
             }
-            Action::Transfer { organization, note } => (Some(format!("to {organization}: {note}")), true),
+            Action::Transfer { organization, note } => {
+                let name: String = organizations::table.find(organization).select(organizations::name).first(conn)?;
+                (Some(format!("{name}: {note}")), true)
+            }
             Action::Comment { note, public } => (Some(note.clone()), *public),
             Action::Assign { assignee } => (Some(format!("to {assignee}")), false),
             Action::Accept | Action::Start => (None, true),
         };
         let changes_status = from != to;
-        record_event(
+        let event = record_event(
             conn,
-            &report.id,
-            Some(official),
-            kind(action),
-            changes_status.then_some(from),
-            changes_status.then_some(to),
-            note.as_deref(),
-            public,
-            now,
-        )
+            notifier,
+            NewEvent {
+                report_id: &report.id,
+                actor_id: Some(official),
+                kind: kind(action),
+                from: changes_status.then_some(from),
+                to: changes_status.then_some(to),
+                note: note.as_deref(),
+                is_public: public,
+                at: now,
+            },
+        )?;
+        match action {
+            Action::Resolve { media_ids, .. } => {
+                crate::media::attach(conn, media_ids, official, &report.id, Some(&event), "media_ids")
+            }
+            Action::Transfer { organization, .. } if report.urgent => {
+                tell_office_of_urgent(conn, notifier, &report.id, organization, now)
+            }
+            _ => Ok(()),
+        }
     })
 }
 
@@ -254,7 +283,7 @@ mod tests {
 
     #[test]
     fn the_state_machine_follows_the_design() {
-        let resolve = Action::Resolve { note: "done".into() };
+        let resolve = Action::Resolve { note: "done".into(), media_ids: vec![] };
         let reject = Action::Reject { reason: "spam", duplicate_of: None, note: None };
         let transfer = Action::Transfer { organization: "x".into(), note: "y".into() };
         assert_eq!(next_status(&Action::Accept, Submitted), Some(Accepted));

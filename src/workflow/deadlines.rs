@@ -9,12 +9,12 @@ use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 use tokio::sync::Notify;
 
-use crate::accounts::parse_locale;
-use crate::db::schema::{admin_units, organization_members, organizations, reports, users};
+use crate::db::schema::{admin_units, organizations, reports};
 use crate::db::{self, Db, DbConnection};
-use crate::error::{AppError, Locale};
-use crate::notify::{outbox, templates, Mail};
-use crate::reports::store::{record_event, ReportRow};
+use crate::error::AppError;
+use crate::notify::notifier::{officials, Message, Notifier};
+use crate::notify::templates;
+use crate::reports::store::{record_event, NewEvent, ReportRow};
 use crate::reports::ReportStatus;
 
 /// How long before its deadline the handling office is reminded.
@@ -33,22 +33,8 @@ fn open_statuses() -> [&'static str; 2] {
     [ReportStatus::Accepted.as_str(), ReportStatus::InProgress.as_str()]
 }
 
-/// E-mail addresses (with their language) of the active members of the organizations `organization_ids`.
-fn members(conn: &mut DbConnection, organization_ids: Vec<String>) -> Result<Vec<(String, Locale)>, AppError> {
-    let rows: Vec<(Option<String>, String)> = organization_members::table
-        .inner_join(users::table.on(users::id.eq(organization_members::user_id)))
-        .filter(organization_members::organization_id.eq_any(organization_ids))
-        .filter(users::active.eq(true))
-        .select((users::email, users::locale))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(email, locale)| Some((email?, parse_locale(&locale, "locale").unwrap_or(Locale::Vi))))
-        .collect())
-}
-
 /// Reminds and escalates what is due at `now`; returns how many of each this call did.
-pub fn run_once(conn: &mut DbConnection, now: NaiveDateTime, link_base: &str) -> Result<DeadlineRun, AppError> {
+pub fn run_once(conn: &mut DbConnection, notifier: &Notifier, now: NaiveDateTime) -> Result<DeadlineRun, AppError> {
     let mut run = DeadlineRun::default();
     let overdue: Vec<ReportRow> = reports::table
         .select(ReportRow::as_select())
@@ -72,17 +58,10 @@ pub fn run_once(conn: &mut DbConnection, now: NaiveDateTime, link_base: &str) ->
                 None => None,
             }
             .unwrap_or_default();
-            record_event(
-                conn,
-                &report.id,
-                None,
-                "escalated",
-                None,
-                None,
-                Some(&format!("overdue at {office}")),
-                false,
-                now,
-            )?;
+            let note = format!("overdue at {office}");
+            let event =
+                NewEvent { note: Some(&note), is_public: false, ..NewEvent::public(&report.id, "escalated", now) };
+            record_event(conn, notifier, event)?;
             let province: Option<String> = admin_units::table
                 .find(&report.unit_code)
                 .select(admin_units::parent_code)
@@ -92,11 +71,11 @@ pub fn run_once(conn: &mut DbConnection, now: NaiveDateTime, link_base: &str) ->
                 .filter(organizations::province_code.eq(province.unwrap_or_default()))
                 .select(organizations::id)
                 .load(conn)?;
-            let link = format!("{link_base}/admin/reports/{}", report.id);
-            for (email, locale) in members(conn, iocs)? {
-                let mail: Mail = templates::escalation(locale, &email, &report.id, &office, &link);
-                outbox::enqueue(conn, &mail, now)?;
-            }
+            let iocs = officials(conn, &iocs)?;
+            notifier.send(conn, &iocs, now, |locale| {
+                let text = templates::escalation(locale, &report.id, &office);
+                office_message("escalated", &report.id, text, notifier)
+            })?;
             Ok(true)
         })?;
         run.escalated += usize::from(escalated);
@@ -119,14 +98,12 @@ pub fn run_once(conn: &mut DbConnection, now: NaiveDateTime, link_base: &str) ->
                 return Ok(false);
             }
             let hours_left = report.due_at.map_or(0, |due| (due - now).num_hours().max(1));
-            let link = format!("{link_base}/admin/reports/{}", report.id);
-            for (email, locale) in members(conn, report.organization_id.iter().cloned().collect())? {
-                outbox::enqueue(
-                    conn,
-                    &templates::deadline_reminder(locale, &email, &report.id, hours_left, &link),
-                    now,
-                )?;
-            }
+            let office: Vec<String> = report.organization_id.iter().cloned().collect();
+            let office = officials(conn, &office)?;
+            notifier.send(conn, &office, now, |locale| {
+                let text = templates::deadline_reminder(locale, &report.id, hours_left);
+                office_message("deadline_reminder", &report.id, text, notifier)
+            })?;
             Ok(true)
         })?;
         run.reminded += usize::from(reminded);
@@ -146,17 +123,8 @@ pub fn run_once(conn: &mut DbConnection, now: NaiveDateTime, link_base: &str) ->
                     .set((reports::status.eq(ReportStatus::Closed.as_str()), reports::updated_at.eq(now)))
                     .execute(conn)?;
             if claimed == 1 {
-                record_event(
-                    conn,
-                    &id,
-                    None,
-                    "closed",
-                    Some(ReportStatus::Resolved),
-                    Some(ReportStatus::Closed),
-                    None,
-                    true,
-                    now,
-                )?;
+                let event = NewEvent::status_change(&id, "closed", ReportStatus::Resolved, ReportStatus::Closed, now);
+                record_event(conn, notifier, event)?;
             }
             Ok(claimed == 1)
         })?;
@@ -165,12 +133,22 @@ pub fn run_once(conn: &mut DbConnection, now: NaiveDateTime, link_base: &str) ->
     Ok(run)
 }
 
+fn office_message(kind: &str, report_id: &str, text: templates::Text, notifier: &Notifier) -> Message {
+    Message {
+        kind: kind.to_string(),
+        report_id: Some(report_id.to_string()),
+        title: text.title,
+        body: text.body,
+        link: notifier.link(&format!("admin/reports/{report_id}")),
+    }
+}
+
 /// Checks deadlines every `every`, waking the outbox worker when it wrote mail.
-pub fn spawn(db: Db, link_base: String, every: std::time::Duration, outbox_wake: Arc<Notify>) {
+pub fn spawn(db: Db, notifier: Arc<Notifier>, every: std::time::Duration, outbox_wake: Arc<Notify>) {
     tokio::spawn(async move {
         loop {
-            let base = link_base.clone();
-            match db.run(move |conn| run_once(conn, chrono::Utc::now().naive_utc(), &base)).await {
+            let notifier = Arc::clone(&notifier);
+            match db.run(move |conn| run_once(conn, &notifier, chrono::Utc::now().naive_utc())).await {
                 Ok(run) if run != DeadlineRun::default() => {
                     tracing::info!(
                         reminded = run.reminded,

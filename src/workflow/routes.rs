@@ -11,7 +11,7 @@ use super::{
     ReporterContact,
 };
 use crate::auth::OfficialUser;
-use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
+use crate::error::{AppError, FieldErrors, Problem};
 use crate::http::{Json, Page};
 use crate::reports::store;
 use crate::reports::{Report, ReportStatus};
@@ -57,13 +57,8 @@ impl InboxQuery {
             "none" => Assignee::Nobody,
             id => Assignee::User(id.to_string()),
         });
-        let limit = self.limit.unwrap_or(20);
-        if !(1..=100).contains(&limit) {
-            errors.add("limit", FieldIssue::OutOfRange { min: 1.0, max: 100.0 });
-        }
-        if self.cursor.as_deref().is_some_and(|c| uuid::Uuid::parse_str(c).is_err()) {
-            errors.add("cursor", FieldIssue::InvalidValue("not a cursor from this list".into()));
-        }
+        let limit = crate::http::page_limit(self.limit, 20, 100, &mut errors);
+        crate::http::check_id_cursor(self.cursor.as_deref(), &mut errors);
         errors.finish()?;
         Ok(InboxFilter {
             status,
@@ -76,7 +71,7 @@ impl InboxQuery {
             from: self.from.map(|t| t.naive_utc()),
             to: self.to.map(|t| t.naive_utc()),
             cursor: self.cursor,
-            limit: limit.into(),
+            limit,
         })
     }
 }
@@ -188,16 +183,18 @@ pub async fn act(
     let action = body.0.parse()?;
     let official_id = official.0.user.id.clone();
     let public_url = state.settings.public_url.clone();
+    let notifier = state.notifier();
     let acted = state
         .db
         .run(move |conn| {
             let jurisdiction = jurisdiction(conn, &official_id)?;
-            super::actions::act(conn, &jurisdiction, &official_id, &id, &action)?;
+            super::actions::act(conn, &notifier, &jurisdiction, &official_id, &id, &action)?;
             // After a transfer the report may have left the official's jurisdiction: read it directly.
             let row = crate::reports::store::find_any(conn, &id)?;
             let report = store::views(conn, std::slice::from_ref(&row), None, None, &public_url)?.remove(0);
             Ok(ActedReport { report, timeline: full_timeline(conn, &id)? })
         })
         .await?;
+    state.outbox_wake.notify_one();
     Ok(HttpResponse::Ok().json(acted))
 }

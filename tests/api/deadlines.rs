@@ -74,7 +74,8 @@ async fn outbox(app: &TestApp) -> Vec<(String, String)> {
 /// Two workers at once, as two instances of the app would run them.
 async fn two_workers(app: &TestApp) -> congdanso::workflow::deadlines::DeadlineRun {
     let run = |db: congdanso::db::Db| async move {
-        db.run(|conn| congdanso::workflow::deadlines::run_once(conn, chrono::Utc::now().naive_utc(), "http://app.test"))
+        let notifier = congdanso::notify::notifier::Notifier::new("http://app.test");
+        db.run(move |conn| congdanso::workflow::deadlines::run_once(conn, &notifier, chrono::Utc::now().naive_utc()))
             .await
             .unwrap()
     };

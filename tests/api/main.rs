@@ -13,6 +13,7 @@ mod errors;
 mod health;
 mod inbox;
 mod media;
+mod notifications;
 mod organizations;
 mod reference_data;
 mod reports;

@@ -23,7 +23,7 @@ const GPS_MARK: [u8; 4] = [0x0B, 0xAD, 0xCA, 0xFE];
 /// The EXIF entry that points to the GPS directory (big-endian tag 0x8825, type LONG).
 const GPS_POINTER: [u8; 4] = [0x88, 0x25, 0x00, 0x04];
 
-fn jpeg(width: u32, height: u32) -> Vec<u8> {
+pub(crate) fn jpeg(width: u32, height: u32) -> Vec<u8> {
     let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x * 4) as u8, (y * 4) as u8, 128]));
     let mut bytes = Vec::new();
     image::DynamicImage::ImageRgb8(image).write_to(&mut Cursor::new(&mut bytes), image::ImageFormat::Jpeg).unwrap();
@@ -83,7 +83,7 @@ async fn upload_as(app: &TestApp, token: &str, bytes: Vec<u8>, file_name: &str, 
         .unwrap()
 }
 
-async fn uploaded(app: &TestApp, token: &str, bytes: Vec<u8>) -> Value {
+pub(crate) async fn uploaded(app: &TestApp, token: &str, bytes: Vec<u8>) -> Value {
     let response = upload_as(app, token, bytes, "photo.jpg", "image/jpeg").await;
     assert_eq!(response.status(), 201);
     response.json().await.unwrap()
@@ -94,7 +94,7 @@ fn path_of(url: &Value) -> String {
     url.as_str().unwrap().strip_prefix("http://congdanso.test").unwrap().to_string()
 }
 
-async fn fetch(app: &TestApp, token: Option<&str>, url: &Value) -> reqwest::Response {
+pub(crate) async fn fetch(app: &TestApp, token: Option<&str>, url: &Value) -> reqwest::Response {
     let request = app.client.get(app.url(&path_of(url)));
     match token {
         Some(token) => request.bearer_auth(token),

@@ -12,6 +12,7 @@ on_both_databases!(
     concurrent_resolve_and_transfer_leave_one_result,
     citizen_official_citizen_end_to_end,
     a_report_resolved_over_a_week_ago_cannot_be_reopened,
+    resolving_shows_photos_of_the_result_and_its_officials_see_private_photos,
 );
 
 const DA_LAT: (f64, f64) = (11.9033, 108.443);
@@ -310,4 +311,51 @@ async fn a_report_resolved_over_a_week_ago_cannot_be_reopened(app: TestApp) {
         "reopen_period_over",
     )
     .await;
+}
+
+async fn resolving_shows_photos_of_the_result_and_its_officials_see_private_photos(app: TestApp) {
+    use crate::media::{fetch, jpeg, uploaded};
+    let admin = app.admin_token().await;
+    let citizen = app.register_phone("0912345678").await["access_token"].as_str().unwrap().to_string();
+    let evidence = uploaded(&app, &citizen, jpeg(16, 16)).await;
+    let position = json!({"lat": DA_LAT.0, "lon": DA_LAT.1});
+    let private = json!({"category": "drainage_flooding", "description": "Cống trước nhà tôi bị tắc.", "position": position, "is_public": false, "media_ids": [evidence["id"]]});
+    let report = app.file_report(&citizen, &private).await;
+    let (official, _) =
+        app.official_of(&admin, report["organization_id"].as_str().unwrap(), "canbo@dalat.gov.vn", "vi").await;
+    let elsewhere = file(&app, &citizen, SAI_GON, false).await;
+    let (other, _) =
+        app.official_of(&admin, elsewhere["organization_id"].as_str().unwrap(), "canbo@hcm.gov.vn", "vi").await;
+
+    // The citizen's photo of a private report: for the officials who handle it, not for others.
+    assert_eq!(fetch(&app, Some(&official), &evidence["url"]).await.status(), 200);
+    assert_eq!(fetch(&app, Some(&official), &evidence["thumbnail_url"]).await.status(), 200);
+    assert_problem(fetch(&app, Some(&other), &evidence["url"]).await, 404, "media_not_found").await;
+    assert_problem(fetch(&app, None, &evidence["url"]).await, 404, "media_not_found").await;
+
+    let result = uploaded(&app, &official, jpeg(24, 16)).await;
+    let not_yet = act(&app, &official, &report, json!({"action": "accept", "media_ids": [result["id"]]})).await;
+    assert_eq!(assert_problem(not_yet, 422, "validation_failed").await["errors"][0]["field"], "media_ids");
+    act(&app, &official, &report, json!({"action": "accept"})).await;
+    act(&app, &official, &report, json!({"action": "start"})).await;
+    // Someone else's photo is refused, and the report stays as it was.
+    let resolve = |photo: &Value| json!({"action": "resolve", "note": "Đã thông cống.", "media_ids": [photo["id"]]});
+    let problem =
+        assert_problem(act(&app, &official, &report, resolve(&evidence)).await, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["field"], "media_ids[0]");
+    let resolved: Value = act(&app, &official, &report, resolve(&result)).await.json().await.unwrap();
+    assert_eq!(resolved["status"], "resolved");
+    assert!(resolved["resolved_at"].is_string());
+    assert_eq!(resolved["media"].as_array().unwrap().len(), 1);
+    assert_eq!(resolved["result_media"][0]["id"], result["id"]);
+
+    let seen: Value = app
+        .get_as(&citizen, &format!("/api/v1/reports/{}", report["id"].as_str().unwrap()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen["result_media"][0]["id"], result["id"]);
+    assert_eq!(fetch(&app, Some(&citizen), &result["url"]).await.status(), 200);
+    assert_problem(fetch(&app, Some(&other), &result["url"]).await, 404, "media_not_found").await;
 }

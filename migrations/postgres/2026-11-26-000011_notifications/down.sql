@@ -1,0 +1,2 @@
+DROP TABLE notifications;
+ALTER TABLE media DROP COLUMN event_id;

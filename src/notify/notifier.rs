@@ -1,0 +1,170 @@
+//! The `Notifier`: tells people about what happens to reports, through every channel they can be
+//! reached on. Each channel writes to its own durable queue inside the caller's transaction, so a
+//! notification exists exactly when the change that caused it does, and is never sent for a change that
+//! rolled back. In-app and mail today; push (FCM) would be one more [`Channel`] with its own queue.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::{outbox, Mail};
+use crate::accounts::{parse_locale, Role};
+use crate::db::schema::{notifications, organization_members, report_supports, reports, users};
+use crate::db::DbConnection;
+use crate::error::{AppError, Locale};
+
+/// Someone to tell, with how to reach them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    pub user_id: String,
+    pub locale: Locale,
+    /// An address mail may go to: a citizen's once verified; an official's as their admin set it.
+    pub email: Option<String>,
+}
+
+/// What to tell, already in the recipient's language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    /// The event kind for news about a report (`resolved`, …), or `urgent_report`, `deadline_reminder`, `escalated`.
+    pub kind: String,
+    pub report_id: Option<String>,
+    pub title: String,
+    pub body: String,
+    pub link: String,
+}
+
+/// One way of reaching people.
+pub trait Channel: Send + Sync {
+    fn deliver(
+        &self,
+        conn: &mut DbConnection,
+        to: &Recipient,
+        message: &Message,
+        now: NaiveDateTime,
+    ) -> Result<(), AppError>;
+}
+
+/// The list the app shows under "Thông báo".
+pub struct InApp;
+
+impl Channel for InApp {
+    fn deliver(
+        &self,
+        conn: &mut DbConnection,
+        to: &Recipient,
+        message: &Message,
+        now: NaiveDateTime,
+    ) -> Result<(), AppError> {
+        diesel::insert_into(notifications::table)
+            .values((
+                notifications::id.eq(uuid::Uuid::now_v7().to_string()),
+                notifications::user_id.eq(&to.user_id),
+                notifications::kind.eq(&message.kind),
+                notifications::report_id.eq(&message.report_id),
+                notifications::title.eq(&message.title),
+                notifications::body.eq(&message.body),
+                notifications::link.eq(&message.link),
+                notifications::created_at.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+}
+
+/// Mail through the outbox, to those with an address mail may go to.
+pub struct Email;
+
+impl Channel for Email {
+    fn deliver(
+        &self,
+        conn: &mut DbConnection,
+        to: &Recipient,
+        message: &Message,
+        now: NaiveDateTime,
+    ) -> Result<(), AppError> {
+        let Some(address) = &to.email else { return Ok(()) };
+        let mail = Mail {
+            to: address.clone(),
+            subject: message.title.clone(),
+            body: format!("{}\n\n{}\n", message.body, message.link),
+        };
+        outbox::enqueue(conn, &mail, now)
+    }
+}
+
+pub struct Notifier {
+    channels: Vec<Box<dyn Channel>>,
+    /// Where links in notifications point: the app's deep-link base (`CDS_APP_LINK_BASE`).
+    link_base: String,
+}
+
+impl Notifier {
+    /// In-app and mail.
+    pub fn new(link_base: &str) -> Self {
+        Notifier { channels: vec![Box::new(InApp), Box::new(Email)], link_base: link_base.trim_end_matches('/').into() }
+    }
+
+    /// A link into the app, e.g. `link("reports/ID")`.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}/{path}", self.link_base)
+    }
+
+    /// Tells each recipient `message(their locale)` through every channel.
+    pub fn send(
+        &self,
+        conn: &mut DbConnection,
+        recipients: &[Recipient],
+        now: NaiveDateTime,
+        message: impl Fn(Locale) -> Message,
+    ) -> Result<(), AppError> {
+        for recipient in recipients {
+            let message = message(recipient.locale);
+            for channel in &self.channels {
+                channel.deliver(conn, recipient, &message, now)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+type RecipientRow = (String, String, Option<String>, Option<NaiveDateTime>, String);
+
+fn recipient(row: RecipientRow) -> Recipient {
+    let (user_id, locale, email, verified_at, role) = row;
+    let trusted = !matches!(Role::parse(&role, "role"), Ok(Role::Citizen));
+    Recipient {
+        user_id,
+        locale: parse_locale(&locale, "locale").unwrap_or(Locale::Vi),
+        email: email.filter(|_| trusted || verified_at.is_some()),
+    }
+}
+
+/// Who follows a report: its reporter and its supporters, except `except` (who caused the news).
+/// Deleted and deactivated accounts are told nothing.
+pub fn followers(conn: &mut DbConnection, report_id: &str, except: Option<&str>) -> Result<Vec<Recipient>, AppError> {
+    let reporter = reports::table.find(report_id).select(reports::reporter_id);
+    let supporters =
+        report_supports::table.filter(report_supports::report_id.eq(report_id)).select(report_supports::user_id);
+    let rows: Vec<RecipientRow> = users::table
+        .filter(users::id.eq_any(reporter).or(users::id.eq_any(supporters)))
+        .filter(users::id.ne(except.unwrap_or_default()))
+        .filter(users::active.eq(true))
+        .filter(users::deleted_at.is_null())
+        .order(users::id.asc())
+        .select((users::id, users::locale, users::email, users::email_verified_at, users::role))
+        .load(conn)?;
+    Ok(rows.into_iter().map(recipient).collect())
+}
+
+/// The active officials of the organizations `organization_ids`.
+pub fn officials(conn: &mut DbConnection, organization_ids: &[String]) -> Result<Vec<Recipient>, AppError> {
+    let members = organization_members::table
+        .filter(organization_members::organization_id.eq_any(organization_ids))
+        .select(organization_members::user_id);
+    let rows: Vec<RecipientRow> = users::table
+        .filter(users::id.eq_any(members))
+        .filter(users::active.eq(true))
+        .order(users::id.asc())
+        .select((users::id, users::locale, users::email, users::email_verified_at, users::role))
+        .load(conn)?;
+    Ok(rows.into_iter().map(recipient).collect())
+}
