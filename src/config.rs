@@ -41,6 +41,8 @@ pub struct Settings {
     pub media_store: MediaStore,
     /// How often reports' deadlines are checked (reminders, escalation).
     pub deadline_check: Duration,
+    /// How often a running server looks for boundaries imported elsewhere (the CLI, another instance).
+    pub boundary_check: Duration,
 }
 
 /// Where photos are kept.
@@ -343,11 +345,12 @@ impl Settings {
             }
         })?;
 
-        let deadline_check =
-            setting(&lookup, "CDS_DEADLINE_CHECK_SECS", "60", |raw| match raw.trim().parse::<u64>() {
-                Ok(n) if (1..=3600).contains(&n) => Ok(Duration::from_secs(n)),
-                _ => Err(format!("expected seconds from 1 to 3600, got {raw:?}")),
-            })?;
+        let interval = |raw: &str| match raw.trim().parse::<u64>() {
+            Ok(n) if (1..=3600).contains(&n) => Ok(Duration::from_secs(n)),
+            _ => Err(format!("expected seconds from 1 to 3600, got {raw:?}")),
+        };
+        let deadline_check = setting(&lookup, "CDS_DEADLINE_CHECK_SECS", "60", interval)?;
+        let boundary_check = setting(&lookup, "CDS_BOUNDARY_CHECK_SECS", "60", interval)?;
 
         Ok(Settings {
             database,
@@ -373,6 +376,7 @@ impl Settings {
             media_max_pixels,
             media_store,
             deadline_check,
+            boundary_check,
         })
     }
 }

@@ -133,6 +133,7 @@ impl Application {
             boundaries: std::sync::RwLock::new(Arc::new(boundaries)),
             settings,
         });
+        spawn_boundary_refresh(state.clone());
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(error::problem_responses))
@@ -206,6 +207,36 @@ fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Brings the schema up to date and seeds reference data; safe to run on every start.
+/// Boundaries imported by another process (the CLI, another instance) reach this one within
+/// `CDS_BOUNDARY_CHECK_SECS`.
+fn spawn_boundary_refresh(state: web::Data<AppState>) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(state.settings.boundary_check).await;
+            let current = state.boundaries();
+            let reloaded = state
+                .db
+                .run(move |conn| {
+                    let version = crate::routing::locator::version(conn)?;
+                    if current.is_behind(version) {
+                        UnitLocator::load(conn).map(Some)
+                    } else {
+                        Ok(None)
+                    }
+                })
+                .await;
+            match reloaded {
+                Ok(Some(locator)) => {
+                    tracing::info!(units = locator.len(), "unit boundaries reloaded");
+                    state.replace_boundaries(locator);
+                }
+                Ok(None) => {}
+                Err(err) => tracing::warn!(error = %err, "boundary check failed; will retry"),
+            }
+        }
+    });
+}
+
 pub async fn prepare_database(db: Db) -> Result<SeedReport, AppError> {
     actix_web::web::block(move || {
         let mut conn = db.get()?;

@@ -1,6 +1,7 @@
 //! Which unit's boundary holds a point: an in-memory R-tree of the loaded boundaries' bounding boxes,
 //! then an exact point-in-polygon test on the few candidates. Microseconds per point.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use geo::{BoundingRect, Contains, MultiPolygon, Point};
 use rstar::primitives::{GeomWithData, Rectangle};
@@ -17,6 +18,13 @@ type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
 pub struct UnitLocator {
     tree: RTree<Entry>,
     units: Vec<(String, MultiPolygon<f64>)>,
+    /// The boundaries' [`version`] when loaded.
+    version: Option<NaiveDateTime>,
+}
+
+/// When boundaries last changed (by any process: the CLI, another instance's import).
+pub fn version(conn: &mut DbConnection) -> Result<Option<NaiveDateTime>, AppError> {
+    Ok(admin_units::table.select(diesel::dsl::max(admin_units::boundary_updated_at)).first(conn)?)
 }
 
 impl UnitLocator {
@@ -35,11 +43,12 @@ impl UnitLocator {
                 })
             })
             .collect();
-        UnitLocator { tree: RTree::bulk_load(entries), units }
+        UnitLocator { tree: RTree::bulk_load(entries), units, version: None }
     }
 
     /// Every boundary stored for a unit in force.
     pub fn load(conn: &mut DbConnection) -> Result<Self, AppError> {
+        let loaded_version = version(conn)?;
         let rows: Vec<(String, Option<String>)> = admin_units::table
             .filter(admin_units::boundary.is_not_null())
             .filter(admin_units::valid_to.is_null())
@@ -53,7 +62,12 @@ impl UnitLocator {
                 shape_of(&geometry).map_err(|(_, why)| AppError::Internal(format!("boundary of {code}: {why}")))?;
             units.push((code, shape));
         }
-        Ok(Self::new(units))
+        Ok(UnitLocator { version: loaded_version, ..Self::new(units) })
+    }
+
+    /// Whether boundaries changed since this was loaded.
+    pub fn is_behind(&self, version: Option<NaiveDateTime>) -> bool {
+        self.version != version
     }
 
     pub fn len(&self) -> usize {

@@ -174,7 +174,7 @@ fn the_first_start_creates_the_bootstrap_administrator_once() {
 }
 
 #[test]
-fn imported_boundaries_are_used_by_the_next_start() {
+fn boundaries_imported_from_the_command_line_reach_a_running_server() {
     let db = TestDb::create(Backend::Sqlite).unwrap();
     let data_dir = std::env::temp_dir().join(format!("congdanso-cli-{}", uuid::Uuid::now_v7().simple()));
     let file = data_dir.join("boundaries.geojson");
@@ -193,8 +193,17 @@ fn imported_boundaries_are_used_by_the_next_start() {
         {"type": "Feature", "properties": {"code": "99999"}, "geometry": {"type": "Polygon", "coordinates": [ring]}},
     ]});
     std::fs::write(&file, collection.to_string()).unwrap();
-    let env =
-        [("DATABASE_URL", db.url.as_str()), ("CDS_DATA_DIR", data_dir.to_str().unwrap()), ("CDS_BIND", "127.0.0.1:0")];
+    let env = [
+        ("DATABASE_URL", db.url.as_str()),
+        ("CDS_DATA_DIR", data_dir.to_str().unwrap()),
+        ("CDS_BIND", "127.0.0.1:0"),
+        ("CDS_BOUNDARY_CHECK_SECS", "1"),
+    ];
+    let locate = |port: u16| {
+        http(port, "POST", "/api/v1/units/locate", &format!(r#"{{"position":{{"lat":{lat},"lon":{lon}}}}}"#))
+    };
+    let (mut child, port, mut log) = serve(&env);
+    assert!(locate(port).contains(r#""approximate":true"#), "no boundary yet");
 
     let output = run(congdanso(&env).arg("import-boundaries").arg(&file), "");
     assert!(output.status.success(), "{}", text(&output.stderr));
@@ -204,14 +213,18 @@ fn imported_boundaries_are_used_by_the_next_start() {
     let missing = run(congdanso(&env).arg("import-boundaries").arg(data_dir.join("nope.geojson")), "");
     assert_eq!(missing.status.code(), Some(2));
 
-    let mut child = congdanso(&env).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-    let mut log = BufReader::new(child.stderr.take().unwrap());
-    let port = wait_for_log(&mut log, "serving")["fields"]["port"].as_u64().unwrap() as u16;
-    let response =
-        http(port, "POST", "/api/v1/units/locate", &format!(r#"{{"position":{{"lat":{lat},"lon":{lon}}}}}"#));
+    // The running server notices the import at its next check, and a new one loads it at start-up.
+    assert_eq!(wait_for_log(&mut log, "unit boundaries reloaded")["fields"]["units"], 1);
+    let running = locate(port);
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(response.contains(r#""code":"24781""#) && response.contains(r#""approximate":false"#), "{response}");
+    let (mut child, port, _log) = serve(&env);
+    let restarted = locate(port);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    for response in [running, restarted] {
+        assert!(response.contains(r#""code":"24781""#) && response.contains(r#""approximate":false"#), "{response}");
+    }
     let _ = std::fs::remove_dir_all(data_dir);
 }
 
