@@ -36,6 +36,21 @@ macro_rules! insert_batch {
     }};
 }
 
+/// Loads the rows a worker is about to claim, inside its transaction. On PostgreSQL they are locked
+/// `FOR UPDATE SKIP LOCKED`, so concurrent workers take different rows instead of waiting on each other;
+/// on SQLite the transaction already holds the one write lock (`BEGIN IMMEDIATE`). Like
+/// [`insert_batch!`], it dispatches to the concrete connection, as `MultiConnection` has no locking clause.
+#[macro_export]
+macro_rules! load_skip_locked {
+    ($conn:expr, $query:expr, $row:ty) => {{
+        use diesel::RunQueryDsl as _;
+        match $conn {
+            $crate::db::DbConnection::Postgres(pg) => $query.for_update().skip_locked().load::<$row>(pg),
+            $crate::db::DbConnection::Sqlite(sqlite) => $query.load::<$row>(sqlite),
+        }
+    }};
+}
+
 /// Runs `work` in a transaction that may write. On SQLite it begins `IMMEDIATE`: a deferred transaction
 /// that reads first and writes later fails at once (busy timeout or not) when another connection wrote
 /// in between, whereas an immediate one queues for the write lock up front. Nested calls become savepoints.

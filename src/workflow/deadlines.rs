@@ -1,7 +1,8 @@
 //! Deadlines: a reminder to the handling office shortly before a report is due, escalation to the
 //! province IOC once it is missed, and the closing of resolved reports after the reopening period. Each
-//! happens exactly once per report however many instances run the worker: a report is claimed by a
-//! conditional update (of `reminded_at`, `escalated_at`, or its status).
+//! happens exactly once per report however many instances run the worker: workers take different
+//! reports (`FOR UPDATE SKIP LOCKED` on PostgreSQL), and a report is claimed by a conditional update
+//! (of `reminded_at`, `escalated_at`, or its status) that only one of them can win.
 
 use std::sync::Arc;
 
@@ -12,6 +13,7 @@ use tokio::sync::Notify;
 use crate::db::schema::{admin_units, organizations, reports};
 use crate::db::{self, Db, DbConnection};
 use crate::error::AppError;
+use crate::load_skip_locked;
 use crate::notify::notifier::{officials, Message, Notifier};
 use crate::notify::templates;
 use crate::reports::store::{record_event, NewEvent, ReportRow};
@@ -35,67 +37,50 @@ fn open_statuses() -> [&'static str; 2] {
 
 /// Reminds and escalates what is due at `now`; returns how many of each this call did.
 pub fn run_once(conn: &mut DbConnection, notifier: &Notifier, now: NaiveDateTime) -> Result<DeadlineRun, AppError> {
-    let mut run = DeadlineRun::default();
-    let overdue: Vec<ReportRow> = reports::table
-        .select(ReportRow::as_select())
-        .filter(reports::due_at.lt(now))
-        .filter(reports::status.eq_any(open_statuses()))
-        .filter(reports::escalated_at.is_null())
-        .limit(BATCH)
-        .load(conn)?;
-    for report in overdue {
-        let escalated = db::transaction(conn, |conn| -> Result<bool, AppError> {
+    let escalated = db::transaction(conn, |conn| -> Result<usize, AppError> {
+        let overdue = load_skip_locked!(
+            &mut *conn,
+            reports::table
+                .select(ReportRow::as_select())
+                .filter(reports::due_at.lt(now))
+                .filter(reports::status.eq_any(open_statuses()))
+                .filter(reports::escalated_at.is_null())
+                .limit(BATCH),
+            ReportRow
+        )?;
+        let mut escalated = 0;
+        for report in overdue {
+            // The claim: of two workers that both read the report, only one sets `escalated_at`.
             let claimed = diesel::update(reports::table.find(&report.id).filter(reports::escalated_at.is_null()))
                 .set(reports::escalated_at.eq(now))
                 .execute(conn)?;
-            if claimed == 0 {
-                return Ok(false);
+            if claimed == 1 {
+                escalate(conn, notifier, &report, now)?;
+                escalated += 1;
             }
-            let office = match &report.organization_id {
-                Some(id) => {
-                    organizations::table.find(id).select(organizations::name).first::<String>(conn).optional()?
-                }
-                None => None,
-            }
-            .unwrap_or_default();
-            let note = format!("overdue at {office}");
-            let event =
-                NewEvent { note: Some(&note), is_public: false, ..NewEvent::public(&report.id, "escalated", now) };
-            record_event(conn, notifier, event)?;
-            let province: Option<String> = admin_units::table
-                .find(&report.unit_code)
-                .select(admin_units::parent_code)
-                .first::<Option<String>>(conn)?;
-            let iocs: Vec<String> = organizations::table
-                .filter(organizations::kind.eq("ioc"))
-                .filter(organizations::province_code.eq(province.unwrap_or_default()))
-                .select(organizations::id)
-                .load(conn)?;
-            let iocs = officials(conn, &iocs)?;
-            notifier.send(conn, &iocs, now, |locale| {
-                let text = templates::escalation(locale, &report.id, &office);
-                office_message("escalated", &report.id, text, notifier)
-            })?;
-            Ok(true)
-        })?;
-        run.escalated += usize::from(escalated);
-    }
+        }
+        Ok(escalated)
+    })?;
 
-    let nearly_due: Vec<ReportRow> = reports::table
-        .select(ReportRow::as_select())
-        .filter(reports::due_at.ge(now))
-        .filter(reports::due_at.lt(now + Duration::hours(REMIND_BEFORE_HOURS)))
-        .filter(reports::status.eq_any(open_statuses()))
-        .filter(reports::reminded_at.is_null())
-        .limit(BATCH)
-        .load(conn)?;
-    for report in nearly_due {
-        let reminded = db::transaction(conn, |conn| -> Result<bool, AppError> {
+    let reminded = db::transaction(conn, |conn| -> Result<usize, AppError> {
+        let nearly_due = load_skip_locked!(
+            &mut *conn,
+            reports::table
+                .select(ReportRow::as_select())
+                .filter(reports::due_at.ge(now))
+                .filter(reports::due_at.lt(now + Duration::hours(REMIND_BEFORE_HOURS)))
+                .filter(reports::status.eq_any(open_statuses()))
+                .filter(reports::reminded_at.is_null())
+                .limit(BATCH),
+            ReportRow
+        )?;
+        let mut reminded = 0;
+        for report in nearly_due {
             let claimed = diesel::update(reports::table.find(&report.id).filter(reports::reminded_at.is_null()))
                 .set(reports::reminded_at.eq(now))
                 .execute(conn)?;
             if claimed == 0 {
-                return Ok(false);
+                continue;
             }
             let hours_left = report.due_at.map_or(0, |due| (due - now).num_hours().max(1));
             let office: Vec<String> = report.organization_id.iter().cloned().collect();
@@ -104,33 +89,66 @@ pub fn run_once(conn: &mut DbConnection, notifier: &Notifier, now: NaiveDateTime
                 let text = templates::deadline_reminder(locale, &report.id, hours_left);
                 office_message("deadline_reminder", &report.id, text, notifier)
             })?;
-            Ok(true)
-        })?;
-        run.reminded += usize::from(reminded);
-    }
+            reminded += 1;
+        }
+        Ok(reminded)
+    })?;
 
     // A resolved report the reporter neither rated nor reopened within the reopening period closes.
-    let settled: Vec<String> = reports::table
-        .filter(reports::status.eq(ReportStatus::Resolved.as_str()))
-        .filter(reports::resolved_at.lt(now - Duration::days(crate::reports::store::REOPEN_DAYS)))
-        .select(reports::id)
-        .limit(BATCH)
-        .load(conn)?;
-    for id in settled {
-        let closed = db::transaction(conn, |conn| -> Result<bool, AppError> {
-            let claimed =
-                diesel::update(reports::table.find(&id).filter(reports::status.eq(ReportStatus::Resolved.as_str())))
-                    .set((reports::status.eq(ReportStatus::Closed.as_str()), reports::updated_at.eq(now)))
-                    .execute(conn)?;
+    let closed = db::transaction(conn, |conn| -> Result<usize, AppError> {
+        let settled = load_skip_locked!(
+            &mut *conn,
+            reports::table
+                .filter(reports::status.eq(ReportStatus::Resolved.as_str()))
+                .filter(reports::resolved_at.lt(now - Duration::days(crate::reports::store::REOPEN_DAYS)))
+                .select(reports::id)
+                .limit(BATCH),
+            String
+        )?;
+        let mut closed = 0;
+        for id in settled {
+            let resolved = reports::table.find(&id).filter(reports::status.eq(ReportStatus::Resolved.as_str()));
+            let claimed = diesel::update(resolved)
+                .set((reports::status.eq(ReportStatus::Closed.as_str()), reports::updated_at.eq(now)))
+                .execute(conn)?;
             if claimed == 1 {
                 let event = NewEvent::status_change(&id, "closed", ReportStatus::Resolved, ReportStatus::Closed, now);
                 record_event(conn, notifier, event)?;
+                closed += 1;
             }
-            Ok(claimed == 1)
-        })?;
-        run.closed += usize::from(closed);
+        }
+        Ok(closed)
+    })?;
+    Ok(DeadlineRun { reminded, escalated, closed })
+}
+
+/// The internal `escalated` event, and word to the officials of the province's IOC.
+fn escalate(
+    conn: &mut DbConnection,
+    notifier: &Notifier,
+    report: &ReportRow,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let office = match &report.organization_id {
+        Some(id) => organizations::table.find(id).select(organizations::name).first::<String>(conn).optional()?,
+        None => None,
     }
-    Ok(run)
+    .unwrap_or_default();
+    let note = format!("overdue at {office}");
+    let event = NewEvent { note: Some(&note), is_public: false, ..NewEvent::public(&report.id, "escalated", now) };
+    record_event(conn, notifier, event)?;
+    let province: Option<String> =
+        admin_units::table.find(&report.unit_code).select(admin_units::parent_code).first::<Option<String>>(conn)?;
+    let iocs: Vec<String> = organizations::table
+        .filter(organizations::kind.eq("ioc"))
+        .filter(organizations::province_code.eq(province.unwrap_or_default()))
+        .select(organizations::id)
+        .load(conn)?;
+    let iocs = officials(conn, &iocs)?;
+    notifier.send(conn, &iocs, now, |locale| {
+        let text = templates::escalation(locale, &report.id, &office);
+        office_message("escalated", &report.id, text, notifier)
+    })
 }
 
 fn office_message(kind: &str, report_id: &str, text: templates::Text, notifier: &Notifier) -> Message {

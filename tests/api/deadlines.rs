@@ -11,8 +11,8 @@ async fn app_on(backend: Backend) -> Option<TestApp> {
     TestApp::spawn_with(backend, &[("CDS_DEADLINE_CHECK_SECS", "3600")]).await
 }
 
-/// An accepted report of a Đà Lạt ward, its ward official, and an IOC official of Lâm Đồng.
-async fn accepted_report(app: &TestApp) -> (Value, String, String) {
+/// An accepted report of a Đà Lạt ward, its ward official, an IOC official of Lâm Đồng, and its reporter.
+async fn accepted_report(app: &TestApp) -> (Value, String, String, String) {
     let admin = app.admin_token().await;
     let citizen = app.register_phone("0912345678").await["access_token"].as_str().unwrap().to_string();
     let body = json!({"category": "waste", "description": "Rác chưa được thu gom.", "position": {"lat": DA_LAT.0, "lon": DA_LAT.1}});
@@ -38,7 +38,7 @@ async fn accepted_report(app: &TestApp) -> (Value, String, String) {
         )
         .await;
     assert_eq!(accepted.status(), 200);
-    (report, ward, ioc_official)
+    (report, ward, ioc_official, citizen)
 }
 
 async fn set_due_in(app: &TestApp, minutes: i64) {
@@ -88,7 +88,7 @@ async fn two_workers(app: &TestApp) -> congdanso::workflow::deadlines::DeadlineR
 }
 
 async fn an_overdue_report_escalates_once_even_with_two_workers(app: TestApp) {
-    let (report, ward, ioc_official) = accepted_report(&app).await;
+    let (report, ward, ioc_official, _) = accepted_report(&app).await;
     set_due_in(&app, -60).await;
     let run = two_workers(&app).await;
     assert_eq!(run.escalated, 1);
@@ -109,10 +109,16 @@ async fn an_overdue_report_escalates_once_even_with_two_workers(app: TestApp) {
         "in the IOC official's language: {}",
         mails[0].1
     );
+    assert_eq!(latest_notification(&app, &ioc_official).await["kind"], "escalated");
+}
+
+async fn latest_notification(app: &TestApp, token: &str) -> Value {
+    let page: Value = app.get_as(token, "/api/v1/me/notifications").await.json().await.unwrap();
+    page["items"][0].clone()
 }
 
 async fn a_report_nearly_due_reminds_its_office_once(app: TestApp) {
-    let (report, _, _) = accepted_report(&app).await;
+    let (report, ward, _, _) = accepted_report(&app).await;
     set_due_in(&app, 60).await;
     let run = two_workers(&app).await;
     assert_eq!((run.reminded, run.escalated), (1, 0));
@@ -125,10 +131,11 @@ async fn a_report_nearly_due_reminds_its_office_once(app: TestApp) {
         "{}",
         mails[0].1
     );
+    assert_eq!(latest_notification(&app, &ward).await["kind"], "deadline_reminder");
 }
 
 async fn a_resolved_report_closes_after_the_reopening_period(app: TestApp) {
-    let (report, ward, _) = accepted_report(&app).await;
+    let (report, ward, _, citizen) = accepted_report(&app).await;
     let actions = format!("/api/v1/admin/reports/{}/actions", report["id"].as_str().unwrap());
     app.post_json_as(&ward, &actions, &json!({"action": "start"})).await;
     app.post_json_as(&ward, &actions, &json!({"action": "resolve", "note": "Đã thu gom."})).await;
@@ -147,6 +154,7 @@ async fn a_resolved_report_closes_after_the_reopening_period(app: TestApp) {
     let seen = app.get_json(&format!("/api/v1/reports/{}", report["id"].as_str().unwrap())).await;
     assert_eq!(seen["status"], "closed");
     assert_eq!(seen["timeline"].as_array().unwrap().last().unwrap()["kind"], "closed");
+    assert_eq!(latest_notification(&app, &citizen).await["kind"], "closed");
 }
 
 macro_rules! with_deadline_app {
