@@ -11,7 +11,7 @@ use super::{
 };
 use crate::auth::one_time::{self, Purpose};
 use crate::auth::tokens;
-use crate::db::schema::{login_attempts, one_time_tokens, refresh_tokens, reports, users};
+use crate::db::schema::{login_attempts, notifications, one_time_tokens, refresh_tokens, reports, users};
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors, Locale};
 use crate::notify::outbox;
@@ -168,6 +168,7 @@ pub fn erase(conn: &mut DbConnection, user_id: &str) -> Result<(), AppError> {
         if let Some(email) = &user.email {
             outbox::forget_recipient(conn, email)?;
         }
+        diesel::delete(notifications::table.filter(notifications::user_id.eq(user_id))).execute(conn)?;
         let now = Utc::now().naive_utc();
         // What they reported stays, for the neighbours and the officials, but no longer names them.
         diesel::update(reports::table.filter(reports::reporter_id.eq(user_id)))

@@ -10,6 +10,7 @@ on_both_databases!(
     followers_hear_of_every_public_event_in_their_language,
     notifications_are_paged_and_marked_read_by_their_owner_only,
     an_urgent_report_reaches_its_office_at_once,
+    a_deleted_account_keeps_no_notifications_and_gets_no_more,
 );
 
 const DA_LAT: (f64, f64) = (11.9033, 108.443);
@@ -208,4 +209,33 @@ async fn an_urgent_report_reaches_its_office_at_once(app: TestApp) {
     assert_eq!(kinds(&told), ["urgent_report"]);
     assert_eq!(told["items"][0]["title"], "Phản ánh khẩn cấp cần xử lý ngay");
     assert_eq!(app.mail.next_mail().await.to, "canbo@hcm.gov.vn");
+}
+
+async fn a_deleted_account_keeps_no_notifications_and_gets_no_more(app: TestApp) {
+    let admin = app.admin_token().await;
+    let reporter = token(&app.register_phone("0912345678").await);
+    let supporter = token(&app.register_phone("0987654321").await);
+    let report = file(&app, &reporter, DA_LAT, false).await;
+    let id = report["id"].as_str().unwrap();
+    app.post_json_as(&supporter, &format!("/api/v1/reports/{id}/support"), &json!({})).await;
+    let (official, _) =
+        app.official_of(&admin, report["organization_id"].as_str().unwrap(), "canbo@dalat.gov.vn", "vi").await;
+    act(&app, &official, &report, json!({"action": "accept"})).await;
+    assert_eq!(kinds(&notifications(&app, &supporter, "").await), ["accepted"]);
+
+    let deleted =
+        app.client.delete(app.url("/api/v1/me")).bearer_auth(&supporter).json(&json!({"password": PASSWORD})).send();
+    assert_eq!(deleted.await.unwrap().status(), 204);
+    act(&app, &official, &report, json!({"action": "start"})).await;
+    let per_user: Vec<String> = app
+        .database()
+        .run(|conn| {
+            use congdanso::db::schema::notifications;
+            use diesel::prelude::*;
+            Ok(notifications::table.select(notifications::user_id).load(conn)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(per_user.len(), 2, "the reporter's two, nothing for the deleted supporter: {per_user:?}");
+    assert_eq!(kinds(&notifications(&app, &reporter, "").await), ["started", "accepted"]);
 }
