@@ -22,6 +22,9 @@ pub struct Settings {
     /// `None` in development, where a secret is generated and kept in the data dir.
     pub jwt_secret: Option<Secret>,
     pub smtp: MailTransport,
+    pub sms: SmsTransport,
+    /// Signs volunteers' onboarding codes. Printed QR posters outlive other keys, so it is its own.
+    pub onboarding_key: Option<Secret>,
     pub mail_from: String,
     pub app_link_base: String,
     pub bootstrap_admin_email: Option<String>,
@@ -92,6 +95,13 @@ impl std::fmt::Debug for MailTransport {
             MailTransport::Files => f.write_str("file"),
         }
     }
+}
+
+/// Where text messages go. Development only so far: a file in the data dir, or the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SmsTransport {
+    File,
+    Log,
 }
 
 /// A secret value whose `Debug` never shows it.
@@ -170,7 +180,7 @@ impl ServiceArea {
         let mut set = BTreeSet::new();
         for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let code = ProvinceCode::parse(part)
-                .filter(|code| crate::seed::is_known_province(code))
+                .filter(crate::seed::is_known_province)
                 .ok_or_else(|| format!("{part:?} is not one of the 34 province codes (e.g. 01, 68, 79)"))?;
             set.insert(code);
         }
@@ -248,20 +258,28 @@ impl Settings {
             "production" | "prod" => Ok(Environment::Production),
             _ => Err(format!("expected development or production, got {raw:?}")),
         })?;
-        let jwt_secret = setting(&lookup, "CDS_JWT_SECRET", "", |raw| match raw.trim() {
+        // Keys: generated and kept in the data dir in development, required in production.
+        let key = |raw: &str| match raw.trim() {
             "" if environment == Environment::Production => {
                 Err("required when CDS_ENV=production (at least 32 random characters)".to_string())
             }
             "" => Ok(None),
             secret if secret.len() < 32 => Err("must be at least 32 characters".to_string()),
             secret => Ok(Some(Secret(secret.to_string()))),
-        })?;
+        };
+        let jwt_secret = setting(&lookup, "CDS_JWT_SECRET", "", key)?;
+        let onboarding_key = setting(&lookup, "CDS_ONBOARDING_KEY", "", key)?;
         let smtp = setting(&lookup, "CDS_SMTP_URL", "file", |raw| match raw.trim() {
             "file" => Ok(MailTransport::Files),
             url if url.starts_with("smtp://") || url.starts_with("smtps://") => {
                 Ok(MailTransport::Smtp(url.to_string()))
             }
             _ => Err("expected smtp://HOST:PORT, smtps://USER:PASSWORD@HOST, or file".to_string()),
+        })?;
+        let sms = setting(&lookup, "CDS_SMS", "file", |raw| match raw.trim() {
+            "file" => Ok(SmsTransport::File),
+            "log" => Ok(SmsTransport::Log),
+            _ => Err("expected file or log".to_string()),
         })?;
         let mail_from = setting(&lookup, "CDS_MAIL_FROM", "Công dân số <no-reply@localhost>", |raw| {
             raw.trim()
@@ -364,6 +382,8 @@ impl Settings {
             environment,
             jwt_secret,
             smtp,
+            sms,
+            onboarding_key,
             mail_from,
             app_link_base,
             bootstrap_admin_email,
@@ -422,12 +442,16 @@ mod tests {
     }
 
     #[test]
-    fn production_requires_a_jwt_secret() {
+    fn production_requires_its_keys() {
         let err = settings_with(&[("CDS_ENV", "production")]).unwrap_err();
         assert_eq!(err.var, "CDS_JWT_SECRET");
         let err = settings_with(&[("CDS_JWT_SECRET", "short")]).unwrap_err();
         assert_eq!(err.var, "CDS_JWT_SECRET");
-        let settings = settings_with(&[("CDS_ENV", "production"), ("CDS_JWT_SECRET", &"k".repeat(32))]).unwrap();
+        let err = settings_with(&[("CDS_ENV", "production"), ("CDS_JWT_SECRET", &"k".repeat(32))]).unwrap_err();
+        assert_eq!(err.var, "CDS_ONBOARDING_KEY");
+        let keys =
+            [("CDS_ENV", "production"), ("CDS_JWT_SECRET", &"k".repeat(32)), ("CDS_ONBOARDING_KEY", &"o".repeat(32))];
+        let settings = settings_with(&keys).unwrap();
         assert!(settings.jwt_secret.is_some());
         assert!(!format!("{settings:?}").contains(&"k".repeat(32)));
     }

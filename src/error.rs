@@ -96,6 +96,9 @@ pub enum FieldIssue {
     },
     NotAnOfficial,
     NotADepartment,
+    /// An onboarding code refused for the reason the `AppError` code names.
+    OnboardingCode(&'static str),
+    UnknownUser,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -140,6 +143,8 @@ impl FieldIssue {
             FieldIssue::TooManyPixels { .. } => "image_too_large",
             FieldIssue::NotAnOfficial => "not_an_official",
             FieldIssue::NotADepartment => "not_a_department",
+            FieldIssue::OnboardingCode(code) => code,
+            FieldIssue::UnknownUser => "unknown_user",
         }
     }
 
@@ -221,6 +226,21 @@ impl FieldIssue {
             FieldIssue::NotADepartment => {
                 locale.pick("Đây không phải sở, ngành của tỉnh này.", "This is not a department of this province.")
             }
+            FieldIssue::OnboardingCode(code) => match *code {
+                "onboarding_campaign_ended" => {
+                    locale.pick("Chiến dịch của mã này đã kết thúc.", "This code's campaign has ended.")
+                }
+                "onboarding_campaign_closed" => {
+                    locale.pick("Chiến dịch của mã này đã đóng.", "This code's campaign is closed.")
+                }
+                "onboarding_agent_inactive" => locale
+                    .pick("Mã của tình nguyện viên này đã ngừng dùng.", "This volunteer's code is no longer in use."),
+                "onboarding_campaign_not_started" => {
+                    locale.pick("Chiến dịch của mã này chưa bắt đầu.", "This code's campaign has not started yet.")
+                }
+                _ => locale.pick("Mã giới thiệu không hợp lệ.", "Not a genuine onboarding code."),
+            },
+            FieldIssue::UnknownUser => locale.pick("Không có tài khoản này.", "There is no such account."),
             FieldIssue::TooManyPixels { max } => match locale {
                 Locale::Vi => format!("Ảnh quá lớn: tối đa {} triệu điểm ảnh.", max / 1_000_000),
                 Locale::En => format!("The image is too large: at most {} megapixels.", max / 1_000_000),
@@ -295,6 +315,20 @@ pub enum AppError {
     OrganizationExists,
     #[error("the time to reopen has passed")]
     ReopenPeriodOver,
+    #[error("no such campaign")]
+    CampaignNotFound,
+    #[error("no such agent")]
+    AgentNotFound,
+    #[error("the campaign is closed")]
+    CampaignClosed,
+    #[error("not a genuine onboarding code")]
+    OnboardingCodeInvalid,
+    #[error("the onboarding campaign has ended")]
+    OnboardingCampaignEnded,
+    #[error("the onboarding campaign is closed")]
+    OnboardingCampaignClosed,
+    #[error("the account is already credited to a campaign")]
+    AlreadyCredited,
     #[error("position outside the service area")]
     OutsideServiceArea,
     #[error("database unavailable: {0}")]
@@ -345,6 +379,13 @@ impl AppError {
             AppError::MalformedMultipart(_) => "malformed_multipart",
             AppError::OrganizationNotFound => "organization_not_found",
             AppError::OrganizationExists => "organization_exists",
+            AppError::CampaignNotFound => "campaign_not_found",
+            AppError::AgentNotFound => "agent_not_found",
+            AppError::CampaignClosed => "campaign_closed",
+            AppError::OnboardingCodeInvalid => "onboarding_code_invalid",
+            AppError::OnboardingCampaignEnded => "onboarding_campaign_ended",
+            AppError::OnboardingCampaignClosed => "onboarding_campaign_closed",
+            AppError::AlreadyCredited => "already_credited",
             AppError::ReopenPeriodOver => "reopen_period_over",
             AppError::OutsideServiceArea => "outside_service_area",
             AppError::DatabaseUnavailable(_) => "database_unavailable",
@@ -387,6 +428,13 @@ impl AppError {
             AppError::MalformedMultipart(_) => ("Dữ liệu tải lên không đúng định dạng", "Malformed upload"),
             AppError::OrganizationNotFound => ("Không tìm thấy cơ quan", "Organization not found"),
             AppError::OrganizationExists => ("Cơ quan đã tồn tại", "Organization exists"),
+            AppError::CampaignNotFound => ("Không tìm thấy chiến dịch", "Campaign not found"),
+            AppError::AgentNotFound => ("Không tìm thấy tình nguyện viên", "Agent not found"),
+            AppError::CampaignClosed => ("Chiến dịch đã đóng", "Campaign closed"),
+            AppError::OnboardingCodeInvalid => ("Mã giới thiệu không hợp lệ", "Invalid onboarding code"),
+            AppError::OnboardingCampaignEnded => ("Chiến dịch đã kết thúc", "Campaign ended"),
+            AppError::OnboardingCampaignClosed => ("Chiến dịch đã đóng", "Campaign closed"),
+            AppError::AlreadyCredited => ("Tài khoản đã được ghi nhận", "Already credited"),
             AppError::ReopenPeriodOver => ("Đã quá hạn mở lại", "Too late to reopen"),
             AppError::OutsideServiceArea => ("Vị trí ngoài phạm vi phục vụ", "Position outside the service area"),
             AppError::DatabaseUnavailable(_) => ("Hệ thống tạm thời gián đoạn", "Service temporarily unavailable"),
@@ -494,6 +542,36 @@ impl AppError {
             (AppError::MalformedMultipart(why), Locale::En) => {
                 format!("Send multipart/form-data with one file in the field `file` ({why}).")
             }
+            (AppError::CampaignNotFound, Locale::Vi) => "Không có chiến dịch này, hoặc bạn không được xem.".into(),
+            (AppError::CampaignNotFound, Locale::En) => "There is no such campaign, or you may not see it.".into(),
+            (AppError::AgentNotFound, Locale::Vi) => "Không có tình nguyện viên này trong chiến dịch.".into(),
+            (AppError::AgentNotFound, Locale::En) => "There is no such agent in the campaign.".into(),
+            (AppError::CampaignClosed, Locale::Vi) => "Chiến dịch đã đóng, không thể thay đổi.".into(),
+            (AppError::CampaignClosed, Locale::En) => "The campaign is closed and can no longer change.".into(),
+            (AppError::OnboardingCodeInvalid, Locale::Vi) => {
+                "Mã QR không phải do chương trình cấp. Hãy quét lại mã của tình nguyện viên.".into()
+            }
+            (AppError::OnboardingCodeInvalid, Locale::En) => {
+                "This QR code was not issued by the programme. Scan the volunteer's code again.".into()
+            }
+            (AppError::OnboardingCampaignEnded, Locale::Vi) => {
+                "Chiến dịch của mã này đã kết thúc; bạn vẫn có thể đăng ký không cần mã.".into()
+            }
+            (AppError::OnboardingCampaignEnded, Locale::En) => {
+                "This code's campaign has ended; you can still sign up without it.".into()
+            }
+            (AppError::OnboardingCampaignClosed, Locale::Vi) => {
+                "Chiến dịch của mã này đã đóng; bạn vẫn có thể đăng ký không cần mã.".into()
+            }
+            (AppError::OnboardingCampaignClosed, Locale::En) => {
+                "This code's campaign is closed; you can still sign up without it.".into()
+            }
+            (AppError::AlreadyCredited, Locale::Vi) => {
+                "Tài khoản đã được ghi nhận cho một chiến dịch; mã sau không thay đổi điều đó.".into()
+            }
+            (AppError::AlreadyCredited, Locale::En) => {
+                "The account is already credited to a campaign; a later code does not move it.".into()
+            }
             (AppError::OrganizationNotFound, Locale::Vi) => "Không có cơ quan này.".into(),
             (AppError::OrganizationNotFound, Locale::En) => "There is no such organization.".into(),
             (AppError::OrganizationExists, Locale::Vi) => {
@@ -586,11 +664,17 @@ impl ResponseError for AppError {
             | AppError::InvalidTransition(_)
             | AppError::OwnReport
             | AppError::OrganizationExists
+            | AppError::CampaignClosed
+            | AppError::AlreadyCredited
             | AppError::ReopenPeriodOver => StatusCode::CONFLICT,
+            AppError::OnboardingCampaignEnded | AppError::OnboardingCampaignClosed => StatusCode::GONE,
             AppError::IdempotencyKeyRequired | AppError::MalformedMultipart(_) => StatusCode::BAD_REQUEST,
             AppError::ReportNotFound
             | AppError::MediaNotFound
             | AppError::NotificationNotFound
+            | AppError::CampaignNotFound
+            | AppError::AgentNotFound
+            | AppError::OnboardingCodeInvalid
             | AppError::OrganizationNotFound => StatusCode::NOT_FOUND,
             AppError::UnsupportedImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Unauthenticated

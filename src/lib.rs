@@ -13,6 +13,7 @@ pub mod health;
 pub mod http;
 pub mod media;
 pub mod notify;
+pub mod onboarding;
 pub mod openapi;
 pub mod organizations;
 pub mod reports;

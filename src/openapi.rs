@@ -57,6 +57,24 @@ use utoipa::OpenApi;
         crate::notify::routes::list,
         crate::notify::routes::read,
         crate::notify::routes::read_all,
+        crate::onboarding::routes::create,
+        crate::onboarding::routes::list,
+        crate::onboarding::routes::get,
+        crate::onboarding::routes::update,
+        crate::onboarding::routes::close,
+        crate::onboarding::routes::add_agent,
+        crate::onboarding::routes::agents,
+        crate::onboarding::routes::update_agent,
+        crate::onboarding::routes::qr_svg,
+        crate::onboarding::routes::qr_png,
+        crate::onboarding::routes::poster,
+        crate::onboarding::routes::campaign_stats,
+        crate::onboarding::routes::province_stats,
+        crate::onboarding::routes::my_agents,
+        crate::onboarding::routes::resolve,
+        crate::onboarding::routes::credit_me,
+        crate::onboarding::routes::assisted_sign_up,
+        crate::onboarding::routes::activate,
         crate::health::live,
         crate::health::ready,
     ),
@@ -69,6 +87,7 @@ use utoipa::OpenApi;
         (name = "officials", description = "The officials' inbox, scoped to their organizations"),
         (name = "media", description = "Photos: uploaded first, attached to a report by id"),
         (name = "reports", description = "Feedback reports: filing, reading, lists by place, support, withdrawal"),
+        (name = "onboarding", description = "QR-code onboarding drives: campaigns, volunteers' signed codes, QR codes and posters, assisted sign-up, tallies"),
         (name = "notifications", description = "News of the reports one filed or supports, in-app (and by mail when the email is verified)"),
         (name = "units", description = "Administrative units: 34 provinces and 3,321 communes, wards and special zones"),
         (name = "categories", description = "Report categories"),
@@ -92,7 +111,8 @@ impl utoipa::Modify for BearerAuth {
 }
 
 /// Adds the errors any operation can meet, so each annotation lists only its own: every JSON body can be
-/// malformed, too large or of the wrong type; every operation but liveness needs the database.
+/// malformed, too large or of the wrong type; every operation that needs a token can lack a valid one;
+/// every operation but liveness needs the database.
 struct CommonErrors;
 
 impl utoipa::Modify for CommonErrors {
@@ -121,6 +141,9 @@ impl utoipa::Modify for CommonErrors {
                     responses
                         .entry("415".into())
                         .or_insert_with(|| problem("`unsupported_media_type`: the body is not `application/json`"));
+                }
+                if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    responses.entry("401".into()).or_insert_with(|| problem("`unauthenticated` or `token_expired`"));
                 }
                 if path != "/health/live" {
                     responses

@@ -14,13 +14,14 @@ use tokio::sync::Notify;
 use crate::auth::limits::RateLimiter;
 use crate::auth::password::PasswordService;
 use crate::auth::tokens::TokenKeys;
-use crate::config::{Environment, Settings};
+use crate::config::{Environment, Secret, Settings};
 use crate::db::{self, Db};
 use crate::error::{self, AppError};
 use crate::http::JSON_LIMIT;
 use crate::media::MediaStorage;
 use crate::notify::notifier::Notifier;
 use crate::notify::{mailer::Mailer, worker};
+use crate::onboarding::codes::CodeSigner;
 use crate::routing::locator::UnitLocator;
 use crate::seed::{self, SeedReport};
 use crate::{categories, health, openapi, telemetry, units};
@@ -36,6 +37,8 @@ pub struct AppState {
     pub outbox_wake: Arc<Notify>,
     /// Tells people what happened (in-app and mail), inside the transaction of the change.
     pub notifier: Arc<Notifier>,
+    /// Signs and checks volunteers' onboarding codes.
+    pub onboarding: CodeSigner,
     pub media: MediaStorage,
     /// Unit boundaries for locating positions; replaced whole when boundaries are imported.
     pub boundaries: std::sync::RwLock<Arc<UnitLocator>>,
@@ -94,10 +97,13 @@ impl Application {
                 );
             }
         }
-        let jwt_secret = jwt_secret(&settings)?;
+        let jwt_secret = key(&settings, settings.jwt_secret.as_ref(), "jwt-secret", "CDS_JWT_SECRET")?;
+        let onboarding_key = key(&settings, settings.onboarding_key.as_ref(), "onboarding-key", "CDS_ONBOARDING_KEY")?;
         let mailer = Mailer::new(&settings).map_err(StartupError::Setting)?;
         let outbox_wake = Arc::new(Notify::new());
-        worker::spawn(db.clone(), mailer, settings.outbox_retry, Arc::clone(&outbox_wake));
+        let sms = crate::notify::sms::sender(&settings).map_err(StartupError::Setting)?;
+        let senders = worker::Senders { mailer, sms };
+        worker::spawn(db.clone(), senders, settings.outbox_retry, Arc::clone(&outbox_wake));
         let notifier = Arc::new(Notifier::new(&settings.app_link_base));
         crate::workflow::deadlines::spawn(
             db.clone(),
@@ -129,6 +135,7 @@ impl Application {
             limiter: RateLimiter::new(settings.auth_rate_limit),
             outbox_wake,
             notifier,
+            onboarding: CodeSigner::new(onboarding_key.as_bytes()),
             media,
             boundaries: std::sync::RwLock::new(Arc::new(boundaries)),
             settings,
@@ -165,12 +172,13 @@ impl Application {
 
 /// The key access tokens are signed with: `CDS_JWT_SECRET`, or in development one generated on first
 /// start and kept in the data dir (so sessions survive a restart).
-fn jwt_secret(settings: &Settings) -> Result<String, StartupError> {
-    if let Some(secret) = &settings.jwt_secret {
+/// A key from its setting or, in development, generated once and kept in the data dir as `file`.
+fn key(settings: &Settings, configured: Option<&Secret>, file: &str, var: &str) -> Result<String, StartupError> {
+    if let Some(secret) = configured {
         return Ok(secret.expose().to_string());
     }
     debug_assert_eq!(settings.environment, Environment::Development);
-    let path = settings.data_dir.join("jwt-secret");
+    let path = settings.data_dir.join(file);
     let fail = |err: std::io::Error| StartupError::Setting(format!("CDS_DATA_DIR: {}: {err}", path.display()));
     match std::fs::read_to_string(&path) {
         Ok(secret) if secret.trim().len() >= 32 => return Ok(secret.trim().to_string()),
@@ -184,7 +192,7 @@ fn jwt_secret(settings: &Settings) -> Result<String, StartupError> {
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(fail)?;
     }
-    tracing::warn!(path = %path.display(), "CDS_JWT_SECRET is not set: generated a development key; set it in production");
+    tracing::warn!(path = %path.display(), "{var} is not set: generated a development key; set it in production");
     Ok(secret)
 }
 
@@ -199,7 +207,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
             .configure(crate::media::routes::configure_api)
             .configure(crate::organizations::routes::configure)
             .configure(crate::workflow::routes::configure)
-            .configure(crate::notify::routes::configure),
+            .configure(crate::notify::routes::configure)
+            .configure(crate::onboarding::routes::configure),
     )
     .configure(crate::media::routes::configure_files)
     .configure(health::configure)

@@ -11,6 +11,7 @@ use crate::auth::tokens;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors, FieldIssue, Locale};
 use crate::notify::{outbox, templates};
+use crate::onboarding::codes::CodeSigner;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -26,7 +27,9 @@ pub struct RegisterRequest {
     pub full_name: String,
     /// `vi` (default) or `en`.
     pub locale: Option<String>,
-    /// The code of the QR code scanned during an onboarding drive, stored as given.
+    /// The code of a volunteer's QR code scanned during an onboarding drive: the account is credited to
+    /// its campaign, volunteer and unit. A forged code, or one of a closed or ended campaign or an
+    /// inactive volunteer, is an error of this field (`onboarding_code_invalid`, …): sign up without it.
     pub onboarding_code: Option<String>,
     /// Consent to the processing of personal data; must be `true`.
     pub consent: bool,
@@ -88,6 +91,7 @@ pub fn register_citizen(
     registration: &Registration,
     password_hash: String,
     app_link_base: &str,
+    signer: &CodeSigner,
 ) -> Result<(UserRow, String), AppError> {
     crate::db::transaction(conn, |conn| {
         ensure_unused(conn, registration.phone.as_ref(), registration.email.as_ref())?;
@@ -103,6 +107,9 @@ pub fn register_citizen(
             onboarding_code: registration.onboarding_code.as_deref(),
         };
         let user = insert_user(conn, &account, password_hash)?;
+        if let Some(code) = &registration.onboarding_code {
+            crate::onboarding::store::credit_at_sign_up(conn, signer, &user.id, code)?;
+        }
         if let Some(email) = &registration.email {
             send_verification(conn, &user, email.as_str(), app_link_base)?;
         }

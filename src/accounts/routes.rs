@@ -31,7 +31,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(get, path = "/api/v1/me", tag = "me", operation_id = "getMe", security(("bearer" = [])),
     responses(
         (status = 200, description = "The account", body = User),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`account_disabled`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn get_me(current: CurrentUser) -> Result<HttpResponse, AppError> {
@@ -42,7 +41,6 @@ pub async fn get_me(current: CurrentUser) -> Result<HttpResponse, AppError> {
 #[utoipa::path(patch, path = "/api/v1/me", tag = "me", operation_id = "updateMe", security(("bearer" = [])), request_body = UpdateMeRequest,
     responses(
         (status = 200, description = "The updated account", body = User),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`account_exists`: the new email belongs to another account", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -62,7 +60,6 @@ pub async fn update_me(
 #[utoipa::path(get, path = "/api/v1/me/export", tag = "me", operation_id = "exportMe", security(("bearer" = [])),
     responses(
         (status = 200, description = "All personal data held", body = PersonalData),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn export_me(current: CurrentUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let data = state.db.run(move |conn| me::export(conn, &current.user.id)).await?;
@@ -82,7 +79,6 @@ pub struct DeleteMeRequest {
 #[utoipa::path(delete, path = "/api/v1/me", tag = "me", operation_id = "deleteMe", security(("bearer" = [])), request_body = DeleteMeRequest,
     responses(
         (status = 204, description = "Deleted"),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: the password is wrong", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn delete_me(
@@ -109,7 +105,6 @@ pub struct CreatedUser {
 #[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", operation_id = "adminCreateUser", security(("bearer" = [])), request_body = CreateUserRequest,
     responses(
         (status = 201, description = "Created", body = CreatedUser),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`: not an administrator", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`account_exists`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
@@ -130,7 +125,6 @@ pub async fn admin_create_user(
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", operation_id = "adminListUsers", security(("bearer" = [])), params(ListUsersQuery),
     responses(
         (status = 200, description = "A page of accounts", body = Page<User>),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -150,7 +144,6 @@ pub async fn admin_list_users(
     params(("id" = String, Path, description = "User id")), request_body = UpdateUserRequest,
     responses(
         (status = 200, description = "The updated account", body = User),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`user_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`cannot_change_self`: administrators cannot demote or deactivate themselves", body = Problem, content_type = "application/problem+json"),

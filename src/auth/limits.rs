@@ -1,4 +1,5 @@
-//! Per-address rate limits on the endpoints attackers hammer: sign-up, log-in, password reset.
+//! Per-address rate limits on the endpoints attackers hammer: sign-up, log-in, password reset,
+//! onboarding codes and activation.
 //!
 //! Counts live in this process; several instances behind a balancer each allow the limit (noted in the
 //! README), which still bounds an attacker to a small multiple.
@@ -15,6 +16,8 @@ pub enum Action {
     Register,
     Login,
     PasswordReset,
+    /// Looking up onboarding codes and activating assisted accounts.
+    Onboarding,
 }
 
 const WINDOW: Duration = Duration::from_secs(60);

@@ -1,4 +1,5 @@
-//! Single-use tokens sent by mail: email verification (24 h) and password reset (1 h). Stored hashed.
+//! Single-use tokens: email verification (24 h) and password reset (1 h) sent by mail, activation codes
+//! of assisted accounts (72 h) sent by text message. Stored hashed.
 
 use chrono::{Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -12,6 +13,8 @@ use crate::error::AppError;
 pub enum Purpose {
     VerifyEmail,
     ResetPassword,
+    /// Six digits, so they are hashed with their account's id: the same digits serve many accounts.
+    Activate,
 }
 
 impl Purpose {
@@ -19,6 +22,7 @@ impl Purpose {
         match self {
             Purpose::VerifyEmail => "verify_email",
             Purpose::ResetPassword => "reset_password",
+            Purpose::Activate => "activate",
         }
     }
 
@@ -26,6 +30,7 @@ impl Purpose {
         match self {
             Purpose::VerifyEmail => Duration::hours(24),
             Purpose::ResetPassword => Duration::hours(1),
+            Purpose::Activate => Duration::hours(72),
         }
     }
 }
@@ -37,7 +42,30 @@ pub fn issue(
     purpose: Purpose,
     email: Option<&str>,
 ) -> Result<String, AppError> {
-    let (token, hash) = new_opaque_token();
+    let (token, _) = new_opaque_token();
+    store(conn, user_id, purpose, email, &token)?;
+    Ok(token)
+}
+
+/// A six-digit activation code for `user_id`; use it up with `consume(activation_key(user_id, code))`.
+pub fn issue_activation_code(conn: &mut DbConnection, user_id: &str) -> Result<String, AppError> {
+    let code = format!("{:06}", rand::Rng::gen_range(&mut rand::rngs::OsRng, 0..1_000_000));
+    store(conn, user_id, Purpose::Activate, None, &activation_key(user_id, &code))?;
+    Ok(code)
+}
+
+pub fn activation_key(user_id: &str, code: &str) -> String {
+    format!("{user_id}:{}", code.trim())
+}
+
+fn store(
+    conn: &mut DbConnection,
+    user_id: &str,
+    purpose: Purpose,
+    email: Option<&str>,
+    token: &str,
+) -> Result<(), AppError> {
+    let hash = token_hash(token);
     let now = Utc::now().naive_utc();
     diesel::insert_into(one_time_tokens::table)
         .values((
@@ -49,7 +77,7 @@ pub fn issue(
             one_time_tokens::expires_at.eq(now + purpose.lifetime()),
         ))
         .execute(conn)?;
-    Ok(token)
+    Ok(())
 }
 
 /// The user and email of a token still usable, or `invalid_token` when unknown, used or expired.

@@ -126,6 +126,11 @@ impl PasswordService {
         Ok(PasswordService { permits: Arc::new(tokio::sync::Semaphore::new(concurrency)), decoy_hash })
     }
 
+    /// A valid hash of a password nobody knows, for accounts that have none yet (it never matches).
+    pub fn unusable_hash(&self) -> String {
+        self.decoy_hash.clone()
+    }
+
     pub async fn hash(&self, password: &Password) -> Result<String, AppError> {
         let password = Password(password.0.clone());
         self.on_blocking_pool(move || hash(&password)).await

@@ -39,7 +39,11 @@ pub struct TokenResponse {
     pub user: User,
 }
 
-fn token_response(state: &AppState, user: &UserRow, refresh_token: String) -> Result<TokenResponse, AppError> {
+pub(crate) fn token_response(
+    state: &AppState,
+    user: &UserRow,
+    refresh_token: String,
+) -> Result<TokenResponse, AppError> {
     Ok(TokenResponse {
         access_token: state.tokens.issue_access_token(&user.id, user.role()?)?,
         refresh_token,
@@ -49,7 +53,7 @@ fn token_response(state: &AppState, user: &UserRow, refresh_token: String) -> Re
     })
 }
 
-fn limit(state: &AppState, req: &HttpRequest, action: Action) -> Result<(), AppError> {
+pub(crate) fn limit(state: &AppState, req: &HttpRequest, action: Action) -> Result<(), AppError> {
     state.limiter.check(action, client_ip(req, state.settings.trust_forwarded))
 }
 
@@ -70,8 +74,11 @@ pub async fn register(
     let registration = body.0.parse()?;
     let password_hash = state.passwords.hash(&registration.password).await?;
     let link_base = state.settings.app_link_base.clone();
-    let (user, refresh_token) =
-        state.db.run(move |conn| register_citizen(conn, &registration, password_hash, &link_base)).await?;
+    let app = state.clone();
+    let (user, refresh_token) = state
+        .db
+        .run(move |conn| register_citizen(conn, &registration, password_hash, &link_base, &app.onboarding))
+        .await?;
     state.outbox_wake.notify_one();
     Ok(HttpResponse::Created().json(token_response(&state, &user, refresh_token)?))
 }
@@ -159,7 +166,6 @@ pub async fn log_out(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Signed out everywhere"),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn log_out_everywhere(current: CurrentUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     state.db.run(move |conn| tokens::revoke_all_sessions(conn, &current.user.id)).await?;

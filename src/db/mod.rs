@@ -81,7 +81,7 @@ pub fn transaction<T, E: From<diesel::result::Error>>(
 }
 
 /// Key of the PostgreSQL advisory lock held while migrating and seeding.
-const STARTUP_LOCK_KEY: i64 = 0x6364_735f_6d69_67; // "cds_mig"
+const STARTUP_LOCK_KEY: i64 = 0x0063_6473_5f6d_6967; // "cds_mig"
 
 /// Opens connections of the configured kind, with the per-connection settings SQLite needs.
 #[derive(Debug, Clone)]
@@ -191,6 +191,15 @@ pub fn exclusively<T>(
         diesel::sql_query(format!("SELECT pg_advisory_unlock({STARTUP_LOCK_KEY})")).execute(pg)?;
     }
     result
+}
+
+/// Makes transactions that take the same `key` wait for each other until they end, on PostgreSQL
+/// (SQLite runs one writing transaction at a time anyway). For "read the highest, write the next".
+pub fn lock_until_commit(conn: &mut DbConnection, key: i64) -> Result<(), AppError> {
+    if let DbConnection::Postgres(pg) = conn {
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({key})")).execute(pg)?;
+    }
+    Ok(())
 }
 
 /// Applies the migrations this build carries that the database lacks; returns their names.

@@ -100,6 +100,7 @@ diesel::table! {
         locked_until -> Nullable<Timestamp>,
         sent_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
+        channel -> Text,
     }
 }
 
@@ -235,6 +236,46 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    campaigns (id) {
+        id -> Text,
+        name -> Text,
+        unit_code -> Text,
+        province_code -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        target_signups -> Integer,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        closed_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    campaign_agents (id) {
+        id -> Text,
+        number -> Integer,
+        campaign_id -> Text,
+        user_id -> Nullable<Text>,
+        display_name -> Text,
+        unit_code -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    onboarding_signups (user_id) {
+        user_id -> Text,
+        campaign_id -> Text,
+        agent_id -> Text,
+        unit_code -> Text,
+        assisted -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(reports -> users (reporter_id));
 diesel::joinable!(report_events -> reports (report_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -257,5 +298,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     organization_members,
     routing_rules,
     audit_log,
-    notifications
+    notifications,
+    campaigns,
+    campaign_agents,
+    onboarding_signups
 );

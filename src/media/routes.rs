@@ -74,7 +74,6 @@ async fn read_file(mut form: Multipart, limit: usize) -> Result<Vec<u8>, AppErro
     responses(
         (status = 201, description = "Stored", body = Media),
         (status = 400, description = "`malformed_multipart`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "`payload_too_large`: over `CDS_MEDIA_MAX_BYTES`", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "`unsupported_media_type`: the bytes are not a JPEG, PNG or WebP image", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: no `file`, `unreadable_image`, or `image_too_large` (too many pixels)", body = Problem, content_type = "application/problem+json"),

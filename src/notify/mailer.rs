@@ -71,6 +71,7 @@ mod tests {
             subject: "Xác nhận địa chỉ email".into(),
             body: "Chào Bình".into(),
             attempts: 0,
+            channel: crate::notify::outbox::MAIL.to_string(),
         };
         mailer.send(&row).unwrap();
         let files: Vec<_> = std::fs::read_dir(data_dir.join("mail")).unwrap().map(|f| f.unwrap().path()).collect();

@@ -1,4 +1,4 @@
-//! The mail outbox. Any number of workers, in any number of instances, may deliver from it: a row is
+//! The outbox of mail and text messages. Any number of workers, in any number of instances, may deliver from it: a row is
 //! claimed by a conditional update that only one of them can win, and a claim lapses if its worker dies.
 
 use chrono::{Duration, NaiveDateTime};
@@ -23,16 +23,38 @@ pub struct OutboxRow {
     pub subject: String,
     pub body: String,
     pub attempts: i32,
+    /// `mail` or `sms`.
+    pub channel: String,
 }
+
+pub const MAIL: &str = "mail";
+pub const SMS: &str = "sms";
 
 /// Adds a mail; call inside the transaction of the change that causes it.
 pub fn enqueue(conn: &mut DbConnection, mail: &Mail, now: NaiveDateTime) -> Result<(), AppError> {
+    insert(conn, MAIL, &mail.to, &mail.subject, &mail.body, now)
+}
+
+/// Adds a text message to `phone` (E.164); call inside the transaction of the change that causes it.
+pub fn enqueue_sms(conn: &mut DbConnection, phone: &str, text: &str, now: NaiveDateTime) -> Result<(), AppError> {
+    insert(conn, SMS, phone, "", text, now)
+}
+
+fn insert(
+    conn: &mut DbConnection,
+    channel: &str,
+    recipient: &str,
+    subject: &str,
+    body: &str,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
     diesel::insert_into(outbox::table)
         .values((
             outbox::id.eq(uuid::Uuid::now_v7().to_string()),
-            outbox::recipient.eq(&mail.to),
-            outbox::subject.eq(&mail.subject),
-            outbox::body.eq(&mail.body),
+            outbox::channel.eq(channel),
+            outbox::recipient.eq(recipient),
+            outbox::subject.eq(subject),
+            outbox::body.eq(body),
             outbox::created_at.eq(now),
             outbox::next_attempt_at.eq(now),
             outbox::attempts.eq(0),
@@ -104,7 +126,7 @@ pub fn next_due(conn: &mut DbConnection) -> Result<Option<NaiveDateTime>, AppErr
         .first::<Option<NaiveDateTime>>(conn)?)
 }
 
-/// Drops unsent mail to an address (its owner deleted their account).
+/// Drops unsent messages to an address or phone (its owner deleted their account).
 pub fn forget_recipient(conn: &mut DbConnection, recipient: &str) -> Result<(), AppError> {
     diesel::delete(outbox::table.filter(outbox::recipient.eq(recipient)).filter(outbox::sent_at.is_null()))
         .execute(conn)?;

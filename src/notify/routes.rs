@@ -42,7 +42,6 @@ pub struct NotificationPage {
     security(("bearer" = [])), params(NotificationsQuery),
     responses(
         (status = 200, description = "A page of notifications", body = NotificationPage),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn list(
@@ -74,7 +73,6 @@ pub async fn list(
     security(("bearer" = [])), params(("id" = String, Path, description = "Notification id")),
     responses(
         (status = 204, description = "Read (also when it already was)"),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`notification_not_found`, also for someone else's", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn read(
@@ -92,7 +90,6 @@ pub async fn read(
     security(("bearer" = [])),
     responses(
         (status = 204, description = "All read"),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn read_all(current: CurrentUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let user_id = current.user.id.clone();

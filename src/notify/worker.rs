@@ -1,4 +1,5 @@
-//! The background worker that empties the outbox. It wakes when a mail is enqueued, when a retry falls
+//! The background worker that empties the outbox (mail through the mailer, text messages through the
+//! [`SmsSender`]). It wakes when a mail is enqueued, when a retry falls
 //! due, and at least once a minute (for mail enqueued by other instances).
 
 use std::sync::Arc;
@@ -9,12 +10,28 @@ use tokio::sync::Notify;
 
 use super::mailer::Mailer;
 use super::outbox;
+use super::sms::SmsSender;
 use crate::db::Db;
 
 const LONGEST_SLEEP: Duration = Duration::from_secs(60);
 
-pub fn spawn(db: Db, mailer: Mailer, first_retry: Duration, wake: Arc<Notify>) {
-    let mailer = Arc::new(mailer);
+/// What delivers each channel of the outbox.
+pub struct Senders {
+    pub mailer: Mailer,
+    pub sms: Box<dyn SmsSender>,
+}
+
+impl Senders {
+    fn send(&self, row: &outbox::OutboxRow) -> Result<(), String> {
+        match row.channel.as_str() {
+            outbox::SMS => self.sms.send(&row.recipient, &row.body),
+            _ => self.mailer.send(row),
+        }
+    }
+}
+
+pub fn spawn(db: Db, senders: Senders, first_retry: Duration, wake: Arc<Notify>) {
+    let mailer = Arc::new(senders);
     tokio::spawn(async move {
         loop {
             let sleep = match deliver_due(&db, &mailer, first_retry).await {
@@ -33,7 +50,11 @@ pub fn spawn(db: Db, mailer: Mailer, first_retry: Duration, wake: Arc<Notify>) {
 }
 
 /// Sends what is due; returns how long to sleep before the next mail falls due.
-async fn deliver_due(db: &Db, mailer: &Arc<Mailer>, first_retry: Duration) -> Result<Duration, crate::error::AppError> {
+async fn deliver_due(
+    db: &Db,
+    mailer: &Arc<Senders>,
+    first_retry: Duration,
+) -> Result<Duration, crate::error::AppError> {
     loop {
         let rows = db.run(|conn| outbox::claim_due(conn, Utc::now().naive_utc())).await?;
         if rows.is_empty() {

@@ -68,7 +68,6 @@ impl NewOrganizationRequest {
     request_body = NewOrganizationRequest,
     responses(
         (status = 201, description = "Created", body = Organization),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`organization_exists`: the commune has its office, or the province its IOC", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
@@ -101,7 +100,6 @@ pub struct Organizations {
     params(OrganizationsQuery),
     responses(
         (status = 200, description = "Organizations", body = Organizations),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -122,7 +120,6 @@ pub async fn list_organizations(
     params(("id" = String, Path, description = "Organization id"), ("user_id" = String, Path, description = "An official's id")),
     responses(
         (status = 204, description = "A member"),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`organization_not_found` or `user_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: `not_an_official`", body = Problem, content_type = "application/problem+json"),
@@ -142,7 +139,6 @@ pub async fn add(
     params(("id" = String, Path, description = "Organization id"), ("user_id" = String, Path, description = "An official's id")),
     responses(
         (status = 204, description = "Not a member (any more)"),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`organization_not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -169,7 +165,6 @@ pub struct RoutingRuleRequest {
     request_body = RoutingRuleRequest,
     responses(
         (status = 204, description = "Stored"),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: `not_a_department`, `unknown_category`, bad province", body = Problem, content_type = "application/problem+json"),
     ))]

@@ -45,7 +45,6 @@ fn detail(conn: &mut DbConnection, id: &str, viewer: Option<&str>, public_url: &
         (status = 201, description = "Filed", body = ReportDetail),
         (status = 200, description = "A retry: the report filed earlier with this key", body = ReportDetail),
         (status = 400, description = "`idempotency_key_required` or `malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`idempotency_key_reused`: the key was used for another body", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: description length, position (out of range, (0,0), `outside_service_area`), `unknown_category`, `urgent_not_allowed`, `unknown_media`, `captured_at` in the future", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -238,7 +237,6 @@ pub struct MyReportsQuery {
 #[utoipa::path(get, path = "/api/v1/me/reports", tag = "reports", operation_id = "myReports", security(("bearer" = [])), params(MyReportsQuery),
     responses(
         (status = 200, description = "A page of the caller's reports", body = Page<Report>),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn mine(
@@ -317,7 +315,6 @@ pub struct Support {
     params(("id" = String, Path, description = "Report id")),
     responses(
         (status = 200, description = "Supported", body = Support),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`report_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`own_report`: reporters cannot support their own report", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -335,7 +332,6 @@ pub async fn support(
     params(("id" = String, Path, description = "Report id")),
     responses(
         (status = 200, description = "Not supported (any more)", body = Support),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`report_not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn unsupport(
@@ -352,7 +348,6 @@ pub async fn unsupport(
     params(("id" = String, Path, description = "Report id")),
     responses(
         (status = 200, description = "Withdrawn", body = ReportDetail),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`report_not_found` (also for someone else's report)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`: the report is no longer `submitted`", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -387,7 +382,6 @@ pub struct AddPhotosRequest {
     params(("id" = String, Path, description = "Report id")), request_body = AddPhotosRequest,
     responses(
         (status = 200, description = "The report with its photos", body = ReportDetail),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`report_not_found` (also for someone else's report)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`: the report is no longer `submitted`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: `unknown_media`, or `too_many` photos", body = Problem, content_type = "application/problem+json"),
@@ -427,7 +421,6 @@ pub struct RatingRequest {
     params(("id" = String, Path, description = "Report id")), request_body = RatingRequest,
     responses(
         (status = 200, description = "Rated and closed", body = ReportDetail),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`report_not_found` (also for someone else's report)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`: the report is not `resolved`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: score outside 1–5, comment too long", body = Problem, content_type = "application/problem+json"),
@@ -474,7 +467,6 @@ pub struct ReopenRequest {
     params(("id" = String, Path, description = "Report id")), request_body = ReopenRequest,
     responses(
         (status = 200, description = "Reopened", body = ReportDetail),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`report_not_found` (also for someone else's report)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition` (not `resolved`) or `reopen_period_over` (resolved more than 7 days ago)", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: the reason is too short or too long", body = Problem, content_type = "application/problem+json"),

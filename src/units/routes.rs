@@ -165,7 +165,6 @@ const BOUNDARIES_LIMIT: usize = 64 * 1024 * 1024;
     request_body(content = Object, content_type = "application/geo+json", description = "A GeoJSON FeatureCollection, [lon, lat] in WGS84"),
     responses(
         (status = 200, description = "What was stored and what was not", body = BoundaryImport),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "`payload_too_large`: over 64 MiB", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: not a FeatureCollection", body = Problem, content_type = "application/problem+json"),

@@ -88,7 +88,6 @@ pub struct Inbox {
 #[utoipa::path(get, path = "/api/v1/admin/reports", tag = "officials", operation_id = "inbox", security(("bearer" = [])), params(InboxQuery),
     responses(
         (status = 200, description = "A page of the inbox with counts per status", body = Inbox),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`: not an official", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -129,7 +128,6 @@ pub struct OfficialReport {
     params(("id" = String, Path, description = "Report id")),
     responses(
         (status = 200, description = "The report", body = OfficialReport),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`: not an official", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`report_not_found`, also for reports outside the caller's jurisdiction", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -168,7 +166,6 @@ pub struct ActedReport {
     params(("id" = String, Path, description = "Report id")), request_body = super::actions::ActionRequest,
     responses(
         (status = 200, description = "The report after the action", body = ActedReport),
-        (status = 401, description = "`unauthenticated` or `token_expired`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "`forbidden`: not an official", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`report_not_found`, also outside the caller's jurisdiction", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`invalid_transition`: not allowed in the report's current status (named in `detail`), or someone acted first", body = Problem, content_type = "application/problem+json"),

@@ -205,13 +205,23 @@ async fn profile_changes_and_a_new_email_is_verified_again(app: TestApp) {
 }
 
 async fn export_holds_the_personal_data(app: TestApp) {
-    let tokens = app.register(json!({"phone": "0912345678", "password": PASSWORD, "full_name": "Bình", "consent": true, "onboarding_code": "LD-2026-A7"})).await;
+    let admin = app.admin_token().await;
+    let today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive();
+    let drive =
+        json!({"name": "Lâm Đồng số", "unit_code": "68", "starts_on": today, "ends_on": today, "target_signups": 100});
+    let drive: serde_json::Value =
+        app.post_json_as(&admin, "/api/v1/admin/campaigns", &drive).await.json().await.unwrap();
+    let path = format!("/api/v1/admin/campaigns/{}/agents", drive["id"].as_str().unwrap());
+    let agent: serde_json::Value =
+        app.post_json_as(&admin, &path, &json!({"display_name": "Chị Hoa"})).await.json().await.unwrap();
+    let code = agent["code"].as_str().unwrap();
+    let tokens = app.register(json!({"phone": "0912345678", "password": PASSWORD, "full_name": "Bình", "consent": true, "onboarding_code": code})).await;
     let response = app.get_as(access(&tokens), "/api/v1/me/export").await;
     assert_eq!(response.status(), 200);
     assert!(response.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
     let data: serde_json::Value = response.json().await.unwrap();
     assert_eq!(data["account"]["phone"], "+84912345678");
-    assert_eq!(data["onboarding_code"], "LD-2026-A7");
+    assert_eq!(data["onboarding_code"], code);
     assert!(data["consent_at"].is_string());
     assert_eq!(data["sessions"].as_array().unwrap().len(), 1);
     assert!(!data.to_string().contains("argon2"), "no password hash in the export");

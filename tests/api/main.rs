@@ -14,6 +14,7 @@ mod health;
 mod inbox;
 mod media;
 mod notifications;
+mod onboarding;
 mod organizations;
 mod reference_data;
 mod reports;

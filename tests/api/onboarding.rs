@@ -1,0 +1,472 @@
+//! Onboarding drives: signed codes, QR codes that decode to the deep link, attribution once, assisted
+//! sign-up and activation, tallies that add up, and campaigns scoped to the official's province.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::common::{assert_problem, TestApp};
+use crate::on_both_databases;
+
+on_both_databases!(
+    forged_altered_closed_and_ended_codes_are_refused_each_in_its_own_way,
+    the_qr_codes_decode_to_the_exact_deep_link,
+    a_sign_up_is_credited_once,
+    an_assisted_account_activates_only_with_its_code_and_only_once,
+    the_tallies_add_up,
+    officials_manage_only_their_own_province_campaigns,
+);
+
+const PASSWORD: &str = "đèn đường hỏng 2026";
+
+fn vietnam_today() -> chrono::NaiveDate {
+    (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive()
+}
+
+fn day(offset: i64) -> String {
+    (vietnam_today() + chrono::Duration::days(offset)).to_string()
+}
+
+/// Creates an account of `role` in `unit` as the administrator and logs in; returns token and id.
+async fn staff(app: &TestApp, admin: &str, role: &str, unit: &str, email: &str) -> (String, String) {
+    let body = json!({"email": email, "full_name": "Cán bộ", "role": role, "unit_code": unit});
+    let created: Value = app.post_json_as(admin, "/api/v1/admin/users", &body).await.json().await.unwrap();
+    let tokens: Value = app.login(email, created["initial_password"].as_str().unwrap()).await.json().await.unwrap();
+    (tokens["access_token"].as_str().unwrap().to_string(), created["user"]["id"].as_str().unwrap().to_string())
+}
+
+async fn campaign(app: &TestApp, token: &str, unit: &str) -> Value {
+    let body = json!({"name": "Đi từng ngõ, gõ từng nhà", "unit_code": unit, "starts_on": day(-3), "ends_on": day(30), "target_signups": 10});
+    let response = app.post_json_as(token, "/api/v1/admin/campaigns", &body).await;
+    assert_eq!(response.status(), 201);
+    response.json().await.unwrap()
+}
+
+async fn agent(app: &TestApp, token: &str, campaign: &Value, body: Value) -> Value {
+    let path = format!("/api/v1/admin/campaigns/{}/agents", campaign["id"].as_str().unwrap());
+    let response = app.post_json_as(token, &path, &body).await;
+    assert_eq!(response.status(), 201, "{body}");
+    response.json().await.unwrap()
+}
+
+async fn resolve(app: &TestApp, code: &str) -> reqwest::Response {
+    app.get(&format!("/api/v1/onboarding/{code}")).await
+}
+
+async fn patch(app: &TestApp, token: &str, path: &str, body: Value) -> reqwest::Response {
+    app.client.patch(app.url(path)).bearer_auth(token).json(&body).send().await.unwrap()
+}
+
+async fn sign_up(app: &TestApp, phone: &str, code: Option<&str>) -> reqwest::Response {
+    let mut body = json!({"phone": phone, "password": PASSWORD, "full_name": "Nguyễn Văn An", "consent": true});
+    if let Some(code) = code {
+        body["onboarding_code"] = json!(code);
+    }
+    app.post_json("/api/v1/auth/register", &body).await
+}
+
+async fn stats(app: &TestApp, token: &str, campaign: &Value) -> Value {
+    let path = format!("/api/v1/admin/campaigns/{}/stats", campaign["id"].as_str().unwrap());
+    let response = app.get_as(token, &path).await;
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
+async fn forged_altered_closed_and_ended_codes_are_refused_each_in_its_own_way(app: TestApp) {
+    let admin = app.admin_token().await;
+    let drive = campaign(&app, &admin, "22945").await;
+    let hoa = agent(&app, &admin, &drive, json!({"display_name": "Chị Hoa"})).await;
+    let code = hoa["code"].as_str().unwrap();
+    assert_eq!(code.len(), 12);
+
+    let info: Value = resolve(&app, code).await.json().await.unwrap();
+    assert_eq!(
+        (info["campaign_name"].as_str(), info["agent_display_name"].as_str(), info["unit_name"].as_str()),
+        (Some("Đi từng ngõ, gõ từng nhà"), Some("Chị Hoa"), Some("Phường Phan Thiết"))
+    );
+    assert_eq!(info["active"], true);
+    assert_eq!(resolve(&app, &code.to_lowercase()).await.status(), 200, "read in any case");
+
+    let mut altered = code.to_string();
+    let last = if altered.ends_with('0') { "4" } else { "0" };
+    altered.replace_range(11..12, last);
+    assert_problem(resolve(&app, &altered).await, 404, "onboarding_code_invalid").await;
+    let mut renumbered = code.to_string();
+    renumbered.replace_range(0..1, if code.starts_with('1') { "2" } else { "1" });
+    assert_problem(resolve(&app, &renumbered).await, 404, "onboarding_code_invalid").await;
+    assert_problem(resolve(&app, "ABCDEFGHJKMN").await, 404, "onboarding_code_invalid").await;
+    let problem = assert_problem(sign_up(&app, "0912345678", Some(&altered)).await, 422, "validation_failed").await;
+    assert_eq!(
+        (problem["errors"][0]["field"].as_str(), problem["errors"][0]["code"].as_str()),
+        (Some("onboarding_code"), Some("onboarding_code_invalid"))
+    );
+
+    // A deactivated agent's code still reads, but credits nobody.
+    let agent_path =
+        format!("/api/v1/admin/campaigns/{}/agents/{}", drive["id"].as_str().unwrap(), hoa["id"].as_str().unwrap());
+    assert_eq!(patch(&app, &admin, &agent_path, json!({"active": false})).await.status(), 200);
+    assert_eq!(resolve(&app, code).await.json::<Value>().await.unwrap()["active"], false);
+    let problem = assert_problem(sign_up(&app, "0912345678", Some(code)).await, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["code"], "onboarding_agent_inactive");
+    assert_eq!(patch(&app, &admin, &agent_path, json!({"active": true})).await.status(), 200);
+
+    let campaign_path = format!("/api/v1/admin/campaigns/{}", drive["id"].as_str().unwrap());
+    let ended = patch(&app, &admin, &campaign_path, json!({"starts_on": day(-30), "ends_on": day(-1)})).await;
+    assert_eq!(ended.json::<Value>().await.unwrap()["status"], "ended");
+    assert_problem(resolve(&app, code).await, 410, "onboarding_campaign_ended").await;
+    patch(&app, &admin, &campaign_path, json!({"ends_on": day(1)})).await;
+    assert_eq!(resolve(&app, code).await.status(), 200);
+
+    let closed = app.post_json_as(&admin, &format!("{campaign_path}/close"), &json!({})).await;
+    assert_eq!(closed.json::<Value>().await.unwrap()["status"], "closed");
+    assert_problem(resolve(&app, code).await, 410, "onboarding_campaign_closed").await;
+    assert_problem(
+        app.post_json_as(&admin, &format!("{campaign_path}/close"), &json!({})).await,
+        409,
+        "campaign_closed",
+    )
+    .await;
+    let problem = assert_problem(sign_up(&app, "0912345678", Some(code)).await, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["code"], "onboarding_campaign_closed");
+    assert_eq!(sign_up(&app, "0912345678", None).await.status(), 201, "without the code, signing up works");
+}
+
+/// Draws the dark modules of an SVG path of `M{x} {y}h{run}v1h-{run}z` runs, 8 pixels a module.
+fn rasterize(svg: &str) -> image::GrayImage {
+    let d = svg.split(" d=\"").nth(1).unwrap().split('"').next().unwrap();
+    let span: u32 = svg.split("viewBox=\"0 0 ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    let mut image = image::GrayImage::from_pixel(span * 8, span * 8, image::Luma([255]));
+    for run in d.split('M').filter(|r| !r.is_empty()) {
+        let (x, rest) = run.split_once(' ').unwrap();
+        let (y, rest) = rest.split_once('h').unwrap();
+        let length: u32 = rest.split('v').next().unwrap().parse().unwrap();
+        let (x, y): (u32, u32) = (x.parse().unwrap(), y.parse().unwrap());
+        for px in x * 8..(x + length) * 8 {
+            for py in y * 8..(y + 1) * 8 {
+                image.put_pixel(px, py, image::Luma([0]));
+            }
+        }
+    }
+    image
+}
+
+fn decode(image: image::GrayImage) -> String {
+    let mut prepared = rqrr::PreparedImage::prepare(image);
+    let grids = prepared.detect_grids();
+    assert_eq!(grids.len(), 1, "one QR code");
+    let (meta, content) = grids[0].decode().expect("a readable QR code");
+    assert_eq!(meta.ecc_level, 2, "error correction H");
+    content
+}
+
+async fn the_qr_codes_decode_to_the_exact_deep_link(app: TestApp) {
+    let admin = app.admin_token().await;
+    let drive = campaign(&app, &admin, "22945").await;
+    let hoa = agent(&app, &admin, &drive, json!({"display_name": "Chị Hoa"})).await;
+    let link = hoa["link"].as_str().unwrap();
+    assert_eq!(link, format!("http://congdanso.test/app?c={}", hoa["code"].as_str().unwrap()));
+    let base =
+        format!("/api/v1/admin/campaigns/{}/agents/{}", drive["id"].as_str().unwrap(), hoa["id"].as_str().unwrap());
+
+    let png = app.get_as(&admin, &format!("{base}/qr.png?size=300")).await;
+    assert_eq!(png.status(), 200);
+    assert_eq!(png.headers()["content-type"], "image/png");
+    let image = image::load_from_memory(&png.bytes().await.unwrap()).unwrap().to_luma8();
+    assert_eq!(image.dimensions(), (300, 300));
+    assert_eq!(decode(image), link);
+
+    let svg = app.get_as(&admin, &format!("{base}/qr.svg")).await;
+    assert_eq!(svg.headers()["content-type"], "image/svg+xml; charset=utf-8");
+    assert_eq!(decode(rasterize(&svg.text().await.unwrap())), link);
+
+    let poster = app
+        .get_as(
+            &admin,
+            &format!(
+                "/api/v1/admin/campaigns/{}/poster.svg?agent_id={}",
+                drive["id"].as_str().unwrap(),
+                hoa["id"].as_str().unwrap()
+            ),
+        )
+        .await;
+    assert_eq!(poster.status(), 200);
+    let poster = poster.text().await.unwrap();
+    for text in ["210mm", "297mm", "Đi từng ngõ, gõ từng nhà", "Phường Phan Thiết", "Quét mã", "Chị Hoa", link]
+    {
+        assert!(poster.contains(text), "the poster shows {text:?}");
+    }
+
+    assert_problem(app.get_as(&admin, &format!("{base}/qr.png?size=10")).await, 422, "validation_failed").await;
+    let poster_without_agent = format!("/api/v1/admin/campaigns/{}/poster.svg", drive["id"].as_str().unwrap());
+    assert_problem(app.get_as(&admin, &poster_without_agent).await, 422, "validation_failed").await;
+    let unknown_agent = format!("/api/v1/admin/campaigns/{}/agents/nobody/qr.svg", drive["id"].as_str().unwrap());
+    assert_problem(app.get_as(&admin, &unknown_agent).await, 404, "agent_not_found").await;
+}
+
+async fn a_sign_up_is_credited_once(app: TestApp) {
+    let admin = app.admin_token().await;
+    let first = campaign(&app, &admin, "22945").await;
+    let second = campaign(&app, &admin, "22918").await;
+    let hoa = agent(&app, &admin, &first, json!({"display_name": "Chị Hoa"})).await;
+    let lan = agent(&app, &admin, &second, json!({"display_name": "Chị Lan"})).await;
+
+    let response = sign_up(&app, "0912345678", Some(hoa["code"].as_str().unwrap())).await;
+    assert_eq!(response.status(), 201);
+    let citizen = response.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_string();
+    let credited = stats(&app, &admin, &first).await;
+    assert_eq!(
+        (credited["total"].as_i64(), credited["per_agent"][0]["agent_id"].as_str()),
+        (Some(1), hoa["id"].as_str())
+    );
+    assert_eq!(credited["per_unit"][0]["unit_code"], "22945");
+
+    // A later code does not move the account.
+    let later = app.post_json_as(&citizen, "/api/v1/me/onboarding", &json!({"code": lan["code"]})).await;
+    assert_problem(later, 409, "already_credited").await;
+    let again = app.post_json_as(&citizen, "/api/v1/me/onboarding", &json!({"code": hoa["code"]})).await;
+    assert_problem(again, 409, "already_credited").await;
+    assert_eq!(stats(&app, &admin, &first).await["total"], 1);
+    assert_eq!(stats(&app, &admin, &second).await["total"], 0);
+
+    // An account that signed up without a code is credited by its first scan.
+    let late = sign_up(&app, "0987654321", None).await.json::<Value>().await.unwrap();
+    let late = late["access_token"].as_str().unwrap();
+    let credited = app.post_json_as(late, "/api/v1/me/onboarding", &json!({"code": lan["code"]})).await;
+    assert_eq!(credited.status(), 200);
+    assert_eq!(credited.json::<Value>().await.unwrap()["agent_id"], lan["id"]);
+    assert_eq!(stats(&app, &admin, &second).await["total"], 1);
+}
+
+/// The text messages the app's file sender has written to `phone` so far.
+fn messages_to(app: &TestApp, phone: &str) -> Vec<String> {
+    let sent = std::fs::read_to_string(app.data_dir.join("sms.jsonl")).unwrap_or_default();
+    sent.lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .filter(|m| m["to"] == phone)
+        .map(|m| m["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Waits (up to 15 s) for the outbox worker to hand the `count`th message for `phone` to the sender.
+async fn nth_message_to(app: &TestApp, phone: &str, count: usize) -> String {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(text) = messages_to(app, phone).get(count - 1) {
+            return text.clone();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no message {count} to {phone}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn six_digits(text: &str) -> String {
+    text.split(|c: char| !c.is_ascii_digit()).find(|word| word.len() == 6).expect("a six-digit code").to_string()
+}
+
+async fn an_assisted_account_activates_only_with_its_code_and_only_once(app: TestApp) {
+    let admin = app.admin_token().await;
+    let (volunteer, volunteer_id) = staff(&app, &admin, "volunteer", "22945", "hoa@doan.vn").await;
+    let (other_volunteer, _) = staff(&app, &admin, "volunteer", "22945", "lan@doan.vn").await;
+    let drive = campaign(&app, &admin, "22945").await;
+    let hoa = agent(&app, &admin, &drive, json!({"display_name": "Chị Hoa", "user_id": volunteer_id})).await;
+    let mine: Value = app.get_as(&volunteer, "/api/v1/me/agents").await.json().await.unwrap();
+    assert_eq!(mine["items"][0]["code"], hoa["code"]);
+
+    let neighbour =
+        json!({"agent_id": hoa["id"], "phone": "0912 345 678", "full_name": "Cụ Trần Văn Bảy", "consent": true});
+    let opened = app.post_json_as(&volunteer, "/api/v1/onboarding/assisted", &neighbour).await;
+    assert_eq!(opened.status(), 201);
+    let opened: Value = opened.json().await.unwrap();
+    assert_eq!(opened["activation_sent_to"], "+84912345678");
+    let retried = app.post_json_as(&volunteer, "/api/v1/onboarding/assisted", &neighbour).await;
+    assert_eq!(retried.status(), 200, "a retry gets the same account");
+    assert_eq!(retried.json::<Value>().await.unwrap()["user"]["id"], opened["user"]["id"]);
+    assert_problem(
+        app.post_json_as(&other_volunteer, "/api/v1/onboarding/assisted", &neighbour).await,
+        404,
+        "agent_not_found",
+    )
+    .await;
+    let no_consent = json!({"agent_id": hoa["id"], "phone": "0987654321", "full_name": "Bà Tư", "consent": false});
+    assert_problem(
+        app.post_json_as(&volunteer, "/api/v1/onboarding/assisted", &no_consent).await,
+        422,
+        "validation_failed",
+    )
+    .await;
+
+    let code = six_digits(&nth_message_to(&app, "+84912345678", 1).await);
+    assert_eq!(app.login("0912345678", "anything at all").await.status(), 401, "no password before activation");
+    let app = &app;
+    let activate = |code: String| async move {
+        let body = json!({"phone": "0912345678", "code": code, "password": PASSWORD});
+        app.post_json("/api/v1/onboarding/activate", &body).await
+    };
+    let wrong = if code == "000000" { "000001" } else { "000000" };
+    assert_problem(activate(wrong.to_string()).await, 400, "invalid_token").await;
+    let activated = activate(code.clone()).await;
+    assert_eq!(activated.status(), 200);
+    assert_eq!(activated.json::<Value>().await.unwrap()["user"]["phone"], "+84912345678");
+    assert_problem(activate(code.clone()).await, 400, "invalid_token").await;
+    assert_eq!(app.login("0912345678", PASSWORD).await.status(), 200);
+    let queued: i64 = app
+        .database()
+        .run(|conn| {
+            use congdanso::db::schema::outbox;
+            use diesel::prelude::*;
+            Ok(outbox::table.filter(outbox::recipient.eq("+84912345678")).count().get_result(conn)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(queued, 1, "the retry sent no second message");
+
+    let tally = stats(&app, &admin, &drive).await;
+    assert_eq!((tally["total"].as_i64(), tally["assisted"].as_i64()), (Some(1), Some(1)));
+    // After activation the same request is a new sign-up for a taken phone.
+    assert_problem(
+        app.post_json_as(&volunteer, "/api/v1/onboarding/assisted", &neighbour).await,
+        409,
+        "account_exists",
+    )
+    .await;
+}
+
+async fn the_tallies_add_up(app: TestApp) {
+    let admin = app.admin_token().await;
+    let drive = {
+        let body = json!({"name": "Lâm Đồng số", "unit_code": "68", "starts_on": day(-10), "ends_on": day(30), "target_signups": 8});
+        app.post_json_as(&admin, "/api/v1/admin/campaigns", &body).await.json::<Value>().await.unwrap()
+    };
+    let hoa = agent(&app, &admin, &drive, json!({"display_name": "Chị Hoa", "unit_code": "22945"})).await;
+    let lan = agent(&app, &admin, &drive, json!({"display_name": "Chị Lan", "unit_code": "22918"})).await;
+    let idle = agent(&app, &admin, &drive, json!({"display_name": "Anh Minh"})).await;
+    let outside = json!({"display_name": "Anh Tư", "unit_code": "00004"});
+    let path = format!("/api/v1/admin/campaigns/{}/agents", drive["id"].as_str().unwrap());
+    assert_problem(app.post_json_as(&admin, &path, &outside).await, 422, "validation_failed").await;
+
+    let mut tokens = Vec::new();
+    for (i, code) in [&hoa, &hoa, &hoa, &lan, &lan].iter().map(|a| a["code"].as_str().unwrap()).enumerate() {
+        let response = sign_up(&app, &format!("091234567{i}"), Some(code)).await;
+        tokens.push(response.json::<Value>().await.unwrap()["access_token"].as_str().unwrap().to_string());
+    }
+    // Two of them were signed up on earlier days (Vietnamese days).
+    let db = app.database();
+    let earlier = |phone: &'static str, days: i64| {
+        db.run(move |conn| {
+            use congdanso::db::schema::{onboarding_signups, users};
+            use diesel::prelude::*;
+            let user = users::table.filter(users::phone.eq(phone)).select(users::id);
+            let at = chrono::Utc::now().naive_utc() - chrono::Duration::days(days);
+            diesel::update(onboarding_signups::table.filter(onboarding_signups::user_id.eq_any(user)))
+                .set(onboarding_signups::created_at.eq(at))
+                .execute(conn)?;
+            Ok(())
+        })
+    };
+    earlier("+84912345670", 2).await.unwrap();
+    earlier("+84912345673", 1).await.unwrap();
+    // Two go on to use the app: one files a report, one supports it.
+    let report = app
+        .file_report(&tokens[0], &json!({"category": "waste", "description": "Rác chưa được thu gom.", "position": {"lat": 10.93, "lon": 108.1}}))
+        .await;
+    app.post_json_as(&tokens[3], &format!("/api/v1/reports/{}/support", report["id"].as_str().unwrap()), &json!({}))
+        .await;
+
+    let tally = stats(&app, &admin, &drive).await;
+    let sum = |list: &str| tally[list].as_array().unwrap().iter().map(|g| g["signups"].as_i64().unwrap()).sum::<i64>();
+    assert_eq!(tally["total"], 5);
+    assert_eq!((sum("per_agent"), sum("per_day"), sum("per_unit")), (5, 5, 5));
+    assert_eq!(tally["per_day"].as_array().unwrap().len(), 3);
+    assert_eq!(tally["per_agent"][0]["display_name"], "Chị Hoa");
+    assert_eq!(tally["per_agent"][2]["agent_id"], idle["id"], "an agent who reached nobody is listed too");
+    assert_eq!(tally["progress"], 0.625);
+    assert_eq!((tally["activated"].as_i64(), tally["activation_rate"].as_f64()), (Some(2), Some(0.4)));
+    let units: Vec<&str> =
+        tally["per_unit"].as_array().unwrap().iter().map(|u| u["unit_code"].as_str().unwrap()).collect();
+    assert_eq!(units, ["22918", "22945"]);
+
+    let csv = app
+        .get_as(&admin, &format!("/api/v1/admin/campaigns/{}/stats?format=csv", drive["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let csv = csv.text().await.unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("date,agent_id,agent_name,unit_code,unit_name,signups,activated"));
+    let rows: Vec<Vec<String>> = lines.map(|l| l.split(',').map(String::from).collect()).collect();
+    assert_eq!(rows.iter().map(|r| r[5].parse::<i64>().unwrap()).sum::<i64>(), 5);
+    assert_eq!(rows.iter().map(|r| r[6].parse::<i64>().unwrap()).sum::<i64>(), 2);
+
+    let province: Value = app.get_as(&admin, "/api/v1/admin/onboarding/stats?province=68").await.json().await.unwrap();
+    assert_eq!((province["total"].as_i64(), province["activated"].as_i64()), (Some(5), Some(2)));
+    assert_eq!(province["campaigns"][0]["signups"], 5);
+    assert_eq!(province["province_name"], "Tỉnh Lâm Đồng");
+    assert_problem(
+        app.get_as(&admin, &format!("/api/v1/admin/campaigns/{}/stats?format=xml", drive["id"].as_str().unwrap()))
+            .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+}
+
+async fn officials_manage_only_their_own_province_campaigns(app: TestApp) {
+    let admin = app.admin_token().await;
+    let (lam_dong, _) = staff(&app, &admin, "official", "68", "so@lamdong.gov.vn").await;
+    let (ward, _) = staff(&app, &admin, "official", "22945", "phuong@phanthiet.gov.vn").await;
+    let (saigon, _) = staff(&app, &admin, "official", "79", "so@tphcm.gov.vn").await;
+    let citizen = app.register_phone("0912345678").await["access_token"].as_str().unwrap().to_string();
+
+    let drive = campaign(&app, &lam_dong, "22945").await;
+    let own = campaign(&app, &ward, "22945").await;
+    let id = drive["id"].as_str().unwrap();
+    let body = json!({"name": "Ngoài tỉnh", "unit_code": "00004", "starts_on": day(0), "ends_on": day(9), "target_signups": 5});
+    assert_problem(app.post_json_as(&lam_dong, "/api/v1/admin/campaigns", &body).await, 403, "forbidden").await;
+    let body = json!({"name": "Phường khác", "unit_code": "22918", "starts_on": day(0), "ends_on": day(9), "target_signups": 5});
+    assert_problem(app.post_json_as(&ward, "/api/v1/admin/campaigns", &body).await, 403, "forbidden").await;
+    assert_problem(app.post_json_as(&citizen, "/api/v1/admin/campaigns", &body).await, 403, "forbidden").await;
+
+    // Another province's official learns nothing, not even that the campaign exists.
+    for path in [
+        format!("/api/v1/admin/campaigns/{id}"),
+        format!("/api/v1/admin/campaigns/{id}/stats"),
+        format!("/api/v1/admin/campaigns/{id}/agents"),
+    ] {
+        assert_problem(app.get_as(&saigon, &path).await, 404, "campaign_not_found").await;
+        assert_eq!(app.get_as(&lam_dong, &path).await.status(), 200, "{path}");
+    }
+    let add = json!({"display_name": "Chị Hoa"});
+    assert_problem(
+        app.post_json_as(&saigon, &format!("/api/v1/admin/campaigns/{id}/agents"), &add).await,
+        404,
+        "campaign_not_found",
+    )
+    .await;
+    assert_problem(
+        app.post_json_as(&saigon, &format!("/api/v1/admin/campaigns/{id}/close"), &json!({})).await,
+        404,
+        "campaign_not_found",
+    )
+    .await;
+    assert_problem(app.get_as(&saigon, "/api/v1/admin/onboarding/stats?province=68").await, 403, "forbidden").await;
+    assert_eq!(app.get_as(&saigon, "/api/v1/admin/onboarding/stats?province=79").await.status(), 200);
+
+    let listed: Value = app.get_as(&saigon, "/api/v1/admin/campaigns").await.json().await.unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 0);
+    let listed: Value = app.get_as(&lam_dong, "/api/v1/admin/campaigns").await.json().await.unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2, "the province official sees the ward's campaign too");
+    let listed: Value = app.get_as(&ward, "/api/v1/admin/campaigns").await.json().await.unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2, "both are of the ward's unit");
+    assert_eq!(
+        app.get_as(&ward, &format!("/api/v1/admin/campaigns/{}", own["id"].as_str().unwrap())).await.status(),
+        200
+    );
+
+    let invalid =
+        json!({"name": "x", "unit_code": "22945", "starts_on": day(5), "ends_on": day(1), "target_signups": 0});
+    let problem =
+        assert_problem(app.post_json_as(&admin, "/api/v1/admin/campaigns", &invalid).await, 422, "validation_failed")
+            .await;
+    let fields: Vec<&str> =
+        problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["name", "ends_on", "target_signups"]);
+}
