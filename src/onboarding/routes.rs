@@ -580,8 +580,7 @@ pub async fn credit_me(
         .run(move |conn| {
             let user_id = current.user.id.clone();
             crate::db::transaction(conn, |conn| {
-                store::credit_at_sign_up(conn, &app.onboarding, &user_id, &body.0.code)?;
-                let resolved = store::resolve(conn, &app.onboarding, &body.0.code)?;
+                let resolved = store::credit_at_sign_up(conn, &app.onboarding, &user_id, &body.0.code)?;
                 Ok(Credited {
                     campaign_id: resolved.campaign.id,
                     agent_id: resolved.agent.id,

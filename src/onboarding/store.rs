@@ -428,18 +428,19 @@ pub fn credit(conn: &mut DbConnection, user_id: &str, resolved: &Resolved, assis
 }
 
 /// A code given at sign-up: refused codes are errors of the `onboarding_code` field, so the app can
-/// offer to go on without it.
+/// offer to go on without it. Returns what the code stands for.
 pub fn credit_at_sign_up(
     conn: &mut DbConnection,
     signer: &CodeSigner,
     user_id: &str,
     code: &str,
-) -> Result<(), AppError> {
+) -> Result<Resolved, AppError> {
     let resolved = resolve(conn, signer, code).map_err(|err| match err {
         AppError::OnboardingCodeInvalid | AppError::OnboardingCampaignClosed | AppError::OnboardingCampaignEnded => {
             AppError::invalid("onboarding_code", FieldIssue::OnboardingCode(err.code()))
         }
         other => other,
     })?;
-    credit(conn, user_id, &resolved, false)
+    credit(conn, user_id, &resolved, false)?;
+    Ok(resolved)
 }
