@@ -74,6 +74,7 @@ use utoipa::OpenApi;
         crate::onboarding::routes::resolve,
         crate::onboarding::routes::credit_me,
         crate::onboarding::routes::assisted_sign_up,
+        crate::onboarding::routes::resend_activation,
         crate::onboarding::routes::activate,
         crate::health::live,
         crate::health::ready,

@@ -84,7 +84,7 @@ pub fn sign_up(
             .first(conn)
             .optional()?
             .ok_or(AppError::AgentNotFound)?;
-        if let Some(earlier) = earlier_sign_up(conn, &agent.id, &request.phone)? {
+        if let Some(earlier) = earlier_sign_up(conn, &agent.id, &request.phone, true)? {
             return Ok(Assisted { user: earlier, created: false });
         }
         let status = campaign.status(vietnam_today(Utc::now()));
@@ -124,12 +124,58 @@ pub fn sign_up(
     })
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResendRequest {
+    pub agent_id: String,
+    #[schema(example = "0912 345 678")]
+    pub phone: String,
+}
+
+/// A new activation code for an account the volunteer opened that still waits for activation (the
+/// message was lost, or the code expired); the earlier code stops working.
+pub fn resend(
+    conn: &mut DbConnection,
+    volunteer_id: &str,
+    agent_id: &str,
+    phone: &PhoneNumber,
+) -> Result<UserRow, AppError> {
+    db::transaction(conn, |conn| {
+        let own = campaign_agents::table
+            .filter(campaign_agents::id.eq(agent_id))
+            .filter(campaign_agents::user_id.eq(volunteer_id))
+            .count()
+            .get_result::<i64>(conn)?
+            == 1;
+        if !own {
+            return Err(AppError::AgentNotFound);
+        }
+        let user = earlier_sign_up(conn, agent_id, phone, false)?.ok_or(AppError::UserNotFound)?;
+        one_time::void_all(conn, &user.id, Purpose::Activate)?;
+        let code = one_time::issue_activation_code(conn, &user.id)?;
+        outbox::enqueue_sms(conn, phone.as_str(), &activation_text(user.locale(), &code), Utc::now().naive_utc())?;
+        Ok(user)
+    })
+}
+
 /// The account this agent already opened for this phone and that is still waiting for activation:
 /// a retried request (its answer lost on a weak network) gets it again, and no second message.
-fn earlier_sign_up(conn: &mut DbConnection, agent_id: &str, phone: &PhoneNumber) -> Result<Option<UserRow>, AppError> {
+fn earlier_sign_up(
+    conn: &mut DbConnection,
+    agent_id: &str,
+    phone: &PhoneNumber,
+    unexpired_only: bool,
+) -> Result<Option<UserRow>, AppError> {
+    // Expired codes count too when asked (a plain filter: boxed subqueries do not work across backends).
+    let expiring_after = if unexpired_only {
+        Utc::now().naive_utc()
+    } else {
+        chrono::NaiveDate::from_ymd_opt(2000, 1, 1).expect("a valid date").into()
+    };
     let waiting = one_time_tokens::table
         .filter(one_time_tokens::purpose.eq("activate"))
         .filter(one_time_tokens::used_at.is_null())
+        .filter(one_time_tokens::expires_at.gt(expiring_after))
         .select(one_time_tokens::user_id);
     Ok(users::table
         .inner_join(onboarding_signups::table.on(onboarding_signups::user_id.eq(users::id)))

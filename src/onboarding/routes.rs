@@ -7,7 +7,7 @@ use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::assisted::{self, ActivateRequest, AssistedSignUpRequest};
+use super::assisted::{self, ActivateRequest, AssistedSignUpRequest, ResendRequest};
 use super::qr::{self, Poster, Qr};
 use super::stats::{self, CampaignStats, ProvinceStats};
 use super::store::{self, CampaignChanges, NewAgentRequest, NewCampaignRequest};
@@ -39,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/me/agents").route(web::get().to(my_agents)))
         .service(web::resource("/me/onboarding").route(web::post().to(credit_me)))
         .service(web::resource("/onboarding/assisted").route(web::post().to(assisted_sign_up)))
+        .service(web::resource("/onboarding/assisted/resend").route(web::post().to(resend_activation)))
         .service(web::resource("/onboarding/activate").route(web::post().to(activate)))
         .service(web::resource("/onboarding/{code}").route(web::get().to(resolve)));
 }
@@ -628,6 +629,35 @@ pub async fn assisted_sign_up(
         user: crate::accounts::User::try_from(&assisted.user)?,
     };
     Ok(if assisted.created { HttpResponse::Created() } else { HttpResponse::Ok() }.json(account))
+}
+
+/// A new activation code for a neighbour's account the volunteer opened and that is not activated yet
+/// (the message was lost, or the code expired). The earlier code stops working.
+#[utoipa::path(post, path = "/api/v1/onboarding/assisted/resend", tag = "onboarding", operation_id = "resendActivationCode",
+    security(("bearer" = [])), request_body = ResendRequest,
+    responses(
+        (status = 202, description = "A new code is on its way", body = AssistedAccount),
+        (status = 404, description = "`agent_not_found` (not the caller's), or `user_not_found`: no account of this agent waits for activation with this phone", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: phone", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn resend_activation(
+    req: HttpRequest,
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    body: Json<ResendRequest>,
+) -> Result<HttpResponse, AppError> {
+    limit(&state, &req, Action::Onboarding)?;
+    let ResendRequest { agent_id, phone } = body.0;
+    let phone = PhoneNumber::parse(&phone, "phone")?;
+    let volunteer = current.user.id.clone();
+    let user = state.db.run(move |conn| assisted::resend(conn, &volunteer, &agent_id, &phone)).await?;
+    state.outbox_wake.notify_one();
+    let account = AssistedAccount {
+        activation_sent_to: user.phone.clone().unwrap_or_default(),
+        user: crate::accounts::User::try_from(&user)?,
+    };
+    Ok(HttpResponse::Accepted().json(account))
 }
 
 /// The neighbour sets their password with the activation code (once) and is signed in.

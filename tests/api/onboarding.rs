@@ -295,7 +295,17 @@ async fn an_assisted_account_activates_only_with_its_code_and_only_once(app: Tes
     )
     .await;
 
-    let code = six_digits(&nth_message_to(&app, "+84912345678", 1).await);
+    let lost = six_digits(&nth_message_to(&app, "+84912345678", 1).await);
+    // The first message is lost: the volunteer has a new code sent; the old one stops working.
+    let resend = json!({"agent_id": hoa["id"], "phone": "0912345678"});
+    assert_problem(
+        app.post_json_as(&other_volunteer, "/api/v1/onboarding/assisted/resend", &resend).await,
+        404,
+        "agent_not_found",
+    )
+    .await;
+    assert_eq!(app.post_json_as(&volunteer, "/api/v1/onboarding/assisted/resend", &resend).await.status(), 202);
+    let code = six_digits(&nth_message_to(&app, "+84912345678", 2).await);
     assert_eq!(app.login("0912345678", "anything at all").await.status(), 401, "no password before activation");
     let app = &app;
     let activate = |code: String| async move {
@@ -304,6 +314,9 @@ async fn an_assisted_account_activates_only_with_its_code_and_only_once(app: Tes
     };
     let wrong = if code == "000000" { "000001" } else { "000000" };
     assert_problem(activate(wrong.to_string()).await, 400, "invalid_token").await;
+    if lost != code {
+        assert_problem(activate(lost).await, 400, "invalid_token").await;
+    }
     let activated = activate(code.clone()).await;
     assert_eq!(activated.status(), 200);
     assert_eq!(activated.json::<Value>().await.unwrap()["user"]["phone"], "+84912345678");
@@ -318,7 +331,7 @@ async fn an_assisted_account_activates_only_with_its_code_and_only_once(app: Tes
         })
         .await
         .unwrap();
-    assert_eq!(queued, 1, "the retry sent no second message");
+    assert_eq!(queued, 2, "the retried sign-up sent no message; the resend did");
 
     let tally = stats(&app, &admin, &drive).await;
     assert_eq!((tally["total"].as_i64(), tally["assisted"].as_i64()), (Some(1), Some(1)));
