@@ -11,7 +11,9 @@ use super::{
 };
 use crate::auth::one_time::{self, Purpose};
 use crate::auth::tokens;
-use crate::db::schema::{login_attempts, notifications, one_time_tokens, refresh_tokens, reports, users};
+use crate::db::schema::{
+    login_attempts, notifications, onboarding_signups, one_time_tokens, refresh_tokens, reports, users,
+};
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors, Locale};
 use crate::notify::outbox;
@@ -112,7 +114,21 @@ pub struct PersonalData {
     pub updated_at: chrono::DateTime<Utc>,
     /// Log-in sessions (refresh tokens themselves are never shown, only their dates).
     pub sessions: Vec<SessionRecord>,
+    /// The onboarding campaign the account is credited to, if any.
+    pub onboarding: Option<OnboardingRecord>,
+    /// Every notification the person has received.
+    pub notifications: Vec<crate::notify::feed::Notification>,
     pub exported_at: chrono::DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OnboardingRecord {
+    pub campaign_id: String,
+    pub agent_id: String,
+    pub unit_code: String,
+    /// Opened by a volunteer on the person's behalf.
+    pub assisted: bool,
+    pub credited_at: chrono::DateTime<Utc>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -136,8 +152,29 @@ pub fn export(conn: &mut DbConnection, user_id: &str) -> Result<PersonalData, Ap
                 refresh_tokens::revoked_at,
             ))
             .load(conn)?;
+    let onboarding = onboarding_signups::table
+        .find(user_id)
+        .select((
+            onboarding_signups::campaign_id,
+            onboarding_signups::agent_id,
+            onboarding_signups::unit_code,
+            onboarding_signups::assisted,
+            onboarding_signups::created_at,
+        ))
+        .first::<(String, String, String, bool, NaiveDateTime)>(conn)
+        .optional()?
+        .map(|(campaign_id, agent_id, unit_code, assisted, at)| OnboardingRecord {
+            campaign_id,
+            agent_id,
+            unit_code,
+            assisted,
+            credited_at: at.and_utc(),
+        });
+    let notifications = crate::notify::feed::list(conn, user_id, false, None, i64::from(u32::MAX))?;
     Ok(PersonalData {
         account: User::try_from(&user)?,
+        onboarding,
+        notifications: notifications.iter().map(crate::notify::feed::Notification::from).collect(),
         consent_at: user.consent_at.map(|t| t.and_utc()),
         email_verified_at: user.email_verified_at.map(|t| t.and_utc()),
         onboarding_code: user.onboarding_code.clone(),

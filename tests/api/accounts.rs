@@ -222,6 +222,8 @@ async fn export_holds_the_personal_data(app: TestApp) {
     let data: serde_json::Value = response.json().await.unwrap();
     assert_eq!(data["account"]["phone"], "+84912345678");
     assert_eq!(data["onboarding_code"], code);
+    assert_eq!(data["onboarding"]["agent_id"], agent["id"]);
+    assert_eq!(data["notifications"], json!([]));
     assert!(data["consent_at"].is_string());
     assert_eq!(data["sessions"].as_array().unwrap().len(), 1);
     assert!(!data.to_string().contains("argon2"), "no password hash in the export");
