@@ -805,13 +805,17 @@ pub async fn problem_responses(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    use futures_util::FutureExt as _;
     let locale = Locale::from_headers(req.headers());
+    // A panicking handler would drop the connection without a word: answer 500 like any other bug.
+    let outcome = std::panic::AssertUnwindSafe(next.call(req)).catch_unwind().await;
+    let Ok(outcome) = outcome else {
+        tracing::error!("the handler panicked");
+        return Err(Localized(AppError::Internal("handler panicked".into()), locale).into());
+    };
     // Errors raised by middleware (rather than handlers) arrive without a request to answer with;
     // actix renders them through `Localized`, in the caller's language all the same.
-    let res = next
-        .call(req)
-        .await
-        .map_err(|err| Localized(from_actix(&err, err.as_response_error().status_code()), locale))?;
+    let res = outcome.map_err(|err| Localized(from_actix(&err, err.as_response_error().status_code()), locale))?;
     let status = res.status();
     if let Some(err) = res.response().error() {
         let problem = from_actix(err, status).to_problem(locale);
@@ -829,6 +833,26 @@ pub async fn problem_responses(
 mod tests {
     use super::*;
     use actix_web::http::header::HeaderName;
+
+    #[actix_web::test]
+    async fn a_panicking_handler_is_answered_with_a_500_problem() {
+        use actix_web::{test, web, App};
+        let app = test::init_service(
+            App::new()
+                .wrap(actix_web::middleware::from_fn(problem_responses))
+                .route("/boom", web::get().to(|| async { panic!("a bug") as HttpResponse })),
+        )
+        .await;
+        let request = test::TestRequest::get().uri("/boom").insert_header(("Accept-Language", "en")).to_request();
+        // The error is what the server renders as the response, as it does for any middleware error.
+        let error = test::try_call_service(&app, request).await.err().expect("an error, not a dropped connection");
+        let response = error.error_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(response.headers().get(header::CONTENT_TYPE).unwrap(), PROBLEM_JSON);
+        let body = actix_web::body::to_bytes(response.into_body()).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!((body["code"].as_str(), body["title"].as_str()), (Some("internal_error"), Some("Internal error")));
+    }
 
     fn locale_of(accept_language: &str) -> Locale {
         let mut headers = HeaderMap::new();
