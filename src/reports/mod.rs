@@ -209,6 +209,8 @@ pub struct Report {
     pub due_at: Option<DateTime<Utc>>,
     /// The organization handling the report.
     pub organization_id: Option<String>,
+    /// Its name, e.g. "UBND Phường Lâm Viên - Đà Lạt".
+    pub organization_name: Option<String>,
     /// The official it is assigned to.
     pub assignee_id: Option<String>,
     /// When it missed its deadline and escalated to the province IOC.

@@ -10,7 +10,7 @@ use super::geo::{cell_of, BoundingBox};
 use super::{NewReport, Report, ReportEvent, ReportPosition, ReportStatus, Reporter};
 use crate::config::ServiceArea;
 use crate::db::schema::{
-    admin_units, categories, idempotency_keys, media, report_events, report_supports, reports, users,
+    admin_units, categories, idempotency_keys, media, organizations, report_events, report_supports, reports, users,
 };
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldErrors, FieldIssue};
@@ -426,6 +426,17 @@ pub fn views(
             .into_iter()
             .collect()
     };
+    let organization_ids: Vec<&str> = rows.iter().filter_map(|r| r.organization_id.as_deref()).collect();
+    let organization_names: HashMap<String, String> = if organization_ids.is_empty() {
+        HashMap::new()
+    } else {
+        organizations::table
+            .filter(organizations::id.eq_any(organization_ids))
+            .select((organizations::id, organizations::name))
+            .load::<(String, String)>(conn)?
+            .into_iter()
+            .collect()
+    };
     let supported: HashSet<String> = match viewer {
         Some(viewer) if !rows.is_empty() => report_supports::table
             .filter(report_supports::user_id.eq(viewer))
@@ -465,6 +476,7 @@ pub fn views(
                 updated_at: row.updated_at.and_utc(),
                 due_at: row.due_at.map(|t| t.and_utc()),
                 organization_id: row.organization_id.clone(),
+                organization_name: row.organization_id.as_ref().and_then(|id| organization_names.get(id).cloned()),
                 assignee_id: row.assignee_id.clone(),
                 resolved_at: row.resolved_at.map(|t| t.and_utc()),
                 escalated_at: row.escalated_at.map(|t| t.and_utc()),

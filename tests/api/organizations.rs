@@ -40,6 +40,7 @@ async fn a_commune_category_goes_to_the_office_of_the_commune(app: TestApp) {
     assert_eq!(offices[0]["id"], first["organization_id"]);
     assert_eq!(offices[0]["unit_code"], first["unit_code"]);
     assert!(offices[0]["name"].as_str().unwrap().starts_with("UBND "));
+    assert_eq!(first["organization_name"], offices[0]["name"], "the citizen sees who handles it");
     let note = first["timeline"][0]["note"].as_str().unwrap();
     assert!(note.contains("handled by the office of commune"), "{note}");
 }
@@ -72,6 +73,7 @@ async fn a_department_category_goes_to_the_department_its_rule_names(app: TestAp
     assert_eq!(rule.status(), 204);
     let routed = file(&app, &citizen, "water_supply").await;
     assert_eq!(routed["organization_id"], department["id"]);
+    assert_eq!(routed["organization_name"], department["name"]);
     assert!(routed["timeline"][0]["note"].as_str().unwrap().contains("Công ty Cấp nước Lâm Đồng"));
     // A commune category is unaffected.
     assert_ne!(file(&app, &citizen, "waste").await["organization_id"], department["id"]);
