@@ -160,6 +160,38 @@ mod tests {
     }
 }
 
+/// An `Idempotency-Key`: 8 to 128 visible ASCII characters (a UUID is typical). A request retried with
+/// the same key gets the first answer instead of a second result.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub const HEADER: &'static str = "Idempotency-Key";
+
+    /// The key of a request that requires one (`idempotency_key_required` when absent or malformed).
+    pub fn required(req: &HttpRequest) -> Result<Self, AppError> {
+        Self::optional(req)?.ok_or(AppError::IdempotencyKeyRequired)
+    }
+
+    /// The key of a request that may carry one; a malformed key is refused all the same.
+    pub fn optional(req: &HttpRequest) -> Result<Option<Self>, AppError> {
+        let Some(raw) = req.headers().get(Self::HEADER) else { return Ok(None) };
+        let raw = raw.to_str().map_err(|_| AppError::IdempotencyKeyRequired)?.trim();
+        let ok = (8..=128).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic());
+        ok.then(|| Some(IdempotencyKey(raw.to_string()))).ok_or(AppError::IdempotencyKeyRequired)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A fingerprint of a request body, to tell a retry from another request under the same key.
+pub fn request_hash<T: Serialize>(body: &T) -> Result<String, AppError> {
+    let bytes = serde_json::to_vec(body).map_err(|err| AppError::Internal(format!("hashing the request: {err}")))?;
+    Ok(Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect())
+}
+
 /// A page's `limit`: `default` when absent, refused outside 1 to `max`.
 pub fn page_limit(limit: Option<u32>, default: u32, max: u32, errors: &mut FieldErrors) -> i64 {
     let limit = limit.unwrap_or(default);

@@ -1,19 +1,22 @@
 //! Citizen sign-up: phone or email, a password, consent to data processing (Decree 13/2023).
 
 use chrono::Utc;
-use serde::Deserialize;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::{ensure_unused, insert_user, parse_locale, Email, FullName, NewAccount, PhoneNumber, Role, UserRow};
 use crate::auth::one_time::{self, Purpose};
 use crate::auth::password::Password;
 use crate::auth::tokens;
+use crate::db::schema::registration_keys;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors, FieldIssue, Locale};
+use crate::http::IdempotencyKey;
 use crate::notify::{outbox, templates};
 use crate::onboarding::codes::CodeSigner;
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// Vietnamese mobile number: `0912 345 678`, `84912345678` or `+84 912 345 678`.
@@ -92,6 +95,7 @@ pub fn register_citizen(
     password_hash: String,
     app_link_base: &str,
     signer: &CodeSigner,
+    retry_key: Option<&RetryKey>,
 ) -> Result<(UserRow, String), AppError> {
     crate::db::transaction(conn, |conn| {
         ensure_unused(conn, registration.phone.as_ref(), registration.email.as_ref())?;
@@ -113,9 +117,52 @@ pub fn register_citizen(
         if let Some(email) = &registration.email {
             send_verification(conn, &user, email.as_str(), app_link_base)?;
         }
+        if let Some(retry) = retry_key {
+            diesel::insert_into(registration_keys::table)
+                .values((
+                    registration_keys::key.eq(retry.key.as_str()),
+                    registration_keys::request_hash.eq(&retry.request_hash),
+                    registration_keys::user_id.eq(&user.id),
+                    registration_keys::created_at.eq(now),
+                ))
+                .execute(conn)
+                .map_err(|err| match err {
+                    // The key already made another account (with another phone or email).
+                    diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
+                        AppError::IdempotencyKeyReused
+                    }
+                    other => other.into(),
+                })?;
+        }
         let refresh_token = tokens::start_session(conn, &user.id)?;
         Ok((user, refresh_token))
     })
+}
+
+/// How long a sign-up's `Idempotency-Key` answers retries.
+const RETRY_HOURS: i64 = 24;
+
+/// The `Idempotency-Key` of a sign-up and the fingerprint of its body without the password.
+pub struct RetryKey {
+    pub key: IdempotencyKey,
+    pub request_hash: String,
+}
+
+/// The account an earlier sign-up with this key made (within a day), if any; the same key with another
+/// body is `idempotency_key_reused`. The caller still checks the password before answering with it.
+pub fn earlier_registration(conn: &mut DbConnection, retry: &RetryKey) -> Result<Option<UserRow>, AppError> {
+    let since = Utc::now().naive_utc() - chrono::Duration::hours(RETRY_HOURS);
+    let earlier: Option<(String, String)> = registration_keys::table
+        .find(retry.key.as_str())
+        .filter(registration_keys::created_at.gt(since))
+        .select((registration_keys::request_hash, registration_keys::user_id))
+        .first(conn)
+        .optional()?;
+    match earlier {
+        None => Ok(None),
+        Some((hash, _)) if hash != retry.request_hash => Err(AppError::IdempotencyKeyReused),
+        Some((_, user_id)) => Ok(Some(super::find_user(conn, &user_id)?).filter(|user| user.deleted_at.is_none())),
+    }
 }
 
 /// Issues a verification token for `email` and puts the mail in the outbox (inside the caller's transaction).

@@ -1,5 +1,7 @@
 //! `/api/v1/auth/*`: sign-up, log-in, token refresh, log-out, email verification, password reset.
 
+use std::sync::Arc;
+
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -7,11 +9,11 @@ use utoipa::ToSchema;
 use super::extractors::client_ip;
 use super::limits::Action;
 use super::{login, reset, tokens, CurrentUser};
-use crate::accounts::register::{register_citizen, RegisterRequest};
+use crate::accounts::register::{earlier_registration, register_citizen, RegisterRequest, RetryKey};
 use crate::accounts::{find_user, me, User, UserRow};
-use crate::auth::password::Password;
+use crate::auth::password::{Password, Verification};
 use crate::error::{AppError, Problem};
-use crate::http::Json;
+use crate::http::{request_hash, IdempotencyKey, Json};
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -57,11 +59,15 @@ pub(crate) fn limit(state: &AppState, req: &HttpRequest, action: Action) -> Resu
     state.limiter.check(action, client_ip(req, state.settings.trust_forwarded))
 }
 
-/// Sign up as a citizen.
+/// Sign up as a citizen. Send an `Idempotency-Key` (a UUID per sign-up form): a retry with the same key
+/// and body (whose first answer was lost) is answered 200 with a session of the account the first one
+/// made, instead of `account_exists`.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", operation_id = "register", request_body = RegisterRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "8 to 128 visible ASCII characters; a UUID per sign-up")),
     responses(
         (status = 201, description = "Account created and signed in; a verification mail is on its way when an email was given", body = TokenResponse),
-        (status = 409, description = "`account_exists`: the phone or the email is taken (which one is not said)", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A retry under the same `Idempotency-Key`: signed in to the account made the first time", body = TokenResponse),
+        (status = 409, description = "`account_exists`: the phone or the email is taken (which one is not said); `idempotency_key_reused`: the key came with another body", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -71,16 +77,60 @@ pub async fn register(
     body: Json<RegisterRequest>,
 ) -> Result<HttpResponse, AppError> {
     limit(&state, &req, Action::Register)?;
+    let retry = match IdempotencyKey::optional(&req)? {
+        Some(key) => {
+            // The password stays out of the fingerprint: a retry proves it against the account's hash.
+            let mut fingerprint = serde_json::to_value(&body.0).map_err(|err| AppError::Internal(err.to_string()))?;
+            fingerprint["password"] = serde_json::Value::Null;
+            Some(Arc::new(RetryKey { key, request_hash: request_hash(&fingerprint)? }))
+        }
+        None => None,
+    };
+    let password = body.0.password.clone();
+    if let Some(answer) = answer_retry(&state, retry.as_ref(), &password).await? {
+        return Ok(answer);
+    }
     let registration = body.0.parse()?;
     let password_hash = state.passwords.hash(&registration.password).await?;
     let link_base = state.settings.app_link_base.clone();
     let app = state.clone();
-    let (user, refresh_token) = state
+    let key = retry.clone();
+    let made = state
         .db
-        .run(move |conn| register_citizen(conn, &registration, password_hash, &link_base, &app.onboarding))
-        .await?;
-    state.outbox_wake.notify_one();
-    Ok(HttpResponse::Created().json(token_response(&state, &user, refresh_token)?))
+        .run(move |conn| {
+            register_citizen(conn, &registration, password_hash, &link_base, &app.onboarding, key.as_deref())
+        })
+        .await;
+    match made {
+        Ok((user, refresh_token)) => {
+            state.outbox_wake.notify_one();
+            Ok(HttpResponse::Created().json(token_response(&state, &user, refresh_token)?))
+        }
+        // A retry that raced its first request: the key names the account now.
+        Err(AppError::AccountExists) if retry.is_some() => {
+            answer_retry(&state, retry.as_ref(), &password).await?.ok_or(AppError::AccountExists)
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// Answers a sign-up retried under its key with a new session of the account the first request made,
+/// once the password matches; `None` when the key made no account.
+async fn answer_retry(
+    state: &AppState,
+    retry: Option<&Arc<RetryKey>>,
+    password: &str,
+) -> Result<Option<HttpResponse>, AppError> {
+    let Some(retry) = retry.cloned() else { return Ok(None) };
+    let Some(user) = state.db.run(move |conn| earlier_registration(conn, &retry)).await? else { return Ok(None) };
+    match state.passwords.verify(password.to_string(), Some(user.password_hash.clone())).await? {
+        Verification::Correct { .. } => {
+            let id = user.id.clone();
+            let refresh_token = state.db.run(move |conn| tokens::start_session(conn, &id)).await?;
+            Ok(Some(HttpResponse::Ok().json(token_response(state, &user, refresh_token)?)))
+        }
+        Verification::Wrong => Err(AppError::IdempotencyKeyReused),
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -276,6 +276,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    registration_keys (key) {
+        key -> Text,
+        request_hash -> Text,
+        user_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(reports -> users (reporter_id));
 diesel::joinable!(report_events -> reports (report_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -301,5 +310,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     campaigns,
     campaign_agents,
-    onboarding_signups
+    onboarding_signups,
+    registration_keys
 );

@@ -2,16 +2,15 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use super::geo::BoundingBox;
-use super::store::{self, Filed, IdempotencyKey, ReportFilter};
+use super::store::{self, Filed, ReportFilter};
 use super::{NewReportRequest, Report, ReportDetail, ReportStatus};
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
-use crate::http::{check_id_cursor, page_limit, Json, Page};
+use crate::http::{check_id_cursor, page_limit, request_hash, IdempotencyKey, Json, Page};
 use crate::routing::Position;
 use crate::startup::AppState;
 use crate::units::{LatLon, UnitCode};
@@ -54,10 +53,8 @@ pub async fn file(
     state: web::Data<AppState>,
     body: Json<NewReportRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let key = IdempotencyKey::parse(req.headers().get("Idempotency-Key").and_then(|v| v.to_str().ok()))?;
-    let request_hash = serde_json::to_vec(&body.0)
-        .map(|bytes| Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect::<String>())
-        .map_err(|err| AppError::Internal(format!("hashing the request: {err}")))?;
+    let key = IdempotencyKey::required(&req)?;
+    let request_hash = request_hash(&body.0)?;
     let new = body.0.parse()?;
     let area = state.settings.service_area.clone();
     let user_id = current.user.id.clone();

@@ -14,6 +14,7 @@ use crate::db::schema::{
 };
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldErrors, FieldIssue};
+use crate::http::IdempotencyKey;
 use crate::notify::notifier::{self, Message, Notifier};
 use crate::notify::templates;
 use crate::routing::locator::UnitLocator;
@@ -69,18 +70,6 @@ impl ReportRow {
     }
 }
 
-/// An `Idempotency-Key`: 8 to 128 visible ASCII characters (a UUID is typical).
-#[derive(Debug, Clone)]
-pub struct IdempotencyKey(String);
-
-impl IdempotencyKey {
-    pub fn parse(raw: Option<&str>) -> Result<Self, AppError> {
-        let raw = raw.map(str::trim).ok_or(AppError::IdempotencyKeyRequired)?;
-        let ok = (8..=128).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic());
-        ok.then(|| IdempotencyKey(raw.to_string())).ok_or(AppError::IdempotencyKeyRequired)
-    }
-}
-
 pub enum Filed {
     /// A new report.
     New(String),
@@ -96,7 +85,7 @@ fn earlier_filing(
     request_hash: &str,
 ) -> Result<Option<String>, AppError> {
     let earlier: Option<(String, String)> = idempotency_keys::table
-        .find((user_id, &key.0))
+        .find((user_id, key.as_str()))
         .select((idempotency_keys::request_hash, idempotency_keys::report_id))
         .first(conn)
         .optional()?;
@@ -204,7 +193,7 @@ pub fn file_report(
         diesel::insert_into(idempotency_keys::table)
             .values((
                 idempotency_keys::user_id.eq(reporter_id),
-                idempotency_keys::key.eq(&key.0),
+                idempotency_keys::key.eq(key.as_str()),
                 idempotency_keys::request_hash.eq(request_hash),
                 idempotency_keys::report_id.eq(&id),
                 idempotency_keys::created_at.eq(now),

@@ -7,6 +7,7 @@ use crate::common::{assert_problem, Backend, TestApp, TestDb};
 use crate::on_both_databases;
 
 on_both_databases!(
+    a_retried_sign_up_gets_the_account_the_first_one_made,
     the_verification_mail_confirms_the_email_once,
     an_expired_verification_token_is_refused,
     mail_speaks_the_accounts_language,
@@ -338,4 +339,36 @@ async fn only_administrators_reach_the_admin_api(app: TestApp) {
     let body = json!({"email": "x@example.vn", "full_name": "X", "role": "admin"});
     assert_problem(app.post_json_as(token, "/api/v1/admin/users", &body).await, 403, "forbidden").await;
     assert_problem(app.get("/api/v1/admin/users").await, 401, "unauthenticated").await;
+}
+
+async fn a_retried_sign_up_gets_the_account_the_first_one_made(app: TestApp) {
+    let body = json!({"phone": "0912345678", "password": PASSWORD, "full_name": "Bình", "consent": true});
+    let sign_up = |key: &str, body: &serde_json::Value| {
+        app.client.post(app.url("/api/v1/auth/register")).header("Idempotency-Key", key).json(body).send()
+    };
+    let key = uuid::Uuid::now_v7().to_string();
+    let first = sign_up(&key, &body).await.unwrap();
+    assert_eq!(first.status(), 201);
+    let first: serde_json::Value = first.json().await.unwrap();
+    // The answer was lost; the app sends the same request again.
+    let retry = sign_up(&key, &body).await.unwrap();
+    assert_eq!(retry.status(), 200);
+    let retry: serde_json::Value = retry.json().await.unwrap();
+    assert_eq!(retry["user"]["id"], first["user"]["id"]);
+    assert_eq!(app.get_as(access(&retry), "/api/v1/me").await.status(), 200);
+    assert_ne!(retry["refresh_token"], first["refresh_token"], "a session of its own");
+
+    // The key with another body, or with another password, is not a retry.
+    let renamed = json!({"phone": "0912345678", "password": PASSWORD, "full_name": "Bình An", "consent": true});
+    assert_problem(sign_up(&key, &renamed).await.unwrap(), 409, "idempotency_key_reused").await;
+    let guessed =
+        json!({"phone": "0912345678", "password": "mật khẩu đoán thử 1", "full_name": "Bình", "consent": true});
+    assert_problem(sign_up(&key, &guessed).await.unwrap(), 409, "idempotency_key_reused").await;
+    let other_phone = json!({"phone": "0987654321", "password": PASSWORD, "full_name": "Bình", "consent": true});
+    assert_problem(sign_up(&key, &other_phone).await.unwrap(), 409, "idempotency_key_reused").await;
+    // Without the key, or under a new one, the phone is simply taken.
+    assert_problem(app.post_json("/api/v1/auth/register", &body).await, 409, "account_exists").await;
+    let fresh = uuid::Uuid::now_v7().to_string();
+    assert_problem(sign_up(&fresh, &body).await.unwrap(), 409, "account_exists").await;
+    assert_problem(sign_up("short", &body).await.unwrap(), 400, "idempotency_key_required").await;
 }
