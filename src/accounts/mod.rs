@@ -271,12 +271,7 @@ pub fn insert_user(
             users::updated_at.eq(now),
         ))
         .execute(conn)
-        .map_err(|err| match err {
-            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                AppError::AccountExists
-            }
-            other => other.into(),
-        })?;
+        .map_err(crate::db::taken_as(AppError::AccountExists))?;
     find_user(conn, &id)
 }
 

@@ -126,13 +126,8 @@ pub fn register_citizen(
                     registration_keys::created_at.eq(now),
                 ))
                 .execute(conn)
-                .map_err(|err| match err {
-                    // The key already made another account (with another phone or email).
-                    diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                        AppError::IdempotencyKeyReused
-                    }
-                    other => other.into(),
-                })?;
+                // The key already made another account (with another phone or email).
+                .map_err(crate::db::taken_as(AppError::IdempotencyKeyReused))?;
         }
         let refresh_token = tokens::start_session(conn, &user.id)?;
         Ok((user, refresh_token))

@@ -193,6 +193,15 @@ pub fn exclusively<T>(
     result
 }
 
+/// For `map_err` after an insert: a unique-index violation means `taken` to the caller (the account,
+/// key or credit exists already); any other error passes through.
+pub fn taken_as<E: From<diesel::result::Error>>(taken: E) -> impl FnOnce(diesel::result::Error) -> E {
+    move |err| match err {
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => taken,
+        other => other.into(),
+    }
+}
+
 /// Makes transactions that take the same `key` wait for each other until they end, on PostgreSQL
 /// (SQLite runs one writing transaction at a time anyway). For "read the highest, write the next".
 pub fn lock_until_commit(conn: &mut DbConnection, key: i64) -> Result<(), AppError> {

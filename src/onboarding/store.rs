@@ -418,12 +418,7 @@ pub fn credit(conn: &mut DbConnection, user_id: &str, resolved: &Resolved, assis
             onboarding_signups::created_at.eq(Utc::now().naive_utc()),
         ))
         .execute(conn)
-        .map_err(|err| match err {
-            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                AppError::AlreadyCredited
-            }
-            other => other.into(),
-        })?;
+        .map_err(crate::db::taken_as(AppError::AlreadyCredited))?;
     Ok(())
 }
 

@@ -95,12 +95,10 @@ fn insert(
         unit_code: unit_code.map(str::to_string),
         created_at: Utc::now().naive_utc(),
     };
-    diesel::insert_into(organizations::table).values(&row).execute(conn).map_err(|err| match err {
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-            AppError::OrganizationExists
-        }
-        other => other.into(),
-    })?;
+    diesel::insert_into(organizations::table)
+        .values(&row)
+        .execute(conn)
+        .map_err(crate::db::taken_as(AppError::OrganizationExists))?;
     Ok(row)
 }
 

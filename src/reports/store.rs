@@ -199,12 +199,7 @@ pub fn file_report(
                 idempotency_keys::created_at.eq(now),
             ))
             .execute(conn)
-            .map_err(|err| match err {
-                diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                    FilingError::KeyTaken
-                }
-                other => other.into(),
-            })?;
+            .map_err(crate::db::taken_as(FilingError::KeyTaken))?;
         Ok(Filed::New(id))
     });
     match result {
