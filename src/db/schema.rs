@@ -249,6 +249,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         closed_at -> Nullable<Timestamp>,
+        poster_agent_id -> Nullable<Text>,
     }
 }
 

@@ -86,6 +86,8 @@ pub struct CampaignRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub closed_at: Option<NaiveDateTime>,
+    /// The campaign's own agent, whose code posters without a volunteer carry.
+    pub poster_agent_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]

@@ -286,11 +286,14 @@ async fn campaign_agent(
     state: &web::Data<AppState>,
     current: CurrentUser,
     id: String,
-    agent_id: String,
+    agent_id: Option<String>,
 ) -> Result<(CampaignRow, AgentRow, String, String, String), AppError> {
     let (campaign, agent, unit_name) = as_manager(state, current, move |conn, manager| {
         let campaign = store::find(conn, manager, &id)?;
-        let agent = store::find_agent(conn, &campaign.id, &agent_id)?;
+        let agent = match agent_id {
+            Some(agent_id) => store::find_agent(conn, &campaign.id, &agent_id)?,
+            None => store::poster_agent(conn, manager, &campaign.id)?,
+        };
         let unit_name = unit_name(conn, &campaign.unit_code)?;
         Ok((campaign, agent, unit_name))
     })
@@ -327,7 +330,7 @@ pub async fn qr_svg(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, agent_id) = path.into_inner();
-    let (.., link) = campaign_agent(&state, current, id, agent_id).await?;
+    let (.., link) = campaign_agent(&state, current, id, Some(agent_id)).await?;
     Ok(svg(Qr::of(&link)?.svg()))
 }
 
@@ -361,7 +364,7 @@ pub async fn qr_png(
         return Err(AppError::invalid("size", FieldIssue::OutOfRange { min: f64::from(min), max: f64::from(max) }));
     }
     let (id, agent_id) = path.into_inner();
-    let (.., link) = campaign_agent(&state, current, id, agent_id).await?;
+    let (.., link) = campaign_agent(&state, current, id, Some(agent_id)).await?;
     let png = web::block(move || Qr::of(&link)?.png(size))
         .await
         .map_err(|err| AppError::Internal(format!("blocking task: {err}")))??;
@@ -372,8 +375,9 @@ pub async fn qr_png(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct PosterQuery {
-    /// The agent whose QR code the poster carries.
-    agent_id: String,
+    /// The volunteer whose QR code the poster carries; without it, the campaign's own code (sign-ups
+    /// count for the campaign and its unit, with no volunteer).
+    agent_id: Option<String>,
 }
 
 /// A printable A4 poster (SVG): the campaign, its unit, the agent's QR code and how to use it, in Vietnamese.
@@ -383,7 +387,7 @@ pub struct PosterQuery {
         (status = 200, description = "The poster, 210 × 297 mm", content_type = "image/svg+xml"),
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`campaign_not_found` or `agent_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: no `agent_id`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`campaign_closed`: no campaign code for a closed campaign", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn poster(
     current: CurrentUser,

@@ -92,6 +92,7 @@ pub fn create(
         created_at: now,
         updated_at: now,
         closed_at: None,
+        poster_agent_id: None,
     };
     diesel::insert_into(campaigns::table).values(&row).execute(conn)?;
     Ok(row)
@@ -291,6 +292,28 @@ pub fn add_agent(
         };
         diesel::insert_into(campaign_agents::table).values(&row).execute(conn)?;
         Ok(row)
+    })
+}
+
+/// The name the campaign's own agent goes by (on posters without a volunteer, in tallies).
+pub const POSTER_AGENT_NAME: &str = "Áp phích của chiến dịch";
+
+/// The campaign's own agent, made the first time it is needed: posters on the office wall carry its
+/// code, and sign-ups through it count for the campaign and its unit.
+pub fn poster_agent(conn: &mut DbConnection, manager: &Manager, campaign_id: &str) -> Result<AgentRow, AppError> {
+    db::transaction(conn, |conn| {
+        // One at a time, so that two first posters make one agent.
+        db::lock_until_commit(conn, AGENT_NUMBER_LOCK)?;
+        let campaign = open(conn, manager, campaign_id)?;
+        if let Some(agent_id) = &campaign.poster_agent_id {
+            return find_agent(conn, campaign_id, agent_id);
+        }
+        let request = NewAgentRequest { user_id: None, display_name: POSTER_AGENT_NAME.into(), unit_code: None };
+        let agent = add_agent(conn, manager, campaign_id, request)?;
+        diesel::update(campaigns::table.find(campaign_id))
+            .set(campaigns::poster_agent_id.eq(&agent.id))
+            .execute(conn)?;
+        Ok(agent)
     })
 }
 

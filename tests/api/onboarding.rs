@@ -197,8 +197,29 @@ async fn the_qr_codes_decode_to_the_exact_deep_link(app: TestApp) {
     }
 
     assert_problem(app.get_as(&admin, &format!("{base}/qr.png?size=10")).await, 422, "validation_failed").await;
-    let poster_without_agent = format!("/api/v1/admin/campaigns/{}/poster.svg", drive["id"].as_str().unwrap());
-    assert_problem(app.get_as(&admin, &poster_without_agent).await, 422, "validation_failed").await;
+
+    // A poster without a volunteer carries the campaign's own code, the same one every time.
+    let wall_poster = format!("/api/v1/admin/campaigns/{}/poster.svg", drive["id"].as_str().unwrap());
+    let campaign_code = |poster: &str| poster.split("?c=").nth(1).unwrap()[..12].to_string();
+    let first = campaign_code(&app.get_as(&admin, &wall_poster).await.text().await.unwrap());
+    let again = campaign_code(&app.get_as(&admin, &wall_poster).await.text().await.unwrap());
+    assert_eq!(first, again);
+    assert_ne!(first, hoa["code"].as_str().unwrap());
+    let info: Value = resolve(&app, &first).await.json().await.unwrap();
+    assert_eq!(
+        (info["agent_display_name"].as_str(), info["active"].as_bool()),
+        (Some("Áp phích của chiến dịch"), Some(true))
+    );
+    assert_eq!(sign_up(&app, "0912345678", Some(&first)).await.status(), 201);
+    let tally = stats(&app, &admin, &drive).await;
+    assert_eq!((tally["total"].as_i64(), tally["per_unit"][0]["unit_code"].as_str()), (Some(1), Some("22945")));
+    let agents: Value = app
+        .get_as(&admin, &format!("/api/v1/admin/campaigns/{}/agents", drive["id"].as_str().unwrap()))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(agents["items"].as_array().unwrap().len(), 2, "the volunteer and the campaign's own code");
     let unknown_agent = format!("/api/v1/admin/campaigns/{}/agents/nobody/qr.svg", drive["id"].as_str().unwrap());
     assert_problem(app.get_as(&admin, &unknown_agent).await, 404, "agent_not_found").await;
 }
