@@ -17,7 +17,6 @@ use crate::auth::limits::Action;
 use crate::auth::password::Password;
 use crate::auth::routes::{limit, token_response, TokenResponse};
 use crate::auth::CurrentUser;
-use crate::db::schema::admin_units;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
 use crate::http::{check_id_cursor, page_limit, Json, Page};
@@ -294,18 +293,13 @@ async fn campaign_agent(
             Some(agent_id) => store::find_agent(conn, &campaign.id, &agent_id)?,
             None => store::poster_agent(conn, manager, &campaign.id)?,
         };
-        let unit_name = unit_name(conn, &campaign.unit_code)?;
+        let unit_name = store::unit_name(conn, &campaign.unit_code)?;
         Ok((campaign, agent, unit_name))
     })
     .await?;
     let code = state.onboarding.code(agent.number);
     let link = deep_link(&state.settings.app_link_base, &code);
     Ok((campaign, agent, unit_name, code, link))
-}
-
-fn unit_name(conn: &mut DbConnection, code: &str) -> Result<String, AppError> {
-    use diesel::prelude::*;
-    Ok(admin_units::table.find(code).select(admin_units::name).first(conn)?)
 }
 
 fn svg(body: String) -> HttpResponse {
@@ -538,7 +532,7 @@ pub async fn resolve(
             let resolved = store::resolve(conn, &app.onboarding, &code)?;
             Ok(CodeInfo {
                 active: resolved.active(),
-                unit_name: unit_name(conn, &resolved.campaign.unit_code)?,
+                unit_name: store::unit_name(conn, &resolved.campaign.unit_code)?,
                 campaign_id: resolved.campaign.id,
                 campaign_name: resolved.campaign.name,
                 unit_code: resolved.campaign.unit_code,
@@ -566,7 +560,7 @@ pub struct Credited {
 }
 
 /// Credit one's account to the campaign of a code scanned after signing up. Once: an account already
-/// credited stays where it is.
+/// credited stays where it is (the same code again answers 200, as a retry).
 #[utoipa::path(post, path = "/api/v1/me/onboarding", tag = "onboarding", operation_id = "creditMe", security(("bearer" = [])),
     request_body = CreditRequest,
     responses(
@@ -583,14 +577,11 @@ pub async fn credit_me(
     let credited = state
         .db
         .run(move |conn| {
-            let user_id = current.user.id.clone();
-            crate::db::transaction(conn, |conn| {
-                let resolved = store::credit_at_sign_up(conn, &app.onboarding, &user_id, &body.0.code)?;
-                Ok(Credited {
-                    campaign_id: resolved.campaign.id,
-                    agent_id: resolved.agent.id,
-                    unit_code: resolved.agent.unit_code,
-                })
+            let resolved = store::credit_at_sign_up(conn, &app.onboarding, &current.user.id, &body.0.code)?;
+            Ok(Credited {
+                campaign_id: resolved.campaign.id,
+                agent_id: resolved.agent.id,
+                unit_code: resolved.agent.unit_code,
             })
         })
         .await?;

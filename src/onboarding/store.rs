@@ -182,12 +182,16 @@ pub fn close(conn: &mut DbConnection, manager: &Manager, id: &str) -> Result<Cam
     })
 }
 
+pub fn unit_name(conn: &mut DbConnection, code: &str) -> Result<String, AppError> {
+    Ok(admin_units::table.find(code).select(admin_units::name).first(conn)?)
+}
+
 /// The API view of campaigns: unit names and sign-up counts.
 pub fn views(conn: &mut DbConnection, rows: &[CampaignRow]) -> Result<Vec<Campaign>, AppError> {
     let today = vietnam_today(Utc::now());
     rows.iter()
         .map(|row| {
-            let unit_name: String = admin_units::table.find(&row.unit_code).select(admin_units::name).first(conn)?;
+            let unit_name = unit_name(conn, &row.unit_code)?;
             let signups: i64 = onboarding_signups::table
                 .filter(onboarding_signups::campaign_id.eq(&row.id))
                 .count()
@@ -420,7 +424,7 @@ pub fn resolve(conn: &mut DbConnection, signer: &CodeSigner, code: &str) -> Resu
 }
 
 /// Credits `user_id` to the campaign, agent and unit of an active agent. Once: an account already
-/// credited stays where it is (`already_credited`).
+/// credited stays where it is (`already_credited`); the same code again is a harmless retry.
 pub fn credit(conn: &mut DbConnection, user_id: &str, resolved: &Resolved, assisted: bool) -> Result<(), AppError> {
     if !resolved.agent.active {
         return Err(AppError::invalid("onboarding_code", FieldIssue::OnboardingCode("onboarding_agent_inactive")));
@@ -430,6 +434,13 @@ pub fn credit(conn: &mut DbConnection, user_id: &str, resolved: &Resolved, assis
             "onboarding_code",
             FieldIssue::OnboardingCode("onboarding_campaign_not_started"),
         ));
+    }
+    let credited_to: Option<String> =
+        onboarding_signups::table.find(user_id).select(onboarding_signups::agent_id).first(conn).optional()?;
+    match credited_to {
+        Some(agent) if agent == resolved.agent.id => return Ok(()),
+        Some(_) => return Err(AppError::AlreadyCredited),
+        None => {}
     }
     diesel::insert_into(onboarding_signups::table)
         .values((
