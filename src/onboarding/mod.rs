@@ -29,7 +29,8 @@ pub fn vietnam_date(utc: NaiveDateTime) -> NaiveDate {
 }
 
 /// Who may manage campaigns, and where: administrators everywhere; an official in their own unit (a
-/// province-level official in the whole province). Anything outside is "not found".
+/// province-level official in the whole province), who also reads the province-wide campaigns covering
+/// it. Anything outside is "not found".
 #[derive(Debug, Clone)]
 pub enum Manager {
     Admin,
@@ -54,13 +55,20 @@ impl Manager {
         }
     }
 
-    /// Whether a campaign of `unit_code` in `province_code` is this manager's.
-    pub fn covers(&self, unit_code: &str, province_code: &str) -> bool {
+    /// Whether a campaign of `unit_code` in `province_code` is this manager's to change.
+    pub fn manages(&self, unit_code: &str, province_code: &str) -> bool {
         match self {
             Manager::Admin => true,
             Manager::Official { province_code: own, province_wide: true, .. } => own == province_code,
             Manager::Official { unit_code: own, .. } => own == unit_code,
         }
+    }
+
+    /// Whether this manager may read such a campaign: their own, and for a commune official also the
+    /// province-wide campaigns of their province (which cover their commune).
+    pub fn sees(&self, unit_code: &str, province_code: &str) -> bool {
+        self.manages(unit_code, province_code)
+            || matches!(self, Manager::Official { province_code: own, .. } if own == unit_code)
     }
 
     /// Whether this manager may see the tallies of a whole province.

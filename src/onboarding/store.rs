@@ -76,7 +76,7 @@ pub fn create(
     let unit = find_unit(conn, &unit_code.expect("checked above"))
         .map_err(|_| AppError::invalid("unit_code", FieldIssue::UnitCode))?;
     let province_code = if unit.level == 1 { unit.code.clone() } else { unit.parent_code.clone().unwrap_or_default() };
-    if !manager.covers(&unit.code, &province_code) {
+    if !manager.manages(&unit.code, &province_code) {
         return Err(AppError::Forbidden);
     }
     let now = Utc::now().naive_utc();
@@ -98,18 +98,18 @@ pub fn create(
     Ok(row)
 }
 
-/// The campaign if it is the manager's; anything else is "not found" (it does not say it exists).
+/// The campaign if the manager may see it; anything else is "not found" (it does not say it exists).
 pub fn find(conn: &mut DbConnection, manager: &Manager, id: &str) -> Result<CampaignRow, AppError> {
     campaigns::table
         .find(id)
         .select(CampaignRow::as_select())
         .first(conn)
         .optional()?
-        .filter(|c| manager.covers(&c.unit_code, &c.province_code))
+        .filter(|c| manager.sees(&c.unit_code, &c.province_code))
         .ok_or(AppError::CampaignNotFound)
 }
 
-/// The manager's campaigns, newest first, `limit + 1` after `cursor`, optionally of one province.
+/// The campaigns the manager may see, newest first, `limit + 1` after `cursor`, optionally of one province.
 pub fn list(
     conn: &mut DbConnection,
     manager: &Manager,
@@ -123,7 +123,9 @@ pub fn list(
         Manager::Official { province_code, province_wide: true, .. } => {
             query = query.filter(campaigns::province_code.eq(province_code.clone()))
         }
-        Manager::Official { unit_code, .. } => query = query.filter(campaigns::unit_code.eq(unit_code.clone())),
+        Manager::Official { unit_code, province_code, .. } => {
+            query = query.filter(campaigns::unit_code.eq_any([unit_code.clone(), province_code.clone()]))
+        }
     }
     if let Some(province) = province {
         query = query.filter(campaigns::province_code.eq(province.to_string()));
@@ -134,8 +136,12 @@ pub fn list(
     Ok(query.limit(limit + 1).load(conn)?)
 }
 
+/// The campaign if the manager may change it and it is not closed.
 fn open(conn: &mut DbConnection, manager: &Manager, id: &str) -> Result<CampaignRow, AppError> {
     let campaign = find(conn, manager, id)?;
+    if !manager.manages(&campaign.unit_code, &campaign.province_code) {
+        return Err(AppError::Forbidden);
+    }
     if campaign.closed_at.is_some() {
         return Err(AppError::CampaignClosed);
     }

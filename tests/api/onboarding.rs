@@ -495,6 +495,20 @@ async fn officials_manage_only_their_own_province_campaigns(app: TestApp) {
         200
     );
 
+    // A province-wide campaign covers the ward: its official reads it, but only the province changes it.
+    let body =
+        json!({"name": "Lâm Đồng số", "unit_code": "68", "starts_on": day(0), "ends_on": day(9), "target_signups": 5});
+    let province_wide: Value =
+        app.post_json_as(&lam_dong, "/api/v1/admin/campaigns", &body).await.json().await.unwrap();
+    let path = format!("/api/v1/admin/campaigns/{}", province_wide["id"].as_str().unwrap());
+    assert_eq!(app.get_as(&ward, &path).await.status(), 200);
+    assert_eq!(app.get_as(&ward, &format!("{path}/stats")).await.status(), 200);
+    assert_problem(app.post_json_as(&ward, &format!("{path}/close"), &json!({})).await, 403, "forbidden").await;
+    assert_problem(app.post_json_as(&ward, &format!("{path}/agents"), &add).await, 403, "forbidden").await;
+    let listed: Value = app.get_as(&ward, "/api/v1/admin/campaigns").await.json().await.unwrap();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 3);
+    assert_problem(app.get_as(&saigon, &path).await, 404, "campaign_not_found").await;
+
     let invalid =
         json!({"name": "x", "unit_code": "22945", "starts_on": day(5), "ends_on": day(1), "target_signups": 0});
     let problem =
