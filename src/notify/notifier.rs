@@ -6,6 +6,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::templates::Text;
 use super::{outbox, Mail};
 use crate::accounts::{parse_locale, Role};
 use crate::db::schema::{notifications, organization_members, report_supports, reports, users};
@@ -103,9 +104,17 @@ impl Notifier {
         Notifier { channels: vec![Box::new(InApp), Box::new(Email)], link_base: link_base.trim_end_matches('/').into() }
     }
 
-    /// A link into the app, e.g. `link("reports/ID")`.
-    pub fn link(&self, path: &str) -> String {
-        format!("{}/{path}", self.link_base)
+    /// A message about a report, linking to where its recipient opens it: the officials' view of the
+    /// report, or the citizens'.
+    pub fn about_report(&self, kind: &str, report_id: &str, text: Text, to_officials: bool) -> Message {
+        let path = if to_officials { "admin/reports" } else { "reports" };
+        Message {
+            kind: kind.to_string(),
+            report_id: Some(report_id.to_string()),
+            title: text.title,
+            body: text.body,
+            link: format!("{}/{path}/{report_id}", self.link_base),
+        }
     }
 
     /// Tells each recipient `message(their locale)` through every channel.

@@ -15,7 +15,7 @@ use crate::db::schema::{
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::http::IdempotencyKey;
-use crate::notify::notifier::{self, Message, Notifier};
+use crate::notify::notifier::{self, Notifier};
 use crate::notify::templates;
 use crate::routing::locator::UnitLocator;
 use crate::routing::{self, Position};
@@ -289,14 +289,7 @@ pub fn tell_office_of_urgent(
     let place = address.map_or(unit.clone(), |address| format!("{address}, {unit}"));
     let excerpt = excerpt(&description);
     notifier.send(conn, &officials, now, |locale| {
-        let text = templates::urgent_report(locale, &excerpt, &place);
-        Message {
-            kind: "urgent_report".into(),
-            report_id: Some(report_id.to_string()),
-            title: text.title,
-            body: text.body,
-            link: notifier.link(&format!("admin/reports/{report_id}")),
-        }
+        notifier.about_report("urgent_report", report_id, templates::urgent_report(locale, &excerpt, &place), true)
     })
 }
 
@@ -334,13 +327,7 @@ pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEven
             let excerpt = excerpt(&description);
             notifier.send(conn, &followers, event.at, |locale| {
                 let text = templates::report_news(locale, event.kind, &excerpt, event.note);
-                Message {
-                    kind: event.kind.to_string(),
-                    report_id: Some(event.report_id.to_string()),
-                    title: text.title,
-                    body: text.body,
-                    link: notifier.link(&format!("reports/{}", event.report_id)),
-                }
+                notifier.about_report(event.kind, event.report_id, text, false)
             })?;
         }
     }

@@ -14,7 +14,7 @@ use crate::db::schema::{admin_units, organizations, reports};
 use crate::db::{self, Db, DbConnection};
 use crate::error::AppError;
 use crate::load_skip_locked;
-use crate::notify::notifier::{officials, Message, Notifier};
+use crate::notify::notifier::{officials, Notifier};
 use crate::notify::templates;
 use crate::reports::store::{record_event, NewEvent, ReportRow};
 use crate::reports::ReportStatus;
@@ -87,7 +87,7 @@ pub fn run_once(conn: &mut DbConnection, notifier: &Notifier, now: NaiveDateTime
             let office = officials(conn, &office)?;
             notifier.send(conn, &office, now, |locale| {
                 let text = templates::deadline_reminder(locale, &report.id, hours_left);
-                office_message("deadline_reminder", &report.id, text, notifier)
+                notifier.about_report("deadline_reminder", &report.id, text, true)
             })?;
             reminded += 1;
         }
@@ -147,18 +147,8 @@ fn escalate(
     let iocs = officials(conn, &iocs)?;
     notifier.send(conn, &iocs, now, |locale| {
         let text = templates::escalation(locale, &report.id, &office);
-        office_message("escalated", &report.id, text, notifier)
+        notifier.about_report("escalated", &report.id, text, true)
     })
-}
-
-fn office_message(kind: &str, report_id: &str, text: templates::Text, notifier: &Notifier) -> Message {
-    Message {
-        kind: kind.to_string(),
-        report_id: Some(report_id.to_string()),
-        title: text.title,
-        body: text.body,
-        link: notifier.link(&format!("admin/reports/{report_id}")),
-    }
 }
 
 /// Checks deadlines every `every`, waking the outbox worker when it wrote mail.
