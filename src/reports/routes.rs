@@ -11,6 +11,7 @@ use crate::auth::{CurrentUser, MaybeUser};
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
 use crate::http::{check_id_cursor, page_limit, request_hash, IdempotencyKey, Json, Page};
+use crate::notify::notifier::Notifier;
 use crate::routing::Position;
 use crate::startup::AppState;
 use crate::units::{LatLon, UnitCode};
@@ -340,6 +341,28 @@ pub async fn unsupport(
     Ok(HttpResponse::Ok().json(Support { supporters, supported_by_me: false }))
 }
 
+/// Applies a reporter's `change` to their report `id` and answers with the report as it is now; the
+/// notifications it wrote go out at once.
+async fn change_own_report(
+    state: &AppState,
+    current: &CurrentUser,
+    id: String,
+    change: impl FnOnce(&mut DbConnection, &Notifier, &str, &str) -> Result<(), AppError> + Send + 'static,
+) -> Result<HttpResponse, AppError> {
+    let user_id = current.user.id.clone();
+    let public_url = state.settings.public_url.clone();
+    let notifier = state.notifier();
+    let report = state
+        .db
+        .run(move |conn| {
+            change(conn, &notifier, &id, &user_id)?;
+            detail(conn, &id, Some(&user_id), &public_url)
+        })
+        .await?;
+    state.outbox_wake.notify_one();
+    Ok(HttpResponse::Ok().json(report))
+}
+
 /// Withdraw one's own report while it is still `submitted`.
 #[utoipa::path(post, path = "/api/v1/reports/{id}/withdraw", tag = "reports", operation_id = "withdrawReport", security(("bearer" = [])),
     params(("id" = String, Path, description = "Report id")),
@@ -353,18 +376,10 @@ pub async fn withdraw(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let user_id = current.user.id.clone();
-    let public_url = state.settings.public_url.clone();
-    let notifier = state.notifier();
-    let report = state
-        .db
-        .run(move |conn| {
-            store::withdraw(conn, &notifier, &id, &user_id)?;
-            detail(conn, &id, Some(&user_id), &public_url)
-        })
-        .await?;
-    state.outbox_wake.notify_one();
-    Ok(HttpResponse::Ok().json(report))
+    change_own_report(&state, &current, id.into_inner(), move |conn, notifier, id, user_id| {
+        store::withdraw(conn, notifier, id, user_id)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -389,19 +404,11 @@ pub async fn add_photos(
     id: web::Path<String>,
     body: Json<AddPhotosRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let user_id = current.user.id.clone();
-    let public_url = state.settings.public_url.clone();
-    let notifier = state.notifier();
     let ids = body.0.media_ids;
-    let report = state
-        .db
-        .run(move |conn| {
-            store::add_photos(conn, &notifier, &id, &user_id, &ids)?;
-            detail(conn, &id, Some(&user_id), &public_url)
-        })
-        .await?;
-    state.outbox_wake.notify_one();
-    Ok(HttpResponse::Ok().json(report))
+    change_own_report(&state, &current, id.into_inner(), move |conn, notifier, id, user_id| {
+        store::add_photos(conn, notifier, id, user_id, &ids)
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -438,18 +445,10 @@ pub async fn rate(
         errors.add("comment", FieldIssue::TooLong { max: 1000 });
     }
     errors.finish()?;
-    let user_id = current.user.id.clone();
-    let public_url = state.settings.public_url.clone();
-    let notifier = state.notifier();
-    let report = state
-        .db
-        .run(move |conn| {
-            store::rate(conn, &notifier, &id, &user_id, score, comment.as_deref())?;
-            detail(conn, &id, Some(&user_id), &public_url)
-        })
-        .await?;
-    state.outbox_wake.notify_one();
-    Ok(HttpResponse::Ok().json(report))
+    change_own_report(&state, &current, id.into_inner(), move |conn, notifier, id, user_id| {
+        store::rate(conn, notifier, id, user_id, score, comment.as_deref())
+    })
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -480,16 +479,8 @@ pub async fn reopen(
         n if n > 2000 => return Err(AppError::invalid("reason", FieldIssue::TooLong { max: 2000 })),
         _ => {}
     }
-    let user_id = current.user.id.clone();
-    let public_url = state.settings.public_url.clone();
-    let notifier = state.notifier();
-    let report = state
-        .db
-        .run(move |conn| {
-            store::reopen(conn, &notifier, &id, &user_id, &reason)?;
-            detail(conn, &id, Some(&user_id), &public_url)
-        })
-        .await?;
-    state.outbox_wake.notify_one();
-    Ok(HttpResponse::Ok().json(report))
+    change_own_report(&state, &current, id.into_inner(), move |conn, notifier, id, user_id| {
+        store::reopen(conn, notifier, id, user_id, &reason)
+    })
+    .await
 }
