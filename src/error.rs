@@ -99,6 +99,8 @@ pub enum FieldIssue {
     /// An onboarding code refused for the reason the `AppError` code names.
     OnboardingCode(&'static str),
     UnknownUser,
+    /// NUL and other control characters (tab and line breaks aside) are not text anyone types.
+    ControlCharacter,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -145,6 +147,7 @@ impl FieldIssue {
             FieldIssue::NotADepartment => "not_a_department",
             FieldIssue::OnboardingCode(code) => code,
             FieldIssue::UnknownUser => "unknown_user",
+            FieldIssue::ControlCharacter => "control_character",
         }
     }
 
@@ -241,6 +244,10 @@ impl FieldIssue {
                 _ => locale.pick("Mã giới thiệu không hợp lệ.", "Not a genuine onboarding code."),
             },
             FieldIssue::UnknownUser => locale.pick("Không có tài khoản này.", "There is no such account."),
+            FieldIssue::ControlCharacter => locale.pick(
+                "Không được chứa ký tự điều khiển (như NUL).",
+                "Control characters (such as NUL) are not allowed.",
+            ),
             FieldIssue::TooManyPixels { max } => match locale {
                 Locale::Vi => format!("Ảnh quá lớn: tối đa {} triệu điểm ảnh.", max / 1_000_000),
                 Locale::En => format!("The image is too large: at most {} megapixels.", max / 1_000_000),
@@ -741,19 +748,6 @@ impl From<diesel::r2d2::PoolError> for AppError {
     }
 }
 
-impl From<&actix_web::error::QueryPayloadError> for AppError {
-    fn from(err: &actix_web::error::QueryPayloadError) -> Self {
-        let actix_web::error::QueryPayloadError::Deserialize(err) = err else {
-            return AppError::Http(StatusCode::BAD_REQUEST);
-        };
-        let message = err.to_string();
-        match crate::http::quoted_after(&message, "unknown field `") {
-            Some(field) => AppError::invalid(field, FieldIssue::UnknownField),
-            None => AppError::invalid("query", FieldIssue::InvalidValue(message)),
-        }
-    }
-}
-
 fn from_payload_error(err: &actix_web::error::PayloadError) -> AppError {
     match err {
         actix_web::error::PayloadError::Overflow => AppError::PayloadTooLarge { limit: crate::http::JSON_LIMIT },
@@ -765,9 +759,6 @@ fn from_payload_error(err: &actix_web::error::PayloadError) -> AppError {
 fn from_actix(err: &actix_web::Error, status: StatusCode) -> AppError {
     if let Some(app) = err.as_error::<AppError>() {
         return app.clone();
-    }
-    if let Some(query) = err.as_error::<actix_web::error::QueryPayloadError>() {
-        return query.into();
     }
     if let Some(payload) = err.as_error::<actix_web::error::PayloadError>() {
         return from_payload_error(payload);

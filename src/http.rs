@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::error::{AppError, FieldError, FieldErrors, FieldIssue};
+use crate::error::{AppError, FieldErrors, FieldIssue};
 
 /// The largest JSON body accepted. Photos travel separately; no JSON document of ours is near this.
 pub const JSON_LIMIT: usize = 64 * 1024;
@@ -46,8 +46,90 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
+/// Query parameters. Unlike `web::Query`, errors name the parameter (`limit`), and control
+/// characters are refused before any value reaches a handler.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T> Query<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Query<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for Query<T> {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(parse_query(req.query_string()).map(Query))
+    }
+}
+
+/// Parses a query string into `T`, with field errors named after the parameters.
+pub fn parse_query<T: DeserializeOwned>(query: &str) -> Result<T, AppError> {
+    let pairs = || form_urlencoded::parse(query.as_bytes());
+    if let Some((name, _)) = pairs().find(|(name, value)| has_control_characters(name) || has_control_characters(value))
+    {
+        return Err(AppError::invalid(name.escape_default().to_string(), FieldIssue::ControlCharacter));
+    }
+    serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs())).map_err(|err| {
+        let path = err.path().to_string();
+        let message = err.into_inner().to_string();
+        if let Some(name) = quoted_after(&message, "unknown field `") {
+            AppError::invalid(name, FieldIssue::UnknownField)
+        } else if let Some(name) = quoted_after(&message, "missing field `") {
+            AppError::invalid(name, FieldIssue::Required)
+        } else {
+            let field = if path == "." { "query".to_string() } else { path };
+            AppError::invalid(field, FieldIssue::InvalidValue(in_plain_words(&message)))
+        }
+    })
+}
+
+/// Path parameters. A segment no id or code can hold (a control character, or one that does not parse
+/// as `T`) names nothing: 404, before any database sees it.
+#[derive(Debug)]
+pub struct Path<T>(pub T);
+
+impl<T> Path<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Path<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: DeserializeOwned> FromRequest for Path<T> {
+    type Error = AppError;
+    type Future = std::future::Ready<Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        if req.match_info().iter().any(|(_, segment)| has_control_characters(segment)) {
+            return ready(Err(AppError::RouteNotFound));
+        }
+        let parsed = actix_web::web::Path::<T>::from_request(req, payload).into_inner();
+        ready(parsed.map(|path| Path(path.into_inner())).map_err(|_| AppError::RouteNotFound))
+    }
+}
+
 /// Parses a JSON document, turning serde's errors into field errors the app can show next to the field.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
+    if let Some(field) = json_field_with_control_characters(body) {
+        return Err(AppError::invalid(field, FieldIssue::ControlCharacter));
+    }
     let deserializer = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(deserializer).map_err(|err| {
         let path = err.path().to_string();
@@ -56,21 +138,71 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
             return AppError::MalformedJson(inner.to_string());
         }
         let message = inner.to_string();
-        let message = message.split(" at line ").next().unwrap_or(&message).to_string();
+        let message = message.split(" at line ").next().unwrap_or(&message);
         let in_path = |name: &str| match path.as_str() {
             "." => name.to_string(),
             p if p == name || p.ends_with(&format!(".{name}")) => p.to_string(),
             p => format!("{p}.{name}"),
         };
-        if let Some(name) = quoted_after(&message, "unknown field `") {
+        if let Some(name) = quoted_after(message, "unknown field `") {
             AppError::invalid(in_path(&name), FieldIssue::UnknownField)
-        } else if let Some(name) = quoted_after(&message, "missing field `") {
+        } else if let Some(name) = quoted_after(message, "missing field `") {
             AppError::invalid(in_path(&name), FieldIssue::Required)
         } else {
             let field = if path == "." { "body".to_string() } else { path };
-            AppError::Validation(vec![FieldError::new(field, FieldIssue::InvalidValue(message))])
+            AppError::invalid(field, FieldIssue::InvalidValue(in_plain_words(message)))
         }
     })
+}
+
+/// Text a person could have typed: no NUL nor any other control character, tab and line breaks aside.
+/// PostgreSQL refuses NUL in text and SQLite would keep it: both are refused here, before any database.
+pub fn has_control_characters(text: &str) -> bool {
+    text.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// The path of the first string (or key) of a JSON document that holds a control character.
+fn json_field_with_control_characters(body: &[u8]) -> Option<String> {
+    // Control characters reach a JSON string only escaped (`\u0000`) or as raw DEL and C1 bytes
+    // (C1 is 0xC2 0x80–0x9F in UTF-8): most bodies need no second look.
+    let suspicious = body.windows(2).any(|w| w == b"\\u") || body.iter().any(|&b| b == 0x7F || b == 0xC2);
+    if !suspicious {
+        return None;
+    }
+    fn find(value: &serde_json::Value, path: &str) -> Option<String> {
+        match value {
+            serde_json::Value::String(text) => has_control_characters(text).then(|| path.to_string()),
+            serde_json::Value::Array(items) => {
+                items.iter().enumerate().find_map(|(i, item)| find(item, &format!("{path}[{i}]")))
+            }
+            serde_json::Value::Object(fields) => fields.iter().find_map(|(name, value)| {
+                let path = if path.is_empty() { name.clone() } else { format!("{path}.{name}") };
+                if has_control_characters(name) {
+                    Some(path.escape_default().to_string())
+                } else {
+                    find(value, &path)
+                }
+            }),
+            _ => None,
+        }
+    }
+    let document: serde_json::Value = serde_json::from_slice(body).ok()?;
+    find(&document, "").map(|path| if path.is_empty() { "body".into() } else { path })
+}
+
+/// serde names what it expected by its Rust type (`struct LoginRequest`, `u32`); a client reads JSON.
+fn in_plain_words(message: &str) -> String {
+    let Some((head, expected)) = message.rsplit_once("expected ") else { return message.to_string() };
+    let plain = match expected.split_whitespace().next().unwrap_or_default() {
+        "struct" | "map" => "a JSON object",
+        "enum" => "one of the allowed values",
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "a whole number, 0 or more",
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "a whole number",
+        "f32" | "f64" => "a number",
+        "tuple" => "a list",
+        _ => return message.to_string(),
+    };
+    format!("{head}expected {plain}")
 }
 
 /// serde writes names as "unknown field `x`, expected …"; the name is what the client needs.

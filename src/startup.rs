@@ -149,7 +149,6 @@ impl Application {
                 .wrap(TracingLogger::default())
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(JSON_LIMIT))
-                .app_data(web::QueryConfig::default().error_handler(|err, _| AppError::from(&err).into()))
                 .configure(routes)
                 .default_service(web::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::RouteNotFound) }))
         })

@@ -10,7 +10,7 @@ use super::User;
 use crate::auth::password::Verification;
 use crate::auth::{AdminUser, CurrentUser};
 use crate::error::{AppError, FieldIssue, Problem};
-use crate::http::{Json, Page};
+use crate::http::{Json, Page, Path, Query};
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -131,7 +131,7 @@ pub async fn admin_create_user(
 pub async fn admin_list_users(
     _admin: AdminUser,
     state: web::Data<AppState>,
-    query: web::Query<ListUsersQuery>,
+    query: Query<ListUsersQuery>,
 ) -> Result<HttpResponse, AppError> {
     let filter = query.into_inner().parse()?;
     let limit = filter.limit;
@@ -152,7 +152,7 @@ pub async fn admin_list_users(
 pub async fn admin_update_user(
     admin: AdminUser,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: Path<String>,
     body: Json<UpdateUserRequest>,
 ) -> Result<HttpResponse, AppError> {
     let change = body.0.parse()?;

@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 use super::{find_visible, insert, process, Media, MediaRow};
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::error::{AppError, FieldIssue, Problem};
+use crate::http::Path;
 use crate::startup::AppState;
 
 pub fn configure_api(cfg: &mut web::ServiceConfig) {
@@ -161,7 +162,7 @@ pub async fn original(
     req: HttpRequest,
     viewer: MaybeUser,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: Path<String>,
 ) -> Result<HttpResponse, AppError> {
     serve(req, viewer, state, id.into_inner(), false).await
 }
@@ -178,7 +179,7 @@ pub async fn thumbnail(
     req: HttpRequest,
     viewer: MaybeUser,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: Path<String>,
 ) -> Result<HttpResponse, AppError> {
     serve(req, viewer, state, id.into_inner(), true).await
 }

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::feed::{self, Notification};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, FieldErrors, Problem};
-use crate::http::{check_id_cursor, page_limit, Page};
+use crate::http::{check_id_cursor, page_limit, Page, Path, Query};
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -47,7 +47,7 @@ pub struct NotificationPage {
 pub async fn list(
     current: CurrentUser,
     state: web::Data<AppState>,
-    query: web::Query<NotificationsQuery>,
+    query: Query<NotificationsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let NotificationsQuery { unread, limit, cursor } = query.into_inner();
     let mut errors = FieldErrors::default();
@@ -78,7 +78,7 @@ pub async fn list(
 pub async fn read(
     current: CurrentUser,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let user_id = current.user.id.clone();
     state.db.run(move |conn| feed::mark_read(conn, &user_id, &id, Utc::now().naive_utc())).await?;

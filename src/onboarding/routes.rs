@@ -19,7 +19,7 @@ use crate::auth::routes::{limit, token_response, TokenResponse};
 use crate::auth::CurrentUser;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
-use crate::http::{check_id_cursor, page_limit, Json, Page};
+use crate::http::{check_id_cursor, page_limit, Json, Page, Path, Query};
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -106,7 +106,7 @@ pub struct CampaignsQuery {
 pub async fn list(
     current: CurrentUser,
     state: web::Data<AppState>,
-    query: web::Query<CampaignsQuery>,
+    query: Query<CampaignsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let CampaignsQuery { province, limit, cursor } = query.into_inner();
     let mut errors = FieldErrors::default();
@@ -130,11 +130,7 @@ pub async fn list(
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`campaign_not_found`", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get(
-    current: CurrentUser,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn get(current: CurrentUser, state: web::Data<AppState>, id: Path<String>) -> Result<HttpResponse, AppError> {
     let campaign = as_manager(&state, current, move |conn, manager| {
         let row = store::find(conn, manager, &id)?;
         one_view(conn, row)
@@ -156,7 +152,7 @@ pub async fn get(
 pub async fn update(
     current: CurrentUser,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: Path<String>,
     body: Json<CampaignChanges>,
 ) -> Result<HttpResponse, AppError> {
     let campaign = as_manager(&state, current, move |conn, manager| {
@@ -179,7 +175,7 @@ pub async fn update(
 pub async fn close(
     current: CurrentUser,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let campaign = as_manager(&state, current, move |conn, manager| {
         let row = store::close(conn, manager, &id)?;
@@ -207,7 +203,7 @@ fn agent_view(conn: &mut DbConnection, state: &AppState, row: AgentRow) -> Resul
 pub async fn add_agent(
     current: CurrentUser,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: Path<String>,
     body: Json<NewAgentRequest>,
 ) -> Result<HttpResponse, AppError> {
     let app = state.clone();
@@ -235,7 +231,7 @@ pub struct AgentList {
 pub async fn agents(
     current: CurrentUser,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let app = state.clone();
     let items = as_manager(&state, current, move |conn, manager| {
@@ -267,7 +263,7 @@ pub struct AgentChanges {
 pub async fn update_agent(
     current: CurrentUser,
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
+    path: Path<(String, String)>,
     body: Json<AgentChanges>,
 ) -> Result<HttpResponse, AppError> {
     let (id, agent_id) = path.into_inner();
@@ -321,7 +317,7 @@ fn svg(body: String) -> HttpResponse {
 pub async fn qr_svg(
     current: CurrentUser,
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
+    path: Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, agent_id) = path.into_inner();
     let (.., link) = campaign_agent(&state, current, id, Some(agent_id)).await?;
@@ -349,8 +345,8 @@ pub struct PngQuery {
 pub async fn qr_png(
     current: CurrentUser,
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-    query: web::Query<PngQuery>,
+    path: Path<(String, String)>,
+    query: Query<PngQuery>,
 ) -> Result<HttpResponse, AppError> {
     let size = query.size.unwrap_or(512);
     let (min, max) = qr::PNG_SIZES;
@@ -386,8 +382,8 @@ pub struct PosterQuery {
 pub async fn poster(
     current: CurrentUser,
     state: web::Data<AppState>,
-    id: web::Path<String>,
-    query: web::Query<PosterQuery>,
+    id: Path<String>,
+    query: Query<PosterQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (campaign, agent, unit_name, code, link) =
         campaign_agent(&state, current, id.into_inner(), query.into_inner().agent_id).await?;
@@ -417,8 +413,8 @@ pub struct StatsQuery {
 pub async fn campaign_stats(
     current: CurrentUser,
     state: web::Data<AppState>,
-    id: web::Path<String>,
-    query: web::Query<StatsQuery>,
+    id: Path<String>,
+    query: Query<StatsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let csv = match query.format.as_deref() {
         None | Some("json") => false,
@@ -464,7 +460,7 @@ pub struct ProvinceStatsQuery {
 pub async fn province_stats(
     current: CurrentUser,
     state: web::Data<AppState>,
-    query: web::Query<ProvinceStatsQuery>,
+    query: Query<ProvinceStatsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let province = query.into_inner().province.trim().to_string();
     let stats = as_manager(&state, current, move |conn, manager| {
@@ -522,7 +518,7 @@ pub struct CodeInfo {
 pub async fn resolve(
     req: HttpRequest,
     state: web::Data<AppState>,
-    code: web::Path<String>,
+    code: Path<String>,
 ) -> Result<HttpResponse, AppError> {
     limit(&state, &req, Action::Onboarding)?;
     let app = state.clone();

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{add_member, create, list, remove_member, set_rule, NewOrganization, Organization, OrganizationKind};
 use crate::auth::AdminUser;
 use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
-use crate::http::Json;
+use crate::http::{Json, Path, Query};
 use crate::startup::AppState;
 use crate::units::{ProvinceCode, UnitCode};
 
@@ -106,7 +106,7 @@ pub struct Organizations {
 pub async fn list_organizations(
     _admin: AdminUser,
     state: web::Data<AppState>,
-    query: web::Query<OrganizationsQuery>,
+    query: Query<OrganizationsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let OrganizationsQuery { province, kind } = query.into_inner();
     let kind = kind.as_deref().map(|k| OrganizationKind::parse(k, "kind")).transpose()?;
@@ -127,7 +127,7 @@ pub async fn list_organizations(
 pub async fn add(
     _admin: AdminUser,
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
+    path: Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (organization, user) = path.into_inner();
     state.db.run(move |conn| add_member(conn, &organization, &user)).await?;
@@ -145,7 +145,7 @@ pub async fn add(
 pub async fn remove(
     _admin: AdminUser,
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
+    path: Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (organization, user) = path.into_inner();
     state.db.run(move |conn| remove_member(conn, &organization, &user)).await?;
@@ -171,7 +171,7 @@ pub struct RoutingRuleRequest {
 pub async fn put_rule(
     _admin: AdminUser,
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
+    path: Path<(String, String)>,
     body: Json<RoutingRuleRequest>,
 ) -> Result<HttpResponse, AppError> {
     let (province, category) = path.into_inner();

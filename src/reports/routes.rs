@@ -10,7 +10,7 @@ use super::{NewReportRequest, Report, ReportDetail, ReportStatus};
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
-use crate::http::{check_id_cursor, page_limit, request_hash, IdempotencyKey, Json, Page};
+use crate::http::{check_id_cursor, page_limit, request_hash, IdempotencyKey, Json, Page, Path, Query};
 use crate::notify::notifier::Notifier;
 use crate::routing::Position;
 use crate::startup::AppState;
@@ -87,11 +87,7 @@ pub async fn file(
         (status = 401, description = "`unauthenticated` or `token_expired` (only when a token is sent)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`report_not_found`, also for reports the caller may not see", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get(
-    viewer: MaybeUser,
-    state: web::Data<AppState>,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn get(viewer: MaybeUser, state: web::Data<AppState>, id: Path<String>) -> Result<HttpResponse, AppError> {
     let viewer = viewer.id();
     let public_url = state.settings.public_url.clone();
     let report = state.db.run(move |conn| detail(conn, &id, viewer.as_deref(), &public_url)).await?;
@@ -199,7 +195,7 @@ impl ListReportsQuery {
 pub async fn list(
     viewer: MaybeUser,
     state: web::Data<AppState>,
-    query: web::Query<ListReportsQuery>,
+    query: Query<ListReportsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let filter = query.into_inner().parse()?;
     let viewer = viewer.id();
@@ -240,7 +236,7 @@ pub struct MyReportsQuery {
 pub async fn mine(
     current: CurrentUser,
     state: web::Data<AppState>,
-    query: web::Query<MyReportsQuery>,
+    query: Query<MyReportsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let MyReportsQuery { limit, cursor } = query.into_inner();
     let mut errors = FieldErrors::default();
@@ -285,7 +281,7 @@ pub struct SimilarReports {
 pub async fn similar(
     viewer: MaybeUser,
     state: web::Data<AppState>,
-    query: web::Query<SimilarQuery>,
+    query: Query<SimilarQuery>,
 ) -> Result<HttpResponse, AppError> {
     let SimilarQuery { lat, lon, category } = query.into_inner();
     let position = Position::parse(LatLon { lat, lon }, "position")?;
@@ -319,7 +315,7 @@ pub struct Support {
 pub async fn support(
     current: CurrentUser,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let supporters = state.db.run(move |conn| store::support(conn, &id, &current.user.id)).await?;
     Ok(HttpResponse::Ok().json(Support { supporters, supported_by_me: true }))
@@ -335,7 +331,7 @@ pub async fn support(
 pub async fn unsupport(
     current: CurrentUser,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let supporters = state.db.run(move |conn| store::unsupport(conn, &id, &current.user.id)).await?;
     Ok(HttpResponse::Ok().json(Support { supporters, supported_by_me: false }))
@@ -374,7 +370,7 @@ async fn change_own_report(
 pub async fn withdraw(
     current: CurrentUser,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: Path<String>,
 ) -> Result<HttpResponse, AppError> {
     change_own_report(&state, &current, id.into_inner(), move |conn, notifier, id, user_id| {
         store::withdraw(conn, notifier, id, user_id)
@@ -401,7 +397,7 @@ pub struct AddPhotosRequest {
 pub async fn add_photos(
     current: CurrentUser,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: Path<String>,
     body: Json<AddPhotosRequest>,
 ) -> Result<HttpResponse, AppError> {
     let ids = body.0.media_ids;
@@ -432,7 +428,7 @@ pub struct RatingRequest {
 pub async fn rate(
     current: CurrentUser,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: Path<String>,
     body: Json<RatingRequest>,
 ) -> Result<HttpResponse, AppError> {
     let RatingRequest { score, comment } = body.0;
@@ -470,7 +466,7 @@ pub struct ReopenRequest {
 pub async fn reopen(
     current: CurrentUser,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: Path<String>,
     body: Json<ReopenRequest>,
 ) -> Result<HttpResponse, AppError> {
     let reason = body.0.reason.trim().to_string();

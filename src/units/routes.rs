@@ -7,7 +7,7 @@ use utoipa::IntoParams;
 use super::{find_unit, list_units, LatLon, Unit, UnitCode, UnitFilter};
 use crate::auth::AdminUser;
 use crate::error::{AppError, FieldIssue, Problem};
-use crate::http::{cacheable_json, Json, Page};
+use crate::http::{cacheable_json, Json, Page, Path, Query};
 use crate::routing::boundaries::{self, BoundaryImport};
 use crate::routing::locator::UnitLocator;
 use crate::routing::{self, Position};
@@ -73,7 +73,7 @@ impl UnitsQuery {
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
-    query: web::Query<UnitsQuery>,
+    query: Query<UnitsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let filter = query.into_inner().parse()?;
     let limit = filter.limit;
@@ -90,11 +90,7 @@ pub async fn list(
         (status = 404, description = "`unit_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: the code is not 2 or 5 digits", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn get(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    code: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn get(req: HttpRequest, state: web::Data<AppState>, code: Path<String>) -> Result<HttpResponse, AppError> {
     let code = UnitCode::parse_field(&code, "code")?;
     let row = state.db.run(move |conn| find_unit(conn, &code)).await?;
     cacheable_json(&req, &Unit::try_from(&row)?)
@@ -173,7 +169,7 @@ pub async fn import_boundaries(
     req: HttpRequest,
     _admin: AdminUser,
     state: web::Data<AppState>,
-    query: web::Query<BoundaryQuery>,
+    query: Query<BoundaryQuery>,
     mut payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     use futures_util::StreamExt;

@@ -12,7 +12,7 @@ use super::{
 };
 use crate::auth::OfficialUser;
 use crate::error::{AppError, FieldErrors, Problem};
-use crate::http::{Json, Page};
+use crate::http::{Json, Page, Path, Query};
 use crate::reports::store;
 use crate::reports::{Report, ReportStatus};
 use crate::startup::AppState;
@@ -94,7 +94,7 @@ pub struct Inbox {
 pub async fn list(
     official: OfficialUser,
     state: web::Data<AppState>,
-    query: web::Query<InboxQuery>,
+    query: Query<InboxQuery>,
 ) -> Result<HttpResponse, AppError> {
     let filter = query.into_inner().parse()?;
     let official_id = official.0.user.id.clone();
@@ -134,7 +134,7 @@ pub struct OfficialReport {
 pub async fn get(
     official: OfficialUser,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let official_id = official.0.user.id.clone();
     let public_url = state.settings.public_url.clone();
@@ -174,7 +174,7 @@ pub struct ActedReport {
 pub async fn act(
     official: OfficialUser,
     state: web::Data<AppState>,
-    id: web::Path<String>,
+    id: Path<String>,
     body: Json<super::actions::ActionRequest>,
 ) -> Result<HttpResponse, AppError> {
     let action = body.0.parse()?;

@@ -13,6 +13,9 @@ on_both_databases!(
     wrong_method_is_405,
     english_on_request_vietnamese_otherwise,
     responses_are_compressed_and_carry_a_request_id,
+    control_characters_never_reach_the_database,
+    query_errors_name_the_parameter,
+    messages_speak_json_not_rust,
 );
 
 const LOCATE: &str = "/api/v1/units/locate";
@@ -143,4 +146,72 @@ async fn database_down_is_503_and_recovers_when_it_returns() {
     let _restored = Proxy::start_at(&proxy_address, upstream).await;
     assert_eq!(app.get("/health/ready").await.status(), 200);
     assert_eq!(app.get("/api/v1/categories").await.status(), 200);
+}
+
+async fn control_characters_never_reach_the_database(app: TestApp) {
+    // A path segment that holds one names nothing.
+    for path in ["/api/v1/reports/%00", "/media/%00", "/media/%00/thumbnail", "/api/v1/units/6%008"] {
+        assert_problem(app.get(path).await, 404, "route_not_found").await;
+    }
+    let problem = assert_problem(app.get("/api/v1/reports?category=a%00").await, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["field"], "category");
+    assert_eq!(problem["errors"][0]["code"], "control_character");
+
+    let register = |full_name: &str, email: &str| serde_json::json!({"email": email, "password": "đèn đường hỏng 2026", "full_name": full_name, "consent": true});
+    for (body, field) in [
+        (register("An\u{0}", "an@x.vn"), "full_name"),
+        (register("An", "a\u{0}@x.vn"), "email"),
+        (register("An\u{85}", "an@x.vn"), "full_name"),
+        (register("An\u{7f}", "an@x.vn"), "full_name"),
+    ] {
+        let response = app.post_json("/api/v1/auth/register", &body).await;
+        let problem = assert_problem(response, 422, "validation_failed").await;
+        assert_eq!(
+            (problem["errors"][0]["field"].as_str(), problem["errors"][0]["code"].as_str()),
+            (Some(field), Some("control_character"))
+        );
+    }
+    let login = serde_json::json!({"login": "0912345678\u{0}", "password": "x"});
+    let problem = assert_problem(app.post_json("/api/v1/auth/login", &login).await, 422, "validation_failed").await;
+    assert_eq!(problem["errors"][0]["field"], "login");
+    // Nothing was stored: the account can be made with the clean address.
+    app.register(register("An", "an@x.vn")).await;
+}
+
+async fn query_errors_name_the_parameter(app: TestApp) {
+    let problem = assert_problem(app.get("/api/v1/units?limit=many").await, 422, "validation_failed").await;
+    assert_eq!(
+        (problem["errors"][0]["field"].as_str(), problem["errors"][0]["code"].as_str()),
+        (Some("limit"), Some("invalid_value"))
+    );
+    let problem =
+        assert_problem(app.get("/api/v1/reports/similar?lat=11.9&lon=108.4").await, 422, "validation_failed").await;
+    assert_eq!(
+        (problem["errors"][0]["field"].as_str(), problem["errors"][0]["code"].as_str()),
+        (Some("category"), Some("required"))
+    );
+    let problem = assert_problem(app.get("/api/v1/units?colour=red").await, 422, "validation_failed").await;
+    assert_eq!(
+        (problem["errors"][0]["field"].as_str(), problem["errors"][0]["code"].as_str()),
+        (Some("colour"), Some("unknown_field"))
+    );
+}
+
+async fn messages_speak_json_not_rust(app: TestApp) {
+    let response = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .header("Accept-Language", "en")
+        .json(&serde_json::json!([]))
+        .send()
+        .await
+        .unwrap();
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    let message = problem["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains("expected a JSON object") && !message.contains("LoginRequest"), "{message}");
+    let response =
+        app.client.get(app.url("/api/v1/units?limit=-1")).header("Accept-Language", "en").send().await.unwrap();
+    let problem = assert_problem(response, 422, "validation_failed").await;
+    let message = problem["errors"][0]["message"].as_str().unwrap();
+    assert!(!message.contains("u32"), "{message}");
 }
