@@ -11,9 +11,7 @@ use super::{
 };
 use crate::auth::one_time::{self, Purpose};
 use crate::auth::tokens;
-use crate::db::schema::{
-    login_attempts, notifications, onboarding_signups, one_time_tokens, refresh_tokens, reports, users,
-};
+use crate::db::schema::{notifications, onboarding_signups, one_time_tokens, refresh_tokens, reports, users};
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors, Locale};
 use crate::notify::outbox;
@@ -200,7 +198,7 @@ pub fn erase(conn: &mut DbConnection, user_id: &str) -> Result<(), AppError> {
         tokens::revoke_all_sessions(conn, user_id)?;
         diesel::delete(one_time_tokens::table.filter(one_time_tokens::user_id.eq(user_id))).execute(conn)?;
         for login in user.email.iter().chain(user.phone.iter()) {
-            diesel::delete(login_attempts::table.find(login)).execute(conn)?;
+            crate::auth::lockout::clear_failures(conn, login)?;
         }
         if let Some(email) = &user.email {
             outbox::forget_recipient(conn, email)?;

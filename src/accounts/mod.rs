@@ -95,6 +95,17 @@ pub enum Login {
 }
 
 impl Login {
+    /// The longest login name looked at: no email address is longer.
+    pub const MAX_CHARS: usize = 254;
+
+    /// Refuses a name longer than any login before anything is done with it.
+    pub fn check_length(raw: &str) -> Result<(), AppError> {
+        if raw.chars().count() > Self::MAX_CHARS {
+            return Err(AppError::invalid("login", FieldIssue::TooLong { max: Self::MAX_CHARS }));
+        }
+        Ok(())
+    }
+
     pub fn parse(raw: &str) -> Option<Self> {
         if raw.contains('@') {
             Email::parse(raw, "login").ok().map(Login::Email)

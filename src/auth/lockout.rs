@@ -1,5 +1,6 @@
 //! Lock-out after repeated wrong passwords, with a growing delay. Counted per login name, so a name
-//! with no account behaves exactly like one with an account (no enumeration by lock-out).
+//! with no account behaves exactly like one with an account (no enumeration by lock-out). Names are
+//! kept as their SHA-256: whatever people type at the log-in form is not stored.
 
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
@@ -15,10 +16,18 @@ const LONGEST_LOCK_SECS: i64 = 3600;
 /// A quiet day forgives earlier failures.
 const FORGET_AFTER_HOURS: i64 = 24;
 
+/// The row a login name is counted under.
+fn stored_key(login_key: &str) -> String {
+    crate::auth::tokens::token_hash(login_key)
+}
+
 /// Refuses the attempt while the login name is locked.
 pub fn ensure_unlocked(conn: &mut DbConnection, login_key: &str, now: NaiveDateTime) -> Result<(), AppError> {
-    let locked_until: Option<Option<NaiveDateTime>> =
-        login_attempts::table.find(login_key).select(login_attempts::locked_until).first(conn).optional()?;
+    let locked_until: Option<Option<NaiveDateTime>> = login_attempts::table
+        .find(stored_key(login_key))
+        .select(login_attempts::locked_until)
+        .first(conn)
+        .optional()?;
     match locked_until.flatten() {
         Some(until) if until > now => {
             Err(AppError::LoginLocked { retry_after_secs: (until - now).num_seconds().max(1) as u64 })
@@ -29,6 +38,7 @@ pub fn ensure_unlocked(conn: &mut DbConnection, login_key: &str, now: NaiveDateT
 
 /// Counts a wrong password; from the sixth on, each locks for twice as long as the one before.
 pub fn record_failure(conn: &mut DbConnection, login_key: &str, now: NaiveDateTime) -> Result<(), AppError> {
+    let login_key = &stored_key(login_key);
     crate::db::transaction(conn, |conn| {
         let previous: Option<(i32, NaiveDateTime)> = login_attempts::table
             .find(login_key)
@@ -65,7 +75,8 @@ pub fn record_failure(conn: &mut DbConnection, login_key: &str, now: NaiveDateTi
     })
 }
 
+/// Forgets the failures of a login name (a correct password, a reset, an erased account).
 pub fn clear_failures(conn: &mut DbConnection, login_key: &str) -> Result<(), AppError> {
-    diesel::delete(login_attempts::table.find(login_key)).execute(conn)?;
+    diesel::delete(login_attempts::table.find(stored_key(login_key))).execute(conn)?;
     Ok(())
 }

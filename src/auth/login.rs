@@ -16,6 +16,7 @@ pub async fn log_in(
     raw_login: &str,
     password: String,
 ) -> Result<UserRow, AppError> {
+    Login::check_length(raw_login)?;
     let login_key = Login::key_of(raw_login);
     let login = Login::parse(raw_login);
     let key = login_key.clone();

@@ -1,12 +1,10 @@
 //! Password reset by mail: a single-use link valid for an hour; using it ends every session.
 
 use chrono::Utc;
-use diesel::prelude::*;
 
 use super::one_time::{self, Purpose};
 use super::tokens;
 use crate::accounts::{find_by_login, find_user, me::set_password_hash, Login, UserRow};
-use crate::db::schema::login_attempts;
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::notify::{outbox, templates};
@@ -40,7 +38,7 @@ pub fn reset_password(conn: &mut DbConnection, token: &str, password_hash: &str)
         set_password_hash(conn, &user_id, password_hash)?;
         tokens::revoke_all_sessions(conn, &user_id)?;
         for login in user.email.iter().chain(user.phone.iter()) {
-            diesel::delete(login_attempts::table.find(login)).execute(conn)?;
+            super::lockout::clear_failures(conn, login)?;
         }
         Ok(())
     })

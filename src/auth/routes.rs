@@ -261,6 +261,7 @@ pub async fn forgot_password(
 ) -> Result<HttpResponse, AppError> {
     limit(&state, &req, Action::PasswordReset)?;
     let login = body.0.login;
+    crate::accounts::Login::check_length(&login)?;
     let link_base = state.settings.app_link_base.clone();
     if state.db.run(move |conn| reset::request_reset(conn, &login, &link_base)).await? {
         state.outbox_wake.notify_one();

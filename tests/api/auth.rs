@@ -17,6 +17,8 @@ on_both_databases!(
     forged_expired_and_missing_tokens_are_refused,
     twenty_wrong_passwords_lock_the_account_but_not_others,
     outdated_password_hashes_are_upgraded_on_log_in,
+    login_names_are_capped_and_stored_only_hashed,
+    addresses_the_mailer_cannot_use_are_refused,
 );
 
 const PASSWORD: &str = "đèn đường hỏng 2026";
@@ -285,4 +287,61 @@ async fn each_address_is_rate_limited_on_auth_endpoints() {
     assert_eq!(app.register_phone("0912345678").await["user"]["phone"], "+84912345678");
     let forgot = app.post_json("/api/v1/auth/password/forgot", &json!({"login": "x"})).await;
     assert_eq!(forgot.status(), 202);
+}
+
+async fn stored_login_keys(app: &TestApp) -> Vec<String> {
+    app.database()
+        .run(|conn| {
+            use congdanso::db::schema::login_attempts;
+            use diesel::prelude::*;
+            Ok(login_attempts::table.select(login_attempts::login_key).load::<String>(conn)?)
+        })
+        .await
+        .unwrap()
+}
+
+async fn login_names_are_capped_and_stored_only_hashed(app: TestApp) {
+    let huge = "9".repeat(60_000);
+    let problem = assert_problem(app.login(&huge, "wrong password!").await, 422, "validation_failed").await;
+    assert_eq!(
+        (problem["errors"][0]["field"].as_str(), problem["errors"][0]["code"].as_str()),
+        (Some("login"), Some("too_long"))
+    );
+    let forgot = app.post_json("/api/v1/auth/password/forgot", &json!({"login": huge})).await;
+    assert_problem(forgot, 422, "validation_failed").await;
+    assert!(stored_login_keys(&app).await.is_empty(), "nothing stored for a refused name");
+
+    assert_eq!(app.login("0912 345 678", "wrong password!").await.status(), 401);
+    assert_eq!(app.login("someone@example.vn", "wrong password!").await.status(), 401);
+    let keys = stored_login_keys(&app).await;
+    assert_eq!(keys.len(), 2);
+    for key in keys {
+        assert!(key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit()), "{key}");
+    }
+}
+
+async fn addresses_the_mailer_cannot_use_are_refused(app: TestApp) {
+    for email in ["a<b>@x.vn", "a@x.vn>", "a b@x.vn"] {
+        let body = json!({"email": email, "password": PASSWORD, "full_name": "An", "consent": true});
+        let problem =
+            assert_problem(app.post_json("/api/v1/auth/register", &body).await, 422, "validation_failed").await;
+        assert_eq!(
+            (problem["errors"][0]["field"].as_str(), problem["errors"][0]["code"].as_str()),
+            (Some("email"), Some("invalid_email"))
+        );
+    }
+    let citizen = app.register_phone("0912345678").await;
+    let token = citizen["access_token"].as_str().unwrap();
+    let response = app
+        .client
+        .patch(app.url("/api/v1/me"))
+        .bearer_auth(token)
+        .json(&json!({"email": "a<b>@x.vn"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 422, "validation_failed").await;
+    let admin = app.admin_token().await;
+    let body = json!({"email": "can<bo>@x.vn", "full_name": "Cán bộ", "role": "official", "unit_code": "68"});
+    assert_problem(app.post_json_as(&admin, "/api/v1/admin/users", &body).await, 422, "validation_failed").await;
 }
