@@ -34,6 +34,10 @@ pub struct Settings {
     pub trust_forwarded: bool,
     /// First retry delay of undelivered mail; it doubles with every failure.
     pub outbox_retry: Duration,
+    /// Tries before an undeliverable message is given up.
+    pub outbox_max_attempts: u32,
+    /// How long sent (or given-up) messages are kept before they are deleted.
+    pub outbox_retention: Duration,
     pub hash_concurrency: usize,
     /// How close an open report of the same category must be to be offered as "the same problem".
     pub similar_radius_m: f64,
@@ -314,6 +318,16 @@ impl Settings {
             Ok(n) if (1..=3600).contains(&n) => Ok(Duration::from_secs(n)),
             _ => Err(format!("expected seconds from 1 to 3600, got {raw:?}")),
         })?;
+        let outbox_max_attempts =
+            setting(&lookup, "CDS_OUTBOX_MAX_ATTEMPTS", "10", |raw| match raw.trim().parse::<u32>() {
+                Ok(n) if (1..=100).contains(&n) => Ok(n),
+                _ => Err(format!("expected a whole number from 1 to 100, got {raw:?}")),
+            })?;
+        let outbox_retention =
+            setting(&lookup, "CDS_OUTBOX_RETENTION_DAYS", "7", |raw| match raw.trim().parse::<u64>() {
+                Ok(n) if n <= 3650 => Ok(Duration::from_secs(n * 24 * 3600)),
+                _ => Err(format!("expected days from 0 to 3650, got {raw:?}")),
+            })?;
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         // One core stays free for everything else while a log-in storm hashes passwords.
         let default_hashers = cores.saturating_sub(1).max(1).to_string();
@@ -390,6 +404,8 @@ impl Settings {
             auth_rate_limit,
             trust_forwarded,
             outbox_retry,
+            outbox_max_attempts,
+            outbox_retention,
             hash_concurrency,
             similar_radius_m,
             media_max_bytes,

@@ -20,7 +20,8 @@ use crate::error::{self, AppError};
 use crate::http::JSON_LIMIT;
 use crate::media::MediaStorage;
 use crate::notify::notifier::Notifier;
-use crate::notify::{mailer::Mailer, worker};
+use crate::notify::secrets::MessageSecrets;
+use crate::notify::{mailer::Mailer, outbox, worker};
 use crate::onboarding::codes::CodeSigner;
 use crate::routing::locator::UnitLocator;
 use crate::seed::{self, SeedReport};
@@ -39,6 +40,8 @@ pub struct AppState {
     pub notifier: Arc<Notifier>,
     /// Signs and checks volunteers' onboarding codes.
     pub onboarding: CodeSigner,
+    /// Makes the one-time secrets messages carry (links, activation codes) and keeps them out of the database.
+    pub secrets: MessageSecrets,
     pub media: MediaStorage,
     /// Unit boundaries for locating positions; replaced whole when boundaries are imported.
     pub boundaries: std::sync::RwLock<Arc<UnitLocator>>,
@@ -102,8 +105,17 @@ impl Application {
         let mailer = Mailer::new(&settings).map_err(StartupError::Setting)?;
         let outbox_wake = Arc::new(Notify::new());
         let sms = crate::notify::sms::sender(&settings).map_err(StartupError::Setting)?;
-        let senders = worker::Senders { mailer, sms };
-        worker::spawn(db.clone(), senders, settings.outbox_retry, Arc::clone(&outbox_wake));
+        let secrets = MessageSecrets::derive(jwt_secret.as_bytes(), &settings.app_link_base);
+        let senders = worker::Senders { mailer, sms, secrets: secrets.clone() };
+        let policy = worker::Policy {
+            retry: outbox::RetryPolicy {
+                first_retry: settings.outbox_retry,
+                max_attempts: settings.outbox_max_attempts,
+            },
+            retention: chrono::Duration::from_std(settings.outbox_retention)
+                .map_err(|err| StartupError::Setting(format!("CDS_OUTBOX_RETENTION_DAYS: {err}")))?,
+        };
+        worker::spawn(db.clone(), senders, policy, Arc::clone(&outbox_wake));
         let notifier = Arc::new(Notifier::new(&settings.app_link_base));
         crate::workflow::deadlines::spawn(
             db.clone(),
@@ -136,6 +148,7 @@ impl Application {
             outbox_wake,
             notifier,
             onboarding: CodeSigner::new(onboarding_key.as_bytes()),
+            secrets,
             media,
             boundaries: std::sync::RwLock::new(Arc::new(boundaries)),
             settings,

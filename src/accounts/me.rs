@@ -15,6 +15,7 @@ use crate::db::schema::{notifications, onboarding_signups, one_time_tokens, refr
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors, Locale};
 use crate::notify::outbox;
+use crate::notify::secrets::MessageSecrets;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -47,7 +48,7 @@ pub fn update_profile(
     conn: &mut DbConnection,
     user_id: &str,
     change: &ProfileChange,
-    app_link_base: &str,
+    secrets: &MessageSecrets,
 ) -> Result<UserRow, AppError> {
     crate::db::transaction(conn, |conn| {
         let user = find_user(conn, user_id)?;
@@ -74,7 +75,7 @@ pub fn update_profile(
             .execute(conn)?;
         let updated = find_user(conn, &user.id)?;
         if let Some(email) = new_email {
-            send_verification(conn, &updated, email.as_str(), app_link_base)?;
+            send_verification(conn, secrets, &updated, email.as_str())?;
         }
         Ok(updated)
     })
@@ -200,9 +201,8 @@ pub fn erase(conn: &mut DbConnection, user_id: &str) -> Result<(), AppError> {
         for login in user.email.iter().chain(user.phone.iter()) {
             crate::auth::lockout::clear_failures(conn, login)?;
         }
-        if let Some(email) = &user.email {
-            outbox::forget_recipient(conn, email)?;
-        }
+        let addresses: Vec<&str> = user.email.iter().chain(user.phone.iter()).map(String::as_str).collect();
+        outbox::forget_account(conn, user_id, &addresses)?;
         diesel::delete(notifications::table.filter(notifications::user_id.eq(user_id))).execute(conn)?;
         let now = Utc::now().naive_utc();
         // What they reported stays, for the neighbours and the officials, but no longer names them.

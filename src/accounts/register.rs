@@ -13,7 +13,8 @@ use crate::db::schema::registration_keys;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors, FieldIssue, Locale};
 use crate::http::IdempotencyKey;
-use crate::notify::{outbox, templates};
+use crate::notify::secrets::MessageSecrets;
+use crate::notify::templates;
 use crate::onboarding::codes::CodeSigner;
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
@@ -93,7 +94,7 @@ pub fn register_citizen(
     conn: &mut DbConnection,
     registration: &Registration,
     password_hash: String,
-    app_link_base: &str,
+    secrets: &MessageSecrets,
     signer: &CodeSigner,
     retry_key: Option<&RetryKey>,
 ) -> Result<(UserRow, String), AppError> {
@@ -115,7 +116,7 @@ pub fn register_citizen(
             crate::onboarding::store::credit_at_sign_up(conn, signer, &user.id, code)?;
         }
         if let Some(email) = &registration.email {
-            send_verification(conn, &user, email.as_str(), app_link_base)?;
+            send_verification(conn, secrets, &user, email.as_str())?;
         }
         if let Some(retry) = retry_key {
             diesel::insert_into(registration_keys::table)
@@ -160,15 +161,14 @@ pub fn earlier_registration(conn: &mut DbConnection, retry: &RetryKey) -> Result
     }
 }
 
-/// Issues a verification token for `email` and puts the mail in the outbox (inside the caller's transaction).
+/// Puts a mail with a verification link for `email` in the outbox (inside the caller's transaction).
 pub fn send_verification(
     conn: &mut DbConnection,
+    secrets: &MessageSecrets,
     user: &UserRow,
     email: &str,
-    app_link_base: &str,
 ) -> Result<(), AppError> {
-    let token = one_time::issue(conn, &user.id, Purpose::VerifyEmail, Some(email))?;
-    let link = format!("{app_link_base}/verify-email?token={token}");
-    let mail = templates::verify_email(user.locale(), email, &user.full_name, &link);
-    outbox::enqueue(conn, &mail, Utc::now().naive_utc())
+    one_time::send_secret(conn, secrets, &user.id, Purpose::VerifyEmail, Some(email), |_| {
+        templates::verify_email(user.locale(), email, &user.full_name, &secrets.link("verify-email")).into()
+    })
 }

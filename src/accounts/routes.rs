@@ -50,8 +50,8 @@ pub async fn update_me(
     body: Json<UpdateMeRequest>,
 ) -> Result<HttpResponse, AppError> {
     let change = body.0.parse()?;
-    let link_base = state.settings.app_link_base.clone();
-    let user = state.db.run(move |conn| me::update_profile(conn, &current.user.id, &change, &link_base)).await?;
+    let app = state.clone();
+    let user = state.db.run(move |conn| me::update_profile(conn, &current.user.id, &change, &app.secrets)).await?;
     state.outbox_wake.notify_one();
     Ok(HttpResponse::Ok().json(User::try_from(&user)?))
 }

@@ -4,16 +4,19 @@
 use chrono::{Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
-use super::tokens::{new_opaque_token, token_hash};
+use super::tokens::token_hash;
 use crate::db::schema::one_time_tokens;
 use crate::db::DbConnection;
 use crate::error::AppError;
+use crate::notify::outbox::{self, Outgoing};
+use crate::notify::secrets::{MessageSecrets, SecretKind, PLACEHOLDER};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
     VerifyEmail,
     ResetPassword,
-    /// Six digits, so they are hashed with their account's id: the same digits serve many accounts.
+    /// Six digits, so they are hashed with their account's id (the same digits serve many accounts)
+    /// under a key (a plain hash of one of a million codes hides nothing).
     Activate,
 }
 
@@ -35,27 +38,26 @@ impl Purpose {
     }
 }
 
-/// Issues a token for `user_id`; `email` is the address a verification token confirms.
-pub fn issue(
+/// Puts a message that carries a new secret of `purpose` for `user_id` in the outbox, inside the
+/// caller's transaction. `write` gets the placeholder to put where the secret goes: the secret itself
+/// is made when the message is sent (see `notify::secrets`); only its hash is kept here. `email` is
+/// the address a verification confirms.
+pub fn send_secret(
     conn: &mut DbConnection,
+    secrets: &MessageSecrets,
     user_id: &str,
     purpose: Purpose,
     email: Option<&str>,
-) -> Result<String, AppError> {
-    let (token, _) = new_opaque_token();
-    store(conn, user_id, purpose, email, &token)?;
-    Ok(token)
-}
-
-/// A six-digit activation code for `user_id`; use it up with `consume(activation_key(user_id, code))`.
-pub fn issue_activation_code(conn: &mut DbConnection, user_id: &str) -> Result<String, AppError> {
-    let code = format!("{:06}", rand::Rng::gen_range(&mut rand::rngs::OsRng, 0..1_000_000));
-    store(conn, user_id, Purpose::Activate, None, &activation_key(user_id, &code))?;
-    Ok(code)
-}
-
-pub fn activation_key(user_id: &str, code: &str) -> String {
-    format!("{user_id}:{}", code.trim())
+    write: impl FnOnce(&str) -> Outgoing,
+) -> Result<(), AppError> {
+    let message_id = outbox::new_id();
+    let hash = match purpose {
+        Purpose::Activate => secrets.code_hash(user_id, &secrets.secret(SecretKind::Code, &message_id)),
+        Purpose::VerifyEmail | Purpose::ResetPassword => token_hash(&secrets.secret(SecretKind::Token, &message_id)),
+    };
+    store(conn, user_id, purpose, email, hash)?;
+    let kind = if purpose == Purpose::Activate { SecretKind::Code } else { SecretKind::Token };
+    outbox::enqueue_with_secret(conn, &message_id, user_id, &write(PLACEHOLDER), kind, Utc::now().naive_utc())
 }
 
 fn store(
@@ -63,9 +65,8 @@ fn store(
     user_id: &str,
     purpose: Purpose,
     email: Option<&str>,
-    token: &str,
+    hash: String,
 ) -> Result<(), AppError> {
-    let hash = token_hash(token);
     let now = Utc::now().naive_utc();
     diesel::insert_into(one_time_tokens::table)
         .values((
@@ -86,8 +87,16 @@ pub fn find_valid(
     token: &str,
     purpose: Purpose,
 ) -> Result<(String, Option<String>), AppError> {
+    find_valid_hash(conn, token_hash(token), purpose)
+}
+
+fn find_valid_hash(
+    conn: &mut DbConnection,
+    hash: String,
+    purpose: Purpose,
+) -> Result<(String, Option<String>), AppError> {
     let now: NaiveDateTime = Utc::now().naive_utc();
-    usable(token, purpose, now)
+    usable(hash, purpose, now)
         .select((one_time_tokens::user_id, one_time_tokens::email))
         .first(conn)
         .optional()?
@@ -96,19 +105,33 @@ pub fn find_valid(
 
 /// Uses up a token: returns its user and email, or `invalid_token` when unknown, used or expired.
 pub fn consume(conn: &mut DbConnection, token: &str, purpose: Purpose) -> Result<(String, Option<String>), AppError> {
-    let found = find_valid(conn, token, purpose)?;
+    consume_hash(conn, token_hash(token), purpose)
+}
+
+/// Uses up the activation code `code` of `user_id`, or `invalid_token`.
+pub fn consume_code(
+    conn: &mut DbConnection,
+    secrets: &MessageSecrets,
+    user_id: &str,
+    code: &str,
+) -> Result<(), AppError> {
+    consume_hash(conn, secrets.code_hash(user_id, code), Purpose::Activate).map(drop)
+}
+
+fn consume_hash(conn: &mut DbConnection, hash: String, purpose: Purpose) -> Result<(String, Option<String>), AppError> {
+    let found = find_valid_hash(conn, hash.clone(), purpose)?;
     let now: NaiveDateTime = Utc::now().naive_utc();
     // Two requests with one token: only the one that flips `used_at` goes on.
-    let claimed = diesel::update(usable(token, purpose, now)).set(one_time_tokens::used_at.eq(now)).execute(conn)?;
+    let claimed = diesel::update(usable(hash, purpose, now)).set(one_time_tokens::used_at.eq(now)).execute(conn)?;
     if claimed == 0 {
         return Err(AppError::InvalidToken);
     }
     Ok(found)
 }
 
-fn usable(token: &str, purpose: Purpose, now: NaiveDateTime) -> UsableTokens {
+fn usable(hash: String, purpose: Purpose, now: NaiveDateTime) -> UsableTokens {
     one_time_tokens::table
-        .filter(one_time_tokens::token_hash.eq(token_hash(token)))
+        .filter(one_time_tokens::token_hash.eq(hash))
         .filter(one_time_tokens::purpose.eq(purpose.as_str()))
         .filter(one_time_tokens::used_at.is_null())
         .filter(one_time_tokens::expires_at.gt(now))

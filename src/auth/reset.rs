@@ -1,25 +1,23 @@
 //! Password reset by mail: a single-use link valid for an hour; using it ends every session.
 
-use chrono::Utc;
-
 use super::one_time::{self, Purpose};
 use super::tokens;
 use crate::accounts::{find_by_login, find_user, me::set_password_hash, Login, UserRow};
 use crate::db::DbConnection;
 use crate::error::AppError;
-use crate::notify::{outbox, templates};
+use crate::notify::secrets::MessageSecrets;
+use crate::notify::templates;
 
 /// Sends a reset mail when `raw_login` names an active account with an email; otherwise does nothing,
 /// and the caller answers the same either way.
-pub fn request_reset(conn: &mut DbConnection, raw_login: &str, app_link_base: &str) -> Result<bool, AppError> {
+pub fn request_reset(conn: &mut DbConnection, raw_login: &str, secrets: &MessageSecrets) -> Result<bool, AppError> {
     let Some(login) = Login::parse(raw_login) else { return Ok(false) };
     crate::db::transaction(conn, |conn| {
         let Some(user) = find_by_login(conn, &login)?.filter(|u| u.active) else { return Ok(false) };
         let Some(email) = user.email.clone() else { return Ok(false) };
-        let token = one_time::issue(conn, &user.id, Purpose::ResetPassword, None)?;
-        let link = format!("{app_link_base}/reset-password?token={token}");
-        let mail = templates::reset_password(user.locale(), &email, &user.full_name, &link);
-        outbox::enqueue(conn, &mail, Utc::now().naive_utc())?;
+        one_time::send_secret(conn, secrets, &user.id, Purpose::ResetPassword, None, |_| {
+            templates::reset_password(user.locale(), &email, &user.full_name, &secrets.link("reset-password")).into()
+        })?;
         Ok(true)
     })
 }

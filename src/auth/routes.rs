@@ -92,13 +92,12 @@ pub async fn register(
     }
     let registration = body.0.parse()?;
     let password_hash = state.passwords.hash(&registration.password).await?;
-    let link_base = state.settings.app_link_base.clone();
     let app = state.clone();
     let key = retry.clone();
     let made = state
         .db
         .run(move |conn| {
-            register_citizen(conn, &registration, password_hash, &link_base, &app.onboarding, key.as_deref())
+            register_citizen(conn, &registration, password_hash, &app.secrets, &app.onboarding, key.as_deref())
         })
         .await;
     match made {
@@ -262,8 +261,8 @@ pub async fn forgot_password(
     limit(&state, &req, Action::PasswordReset)?;
     let login = body.0.login;
     crate::accounts::Login::check_length(&login)?;
-    let link_base = state.settings.app_link_base.clone();
-    if state.db.run(move |conn| reset::request_reset(conn, &login, &link_base)).await? {
+    let app = state.clone();
+    if state.db.run(move |conn| reset::request_reset(conn, &login, &app.secrets)).await? {
         state.outbox_wake.notify_one();
     }
     Ok(HttpResponse::Accepted().finish())

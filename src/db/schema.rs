@@ -101,6 +101,9 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
         last_error -> Nullable<Text>,
         channel -> Text,
+        user_id -> Nullable<Text>,
+        secret -> Nullable<Text>,
+        failed_at -> Nullable<Timestamp>,
     }
 }
 

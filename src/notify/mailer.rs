@@ -4,7 +4,6 @@ use lettre::message::header::ContentType;
 use lettre::message::Mailbox;
 use lettre::{FileTransport, Message, SmtpTransport, Transport};
 
-use super::outbox::OutboxRow;
 use crate::config::{MailTransport, Settings};
 
 pub struct Mailer {
@@ -38,14 +37,15 @@ impl Mailer {
     }
 
     /// Blocking: call from the blocking pool.
-    pub fn send(&self, row: &OutboxRow) -> Result<(), String> {
-        let to: Mailbox = row.recipient.parse().map_err(|err| format!("recipient {:?}: {err}", row.recipient))?;
+    pub fn send(&self, to: &str, subject: &str, body: String) -> Result<(), String> {
+        // The address is not repeated in the error: errors are logged, addresses are personal.
+        let to: Mailbox = to.parse().map_err(|err| format!("recipient: {err}"))?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
-            .subject(&row.subject)
+            .subject(subject)
             .header(ContentType::TEXT_PLAIN)
-            .body(row.body.clone())
+            .body(body)
             .map_err(|err| format!("building the message: {err}"))?;
         match &self.transport {
             Transport_::Smtp(smtp) => smtp.send(&message).map(drop).map_err(|err| err.to_string()),
@@ -65,15 +65,7 @@ mod tests {
         let settings = Settings::from_lookup(|name| (name == "CDS_DATA_DIR").then(|| dir.clone())).unwrap();
         assert_eq!(settings.smtp, MailTransport::Files);
         let mailer = Mailer::new(&settings).unwrap();
-        let row = OutboxRow {
-            id: "m1".into(),
-            recipient: "binh@example.vn".into(),
-            subject: "Xác nhận địa chỉ email".into(),
-            body: "Chào Bình".into(),
-            attempts: 0,
-            channel: crate::notify::outbox::MAIL.to_string(),
-        };
-        mailer.send(&row).unwrap();
+        mailer.send("binh@example.vn", "Xác nhận địa chỉ email", "Chào Bình".into()).unwrap();
         let files: Vec<_> = std::fs::read_dir(data_dir.join("mail")).unwrap().map(|f| f.unwrap().path()).collect();
         assert_eq!(files.len(), 1);
         assert_eq!(files[0].extension().and_then(|e| e.to_str()), Some("eml"));

@@ -7,6 +7,7 @@ pub mod mailer;
 pub mod notifier;
 pub mod outbox;
 pub mod routes;
+pub mod secrets;
 pub mod sms;
 pub mod templates;
 pub mod worker;

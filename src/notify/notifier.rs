@@ -88,7 +88,7 @@ impl Channel for Email {
             subject: message.title.clone(),
             body: format!("{}\n\n{}\n", message.body, message.link),
         };
-        outbox::enqueue(conn, &mail, now)
+        outbox::enqueue(conn, &to.user_id, mail, now)
     }
 }
 

@@ -4,6 +4,7 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::secrets::SecretKind;
 use super::Mail;
 use crate::db::schema::outbox;
 use crate::db::DbConnection;
@@ -12,7 +13,7 @@ use crate::error::AppError;
 /// How long a claimed row stays with its worker before another may retry it.
 const CLAIM_SECS: i64 = 120;
 const CLAIM_BATCH: i64 = 20;
-/// Retries stop growing at this interval; a mail is never dropped.
+/// Retries stop growing at this interval.
 const LONGEST_BACKOFF_SECS: i64 = 3600;
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -25,36 +26,81 @@ pub struct OutboxRow {
     pub attempts: i32,
     /// `mail` or `sms`.
     pub channel: String,
+    /// What the body's [`PLACEHOLDER`](super::secrets::PLACEHOLDER) stands for, if anything.
+    pub secret: Option<String>,
+}
+
+impl OutboxRow {
+    pub fn secret_kind(&self) -> Option<SecretKind> {
+        self.secret.as_deref().and_then(SecretKind::parse)
+    }
 }
 
 pub const MAIL: &str = "mail";
 pub const SMS: &str = "sms";
 
-/// Adds a mail; call inside the transaction of the change that causes it.
-pub fn enqueue(conn: &mut DbConnection, mail: &Mail, now: NaiveDateTime) -> Result<(), AppError> {
-    insert(conn, MAIL, &mail.to, &mail.subject, &mail.body, now)
+/// A message on its way into the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    pub channel: &'static str,
+    pub recipient: String,
+    pub subject: String,
+    pub body: String,
 }
 
-/// Adds a text message to `phone` (E.164); call inside the transaction of the change that causes it.
-pub fn enqueue_sms(conn: &mut DbConnection, phone: &str, text: &str, now: NaiveDateTime) -> Result<(), AppError> {
-    insert(conn, SMS, phone, "", text, now)
+impl Outgoing {
+    /// A text message to `phone` (E.164).
+    pub fn sms(phone: &str, text: String) -> Self {
+        Outgoing { channel: SMS, recipient: phone.to_string(), subject: String::new(), body: text }
+    }
+}
+
+impl From<Mail> for Outgoing {
+    fn from(mail: Mail) -> Self {
+        Outgoing { channel: MAIL, recipient: mail.to, subject: mail.subject, body: mail.body }
+    }
+}
+
+/// A new message id: the secret a message carries is derived from it.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// Adds a mail for the account `user_id`; call inside the transaction of the change that causes it.
+pub fn enqueue(conn: &mut DbConnection, user_id: &str, mail: Mail, now: NaiveDateTime) -> Result<(), AppError> {
+    insert(conn, &new_id(), user_id, &mail.into(), None, now)
+}
+
+/// Adds a message whose body holds the placeholder of a secret of `kind`, derived from `id` when it
+/// is sent (use [`crate::auth::one_time::send_secret`], which also keeps the secret's hash).
+pub fn enqueue_with_secret(
+    conn: &mut DbConnection,
+    id: &str,
+    user_id: &str,
+    message: &Outgoing,
+    kind: SecretKind,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    insert(conn, id, user_id, message, Some(kind), now)
 }
 
 fn insert(
     conn: &mut DbConnection,
-    channel: &str,
-    recipient: &str,
-    subject: &str,
-    body: &str,
+    id: &str,
+    user_id: &str,
+    message: &Outgoing,
+    secret: Option<SecretKind>,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     diesel::insert_into(outbox::table)
         .values((
-            outbox::id.eq(uuid::Uuid::now_v7().to_string()),
-            outbox::channel.eq(channel),
-            outbox::recipient.eq(recipient),
-            outbox::subject.eq(subject),
-            outbox::body.eq(body),
+            outbox::id.eq(id),
+            outbox::user_id.eq(user_id),
+            outbox::channel.eq(message.channel),
+            outbox::recipient.eq(&message.recipient),
+            outbox::subject.eq(&message.subject),
+            outbox::body.eq(&message.body),
+            outbox::secret.eq(secret.map(SecretKind::as_str)),
             outbox::created_at.eq(now),
             outbox::next_attempt_at.eq(now),
             outbox::attempts.eq(0),
@@ -68,6 +114,7 @@ pub fn claim_due(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Vec<Outb
     let due = || {
         outbox::table
             .filter(outbox::sent_at.is_null())
+            .filter(outbox::failed_at.is_null())
             .filter(outbox::next_attempt_at.le(now))
             .filter(outbox::locked_until.is_null().or(outbox::locked_until.lt(now)))
     };
@@ -96,39 +143,65 @@ pub fn mark_sent(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> Resul
     Ok(())
 }
 
-/// Schedules the next try: `first_retry`, then twice as long after each failure.
+/// How the outbox retries a message that could not be sent.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// The delay after the first failure; it doubles with each further one, up to an hour.
+    pub first_retry: std::time::Duration,
+    /// Tries before the message is given up (an address that cannot work would be retried forever).
+    pub max_attempts: u32,
+}
+
+/// Schedules the next try, or gives the message up after `policy.max_attempts`; says which.
 pub fn mark_failed(
     conn: &mut DbConnection,
     row: &OutboxRow,
     error: &str,
-    first_retry: std::time::Duration,
+    policy: RetryPolicy,
     now: NaiveDateTime,
-) -> Result<(), AppError> {
+) -> Result<Failure, AppError> {
     let attempts = row.attempts + 1;
     let doublings = (attempts - 1).clamp(0, 20) as u32;
-    let delay = (first_retry.as_secs() as i64).saturating_mul(1 << doublings).min(LONGEST_BACKOFF_SECS);
+    let delay = (policy.first_retry.as_secs() as i64).saturating_mul(1 << doublings).min(LONGEST_BACKOFF_SECS);
+    let given_up = attempts as u32 >= policy.max_attempts;
     diesel::update(outbox::table.find(&row.id))
         .set((
             outbox::attempts.eq(attempts),
             outbox::next_attempt_at.eq(now + Duration::seconds(delay)),
             outbox::locked_until.eq(None::<NaiveDateTime>),
             outbox::last_error.eq(error.chars().take(500).collect::<String>()),
+            outbox::failed_at.eq(given_up.then_some(now)),
         ))
         .execute(conn)?;
-    Ok(())
+    Ok(if given_up { Failure::GivenUp { attempts } } else { Failure::WillRetry { attempts } })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    WillRetry { attempts: i32 },
+    GivenUp { attempts: i32 },
 }
 
 /// When the next unsent mail falls due, so the worker can sleep until then.
 pub fn next_due(conn: &mut DbConnection) -> Result<Option<NaiveDateTime>, AppError> {
     Ok(outbox::table
         .filter(outbox::sent_at.is_null())
+        .filter(outbox::failed_at.is_null())
         .select(diesel::dsl::min(outbox::next_attempt_at))
         .first::<Option<NaiveDateTime>>(conn)?)
 }
 
-/// Drops unsent messages to an address or phone (its owner deleted their account).
-pub fn forget_recipient(conn: &mut DbConnection, recipient: &str) -> Result<(), AppError> {
-    diesel::delete(outbox::table.filter(outbox::recipient.eq(recipient)).filter(outbox::sent_at.is_null()))
+/// Deletes every message of an account, sent or not, and any other to its addresses (its owner
+/// erased it: Decree 13/2023).
+pub fn forget_account(conn: &mut DbConnection, user_id: &str, addresses: &[&str]) -> Result<(), AppError> {
+    diesel::delete(outbox::table.filter(outbox::user_id.eq(user_id).or(outbox::recipient.eq_any(addresses))))
         .execute(conn)?;
     Ok(())
+}
+
+/// Deletes messages sent or given up before `cutoff`: what they said is personal, and kept no longer
+/// than someone may need to trace a delivery.
+pub fn purge_before(conn: &mut DbConnection, cutoff: NaiveDateTime) -> Result<usize, AppError> {
+    Ok(diesel::delete(outbox::table.filter(outbox::sent_at.lt(cutoff).or(outbox::failed_at.lt(cutoff))))
+        .execute(conn)?)
 }

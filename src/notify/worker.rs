@@ -10,35 +10,45 @@ use tokio::sync::Notify;
 
 use super::mailer::Mailer;
 use super::outbox;
+use super::secrets::MessageSecrets;
 use super::sms::SmsSender;
 use crate::db::Db;
 
 const LONGEST_SLEEP: Duration = Duration::from_secs(60);
 
-/// What delivers each channel of the outbox.
+/// What delivers each channel of the outbox, and reveals the secrets messages carry.
 pub struct Senders {
     pub mailer: Mailer,
     pub sms: Box<dyn SmsSender>,
+    pub secrets: MessageSecrets,
 }
 
 impl Senders {
     fn send(&self, row: &outbox::OutboxRow) -> Result<(), String> {
+        let body = self.secrets.reveal(&row.body, row.secret_kind(), &row.id);
         match row.channel.as_str() {
-            outbox::SMS => self.sms.send(&row.recipient, &row.body),
-            _ => self.mailer.send(row),
+            outbox::SMS => self.sms.send(&row.recipient, &body),
+            _ => self.mailer.send(&row.recipient, &row.subject, body),
         }
     }
 }
 
-pub fn spawn(db: Db, senders: Senders, first_retry: Duration, wake: Arc<Notify>) {
+/// How the worker retries, and how long sent messages are kept.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    pub retry: outbox::RetryPolicy,
+    pub retention: chrono::Duration,
+}
+
+pub fn spawn(db: Db, senders: Senders, policy: Policy, wake: Arc<Notify>) {
     let mailer = Arc::new(senders);
     tokio::spawn(async move {
         loop {
-            let sleep = match deliver_due(&db, &mailer, first_retry).await {
+            let sleep = match deliver_due(&db, &mailer, policy).await {
                 Ok(sleep) => sleep,
                 Err(err) => {
                     tracing::warn!(error = %err, "outbox: database unavailable, retrying");
-                    first_retry
+                    policy.retry.first_retry
                 }
             };
             tokio::select! {
@@ -50,11 +60,7 @@ pub fn spawn(db: Db, senders: Senders, first_retry: Duration, wake: Arc<Notify>)
 }
 
 /// Sends what is due; returns how long to sleep before the next mail falls due.
-async fn deliver_due(
-    db: &Db,
-    mailer: &Arc<Senders>,
-    first_retry: Duration,
-) -> Result<Duration, crate::error::AppError> {
+async fn deliver_due(db: &Db, mailer: &Arc<Senders>, policy: Policy) -> Result<Duration, crate::error::AppError> {
     loop {
         let rows = db.run(|conn| outbox::claim_due(conn, Utc::now().naive_utc())).await?;
         if rows.is_empty() {
@@ -75,12 +81,26 @@ async fn deliver_due(
                     db.run(move |conn| outbox::mark_sent(conn, &id, Utc::now().naive_utc())).await?;
                 }
                 Err(error) => {
-                    tracing::warn!(mail = %row.id, attempts = row.attempts + 1, %error, "outbox: delivery failed, will retry");
-                    db.run(move |conn| outbox::mark_failed(conn, &row, &error, first_retry, Utc::now().naive_utc()))
+                    let (id, reason) = (row.id.clone(), error.clone());
+                    let failure = db
+                        .run(move |conn| outbox::mark_failed(conn, &row, &error, policy.retry, Utc::now().naive_utc()))
                         .await?;
+                    match failure {
+                        outbox::Failure::WillRetry { attempts } => {
+                            tracing::warn!(mail = %id, attempts, error = %reason, "outbox: delivery failed, will retry")
+                        }
+                        outbox::Failure::GivenUp { attempts } => {
+                            tracing::error!(mail = %id, attempts, error = %reason, "outbox: delivery failed too often, given up")
+                        }
+                    }
                 }
             }
         }
+    }
+    let cutoff = Utc::now().naive_utc() - policy.retention;
+    let purged = db.run(move |conn| outbox::purge_before(conn, cutoff)).await?;
+    if purged > 0 {
+        tracing::debug!(purged, "outbox: deleted messages past their retention");
     }
     let next = db.run(outbox::next_due).await?;
     Ok(match next {

@@ -15,7 +15,8 @@ use crate::auth::one_time::{self, Purpose};
 use crate::db::schema::{campaign_agents, campaigns, onboarding_signups, one_time_tokens, users};
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldErrors, FieldIssue, Locale};
-use crate::notify::outbox;
+use crate::notify::outbox::Outgoing;
+use crate::notify::secrets::MessageSecrets;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -70,6 +71,7 @@ pub struct Assisted {
 /// in one transaction. `unusable_hash` is a password hash that matches nothing.
 pub fn sign_up(
     conn: &mut DbConnection,
+    secrets: &MessageSecrets,
     volunteer_id: &str,
     request: &AssistedSignUp,
     unusable_hash: String,
@@ -113,13 +115,7 @@ pub fn sign_up(
             }
             other => other,
         })?;
-        let code = one_time::issue_activation_code(conn, &user.id)?;
-        outbox::enqueue_sms(
-            conn,
-            request.phone.as_str(),
-            &activation_text(request.locale, &code),
-            Utc::now().naive_utc(),
-        )?;
+        send_activation_code(conn, secrets, &user.id, &request.phone, request.locale)?;
         Ok(Assisted { user, created: true })
     })
 }
@@ -136,6 +132,7 @@ pub struct ResendRequest {
 /// message was lost, or the code expired); the earlier code stops working.
 pub fn resend(
     conn: &mut DbConnection,
+    secrets: &MessageSecrets,
     volunteer_id: &str,
     agent_id: &str,
     phone: &PhoneNumber,
@@ -152,8 +149,7 @@ pub fn resend(
         }
         let user = earlier_sign_up(conn, agent_id, phone, false)?.ok_or(AppError::UserNotFound)?;
         one_time::void_all(conn, &user.id, Purpose::Activate)?;
-        let code = one_time::issue_activation_code(conn, &user.id)?;
-        outbox::enqueue_sms(conn, phone.as_str(), &activation_text(user.locale(), &code), Utc::now().naive_utc())?;
+        send_activation_code(conn, secrets, &user.id, phone, user.locale())?;
         Ok(user)
     })
 }
@@ -188,6 +184,18 @@ fn earlier_sign_up(
         .optional()?)
 }
 
+fn send_activation_code(
+    conn: &mut DbConnection,
+    secrets: &MessageSecrets,
+    user_id: &str,
+    phone: &PhoneNumber,
+    locale: Locale,
+) -> Result<(), AppError> {
+    one_time::send_secret(conn, secrets, user_id, Purpose::Activate, None, |code| {
+        Outgoing::sms(phone.as_str(), activation_text(locale, code))
+    })
+}
+
 fn activation_text(locale: Locale, code: &str) -> String {
     match locale {
         Locale::Vi => format!(
@@ -215,6 +223,7 @@ pub struct ActivateRequest {
 /// session. Wrong codes count against the phone number like wrong passwords (lock-out).
 pub fn activate(
     conn: &mut DbConnection,
+    secrets: &MessageSecrets,
     phone: &PhoneNumber,
     code: &str,
     password_hash: String,
@@ -225,7 +234,7 @@ pub fn activate(
     let user = accounts::find_by_login(conn, &accounts::Login::Phone(phone.clone()))?;
     let activated = db::transaction(conn, |conn| {
         let user = user.ok_or(AppError::InvalidToken)?;
-        one_time::consume(conn, &one_time::activation_key(&user.id, code), Purpose::Activate)?;
+        one_time::consume_code(conn, secrets, &user.id, code)?;
         diesel::update(users::table.find(&user.id))
             .set((users::password_hash.eq(password_hash), users::updated_at.eq(now)))
             .execute(conn)?;

@@ -613,7 +613,9 @@ pub async fn assisted_sign_up(
     let request = body.0.parse()?;
     let unusable = state.passwords.unusable_hash();
     let volunteer = current.user.id.clone();
-    let assisted = state.db.run(move |conn| assisted::sign_up(conn, &volunteer, &request, unusable)).await?;
+    let app = state.clone();
+    let assisted =
+        state.db.run(move |conn| assisted::sign_up(conn, &app.secrets, &volunteer, &request, unusable)).await?;
     state.outbox_wake.notify_one();
     let account = AssistedAccount {
         activation_sent_to: assisted.user.phone.clone().unwrap_or_default(),
@@ -642,7 +644,8 @@ pub async fn resend_activation(
     let ResendRequest { agent_id, phone } = body.0;
     let phone = PhoneNumber::parse(&phone, "phone")?;
     let volunteer = current.user.id.clone();
-    let user = state.db.run(move |conn| assisted::resend(conn, &volunteer, &agent_id, &phone)).await?;
+    let app = state.clone();
+    let user = state.db.run(move |conn| assisted::resend(conn, &app.secrets, &volunteer, &agent_id, &phone)).await?;
     state.outbox_wake.notify_one();
     let account = AssistedAccount {
         activation_sent_to: user.phone.clone().unwrap_or_default(),
@@ -673,6 +676,8 @@ pub async fn activate(
     errors.finish()?;
     let (phone, password) = (phone.expect("checked"), password.expect("checked"));
     let hash = state.passwords.hash(&password).await?;
-    let (user, refresh_token) = state.db.run(move |conn| assisted::activate(conn, &phone, &code, hash)).await?;
+    let app = state.clone();
+    let (user, refresh_token) =
+        state.db.run(move |conn| assisted::activate(conn, &app.secrets, &phone, &code, hash)).await?;
     Ok(HttpResponse::Ok().json(token_response(&state, &user, refresh_token)?))
 }

@@ -16,6 +16,7 @@ mod media;
 mod notifications;
 mod onboarding;
 mod organizations;
+mod outbox;
 mod reference_data;
 mod reports;
 mod schema;

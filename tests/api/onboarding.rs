@@ -327,6 +327,25 @@ async fn an_assisted_account_activates_only_with_its_code_and_only_once(app: Tes
     .await;
     assert_eq!(app.post_json_as(&volunteer, "/api/v1/onboarding/assisted/resend", &resend).await.status(), 202);
     let code = six_digits(&nth_message_to(&app, "+84912345678", 2).await);
+    // Neither the code nor a plain hash of it is stored: a copy of the database activates nothing.
+    let user_id = opened["user"]["id"].as_str().unwrap().to_string();
+    let owner = user_id.clone();
+    let (bodies, hashes) = app
+        .database()
+        .run(move |conn| {
+            use congdanso::db::schema::{one_time_tokens, outbox};
+            use diesel::prelude::*;
+            let bodies: Vec<String> = outbox::table.select(outbox::body).load(conn)?;
+            let hashes: Vec<String> = one_time_tokens::table
+                .filter(one_time_tokens::user_id.eq(&owner))
+                .select(one_time_tokens::token_hash)
+                .load(conn)?;
+            Ok((bodies, hashes))
+        })
+        .await
+        .unwrap();
+    assert!(bodies.iter().all(|body| !body.contains(&code)), "{bodies:?}");
+    assert!(!hashes.contains(&congdanso::auth::tokens::token_hash(&format!("{user_id}:{code}"))));
     assert_eq!(app.login("0912345678", "anything at all").await.status(), 401, "no password before activation");
     let app = &app;
     let activate = |code: String| async move {

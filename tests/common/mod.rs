@@ -24,25 +24,29 @@ pub enum Backend {
     Postgres,
 }
 
-/// Generates `mod name { fn sqlite(); fn postgres(); }` for each `async fn name(app: TestApp)`.
+/// Generates `mod name { fn sqlite(); fn postgres(); }` for each `async fn name(app: TestApp)`;
+/// `with [("CDS_…", "…")] => name, …` spawns those apps with extra settings.
 #[macro_export]
 macro_rules! on_both_databases {
-    ($($test:ident),* $(,)?) => {$(
+    (with $env:expr => $($test:ident),* $(,)?) => {$(
         mod $test {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let app = $crate::common::TestApp::spawn($crate::common::Backend::Sqlite).await;
+                let app = $crate::common::TestApp::spawn_with($crate::common::Backend::Sqlite, &$env).await;
                 super::$test(app.expect("SQLite is always available")).await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                if let Some(app) = $crate::common::TestApp::spawn($crate::common::Backend::Postgres).await {
+                if let Some(app) = $crate::common::TestApp::spawn_with($crate::common::Backend::Postgres, &$env).await {
                     super::$test(app).await;
                 }
             }
         }
     )*};
+    ($($test:ident),* $(,)?) => {
+        $crate::on_both_databases!(with [] => $($test),*);
+    };
 }
 
 /// A database of its own for one test, removed when the test ends.
