@@ -188,10 +188,18 @@ pub fn act(
                     .execute(conn)?
             }
             Action::Reject { duplicate_of: Some(original), .. } => {
-                if original == &report.id || reports::table.find(original).count().get_result::<i64>(conn)? == 0 {
+                // The original's id goes on the public timeline: it must be a report both this official
+                // and the public may see. Any other answers like an unknown id, so nothing leaks.
+                let citable = original != &report.id
+                    && match find_in(conn, jurisdiction, official, original) {
+                        Ok(original) => original.visible_to(None),
+                        Err(AppError::ReportNotFound) => false,
+                        Err(other) => return Err(other),
+                    };
+                if !citable {
                     return Err(AppError::invalid(
                         "duplicate_of",
-                        FieldIssue::InvalidValue("another existing report".into()),
+                        FieldIssue::InvalidValue("another public report of your jurisdiction".into()),
                     ));
                 }
                 diesel::update(unchanged)

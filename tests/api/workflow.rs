@@ -13,6 +13,7 @@ on_both_databases!(
     citizen_official_citizen_end_to_end,
     a_report_resolved_over_a_week_ago_cannot_be_reopened,
     resolving_shows_photos_of_the_result_and_its_officials_see_private_photos,
+    a_duplicate_cites_only_a_public_report_of_the_jurisdiction,
 );
 
 const DA_LAT: (f64, f64) = (11.9033, 108.443);
@@ -358,4 +359,34 @@ async fn resolving_shows_photos_of_the_result_and_its_officials_see_private_phot
     assert_eq!(seen["result_media"][0]["id"], result["id"]);
     assert_eq!(fetch(&app, Some(&citizen), &result["url"]).await.status(), 200);
     assert_problem(fetch(&app, Some(&other), &result["url"]).await, 404, "media_not_found").await;
+}
+
+async fn a_duplicate_cites_only_a_public_report_of_the_jurisdiction(app: TestApp) {
+    let w = world(&app, false).await;
+    let neighbour = app.register_phone("0987654321").await["access_token"].as_str().unwrap().to_string();
+    let elsewhere = file(&app, &neighbour, SAI_GON, false).await;
+    let position = json!({"lat": DA_LAT.0, "lon": DA_LAT.1});
+    let private = app
+        .file_report(
+            &neighbour,
+            &json!({"category": "drainage_flooding", "description": "Ngập.", "position": position, "is_public": false}),
+        )
+        .await;
+    let reject_as_duplicate_of =
+        |original: &str| json!({"action": "reject", "reason": "duplicate", "duplicate_of": original});
+    let unknown = act(&app, &w.official, &w.report, reject_as_duplicate_of(&uuid::Uuid::now_v7().to_string())).await;
+    let unknown = assert_problem(unknown, 422, "validation_failed").await;
+    assert_eq!(unknown["errors"][0]["field"], "duplicate_of");
+    // Another ward's report and a private one answer exactly like an id that does not exist.
+    for hidden in [&elsewhere, &private] {
+        let response = act(&app, &w.official, &w.report, reject_as_duplicate_of(hidden["id"].as_str().unwrap())).await;
+        assert_eq!(assert_problem(response, 422, "validation_failed").await, unknown);
+    }
+    let public = file(&app, &neighbour, DA_LAT, false).await;
+    let original = public["id"].as_str().unwrap();
+    let rejected = act(&app, &w.official, &w.report, reject_as_duplicate_of(original)).await;
+    assert_eq!(rejected.status(), 200);
+    let seen = app.get_json(&format!("/api/v1/reports/{}", w.report["id"].as_str().unwrap())).await;
+    assert!(seen["timeline"].to_string().contains(original));
+    assert!(!seen.to_string().contains(elsewhere["id"].as_str().unwrap()));
 }
