@@ -97,7 +97,7 @@ pub fn register_citizen(
     secrets: &MessageSecrets,
     signer: &CodeSigner,
     retry_key: Option<&RetryKey>,
-) -> Result<(UserRow, String), AppError> {
+) -> Result<(UserRow, tokens::Session), AppError> {
     crate::db::transaction(conn, |conn| {
         ensure_unused(conn, registration.phone.as_ref(), registration.email.as_ref())?;
         let now = Utc::now().naive_utc();

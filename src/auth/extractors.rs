@@ -9,6 +9,9 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 
+use chrono::Utc;
+
+use super::tokens;
 use crate::accounts::{find_user, Role, UserRow};
 use crate::error::AppError;
 use crate::startup::AppState;
@@ -41,13 +44,25 @@ impl FromRequest for CurrentUser {
         Box::pin(async move {
             let state = state.ok_or_else(|| AppError::Internal("app state missing".into()))?;
             let claims = state.tokens.verify(&token.ok_or(AppError::Unauthenticated)?)?;
-            let user = state.db.run(move |conn| find_user(conn, &claims.sub)).await.map_err(|err| match err {
-                AppError::UserNotFound => AppError::Unauthenticated,
-                other => other,
-            })?;
-            if !user.active {
-                return Err(AppError::AccountDisabled);
-            }
+            let user = state
+                .db
+                .run(move |conn| {
+                    let user = find_user(conn, &claims.sub)?;
+                    if !user.active {
+                        // Said before the session check, which deactivation also ends: the app can tell why.
+                        return Err(AppError::AccountDisabled);
+                    }
+                    // Logging out, a password reset or revocation ends the session and its tokens with it.
+                    if !tokens::session_is_live(conn, &claims.sub, &claims.sid, Utc::now().naive_utc())? {
+                        return Err(AppError::Unauthenticated);
+                    }
+                    Ok(user)
+                })
+                .await
+                .map_err(|err| match err {
+                    AppError::UserNotFound => AppError::Unauthenticated,
+                    other => other,
+                })?;
             let role = user.role()?;
             Ok(CurrentUser { user, role })
         })

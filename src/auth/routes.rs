@@ -8,7 +8,8 @@ use utoipa::ToSchema;
 
 use super::extractors::client_ip;
 use super::limits::Action;
-use super::{login, reset, tokens, CurrentUser};
+use super::tokens::{self, Session};
+use super::{login, reset, CurrentUser};
 use crate::accounts::register::{earlier_registration, register_citizen, RegisterRequest, RetryKey};
 use crate::accounts::{find_user, me, User, UserRow};
 use crate::auth::password::{Password, Verification};
@@ -41,14 +42,10 @@ pub struct TokenResponse {
     pub user: User,
 }
 
-pub(crate) fn token_response(
-    state: &AppState,
-    user: &UserRow,
-    refresh_token: String,
-) -> Result<TokenResponse, AppError> {
+pub(crate) fn token_response(state: &AppState, user: &UserRow, session: Session) -> Result<TokenResponse, AppError> {
     Ok(TokenResponse {
-        access_token: state.tokens.issue_access_token(&user.id, user.role()?)?,
-        refresh_token,
+        access_token: state.tokens.issue_access_token(&user.id, user.role()?, &session.id)?,
+        refresh_token: session.refresh_token,
         token_type: "Bearer",
         expires_in: tokens::ACCESS_TOKEN_SECS,
         user: User::try_from(user)?,

@@ -28,6 +28,8 @@ pub struct Claims {
     pub iat: i64,
     pub exp: i64,
     pub jti: String,
+    /// The session (refresh-token family) the token was issued in: ending the session ends the token.
+    pub sid: String,
 }
 
 /// Signs and checks access tokens: HS256 only, with issuer and audience pinned.
@@ -44,6 +46,7 @@ impl TokenKeys {
         validation.set_audience(&[AUDIENCE]);
         validation.set_issuer(&[issuer]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
+        validation.validate_nbf = true;
         validation.leeway = 5;
         TokenKeys {
             encoding: EncodingKey::from_secret(secret),
@@ -53,7 +56,7 @@ impl TokenKeys {
         }
     }
 
-    pub fn issue_access_token(&self, user_id: &str, role: Role) -> Result<String, AppError> {
+    pub fn issue_access_token(&self, user_id: &str, role: Role, session_id: &str) -> Result<String, AppError> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             iss: self.issuer.clone(),
@@ -63,6 +66,7 @@ impl TokenKeys {
             iat: now,
             exp: now + ACCESS_TOKEN_SECS,
             jti: uuid::Uuid::now_v7().to_string(),
+            sid: session_id.to_string(),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|err| AppError::Internal(format!("jwt: {err}")))
@@ -119,20 +123,48 @@ fn insert_refresh_token(conn: &mut DbConnection, user_id: &str, family_id: &str)
     Ok(token)
 }
 
-/// Starts a session (a new token family) and returns its first refresh token.
-pub fn start_session(conn: &mut DbConnection, user_id: &str) -> Result<String, AppError> {
-    insert_refresh_token(conn, user_id, &uuid::Uuid::now_v7().to_string())
+/// A session: one log-in on one device, and the refresh token that continues it.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// The refresh-token family; access tokens carry it as `sid`.
+    pub id: String,
+    pub refresh_token: String,
+}
+
+/// Starts a session (a new token family) with its first refresh token.
+pub fn start_session(conn: &mut DbConnection, user_id: &str) -> Result<Session, AppError> {
+    let id = uuid::Uuid::now_v7().to_string();
+    let refresh_token = insert_refresh_token(conn, user_id, &id)?;
+    Ok(Session { id, refresh_token })
+}
+
+/// Whether `user_id`'s session `session_id` still goes on: not logged out, revoked or expired. Access
+/// tokens are checked against it on every request, so ending a session ends its tokens at once.
+pub fn session_is_live(
+    conn: &mut DbConnection,
+    user_id: &str,
+    session_id: &str,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    let live: i64 = refresh_tokens::table
+        .filter(refresh_tokens::family_id.eq(session_id))
+        .filter(refresh_tokens::user_id.eq(user_id))
+        .filter(refresh_tokens::revoked_at.is_null())
+        .filter(refresh_tokens::expires_at.gt(now))
+        .count()
+        .get_result(conn)?;
+    Ok(live > 0)
 }
 
 enum Rotation {
-    Rotated { user_id: String, token: String },
+    Rotated { user_id: String, session: Session },
     Reused,
     Invalid,
 }
 
 /// Exchanges a refresh token for the next one in its family. A token presented twice means it was
 /// stolen (or the app is confused): the whole family is revoked, and both holders must sign in again.
-pub fn rotate(conn: &mut DbConnection, presented: &str) -> Result<(String, String), AppError> {
+pub fn rotate(conn: &mut DbConnection, presented: &str) -> Result<(String, Session), AppError> {
     let hash = token_hash(presented);
     let now = Utc::now().naive_utc();
     // The revocation must be committed even though the caller gets an error, hence the inner enum.
@@ -162,11 +194,11 @@ pub fn rotate(conn: &mut DbConnection, presented: &str) -> Result<(String, Strin
             revoke_family(conn, &family_id, now)?;
             return Ok(Rotation::Reused);
         }
-        let token = insert_refresh_token(conn, &user_id, &family_id)?;
-        Ok(Rotation::Rotated { user_id, token })
+        let refresh_token = insert_refresh_token(conn, &user_id, &family_id)?;
+        Ok(Rotation::Rotated { user_id, session: Session { id: family_id, refresh_token } })
     })?;
     match outcome {
-        Rotation::Rotated { user_id, token } => Ok((user_id, token)),
+        Rotation::Rotated { user_id, session } => Ok((user_id, session)),
         Rotation::Reused => Err(AppError::RefreshTokenReused),
         Rotation::Invalid => Err(AppError::InvalidRefreshToken),
     }
@@ -212,9 +244,12 @@ mod tests {
     #[test]
     fn tokens_round_trip_and_are_bound_to_issuer_and_audience() {
         let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef", "https://tinh.example");
-        let token = keys.issue_access_token("user-1", Role::Citizen).unwrap();
+        let token = keys.issue_access_token("user-1", Role::Citizen, "session-1").unwrap();
         let claims = keys.verify(&token).unwrap();
-        assert_eq!((claims.sub.as_str(), claims.role.as_str()), ("user-1", "citizen"));
+        assert_eq!(
+            (claims.sub.as_str(), claims.role.as_str(), claims.sid.as_str()),
+            ("user-1", "citizen", "session-1")
+        );
         assert_eq!(claims.exp - claims.iat, ACCESS_TOKEN_SECS);
 
         let other_issuer = TokenKeys::new(b"0123456789abcdef0123456789abcdef", "https://other.example");

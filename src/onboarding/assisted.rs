@@ -227,7 +227,7 @@ pub fn activate(
     phone: &PhoneNumber,
     code: &str,
     password_hash: String,
-) -> Result<(UserRow, String), AppError> {
+) -> Result<(UserRow, crate::auth::tokens::Session), AppError> {
     let login_key = format!("activate:{}", phone.as_str());
     let now = Utc::now().naive_utc();
     lockout::ensure_unlocked(conn, &login_key, now)?;

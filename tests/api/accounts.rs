@@ -151,6 +151,8 @@ async fn password_reset_by_mail_ends_every_session(app: TestApp) {
     assert_eq!(reset.status(), 204);
     let old_session = app.post_json("/api/v1/auth/refresh", &json!({"refresh_token": tokens["refresh_token"]})).await;
     assert_problem(old_session, 401, "invalid_refresh_token").await;
+    let old_access = tokens["access_token"].as_str().unwrap();
+    assert_problem(app.get_as(old_access, "/api/v1/me").await, 401, "unauthenticated").await;
     assert_eq!(app.login("0912345678", PASSWORD).await.status(), 401);
     assert_eq!(app.login("0912345678", "mật khẩu mới tinh").await.status(), 200);
 

@@ -169,14 +169,36 @@ async fn log_out_ends_one_session_and_log_out_all_ends_every_one(app: TestApp) {
     assert_problem(refresh(&app, a["refresh_token"].as_str().unwrap()).await, 401, "invalid_refresh_token").await;
     let b_rotated: serde_json::Value = refresh(&app, b["refresh_token"].as_str().unwrap()).await.json().await.unwrap();
 
-    let response = app.client.post(app.url("/api/v1/auth/logout-all")).bearer_auth(access).send().await.unwrap();
+    // The access token of the ended session ends with it, not minutes later.
+    assert_problem(app.get_as(access, "/api/v1/me").await, 401, "unauthenticated").await;
+    let b_access = b_rotated["access_token"].as_str().unwrap();
+    assert_eq!(app.get_as(c["access_token"].as_str().unwrap(), "/api/v1/me").await.status(), 200);
+
+    let response = app.client.post(app.url("/api/v1/auth/logout-all")).bearer_auth(b_access).send().await.unwrap();
     assert_eq!(response.status(), 204);
+    for ended in [b_access, b["access_token"].as_str().unwrap(), c["access_token"].as_str().unwrap()] {
+        assert_problem(app.get_as(ended, "/api/v1/me").await, 401, "unauthenticated").await;
+    }
     assert_problem(refresh(&app, b_rotated["refresh_token"].as_str().unwrap()).await, 401, "invalid_refresh_token")
         .await;
     assert_problem(refresh(&app, c["refresh_token"].as_str().unwrap()).await, 401, "invalid_refresh_token").await;
 
     let unauthenticated = app.post_json("/api/v1/auth/logout", &json!({"refresh_token": "x"})).await;
     assert_problem(unauthenticated, 401, "unauthenticated").await;
+}
+
+/// One claim of a signed token's payload, read without checking the signature.
+fn claim(token: &serde_json::Value, name: &str) -> String {
+    use base64::Engine;
+    let payload = token.as_str().unwrap().split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    claims[name].as_str().unwrap().to_string()
+}
+
+fn without(mut claims: serde_json::Value, name: &str) -> serde_json::Value {
+    claims.as_object_mut().unwrap().remove(name);
+    claims
 }
 
 fn token(claims: serde_json::Value, key: &str) -> String {
@@ -186,10 +208,12 @@ fn token(claims: serde_json::Value, key: &str) -> String {
 async fn forged_expired_and_missing_tokens_are_refused(app: TestApp) {
     let tokens = app.register_phone("0912345678").await;
     let user_id = tokens["user"]["id"].as_str().unwrap();
+    let session = claim(&tokens["access_token"], "sid");
+    let someone_else = app.register_phone("0987654321").await;
     let now = chrono::Utc::now().timestamp();
     let claims = |overrides: serde_json::Value| {
         let mut claims = json!({"iss": "http://congdanso.test", "aud": "congdanso-app", "sub": user_id, "role": "admin",
-            "iat": now, "exp": now + 600, "jti": "t"});
+            "iat": now, "exp": now + 600, "jti": "t", "sid": session});
         claims.as_object_mut().unwrap().extend(overrides.as_object().unwrap().clone());
         claims
     };
@@ -207,6 +231,12 @@ async fn forged_expired_and_missing_tokens_are_refused(app: TestApp) {
         token(claims(json!({"aud": "someone-else"})), JWT_SECRET),
         token(claims(json!({"iss": "https://evil.example"})), JWT_SECRET),
         token(claims(json!({"sub": "00000000-0000-0000-0000-000000000000"})), JWT_SECRET),
+        // A token must belong to one of the account's own live sessions.
+        token(claims(json!({"sid": claim(&someone_else["access_token"], "sid")})), JWT_SECRET),
+        token(claims(json!({"sid": "00000000-0000-0000-0000-000000000000"})), JWT_SECRET),
+        token(without(claims(json!({})), "sid"), JWT_SECRET),
+        // Not valid before an hour from now.
+        token(claims(json!({"nbf": now + 3600})), JWT_SECRET),
         "garbage".to_string(),
     ];
     for bad in refused {
