@@ -101,11 +101,13 @@ impl std::fmt::Debug for MailTransport {
     }
 }
 
-/// Where text messages go. Development only so far: a file in the data dir, or the log.
+/// Where text messages go. No gateway is wired yet: a file in the data dir or the log (development), or
+/// nowhere (`off`, the production default), where assisted sign-up answers 503 `sms_unavailable`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SmsTransport {
     File,
     Log,
+    Off,
 }
 
 /// A secret value whose `Debug` never shows it.
@@ -206,6 +208,32 @@ pub struct ConfigError {
     pub message: String,
 }
 
+fn boolean(raw: &str) -> Result<bool, String> {
+    match raw.trim() {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(format!("expected true or false, got {raw:?}")),
+    }
+}
+
+/// Why a production key could be guessed, if it could: a placeholder from an example file, one short
+/// piece repeated, or too few different characters to be random.
+fn guessable(key: &str) -> Option<&'static str> {
+    let lower = key.to_lowercase();
+    if ["change", "example", "secret", "placeholder", "password", "default", "xxxx"].iter().any(|w| lower.contains(w)) {
+        return Some("looks like a placeholder");
+    }
+    let chars: Vec<char> = key.chars().collect();
+    if (1..=chars.len() / 2).any(|n| chars.chunks(n).all(|piece| chars[..piece.len()] == *piece)) {
+        return Some("is one piece repeated");
+    }
+    let mut distinct = chars.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    // 32 random hex characters show 10 or more different ones 9,999 times in 10,000; base64 more.
+    (distinct.len() < 10).then_some("has too few different characters to be random")
+}
+
 impl Settings {
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -262,28 +290,41 @@ impl Settings {
             "production" | "prod" => Ok(Environment::Production),
             _ => Err(format!("expected development or production, got {raw:?}")),
         })?;
+        let production = environment == Environment::Production;
         // Keys: generated and kept in the data dir in development, required in production.
         let key = |raw: &str| match raw.trim() {
-            "" if environment == Environment::Production => {
-                Err("required when CDS_ENV=production (at least 32 random characters)".to_string())
-            }
+            "" if production => Err("required when CDS_ENV=production (at least 32 random characters)".to_string()),
             "" => Ok(None),
             secret if secret.len() < 32 => Err("must be at least 32 characters".to_string()),
+            secret if production => guessable(secret).map_or(Ok(Some(Secret(secret.to_string()))), |why| {
+                Err(format!("{why}: use 32+ random characters, e.g. `openssl rand -base64 48`"))
+            }),
             secret => Ok(Some(Secret(secret.to_string()))),
         };
         let jwt_secret = setting(&lookup, "CDS_JWT_SECRET", "", key)?;
         let onboarding_key = setting(&lookup, "CDS_ONBOARDING_KEY", "", key)?;
+        // Development channels keep messages (and the codes in them) in files or logs: not in production,
+        // unless an operator says so for a trial.
+        let allow_dev_channels = setting(&lookup, "CDS_ALLOW_DEV_CHANNELS", "false", boolean)?;
+        let dev_channel = |name: &str| {
+            if production && !allow_dev_channels {
+                Err(format!("{name} is for development; CDS_ENV=production needs a real channel (or CDS_ALLOW_DEV_CHANNELS=true)"))
+            } else {
+                Ok(())
+            }
+        };
         let smtp = setting(&lookup, "CDS_SMTP_URL", "file", |raw| match raw.trim() {
-            "file" => Ok(MailTransport::Files),
+            "file" => dev_channel("file").map(|()| MailTransport::Files),
             url if url.starts_with("smtp://") || url.starts_with("smtps://") => {
                 Ok(MailTransport::Smtp(url.to_string()))
             }
             _ => Err("expected smtp://HOST:PORT, smtps://USER:PASSWORD@HOST, or file".to_string()),
         })?;
-        let sms = setting(&lookup, "CDS_SMS", "file", |raw| match raw.trim() {
-            "file" => Ok(SmsTransport::File),
-            "log" => Ok(SmsTransport::Log),
-            _ => Err("expected file or log".to_string()),
+        let sms = setting(&lookup, "CDS_SMS", if production { "off" } else { "file" }, |raw| match raw.trim() {
+            "file" => dev_channel("file").map(|()| SmsTransport::File),
+            "log" => dev_channel("log").map(|()| SmsTransport::Log),
+            "off" => Ok(SmsTransport::Off),
+            _ => Err("expected file, log or off".to_string()),
         })?;
         let mail_from = setting(&lookup, "CDS_MAIL_FROM", "Công dân số <no-reply@localhost>", |raw| {
             raw.trim()
@@ -309,11 +350,7 @@ impl Settings {
             Ok(n) if n >= 1 => Ok(n),
             _ => Err(format!("expected requests per minute (1 or more), got {raw:?}")),
         })?;
-        let trust_forwarded = setting(&lookup, "CDS_TRUST_FORWARDED", "false", |raw| match raw.trim() {
-            "true" | "1" => Ok(true),
-            "false" | "0" => Ok(false),
-            _ => Err(format!("expected true or false, got {raw:?}")),
-        })?;
+        let trust_forwarded = setting(&lookup, "CDS_TRUST_FORWARDED", "false", boolean)?;
         let outbox_retry = setting(&lookup, "CDS_OUTBOX_RETRY_SECS", "30", |raw| match raw.trim().parse::<u64>() {
             Ok(n) if (1..=3600).contains(&n) => Ok(Duration::from_secs(n)),
             _ => Err(format!("expected seconds from 1 to 3600, got {raw:?}")),
@@ -463,13 +500,57 @@ mod tests {
         assert_eq!(err.var, "CDS_JWT_SECRET");
         let err = settings_with(&[("CDS_JWT_SECRET", "short")]).unwrap_err();
         assert_eq!(err.var, "CDS_JWT_SECRET");
-        let err = settings_with(&[("CDS_ENV", "production"), ("CDS_JWT_SECRET", &"k".repeat(32))]).unwrap_err();
+        let err = settings_with(&[("CDS_ENV", "production"), ("CDS_JWT_SECRET", JWT_KEY)]).unwrap_err();
         assert_eq!(err.var, "CDS_ONBOARDING_KEY");
-        let keys =
-            [("CDS_ENV", "production"), ("CDS_JWT_SECRET", &"k".repeat(32)), ("CDS_ONBOARDING_KEY", &"o".repeat(32))];
-        let settings = settings_with(&keys).unwrap();
+        let settings = settings_with(&production(&[])).unwrap();
         assert!(settings.jwt_secret.is_some());
-        assert!(!format!("{settings:?}").contains(&"k".repeat(32)));
+        assert!(!format!("{settings:?}").contains(JWT_KEY));
+    }
+
+    const JWT_KEY: &str = "q8Vf2LxR0tZk7mWc3NpY9sHd4GjB6aUe1Xo5";
+
+    /// Production settings with good keys and a mail server, plus `extra`.
+    fn production<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+        let mut vars = vec![
+            ("CDS_ENV", "production"),
+            ("CDS_JWT_SECRET", JWT_KEY),
+            ("CDS_ONBOARDING_KEY", "Zt3nW8cQ1rYv6KpE0mHs5LdA9fUx2JgB7oTi"),
+            ("CDS_SMTP_URL", "smtp://mail:25"),
+        ];
+        vars.extend_from_slice(extra);
+        vars
+    }
+
+    #[test]
+    fn production_refuses_guessable_keys() {
+        for key in [
+            "change-me-change-me-change-me-change-me",
+            "0123456789012345678901234567890123",
+            "abababababababababababababababababab",
+            "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk",
+            "my-super-Secret-key-for-the-province",
+        ] {
+            let err = settings_with(&production(&[("CDS_JWT_SECRET", key)])).unwrap_err();
+            assert_eq!(err.var, "CDS_JWT_SECRET", "{key}");
+            assert!(err.message.contains("openssl rand"), "{}", err.message);
+        }
+        // Development takes any key of 32 characters: it never leaves the developer's machine.
+        assert!(settings_with(&[("CDS_JWT_SECRET", "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk")]).is_ok());
+    }
+
+    #[test]
+    fn production_refuses_development_channels_unless_allowed() {
+        assert_eq!(settings_with(&production(&[])).unwrap().sms, SmsTransport::Off);
+        for (var, value) in [("CDS_SMTP_URL", "file"), ("CDS_SMS", "file"), ("CDS_SMS", "log")] {
+            let err = settings_with(&production(&[(var, value)])).unwrap_err();
+            assert_eq!(err.var, var, "{value}");
+            assert!(err.message.contains("CDS_ALLOW_DEV_CHANNELS"), "{}", err.message);
+            assert!(settings_with(&production(&[(var, value), ("CDS_ALLOW_DEV_CHANNELS", "true")])).is_ok());
+        }
+        // Without CDS_SMTP_URL, production has no mail channel at all.
+        let no_mail: Vec<_> = production(&[]).into_iter().filter(|(var, _)| *var != "CDS_SMTP_URL").collect();
+        assert_eq!(settings_with(&no_mail).unwrap_err().var, "CDS_SMTP_URL");
+        assert_eq!(settings_with(&[]).unwrap().sms, SmsTransport::File);
     }
 
     #[test]

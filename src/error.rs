@@ -338,6 +338,8 @@ pub enum AppError {
     AlreadyCredited,
     #[error("position outside the service area")]
     OutsideServiceArea,
+    #[error("no SMS gateway is configured")]
+    SmsUnavailable,
     #[error("database unavailable: {0}")]
     DatabaseUnavailable(String),
     #[error("internal error: {0}")]
@@ -395,6 +397,7 @@ impl AppError {
             AppError::AlreadyCredited => "already_credited",
             AppError::ReopenPeriodOver => "reopen_period_over",
             AppError::OutsideServiceArea => "outside_service_area",
+            AppError::SmsUnavailable => "sms_unavailable",
             AppError::DatabaseUnavailable(_) => "database_unavailable",
             AppError::Internal(_) => "internal_error",
             AppError::Http(status) if status.is_client_error() => "bad_request",
@@ -444,6 +447,7 @@ impl AppError {
             AppError::AlreadyCredited => ("Tài khoản đã được ghi nhận", "Already credited"),
             AppError::ReopenPeriodOver => ("Đã quá hạn mở lại", "Too late to reopen"),
             AppError::OutsideServiceArea => ("Vị trí ngoài phạm vi phục vụ", "Position outside the service area"),
+            AppError::SmsUnavailable => ("Chưa gửi được tin nhắn SMS", "Text messages cannot be sent"),
             AppError::DatabaseUnavailable(_) => ("Hệ thống tạm thời gián đoạn", "Service temporarily unavailable"),
             AppError::Internal(_) => ("Lỗi hệ thống", "Internal error"),
             AppError::Http(_) => ("Yêu cầu không thể xử lý", "The request cannot be handled"),
@@ -599,6 +603,14 @@ impl AppError {
             (AppError::OutsideServiceArea, Locale::En) => {
                 "This position is outside the area this service covers.".into()
             }
+            (AppError::SmsUnavailable, Locale::Vi) => {
+                "Hệ thống chưa có cổng gửi SMS nên không gửi được mã kích hoạt. Hãy hướng dẫn người dân tự đăng ký."
+                    .into()
+            }
+            (AppError::SmsUnavailable, Locale::En) => {
+                "No SMS gateway is configured, so no activation code can be sent. Help the person sign up themselves."
+                    .into()
+            }
             (AppError::DatabaseUnavailable(_), Locale::Vi) => {
                 "Cơ sở dữ liệu không phản hồi. Vui lòng thử lại sau.".into()
             }
@@ -694,7 +706,7 @@ impl ResponseError for AppError {
             AppError::InvalidToken => StatusCode::BAD_REQUEST,
             AppError::UserNotFound => StatusCode::NOT_FOUND,
             AppError::OutsideServiceArea => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::SmsUnavailable | AppError::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Http(status) => *status,
         }

@@ -3,8 +3,11 @@
 use std::future::{ready, Future};
 use std::pin::Pin;
 
-use actix_web::dev::Payload;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
+use actix_web::http::Method;
+use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpRequest, HttpResponse};
 use serde::de::DeserializeOwned;
@@ -361,4 +364,16 @@ impl<T: utoipa::ToSchema> Page<T> {
         let next_cursor = if more { rows.last().map(&key) } else { None };
         Ok(Page { items: rows.iter().map(view).collect::<Result<_, _>>()?, next_cursor })
     }
+}
+
+/// Middleware: `HEAD` is answered as `GET` would be, without the body (RFC 9110 §9.3.2), so routes are
+/// registered for GET only. actix's HTTP/1 codec remembers the request was HEAD and sends no body.
+pub async fn head_as_get(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    if req.method() == Method::HEAD {
+        req.head_mut().method = Method::GET;
+    }
+    next.call(req).await
 }

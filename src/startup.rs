@@ -156,10 +156,11 @@ impl Application {
         spawn_boundary_refresh(state.clone());
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(from_fn(crate::http::head_as_get))
                 .wrap(from_fn(error::problem_responses))
                 .wrap(Compress::default())
                 .wrap(from_fn(telemetry::echo_request_id))
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<telemetry::PrivateRootSpan>::new())
                 .app_data(state.clone())
                 .app_data(web::PayloadConfig::new(JSON_LIMIT))
                 .configure(routes)

@@ -33,23 +33,75 @@ impl SmsSender for FileSms {
     }
 }
 
-/// Writes each message to the log (for a first look; the text is in the log).
+/// Notes each message in the log without sending it. Only the last three digits of the number and the
+/// length of the text are logged: the text holds an activation code, and logs are kept and shipped.
 pub struct LogSms;
 
 impl SmsSender for LogSms {
     fn send(&self, phone: &str, text: &str) -> Result<(), String> {
-        tracing::info!(to = phone, text, "sms");
+        tracing::info!(to = %masked(phone), chars = text.chars().count(), "sms (not sent: CDS_SMS=log)");
         Ok(())
     }
+}
+
+/// Refuses every message: no gateway is configured (`CDS_SMS=off`). The outbox retries, then gives up.
+pub struct NoSms;
+
+impl SmsSender for NoSms {
+    fn send(&self, _phone: &str, _text: &str) -> Result<(), String> {
+        Err("no SMS gateway is configured (CDS_SMS=off)".to_string())
+    }
+}
+
+/// `+84••••••678`: enough to tell two messages apart, not enough to call anyone.
+fn masked(phone: &str) -> String {
+    let digits = phone.chars().count();
+    phone.chars().enumerate().map(|(i, c)| if i < 3 || i + 3 >= digits { c } else { '•' }).collect()
 }
 
 pub fn sender(settings: &Settings) -> Result<Box<dyn SmsSender>, String> {
     Ok(match settings.sms {
         SmsTransport::Log => Box::new(LogSms),
+        SmsTransport::Off => Box::new(NoSms),
         SmsTransport::File => {
             std::fs::create_dir_all(&settings.data_dir)
                 .map_err(|err| format!("CDS_DATA_DIR: cannot create {}: {err}", settings.data_dir.display()))?;
             Box::new(FileSms { path: settings.data_dir.join("sms.jsonl"), lock: Mutex::new(()) })
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_log_sender_writes_neither_number_nor_text() {
+        let written = std::sync::Arc::new(Mutex::new(Vec::<u8>::new()));
+        let sink = written.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || Writer(sink.clone()))
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            LogSms.send("+84912345678", "Mã kích hoạt của bạn: 482913").unwrap();
+        });
+        let log = String::from_utf8(written.lock().unwrap().clone()).unwrap();
+        assert!(log.contains("+84••••••678"), "{log}");
+        assert!(!log.contains("912345") && !log.contains("482913"), "{log}");
+    }
+
+    struct Writer(std::sync::Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Writer {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
 }

@@ -592,6 +592,14 @@ pub struct AssistedAccount {
     pub activation_sent_to: String,
 }
 
+/// An account opened for a neighbour is useless without its activation code: refuse before opening it.
+fn ensure_texts_can_be_sent(state: &AppState) -> Result<(), AppError> {
+    match state.settings.sms {
+        crate::config::SmsTransport::Off => Err(AppError::SmsUnavailable),
+        _ => Ok(()),
+    }
+}
+
 /// A volunteer opens an account for a neighbour with a phone and no email: no password yet; a
 /// six-digit activation code goes to the phone (valid 72 hours). Retrying the same request returns the
 /// same account (200) without a second message.
@@ -604,6 +612,7 @@ pub struct AssistedAccount {
         (status = 409, description = "`account_exists`: the phone has an account", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`onboarding_campaign_closed` or `onboarding_campaign_ended`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: phone, name, consent, or an inactive agent", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`sms_unavailable`: no SMS gateway is configured (`CDS_SMS=off`), so no code could be sent", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn assisted_sign_up(
     current: CurrentUser,
@@ -611,6 +620,7 @@ pub async fn assisted_sign_up(
     body: Json<AssistedSignUpRequest>,
 ) -> Result<HttpResponse, AppError> {
     let request = body.0.parse()?;
+    ensure_texts_can_be_sent(&state)?;
     let unusable = state.passwords.unusable_hash();
     let volunteer = current.user.id.clone();
     let app = state.clone();
@@ -633,6 +643,7 @@ pub async fn assisted_sign_up(
         (status = 404, description = "`agent_not_found` (not the caller's), or `user_not_found`: no account of this agent waits for activation with this phone", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: phone", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`sms_unavailable`: no SMS gateway is configured (`CDS_SMS=off`)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn resend_activation(
     req: HttpRequest,
@@ -643,6 +654,7 @@ pub async fn resend_activation(
     limit(&state, &req, Action::Onboarding)?;
     let ResendRequest { agent_id, phone } = body.0;
     let phone = PhoneNumber::parse(&phone, "phone")?;
+    ensure_texts_can_be_sent(&state)?;
     let volunteer = current.user.id.clone();
     let app = state.clone();
     let user = state.db.run(move |conn| assisted::resend(conn, &app.secrets, &volunteer, &agent_id, &phone)).await?;

@@ -288,3 +288,42 @@ fn sigterm_lets_the_request_in_flight_finish() {
     assert!(exit.success(), "graceful stop exits 0, got {exit}");
     let _ = std::fs::remove_dir_all(data_dir);
 }
+
+#[test]
+fn debug_logs_name_routes_and_parameters_but_no_personal_values() {
+    let db = TestDb::create(Backend::Sqlite).unwrap();
+    let data_dir = std::env::temp_dir().join(format!("congdanso-cli-{}", uuid::Uuid::now_v7().simple()));
+    let env = [
+        ("DATABASE_URL", db.url.as_str()),
+        ("CDS_BIND", "127.0.0.1:0"),
+        ("CDS_DATA_DIR", data_dir.to_str().unwrap()),
+        ("RUST_LOG", "debug"),
+    ];
+    let mut child = congdanso(&env).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut log = BufReader::new(child.stderr.take().unwrap());
+    let port = wait_for_log(&mut log, "serving")["fields"]["port"].as_u64().unwrap() as u16;
+
+    let personal = ["10.762622", "106.660172", "0987654321", "Nguyễn", "Nguy%E1%BB%85n", "68ABCDEF"];
+    http(port, "GET", "/api/v1/reports?near=10.762622,106.660172&radius_m=500", "");
+    http(port, "GET", "/api/v1/reports/similar?lat=10.762622&lon=106.660172&category=den_duong", "");
+    http(port, "GET", "/api/v1/admin/users?q=0987654321&role=citizen", "");
+    http(port, "GET", "/api/v1/admin/users?q=Nguy%E1%BB%85n", "");
+    http(port, "GET", "/api/v1/onboarding/68ABCDEF", "");
+    http(port, "POST", "/api/v1/auth/login", r#"{"login":"0987654321","password":"x"}"#);
+    child.kill().unwrap();
+    let mut rest = String::new();
+    log.read_to_string(&mut rest).unwrap();
+    child.wait().unwrap();
+    let _ = std::fs::remove_dir_all(data_dir);
+
+    for value in personal {
+        assert!(!rest.contains(value), "{value} is in the log:\n{rest}");
+    }
+    // What is logged is enough to tell the requests apart.
+    assert!(rest.contains(r#""http.route":"/api/v1/reports/similar""#), "{rest}");
+    assert!(rest.contains(r#""http.query_params":"category,lat,lon""#), "{rest}");
+    assert!(rest.contains(r#""http.query_params":"q,role""#), "{rest}");
+    assert!(
+        rest.contains(r#""error.code":"invalid_credentials""#) || rest.contains(r#""http.route":"/api/v1/auth/login""#)
+    );
+}

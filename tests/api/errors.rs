@@ -11,6 +11,7 @@ on_both_databases!(
     missing_and_out_of_range_fields_are_listed,
     unknown_route_is_a_problem_not_a_page,
     wrong_method_is_405,
+    head_answers_like_get_without_a_body,
     english_on_request_vietnamese_otherwise,
     responses_are_compressed_and_carry_a_request_id,
     control_characters_never_reach_the_database,
@@ -81,6 +82,22 @@ async fn wrong_method_is_405(app: TestApp) {
     assert_problem(response, 405, "method_not_allowed").await;
     let response = app.client.get(app.url(LOCATE)).send().await.unwrap();
     assert_problem(response, 405, "method_not_allowed").await;
+}
+
+async fn head_answers_like_get_without_a_body(app: TestApp) {
+    let get = app.get("/api/v1/categories").await;
+    let (get_type, get_etag) = (get.headers()["content-type"].clone(), get.headers().get("etag").cloned());
+    let head = app.client.head(app.url("/api/v1/categories")).send().await.unwrap();
+    assert_eq!(head.status(), 200);
+    assert_eq!(head.headers()["content-type"], get_type);
+    assert_eq!(head.headers().get("etag").cloned(), get_etag);
+    assert!(head.bytes().await.unwrap().is_empty());
+
+    let missing = app.client.head(app.url("/api/v1/units/99999")).send().await.unwrap();
+    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.headers()["content-type"], "application/problem+json");
+    // A route without GET has no HEAD either.
+    assert_eq!(app.client.head(app.url(LOCATE)).send().await.unwrap().status(), 405);
 }
 
 async fn english_on_request_vietnamese_otherwise(app: TestApp) {

@@ -16,6 +16,7 @@ on_both_databases!(
     the_tallies_add_up,
     officials_manage_only_their_own_province_campaigns,
 );
+on_both_databases!(with [("CDS_SMS", "off")] => without_an_sms_gateway_no_account_is_opened_for_a_neighbour);
 
 const PASSWORD: &str = "đèn đường hỏng 2026";
 
@@ -536,4 +537,19 @@ async fn officials_manage_only_their_own_province_campaigns(app: TestApp) {
     let fields: Vec<&str> =
         problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["name", "ends_on", "target_signups"]);
+}
+
+async fn without_an_sms_gateway_no_account_is_opened_for_a_neighbour(app: TestApp) {
+    let admin = app.admin_token().await;
+    let (volunteer, volunteer_id) = staff(&app, &admin, "volunteer", "22945", "hoa@doan.vn").await;
+    let drive = campaign(&app, &admin, "22945").await;
+    let hoa = agent(&app, &admin, &drive, json!({"display_name": "Chị Hoa", "user_id": volunteer_id})).await;
+    let neighbour = json!({"agent_id": hoa["id"], "phone": "0912345678", "full_name": "Cụ Bảy", "consent": true});
+    let refused = app.post_json_as(&volunteer, "/api/v1/onboarding/assisted", &neighbour).await;
+    assert_problem(refused, 503, "sms_unavailable").await;
+    // Nothing was opened: the neighbour can still sign up with this phone themselves.
+    assert_eq!(app.register_phone("0912345678").await["user"]["phone"], "+84912345678");
+    let resend = json!({"agent_id": hoa["id"], "phone": "0912345678"});
+    let refused = app.post_json_as(&volunteer, "/api/v1/onboarding/assisted/resend", &resend).await;
+    assert_problem(refused, 503, "sms_unavailable").await;
 }
