@@ -144,13 +144,7 @@ fn the_first_start_creates_the_bootstrap_administrator_once() {
         ("CDS_DATA_DIR", data_dir.to_str().unwrap()),
         ("CDS_BOOTSTRAP_ADMIN_EMAIL", "it@tinh.gov.vn"),
     ];
-    let start = || {
-        let mut child = congdanso(&env).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        let mut log = BufReader::new(child.stderr.take().unwrap());
-        let port = wait_for_log(&mut log, "serving")["fields"]["port"].as_u64().unwrap() as u16;
-        // The log pipe stays open while the server runs: a closed one would fail its writes.
-        (child, port, log)
-    };
+    let start = || serve(&env);
 
     let (mut child, port, _log) = start();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
@@ -230,9 +224,11 @@ fn boundaries_imported_from_the_command_line_reach_a_running_server() {
 
 /// Starts `congdanso serve` on a random port and returns it with the port read from its log.
 fn serve(env: &[(&str, &str)]) -> (Child, u16, BufReader<std::process::ChildStderr>) {
-    let mut child = congdanso(env).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    // stdout is piped for the tests that read it (the bootstrap password); the server writes little there.
+    let mut child = congdanso(env).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let mut log = BufReader::new(child.stderr.take().unwrap());
     let port = wait_for_log(&mut log, "serving")["fields"]["port"].as_u64().expect("port in the log") as u16;
+    // The log pipe stays open while the server runs: a closed one would fail its writes.
     (child, port, log)
 }
 
@@ -299,9 +295,7 @@ fn debug_logs_name_routes_and_parameters_but_no_personal_values() {
         ("CDS_DATA_DIR", data_dir.to_str().unwrap()),
         ("RUST_LOG", "debug"),
     ];
-    let mut child = congdanso(&env).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
-    let mut log = BufReader::new(child.stderr.take().unwrap());
-    let port = wait_for_log(&mut log, "serving")["fields"]["port"].as_u64().unwrap() as u16;
+    let (mut child, port, mut log) = serve(&env);
 
     let personal = ["10.762622", "106.660172", "0987654321", "Nguyễn", "Nguy%E1%BB%85n", "68ABCDEF"];
     http(port, "GET", "/api/v1/reports?near=10.762622,106.660172&radius_m=500", "");
