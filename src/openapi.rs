@@ -54,6 +54,7 @@ use utoipa::OpenApi;
         crate::workflow::routes::list,
         crate::workflow::routes::get,
         crate::workflow::routes::act,
+        crate::workflow::routes::reveal_reporter,
         crate::notify::routes::list,
         crate::notify::routes::read,
         crate::notify::routes::read_all,

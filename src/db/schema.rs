@@ -149,6 +149,7 @@ diesel::table! {
         subject_type -> Text,
         subject_id -> Text,
         created_at -> Timestamp,
+        reason -> Nullable<Text>,
     }
 }
 

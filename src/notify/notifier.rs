@@ -147,12 +147,19 @@ fn recipient(row: RecipientRow) -> Recipient {
     }
 }
 
-/// Who follows a report: its reporter and its supporters, except `except` (who caused the news).
-/// Deleted and deactivated accounts are told nothing.
-pub fn followers(conn: &mut DbConnection, report_id: &str, except: Option<&str>) -> Result<Vec<Recipient>, AppError> {
+/// Who follows a report: its reporter and (with `with_supporters`) its supporters, except `except` (who
+/// caused the news). Deleted and deactivated accounts are told nothing.
+pub fn followers(
+    conn: &mut DbConnection,
+    report_id: &str,
+    except: Option<&str>,
+    with_supporters: bool,
+) -> Result<Vec<Recipient>, AppError> {
     let reporter = reports::table.find(report_id).select(reports::reporter_id);
+    // An id no support has: no supporters at all.
+    let supported = if with_supporters { report_id } else { "" };
     let supporters =
-        report_supports::table.filter(report_supports::report_id.eq(report_id)).select(report_supports::user_id);
+        report_supports::table.filter(report_supports::report_id.eq(supported)).select(report_supports::user_id);
     let rows: Vec<RecipientRow> = users::table
         .filter(users::id.eq_any(reporter).or(users::id.eq_any(supporters)))
         .filter(users::id.ne(except.unwrap_or_default()))

@@ -103,6 +103,7 @@ pub fn report_news(locale: Locale, kind: &str, excerpt: &str, note: Option<&str>
         "rejected" => ["Phản ánh không được tiếp nhận", "Report rejected"],
         "transferred" => ["Phản ánh được chuyển đơn vị xử lý", "Report passed to another office"],
         "comment" => ["Phản hồi mới về phản ánh", "New reply on the report"],
+        "message" => ["Cơ quan xử lý nhắn cho bạn", "A message from the office handling your report"],
         "closed" => ["Phản ánh đã kết thúc", "Report closed"],
         "withdrawn" => ["Phản ánh đã được người gửi rút lại", "Report withdrawn by its reporter"],
         "reopened" => ["Phản ánh được mở lại", "Report reopened"],

@@ -211,7 +211,8 @@ pub struct Report {
     pub organization_id: Option<String>,
     /// Its name, e.g. "UBND Phường Lâm Viên - Đà Lạt".
     pub organization_name: Option<String>,
-    /// The official it is assigned to.
+    /// The official it is assigned to: in officials' views only (the public sees the organization's name).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub assignee_id: Option<String>,
     /// When it missed its deadline and escalated to the province IOC.
     pub escalated_at: Option<DateTime<Utc>>,

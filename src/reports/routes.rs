@@ -33,7 +33,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 fn detail(conn: &mut DbConnection, id: &str, viewer: Option<&str>, public_url: &str) -> Result<ReportDetail, AppError> {
     let row = store::find_visible(conn, id, viewer)?;
     let report = store::views(conn, std::slice::from_ref(&row), viewer, None, public_url)?.remove(0);
-    Ok(ReportDetail { report, timeline: store::public_timeline(conn, id)? })
+    let for_reporter = viewer == Some(row.reporter_id.as_str());
+    Ok(ReportDetail { report, timeline: store::public_timeline(conn, id, for_reporter)? })
 }
 
 /// File a report. Send an `Idempotency-Key` (a UUID per report): retrying with the same key returns the

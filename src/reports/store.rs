@@ -303,8 +303,12 @@ fn excerpt(description: &str) -> String {
     excerpt
 }
 
-/// Records `event`; a public one notifies the report's reporter and supporters (but not its actor).
-/// Returns the event's id.
+/// The kind of an officials' message to the reporter: not public, yet shown to (and notified to) the
+/// reporter.
+pub const MESSAGE: &str = "message";
+
+/// Records `event`; a public one notifies the report's reporter and supporters (but not its actor), a
+/// message its reporter. Returns the event's id.
 pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEvent) -> Result<String, AppError> {
     let id = uuid::Uuid::now_v7().to_string();
     diesel::insert_into(report_events::table)
@@ -320,8 +324,8 @@ pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEven
             report_events::created_at.eq(event.at),
         ))
         .execute(conn)?;
-    if event.is_public {
-        let followers = notifier::followers(conn, event.report_id, event.actor_id)?;
+    if event.is_public || event.kind == MESSAGE {
+        let followers = notifier::followers(conn, event.report_id, event.actor_id, event.is_public)?;
         if !followers.is_empty() {
             let description: String = reports::table.find(event.report_id).select(reports::description).first(conn)?;
             let excerpt = excerpt(&description);
@@ -345,10 +349,16 @@ pub fn find_any(conn: &mut DbConnection, id: &str) -> Result<ReportRow, AppError
     reports::table.find(id).select(ReportRow::as_select()).first(conn).optional()?.ok_or(AppError::ReportNotFound)
 }
 
-pub fn public_timeline(conn: &mut DbConnection, report_id: &str) -> Result<Vec<ReportEvent>, AppError> {
+/// The public events of a report, and for its reporter (`for_reporter`) also the officials' messages.
+pub fn public_timeline(
+    conn: &mut DbConnection,
+    report_id: &str,
+    for_reporter: bool,
+) -> Result<Vec<ReportEvent>, AppError> {
+    let shown = if for_reporter { vec![MESSAGE] } else { vec![] };
     let events: Vec<(String, Option<String>, Option<String>, Option<String>, NaiveDateTime)> = report_events::table
         .filter(report_events::report_id.eq(report_id))
-        .filter(report_events::is_public.eq(true))
+        .filter(report_events::is_public.eq(true).or(report_events::kind.eq_any(shown)))
         .order(report_events::id.asc())
         .select((
             report_events::kind,
@@ -372,6 +382,15 @@ pub fn public_timeline(conn: &mut DbConnection, report_id: &str) -> Result<Vec<R
 }
 
 /// The API view of rows, for `viewer`: reporters' names where not anonymous, and what the viewer supports.
+/// Reports as the officials who handle them see them: the public view, plus whom each is assigned to.
+pub fn official_views(conn: &mut DbConnection, rows: &[ReportRow], public_url: &str) -> Result<Vec<Report>, AppError> {
+    let mut views = views(conn, rows, None, None, public_url)?;
+    for (view, row) in views.iter_mut().zip(rows) {
+        view.assignee_id = row.assignee_id.clone();
+    }
+    Ok(views)
+}
+
 pub fn views(
     conn: &mut DbConnection,
     rows: &[ReportRow],
@@ -448,7 +467,7 @@ pub fn views(
                 due_at: row.due_at.map(|t| t.and_utc()),
                 organization_id: row.organization_id.clone(),
                 organization_name: row.organization_id.as_ref().and_then(|id| organization_names.get(id).cloned()),
-                assignee_id: row.assignee_id.clone(),
+                assignee_id: None,
                 resolved_at: row.resolved_at.map(|t| t.and_utc()),
                 escalated_at: row.escalated_at.map(|t| t.and_utc()),
                 rating: row.rating_score.zip(row.rated_at).map(|(score, at)| super::Rating {

@@ -23,9 +23,9 @@ const NOTE_CHARS: usize = 2000;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionRequest {
-    /// `accept`, `assign`, `start`, `resolve`, `reject`, `transfer` or `comment`.
+    /// `accept`, `assign`, `start`, `resolve`, `reject`, `transfer`, `comment` or `message`.
     pub action: String,
-    /// Required for `resolve` (shown to the citizen), `transfer` and `comment`.
+    /// Required for `resolve` (shown to the citizen), `transfer`, `comment` and `message` (to the reporter only).
     pub note: Option<String>,
     /// `assign`: an official of the report's organization.
     pub assignee_id: Option<String>,
@@ -44,13 +44,35 @@ pub struct ActionRequest {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     Accept,
-    Assign { assignee: String },
+    Assign {
+        assignee: String,
+    },
     Start,
-    Resolve { note: String, media_ids: Vec<String> },
-    Reject { reason: &'static str, duplicate_of: Option<String>, note: Option<String> },
-    Transfer { organization: String, note: String },
-    Comment { note: String, public: bool },
+    Resolve {
+        note: String,
+        media_ids: Vec<String>,
+    },
+    Reject {
+        reason: &'static str,
+        duplicate_of: Option<String>,
+        note: Option<String>,
+    },
+    Transfer {
+        organization: String,
+        note: String,
+    },
+    Comment {
+        note: String,
+        public: bool,
+    },
+    /// To the reporter only, in the app: how officials reach a reporter, anonymous or not, without
+    /// learning who they are.
+    Message {
+        note: String,
+    },
 }
+
+const ACTIONS: &[&str] = &["accept", "assign", "start", "resolve", "reject", "transfer", "comment", "message"];
 
 const REJECT_REASONS: &[&str] = &["duplicate", "out_of_scope", "spam", "insufficient_info"];
 
@@ -84,6 +106,7 @@ impl ActionRequest {
                 Action::Transfer { organization, note: required(note, "note") }
             }
             "comment" => Action::Comment { note: required(note, "note"), public: self.public.unwrap_or(false) },
+            "message" => Action::Message { note: required(note, "note") },
             "reject" => {
                 let reason = REJECT_REASONS.iter().copied().find(|r| Some(*r) == self.reason.as_deref());
                 match reason {
@@ -96,10 +119,7 @@ impl ActionRequest {
                 Action::Reject { reason: reason.unwrap_or("spam"), duplicate_of: self.duplicate_of, note }
             }
             _ => {
-                errors.add(
-                    "action",
-                    FieldIssue::OneOf(&["accept", "assign", "start", "resolve", "reject", "transfer", "comment"]),
-                );
+                errors.add("action", FieldIssue::OneOf(ACTIONS));
                 Action::Start
             }
         };
@@ -119,7 +139,10 @@ pub fn next_status(action: &Action, from: ReportStatus) -> Option<ReportStatus> 
         (Action::Reject { .. }, Submitted | Accepted) => Some(Rejected),
         (Action::Transfer { .. }, Submitted | Accepted | InProgress) => Some(Submitted),
         (Action::Assign { .. }, Submitted | Accepted | InProgress) => Some(from),
-        (Action::Comment { .. }, Submitted | Accepted | InProgress | Resolved | Closed | Rejected) => Some(from),
+        (
+            Action::Comment { .. } | Action::Message { .. },
+            Submitted | Accepted | InProgress | Resolved | Closed | Rejected,
+        ) => Some(from),
         _ => None,
     }
 }
@@ -133,6 +156,7 @@ fn kind(action: &Action) -> &'static str {
         Action::Reject { .. } => "rejected",
         Action::Transfer { .. } => "transferred",
         Action::Comment { .. } => "comment",
+        Action::Message { .. } => crate::reports::store::MESSAGE,
     }
 }
 
@@ -232,6 +256,7 @@ pub fn act(
                 (Some(format!("{name}: {note}")), true)
             }
             Action::Comment { note, public } => (Some(note.clone()), *public),
+            Action::Message { note } => (Some(note.clone()), false),
             Action::Assign { assignee } => (Some(format!("to {assignee}")), false),
             Action::Accept | Action::Start => (None, true),
         };

@@ -15,7 +15,7 @@ use utoipa::ToSchema;
 
 use crate::db::schema::{admin_units, audit_log, organization_members, organizations, report_events, reports, users};
 use crate::db::DbConnection;
-use crate::error::AppError;
+use crate::error::{AppError, FieldIssue};
 use crate::reports::store::ReportRow;
 use crate::reports::ReportStatus;
 
@@ -179,11 +179,67 @@ pub struct InternalEvent {
     pub at: chrono::DateTime<Utc>,
 }
 
-/// The reporter's contact, recording the look in the audit log.
+/// The reporter's contact for the officials handling the report, recording the look in the audit log.
+/// An anonymous reporter stays anonymous to them: `None`, and nothing was looked at. Only the province's
+/// IOC can see who filed an anonymous report, with a reason ([`reveal_anonymous_reporter`]).
 pub fn reporter_contact(
     conn: &mut DbConnection,
     report: &ReportRow,
     official: &str,
+) -> Result<Option<ReporterContact>, AppError> {
+    if report.is_anonymous {
+        return Ok(None);
+    }
+    audited_contact(conn, report, official, "view_reporter_contact", None)
+}
+
+/// Who filed report `id`, for a member of the IOC of the report's province, who states `reason`; the look
+/// and its reason go to the audit log. Other officials get 403 `forbidden`; a report outside the
+/// jurisdiction is "not found"; a reporter who deleted their account, `user_not_found`.
+pub fn reveal_anonymous_reporter(
+    conn: &mut DbConnection,
+    jurisdiction: &Jurisdiction,
+    official: &str,
+    id: &str,
+    reason: &RevealReason,
+) -> Result<ReporterContact, AppError> {
+    let report = find_in(conn, jurisdiction, official, id)?;
+    let province: Option<String> =
+        admin_units::table.find(&report.unit_code).select(admin_units::parent_code).first(conn)?;
+    if !province.is_some_and(|p| jurisdiction.ioc_provinces.contains(&p)) {
+        return Err(AppError::Forbidden);
+    }
+    audited_contact(conn, &report, official, "reveal_reporter", Some(reason.as_str()))?.ok_or(AppError::UserNotFound)
+}
+
+/// Why an IOC member needs to know who filed an anonymous report: 10 to 500 characters, kept in the audit log.
+#[derive(Debug, Clone)]
+pub struct RevealReason(String);
+
+impl RevealReason {
+    pub const MIN_CHARS: usize = 10;
+    pub const MAX_CHARS: usize = 500;
+
+    pub fn parse(raw: &str, field: &str) -> Result<Self, AppError> {
+        let reason = raw.trim();
+        match reason.chars().count() {
+            n if n < Self::MIN_CHARS => Err(AppError::invalid(field, FieldIssue::TooShort { min: Self::MIN_CHARS })),
+            n if n > Self::MAX_CHARS => Err(AppError::invalid(field, FieldIssue::TooLong { max: Self::MAX_CHARS })),
+            _ => Ok(RevealReason(reason.to_string())),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn audited_contact(
+    conn: &mut DbConnection,
+    report: &ReportRow,
+    official: &str,
+    action: &str,
+    reason: Option<&str>,
 ) -> Result<Option<ReporterContact>, AppError> {
     crate::db::transaction(conn, |conn| {
         let contact: Option<(String, Option<String>, Option<String>)> = users::table
@@ -196,18 +252,22 @@ pub fn reporter_contact(
             .values((
                 audit_log::id.eq(uuid::Uuid::now_v7().to_string()),
                 audit_log::actor_id.eq(official),
-                audit_log::action.eq("view_reporter_contact"),
+                audit_log::action.eq(action),
                 audit_log::subject_type.eq("report"),
                 audit_log::subject_id.eq(&report.id),
                 audit_log::created_at.eq(Utc::now().naive_utc()),
+                audit_log::reason.eq(reason),
             ))
             .execute(conn)?;
         Ok(contact.map(|(full_name, phone, email)| ReporterContact { full_name, phone, email }))
     })
 }
 
-/// Every event of a report, internal notes included.
-pub fn full_timeline(conn: &mut DbConnection, report_id: &str) -> Result<Vec<InternalEvent>, AppError> {
+/// Every event of a report, internal notes included. The reporter's own events (withdrawn, reopened,
+/// rated) carry no actor id on an anonymous report: the id would tie it to their other reports.
+pub fn full_timeline(conn: &mut DbConnection, report: &ReportRow) -> Result<Vec<InternalEvent>, AppError> {
+    let report_id = report.id.as_str();
+    let hidden = report.is_anonymous.then_some(report.reporter_id.as_str());
     let events: Vec<(String, Option<String>, Option<String>, Option<String>, Option<String>, bool, NaiveDateTime)> =
         report_events::table
             .filter(report_events::report_id.eq(report_id))
@@ -226,7 +286,7 @@ pub fn full_timeline(conn: &mut DbConnection, report_id: &str) -> Result<Vec<Int
         .into_iter()
         .map(|(kind, actor_id, from_status, to_status, note, is_public, at)| InternalEvent {
             kind,
-            actor_id,
+            actor_id: actor_id.filter(|actor| Some(actor.as_str()) != hidden),
             from_status,
             to_status,
             note,

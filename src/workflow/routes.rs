@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{
-    find_in, full_timeline, inbox, jurisdiction, reporter_contact, Assignee, InboxFilter, InternalEvent,
-    ReporterContact,
+    find_in, full_timeline, inbox, jurisdiction, reporter_contact, reveal_anonymous_reporter, Assignee, InboxFilter,
+    InternalEvent, ReporterContact, RevealReason,
 };
 use crate::auth::OfficialUser;
 use crate::error::{AppError, FieldErrors, Problem};
@@ -21,7 +21,8 @@ use crate::units::UnitCode;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/admin/reports").route(web::get().to(list)))
         .service(web::resource("/admin/reports/{id}").route(web::get().to(get)))
-        .service(web::resource("/admin/reports/{id}/actions").route(web::post().to(act)));
+        .service(web::resource("/admin/reports/{id}/actions").route(web::post().to(act)))
+        .service(web::resource("/admin/reports/{id}/reporter").route(web::post().to(reveal_reporter)));
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -104,7 +105,7 @@ pub async fn list(
         .run(move |conn| {
             let jurisdiction = jurisdiction(conn, &official_id)?;
             let (rows, counts) = inbox(conn, &jurisdiction, &official_id, &filter)?;
-            let views = store::views(conn, &rows, None, None, &public_url)?;
+            let views = store::official_views(conn, &rows, &public_url)?;
             let page = Page::from_rows(views, filter.limit, |report| report.id.clone(), |report| Ok(report.clone()))?;
             Ok(Inbox { page, counts })
         })
@@ -116,7 +117,9 @@ pub async fn list(
 pub struct OfficialReport {
     #[serde(flatten)]
     pub report: Report,
-    /// Absent when the reporter deleted their account.
+    /// Absent when the report is anonymous (only the province's IOC may learn who filed it, with
+    /// `POST …/reporter`; others reach the reporter with the `message` action) or the reporter deleted
+    /// their account.
     pub reporter_contact: Option<ReporterContact>,
     /// Every event, internal notes included.
     pub timeline: Vec<InternalEvent>,
@@ -144,8 +147,8 @@ pub async fn get(
             let jurisdiction = jurisdiction(conn, &official_id)?;
             let row = find_in(conn, &jurisdiction, &official_id, &id)?;
             let reporter_contact = reporter_contact(conn, &row, &official_id)?;
-            let timeline = full_timeline(conn, &row.id)?;
-            let report = store::views(conn, std::slice::from_ref(&row), None, None, &public_url)?.remove(0);
+            let timeline = full_timeline(conn, &row)?;
+            let report = store::official_views(conn, std::slice::from_ref(&row), &public_url)?.remove(0);
             Ok(OfficialReport { report, reporter_contact, timeline })
         })
         .await?;
@@ -188,10 +191,46 @@ pub async fn act(
             super::actions::act(conn, &notifier, &jurisdiction, &official_id, &id, &action)?;
             // After a transfer the report may have left the official's jurisdiction: read it directly.
             let row = crate::reports::store::find_any(conn, &id)?;
-            let report = store::views(conn, std::slice::from_ref(&row), None, None, &public_url)?.remove(0);
-            Ok(ActedReport { report, timeline: full_timeline(conn, &id)? })
+            let report = store::official_views(conn, std::slice::from_ref(&row), &public_url)?.remove(0);
+            Ok(ActedReport { report, timeline: full_timeline(conn, &row)? })
         })
         .await?;
     state.outbox_wake.notify_one();
     Ok(HttpResponse::Ok().json(acted))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RevealRequest {
+    /// Why the IOC needs to know who filed the report (10 to 500 characters); kept in the audit log.
+    #[schema(min_length = 10, max_length = 500)]
+    pub reason: String,
+}
+
+/// Who filed an anonymous report: for members of the IOC of the report's province only, with a stated
+/// reason. Each look, with its reason, is written to the audit log.
+#[utoipa::path(post, path = "/api/v1/admin/reports/{id}/reporter", tag = "officials", operation_id = "revealReporter", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Report id")), request_body = RevealRequest,
+    responses(
+        (status = 200, description = "The reporter's contact", body = ReporterContact),
+        (status = 403, description = "`forbidden`: not a member of the IOC of the report's province", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`report_not_found` (also outside the caller's jurisdiction), or `user_not_found`: the reporter deleted their account", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: `reason` missing, too short or too long", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn reveal_reporter(
+    official: OfficialUser,
+    state: web::Data<AppState>,
+    id: Path<String>,
+    body: Json<RevealRequest>,
+) -> Result<HttpResponse, AppError> {
+    let reason = RevealReason::parse(&body.0.reason, "reason")?;
+    let official_id = official.0.user.id.clone();
+    let contact = state
+        .db
+        .run(move |conn| {
+            let jurisdiction = jurisdiction(conn, &official_id)?;
+            reveal_anonymous_reporter(conn, &jurisdiction, &official_id, &id, &reason)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(contact))
 }

@@ -17,6 +17,7 @@ mod notifications;
 mod onboarding;
 mod organizations;
 mod outbox;
+mod privacy;
 mod reference_data;
 mod reports;
 mod schema;

@@ -205,8 +205,8 @@ async fn concurrent_resolve_and_transfer_leave_one_result(app: TestApp) {
     let events = app
         .database()
         .run({
-            let id = w.report["id"].as_str().unwrap().to_string();
-            move |conn| congdanso::workflow::full_timeline(conn, &id)
+            let row = row.clone();
+            move |conn| congdanso::workflow::full_timeline(conn, &row)
         })
         .await
         .unwrap();
