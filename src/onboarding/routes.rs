@@ -449,7 +449,9 @@ pub struct ProvinceStatsQuery {
     province: String,
 }
 
-/// A province's campaigns side by side, and its sign-ups per unit. Officials: their own province only.
+/// A province's campaigns side by side, and its sign-ups per unit. Officials: their own province only; a
+/// commune official sees the province's totals and the detail of their own commune (and the province-wide
+/// campaigns that cover it).
 #[utoipa::path(get, path = "/api/v1/admin/onboarding/stats", tag = "onboarding", operation_id = "provinceOnboardingStats",
     security(("bearer" = [])), params(ProvinceStatsQuery),
     responses(
@@ -468,7 +470,7 @@ pub async fn province_stats(
             return Err(AppError::Forbidden);
         }
         let rows = store::list(conn, &Manager::Admin, Some(&province), None, i64::from(u16::MAX))?;
-        stats::province_stats(conn, &province, &rows, vietnam_today(Utc::now()))
+        Ok(stats::province_stats(conn, &province, &rows, vietnam_today(Utc::now()))?.as_seen_by(manager))
     })
     .await?;
     Ok(HttpResponse::Ok().json(stats))

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::{vietnam_date, Campaign, CampaignRow, CampaignStatus};
+use super::{vietnam_date, Campaign, CampaignRow, CampaignStatus, Manager};
 use crate::db::schema::{admin_units, campaign_agents, onboarding_signups, report_supports, reports};
 use crate::db::DbConnection;
 use crate::error::AppError;
@@ -232,15 +232,30 @@ pub struct CampaignTally {
     pub activated: i64,
 }
 
-/// A province's campaigns side by side, and its sign-ups per unit across them.
+/// A province's campaigns side by side, and its sign-ups per unit across them. A commune official sees
+/// the province's totals, but only the campaigns they may read (their commune's and the province-wide
+/// ones) and only their own commune's row per unit, as `GET /admin/campaigns/{id}` would show them.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProvinceStats {
     pub province_code: String,
     pub province_name: String,
+    /// Sign-ups in the whole province.
     pub total: i64,
     pub activated: i64,
     pub campaigns: Vec<CampaignTally>,
     pub per_unit: Vec<UnitCount>,
+}
+
+impl ProvinceStats {
+    /// The detail `manager` may read; the province's totals stay.
+    pub fn as_seen_by(mut self, manager: &Manager) -> Self {
+        let province = self.province_code.clone();
+        self.campaigns.retain(|c| manager.sees(&c.unit_code, &province));
+        if let Manager::Official { unit_code, province_wide: false, .. } = manager {
+            self.per_unit.retain(|u| &u.unit_code == unit_code);
+        }
+        self
+    }
 }
 
 pub fn province_stats(

@@ -529,6 +529,46 @@ async fn officials_manage_only_their_own_province_campaigns(app: TestApp) {
     assert_eq!(listed["items"].as_array().unwrap().len(), 3);
     assert_problem(app.get_as(&saigon, &path).await, 404, "campaign_not_found").await;
 
+    // The province's tallies agree with what each official may read: a commune official sees the
+    // province's totals, but not another ward's campaign nor its sign-ups per unit.
+    let other_ward = campaign(&app, &lam_dong, "22918").await;
+    let code = agent(&app, &lam_dong, &other_ward, json!({"display_name": "Anh Nam"})).await["code"].clone();
+    app.register(json!({"phone": "0987654321", "password": PASSWORD, "full_name": "Lê Văn Tám", "consent": true,
+        "onboarding_code": code}))
+        .await;
+    let stats = |token: &str| {
+        let request = app.client.get(app.url("/api/v1/admin/onboarding/stats?province=68")).bearer_auth(token);
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let campaign_ids = |stats: &Value| -> Vec<String> {
+        let mut ids: Vec<String> =
+            stats["campaigns"].as_array().unwrap().iter().map(|c| c["campaign_id"].as_str().unwrap().into()).collect();
+        ids.sort();
+        ids
+    };
+    let units = |stats: &Value| -> Vec<String> {
+        stats["per_unit"].as_array().unwrap().iter().map(|u| u["unit_code"].as_str().unwrap().into()).collect()
+    };
+    let whole = stats(&lam_dong).await;
+    assert_eq!((whole["total"].as_i64(), units(&whole)), (Some(1), vec!["22918".to_string()]));
+    assert_eq!(campaign_ids(&whole).len(), 4);
+    let from_the_ward = stats(&ward).await;
+    assert_eq!(from_the_ward["total"], 1, "the province's total");
+    assert!(units(&from_the_ward).is_empty(), "no other ward's row");
+    let readable = |id: &str| {
+        let path = format!("/api/v1/admin/campaigns/{id}");
+        let request = app.client.get(app.url(&path)).bearer_auth(&ward);
+        async move { request.send().await.unwrap().status() == 200 }
+    };
+    let mut expected = Vec::new();
+    for id in campaign_ids(&whole) {
+        if readable(&id).await {
+            expected.push(id);
+        }
+    }
+    assert_eq!(campaign_ids(&from_the_ward), expected);
+    assert!(!expected.contains(&other_ward["id"].as_str().unwrap().to_string()));
+
     let invalid =
         json!({"name": "x", "unit_code": "22945", "starts_on": day(5), "ends_on": day(1), "target_signups": 0});
     let problem =
