@@ -13,7 +13,8 @@ use crate::auth::tokens;
 use crate::db::schema::users;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors, FieldIssue, Locale};
-use crate::units::{find_unit, UnitCode};
+use crate::organizations;
+use crate::units::{find_unit, UnitCode, UnitRow};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -23,8 +24,12 @@ pub struct CreateUserRequest {
     pub full_name: String,
     /// `citizen`, `volunteer`, `official` or `admin`.
     pub role: String,
-    /// Required for officials and volunteers: the commune or province whose office they work for.
+    /// Required for officials and volunteers: the commune or province whose office they work for. An
+    /// official of a commune becomes a member of that commune's office (created if needed), unless
+    /// `organization_id` names another organization.
     pub unit_code: Option<String>,
+    /// Officials: the organization they work for (a department, the IOC), instead of their commune's office.
+    pub organization_id: Option<String>,
     pub locale: Option<String>,
     /// Leave out to have one generated and returned once as `initial_password`.
     pub password: Option<String>,
@@ -36,6 +41,7 @@ pub struct NewUser {
     pub full_name: FullName,
     pub role: Role,
     pub unit_code: Option<UnitCode>,
+    pub organization_id: Option<String>,
     pub locale: Locale,
     pub password: Password,
     pub generated_password: bool,
@@ -55,6 +61,10 @@ impl CreateUserRequest {
         if role.is_some_and(Role::needs_unit) && self.unit_code.is_none() {
             errors.add("unit_code", FieldIssue::Required);
         }
+        let organization_id = self.organization_id;
+        if organization_id.is_some() && role != Some(Role::Official) {
+            errors.add("organization_id", FieldIssue::NotAnOfficial);
+        }
         let locale = self.locale.as_deref().map_or(Some(Locale::Vi), |l| errors.check(parse_locale(l, "locale")));
         let generated_password = self.password.is_none();
         let password = match self.password {
@@ -63,9 +73,17 @@ impl CreateUserRequest {
         };
         errors.finish()?;
         match (full_name, role, locale, password) {
-            (Some(full_name), Some(role), Some(locale), Some(password)) => {
-                Ok(NewUser { email, phone, full_name, role, unit_code, locale, password, generated_password })
-            }
+            (Some(full_name), Some(role), Some(locale), Some(password)) => Ok(NewUser {
+                email,
+                phone,
+                full_name,
+                role,
+                unit_code,
+                organization_id,
+                locale,
+                password,
+                generated_password,
+            }),
             _ => Err(AppError::Internal("new user parsed without its fields".into())),
         }
     }
@@ -73,9 +91,7 @@ impl CreateUserRequest {
 
 pub fn create_user(conn: &mut DbConnection, new: &NewUser, password_hash: String) -> Result<UserRow, AppError> {
     crate::db::transaction(conn, |conn| {
-        if let Some(code) = &new.unit_code {
-            find_unit(conn, code).map_err(|_| AppError::invalid("unit_code", FieldIssue::UnitCode))?;
-        }
+        let unit = new.unit_code.as_ref().map(|code| known_unit(conn, code)).transpose()?;
         ensure_unused(conn, new.phone.as_ref(), new.email.as_ref())?;
         let account = NewAccount {
             phone: new.phone.as_ref(),
@@ -87,8 +103,16 @@ pub fn create_user(conn: &mut DbConnection, new: &NewUser, password_hash: String
             consent_at: None,
             onboarding_code: None,
         };
-        insert_user(conn, &account, password_hash)
+        let user = insert_user(conn, &account, password_hash)?;
+        if new.role == Role::Official {
+            organizations::place_official(conn, &user.id, unit.as_ref(), new.organization_id.as_deref(), None)?;
+        }
+        Ok(user)
     })
+}
+
+fn known_unit(conn: &mut DbConnection, code: &UnitCode) -> Result<UnitRow, AppError> {
+    find_unit(conn, code).map_err(|_| AppError::invalid("unit_code", FieldIssue::UnitCode))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -144,13 +168,18 @@ pub struct UpdateUserRequest {
     pub role: Option<String>,
     /// `false` deactivates: the account's tokens stop working at once and its sessions end.
     pub active: Option<bool>,
+    /// An official moved to a commune leaves the office of the commune they were in and joins the new
+    /// one's, unless `organization_id` names another organization.
     pub unit_code: Option<String>,
+    /// Officials: add them to this organization (a department, the IOC).
+    pub organization_id: Option<String>,
 }
 
 pub struct UserChange {
     role: Option<Role>,
     active: Option<bool>,
     unit_code: Option<UnitCode>,
+    organization_id: Option<String>,
 }
 
 impl UpdateUserRequest {
@@ -159,7 +188,7 @@ impl UpdateUserRequest {
         let role = self.role.as_deref().and_then(|r| errors.check(Role::parse(r, "role")));
         let unit_code = self.unit_code.as_deref().and_then(|u| errors.check(UnitCode::parse_field(u, "unit_code")));
         errors.finish()?;
-        Ok(UserChange { role, active: self.active, unit_code })
+        Ok(UserChange { role, active: self.active, unit_code, organization_id: self.organization_id })
     }
 }
 
@@ -175,9 +204,7 @@ pub fn update_user(
         if user.id == admin_id && demotes_self {
             return Err(AppError::CannotChangeSelf);
         }
-        if let Some(code) = &change.unit_code {
-            find_unit(conn, code).map_err(|_| AppError::invalid("unit_code", FieldIssue::UnitCode))?;
-        }
+        let new_unit = change.unit_code.as_ref().map(|code| known_unit(conn, code)).transpose()?;
         let role = change.role.unwrap_or(user.role()?);
         let unit_code = change.unit_code.as_ref().map(|c| c.as_str().to_string()).or(user.unit_code.clone());
         if role.needs_unit() && unit_code.is_none() {
@@ -195,6 +222,31 @@ pub fn update_user(
         if !active {
             tokens::revoke_all_sessions(conn, user_id)?;
         }
+        // An official who becomes one, moves, or is given an organization is placed (see place_official).
+        let old_unit = user.unit_code.as_deref().map(|code| stored_unit(conn, code)).transpose()?.flatten();
+        let moved = new_unit.as_ref().is_some_and(|unit| Some(&unit.code) != user.unit_code.as_ref());
+        let became_official = role == Role::Official && user.role()? != Role::Official;
+        match (role, &change.organization_id) {
+            (Role::Official, organization) if became_official || moved || organization.is_some() => {
+                let unit = new_unit.or_else(|| old_unit.clone());
+                let left = old_unit.filter(|_| moved);
+                organizations::place_official(conn, user_id, unit.as_ref(), organization.as_deref(), left.as_ref())?;
+            }
+            (_, Some(_)) if role != Role::Official => {
+                return Err(AppError::invalid("organization_id", FieldIssue::NotAnOfficial));
+            }
+            _ => {}
+        }
         find_user(conn, user_id)
     })
+}
+
+/// The unit an account names, if it still exists.
+fn stored_unit(conn: &mut DbConnection, code: &str) -> Result<Option<UnitRow>, AppError> {
+    let Ok(code) = UnitCode::parse_field(code, "unit_code") else { return Ok(None) };
+    match find_unit(conn, &code) {
+        Ok(unit) => Ok(Some(unit)),
+        Err(AppError::UnitNotFound(_)) => Ok(None),
+        Err(other) => Err(other),
+    }
 }

@@ -11,6 +11,7 @@ use crate::auth::password::Verification;
 use crate::auth::{AdminUser, CurrentUser};
 use crate::error::{AppError, FieldIssue, Problem};
 use crate::http::{Json, Page, Path, Query};
+use crate::organizations::{memberships, Organization};
 use crate::startup::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -40,7 +41,7 @@ pub async fn get_me(current: CurrentUser) -> Result<HttpResponse, AppError> {
 /// Change name, language or email (a new email is verified again).
 #[utoipa::path(patch, path = "/api/v1/me", tag = "me", operation_id = "updateMe", security(("bearer" = [])), request_body = UpdateMeRequest,
     responses(
-        (status = 200, description = "The updated account", body = User),
+        (status = 200, description = "The updated account", body = ManagedUser),
         (status = 409, description = "`account_exists`: the new email belongs to another account", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]
@@ -98,10 +99,22 @@ pub async fn delete_me(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CreatedUser {
     pub user: User,
+    /// The organizations an official works for: their jurisdiction.
+    pub memberships: Vec<Organization>,
     pub initial_password: Option<String>,
 }
 
-/// Create an official, volunteer, administrator or citizen account.
+/// An account as an administrator changed it, with the organizations an official works for.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ManagedUser {
+    #[serde(flatten)]
+    pub user: User,
+    /// The organizations an official works for: their jurisdiction.
+    pub memberships: Vec<Organization>,
+}
+
+/// Create an official, volunteer, administrator or citizen account. An official of a commune joins that
+/// commune's office (created if needed) unless `organization_id` names another organization.
 #[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", operation_id = "adminCreateUser", security(("bearer" = [])), request_body = CreateUserRequest,
     responses(
         (status = 201, description = "Created", body = CreatedUser),
@@ -117,8 +130,14 @@ pub async fn admin_create_user(
     let new = body.0.parse()?;
     let password_hash = state.passwords.hash(&new.password).await?;
     let initial_password = new.generated_password.then(|| new.password.expose().to_string());
-    let user = state.db.run(move |conn| create_user(conn, &new, password_hash)).await?;
-    Ok(HttpResponse::Created().json(CreatedUser { user: User::try_from(&user)?, initial_password }))
+    let (user, memberships) = state
+        .db
+        .run(move |conn| {
+            let user = create_user(conn, &new, password_hash)?;
+            Ok((user.clone(), memberships(conn, &user.id)?))
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(CreatedUser { user: User::try_from(&user)?, memberships, initial_password }))
 }
 
 /// Find accounts, newest first.
@@ -143,7 +162,7 @@ pub async fn admin_list_users(
 #[utoipa::path(patch, path = "/api/v1/admin/users/{id}", tag = "admin", operation_id = "adminUpdateUser", security(("bearer" = [])),
     params(("id" = String, Path, description = "User id")), request_body = UpdateUserRequest,
     responses(
-        (status = 200, description = "The updated account", body = User),
+        (status = 200, description = "The updated account", body = ManagedUser),
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`user_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`cannot_change_self`: administrators cannot demote or deactivate themselves", body = Problem, content_type = "application/problem+json"),
@@ -156,6 +175,12 @@ pub async fn admin_update_user(
     body: Json<UpdateUserRequest>,
 ) -> Result<HttpResponse, AppError> {
     let change = body.0.parse()?;
-    let user = state.db.run(move |conn| update_user(conn, &admin.0.user.id, &id, &change)).await?;
-    Ok(HttpResponse::Ok().json(User::try_from(&user)?))
+    let (user, memberships) = state
+        .db
+        .run(move |conn| {
+            let user = update_user(conn, &admin.0.user.id, &id, &change)?;
+            Ok((user.clone(), memberships(conn, &user.id)?))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(ManagedUser { user: User::try_from(&user)?, memberships }))
 }

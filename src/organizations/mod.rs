@@ -256,12 +256,42 @@ pub fn remove_member(conn: &mut DbConnection, organization_id: &str, user_id: &s
     Ok(())
 }
 
-/// The organizations an official acts for.
-pub fn memberships(conn: &mut DbConnection, user_id: &str) -> Result<Vec<String>, AppError> {
-    Ok(organization_members::table
+/// The organizations an official acts for, by name.
+pub fn memberships(conn: &mut DbConnection, user_id: &str) -> Result<Vec<Organization>, AppError> {
+    let rows: Vec<OrganizationRow> = organizations::table
+        .inner_join(organization_members::table.on(organization_members::organization_id.eq(organizations::id)))
         .filter(organization_members::user_id.eq(user_id))
-        .select(organization_members::organization_id)
-        .load(conn)?)
+        .order(organizations::name.asc())
+        .select(OrganizationRow::as_select())
+        .load(conn)?;
+    rows.iter().map(Organization::try_from).collect()
+}
+
+/// Puts an official to work: in `organization` when one is named, else in the office of their commune
+/// (created if needed). Jurisdiction comes only from membership: an official of a commune who is in no
+/// organization would see an empty inbox, and nothing would say why. A province-level official is placed
+/// only where named (the IOC or a department). `moved_from`: the unit they leave, whose office they leave.
+pub fn place_official(
+    conn: &mut DbConnection,
+    user_id: &str,
+    unit: Option<&UnitRow>,
+    organization: Option<&str>,
+    moved_from: Option<&UnitRow>,
+) -> Result<(), AppError> {
+    if let Some(old_office) = moved_from.map(|unit| find_commune_office(conn, unit)).transpose()?.flatten() {
+        remove_member(conn, &old_office.id, user_id)?;
+    }
+    let office = match (organization, unit) {
+        (Some(named), _) => named.to_string(),
+        (None, Some(unit)) if unit.level == 2 => commune_office(conn, unit)?.id,
+        (None, _) => return Ok(()),
+    };
+    add_member(conn, &office, user_id).map_err(|err| match err {
+        AppError::OrganizationNotFound => {
+            AppError::invalid("organization_id", FieldIssue::InvalidValue("an existing organization".into()))
+        }
+        other => other,
+    })
 }
 
 /// Routes `category` in `province` to a department of that province.

@@ -19,16 +19,7 @@ async fn accepted_report(app: &TestApp) -> (Value, String, String, String) {
     let report = app.file_report(&citizen, &body).await;
     let ward =
         app.official_of(&admin, report["organization_id"].as_str().unwrap(), "phuong@dalat.gov.vn", "en").await.0;
-    let ioc: Value = app
-        .post_json_as(
-            &admin,
-            "/api/v1/admin/organizations",
-            &json!({"kind": "ioc", "name": "IOC Lâm Đồng", "province_code": "68"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let ioc = app.create_ioc(&admin, "68").await;
     let ioc_official = app.official_of(&admin, ioc["id"].as_str().unwrap(), "ioc@lamdong.gov.vn", "vi").await.0;
     let accepted = app
         .post_json_as(

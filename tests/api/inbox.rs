@@ -5,7 +5,10 @@ use serde_json::{json, Value};
 use crate::common::{assert_problem, TestApp};
 use crate::on_both_databases;
 
-on_both_databases!(officials_see_their_jurisdiction_and_nothing_else);
+on_both_databases!(
+    officials_see_their_jurisdiction_and_nothing_else,
+    an_official_created_for_a_commune_works_in_its_office,
+);
 
 const DA_LAT: (f64, f64) = (11.9033, 108.443); // Phường Xuân Hương - Đà Lạt (68)
 const BAO_LOC: (f64, f64) = (11.5480, 107.8077); // Bảo Lộc (68)
@@ -36,16 +39,7 @@ async fn officials_see_their_jurisdiction_and_nothing_else(app: TestApp) {
         app.official_of(&admin, da_lat["organization_id"].as_str().unwrap(), "phuong@lamdong.gov.vn", "vi").await.0;
     let city_official =
         app.official_of(&admin, sai_gon["organization_id"].as_str().unwrap(), "phuong@hcm.gov.vn", "vi").await.0;
-    let ioc: Value = app
-        .post_json_as(
-            &admin,
-            "/api/v1/admin/organizations",
-            &json!({"kind": "ioc", "name": "IOC Lâm Đồng", "province_code": "68"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let ioc = app.create_ioc(&admin, "68").await;
     let ioc_official = app.official_of(&admin, ioc["id"].as_str().unwrap(), "ioc@lamdong.gov.vn", "vi").await.0;
 
     let inbox: Value = app.get_as(&ward_official, "/api/v1/admin/reports").await.json().await.unwrap();
@@ -136,4 +130,98 @@ async fn officials_see_their_jurisdiction_and_nothing_else(app: TestApp) {
         )
         .await;
     assert_problem(action, 404, "report_not_found").await;
+}
+
+async fn an_official_created_for_a_commune_works_in_its_office(app: TestApp) {
+    let admin = app.admin_token().await;
+    let citizen = app.register_phone("0912345678").await["access_token"].as_str().unwrap().to_string();
+    let report = file(&app, &citizen, DA_LAT, "Rác ở chợ Đà Lạt.").await;
+    let (commune, office) = (report["unit_code"].as_str().unwrap(), report["organization_id"].as_str().unwrap());
+    let create = |body: Value| {
+        let request = app.client.post(app.url("/api/v1/admin/users")).bearer_auth(&admin).json(&body);
+        async move { request.send().await.unwrap() }
+    };
+    let offices = |account: &Value| -> Vec<(String, String)> {
+        account["memberships"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| (o["kind"].as_str().unwrap().into(), o["unit_code"].as_str().unwrap_or_default().into()))
+            .collect()
+    };
+
+    // Created with the commune's code, as a new administrator would: the first report shows up.
+    let created = create(json!({"email": "phuong@lamdong.gov.vn", "full_name": "Cán bộ phường", "role": "official",
+        "unit_code": commune}))
+    .await;
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    assert_eq!(created["memberships"][0]["id"], office);
+    let login: Value =
+        app.login("phuong@lamdong.gov.vn", created["initial_password"].as_str().unwrap()).await.json().await.unwrap();
+    let official = login["access_token"].as_str().unwrap();
+    let inbox: Value = app.get_as(official, "/api/v1/admin/reports").await.json().await.unwrap();
+    assert_eq!(ids(&inbox), [report["id"].as_str().unwrap()]);
+
+    // A commune without an office yet gets one; a province-level official only what is named.
+    let elsewhere: Value = create(json!({"email": "xa@lamdong.gov.vn", "full_name": "Cán bộ xã", "role": "official",
+        "unit_code": "22918"}))
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(offices(&elsewhere), [("commune_office".to_string(), "22918".to_string())]);
+    let ioc = app.create_ioc(&admin, "68").await;
+    let at_the_ioc: Value = create(json!({"email": "ioc@lamdong.gov.vn", "full_name": "IOC", "role": "official",
+        "unit_code": "68", "organization_id": ioc["id"]}))
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(offices(&at_the_ioc), [("ioc".to_string(), String::new())]);
+    let unplaced: Value = create(json!({"email": "so@lamdong.gov.vn", "full_name": "Sở", "role": "official",
+        "unit_code": "68"}))
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert!(offices(&unplaced).is_empty());
+    let problem = assert_problem(
+        create(json!({"email": "x@lamdong.gov.vn", "full_name": "X", "role": "official", "unit_code": "68",
+            "organization_id": "00000000-0000-0000-0000-000000000000"}))
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "organization_id");
+    let problem = assert_problem(
+        create(json!({"email": "y@lamdong.gov.vn", "full_name": "Y", "role": "volunteer", "unit_code": "22918",
+            "organization_id": ioc["id"]}))
+        .await,
+        422,
+        "validation_failed",
+    )
+    .await;
+    assert_eq!(problem["errors"][0]["field"], "organization_id");
+    assert_eq!(app.login("x@lamdong.gov.vn", "whatever-password").await.status(), 401, "nothing was created");
+
+    // Moved to another commune: out of the old office, into the new one, with its inbox.
+    let user_id = created["user"]["id"].as_str().unwrap();
+    let moved = app
+        .client
+        .patch(app.url(&format!("/api/v1/admin/users/{user_id}")))
+        .bearer_auth(&admin)
+        .json(&json!({"unit_code": "22918"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), 200);
+    let moved: Value = moved.json().await.unwrap();
+    assert_eq!(
+        (moved["unit_code"].as_str(), offices(&moved)),
+        (Some("22918"), vec![("commune_office".to_string(), "22918".to_string())])
+    );
+    let inbox: Value = app.get_as(official, "/api/v1/admin/reports").await.json().await.unwrap();
+    assert!(ids(&inbox).is_empty());
 }

@@ -21,16 +21,7 @@ async fn file(app: &TestApp, token: &str, (lat, lon): (f64, f64), anonymous: boo
 }
 
 async fn ioc_of(app: &TestApp, admin: &str, province: &str, email: &str) -> String {
-    let ioc: Value = app
-        .post_json_as(
-            admin,
-            "/api/v1/admin/organizations",
-            &json!({"kind": "ioc", "name": format!("IOC {province}"), "province_code": province}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+    let ioc = app.create_ioc(admin, province).await;
     app.official_of(admin, ioc["id"].as_str().unwrap(), email, "vi").await.0
 }
 

@@ -309,6 +309,14 @@ impl TestApp {
         (tokens["access_token"].as_str().unwrap().to_string(), user_id)
     }
 
+    /// Creates the monitoring centre (IOC) of `province` as administrator `admin`.
+    pub async fn create_ioc(&self, admin: &str, province: &str) -> serde_json::Value {
+        let body = serde_json::json!({"kind": "ioc", "name": format!("IOC {province}"), "province_code": province});
+        let response = self.post_json_as(admin, "/api/v1/admin/organizations", &body).await;
+        assert_eq!(response.status(), 201);
+        response.json().await.unwrap()
+    }
+
     /// Creates an administrator directly (as `congdanso create-admin` does) and logs in as them.
     pub async fn admin_token(&self) -> String {
         let email = format!("admin-{}@tinh.gov.vn", uuid::Uuid::now_v7().simple());
