@@ -1,5 +1,13 @@
 //! The API contract, generated from the handlers' annotations; `api-spec/openapi.yaml` is its committed copy.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
 use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
@@ -80,7 +88,7 @@ use utoipa::OpenApi;
         crate::health::ready,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
-    modifiers(&BearerAuth, &CommonErrors),
+    modifiers(&BearerAuth, &CommonErrors, &Links),
     tags(
         (name = "auth", description = "Sign-up, log-in, tokens, email verification, password reset"),
         (name = "me", description = "The signed-in person's own account and data"),
@@ -112,12 +120,15 @@ impl utoipa::Modify for BearerAuth {
 }
 
 /// Adds the errors any operation can meet, so each annotation lists only its own: every JSON body can be
-/// malformed, too large or of the wrong type; every operation that needs a token can lack a valid one;
-/// every operation but liveness needs the database.
+/// malformed, too large or of the wrong type; every body, path and query can fail validation; every
+/// operation that takes a token can be sent an invalid one (also where the token is optional: a bad
+/// token is 401 so the app knows to refresh, never silently ignored) or the token of a deactivated
+/// account; every operation but liveness needs the database.
 struct CommonErrors;
 
 impl utoipa::Modify for CommonErrors {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
         use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
         let problem = |description: &str| {
             RefOr::T(
@@ -133,6 +144,13 @@ impl utoipa::Modify for CommonErrors {
         for (path, item) in openapi.paths.paths.iter_mut() {
             let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
             for operation in operations.into_iter().flatten() {
+                let validated = operation.request_body.is_some()
+                    || operation
+                        .parameters
+                        .iter()
+                        .flatten()
+                        .any(|p| matches!(p.parameter_in, ParameterIn::Path | ParameterIn::Query));
+                let (takes_token, token_optional) = security_of(operation);
                 let responses = &mut operation.responses.responses;
                 if operation.request_body.is_some() {
                     responses.entry("400".into()).or_insert_with(|| problem("`malformed_json`: the body is not JSON"));
@@ -143,8 +161,27 @@ impl utoipa::Modify for CommonErrors {
                         .entry("415".into())
                         .or_insert_with(|| problem("`unsupported_media_type`: the body is not `application/json`"));
                 }
-                if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
-                    responses.entry("401".into()).or_insert_with(|| problem("`unauthenticated` or `token_expired`"));
+                if takes_token {
+                    responses.entry("401".into()).or_insert_with(|| {
+                        problem(if token_optional {
+                            "`unauthenticated` or `token_expired`: a token was sent and is not valid; refresh it \
+                             (without a token the answer is the one anybody gets)"
+                        } else {
+                            "`unauthenticated` or `token_expired`"
+                        })
+                    });
+                    const DISABLED: &str = "`account_disabled`: the account was deactivated";
+                    match responses.entry("403".into()).or_insert_with(|| problem(DISABLED)) {
+                        RefOr::T(response) if !response.description.contains("account_disabled") => {
+                            response.description = format!("{}; {DISABLED}", response.description);
+                        }
+                        _ => {}
+                    }
+                }
+                if validated {
+                    responses
+                        .entry("422".into())
+                        .or_insert_with(|| problem("`validation_failed`: the fields are named in `errors`"));
                 }
                 if path != "/health/live" {
                     responses
@@ -156,9 +193,128 @@ impl utoipa::Modify for CommonErrors {
     }
 }
 
+/// Whether an operation takes a bearer token, and whether it also answers without one.
+fn security_of(operation: &utoipa::openapi::path::Operation) -> (bool, bool) {
+    let requirements: Vec<serde_json::Value> =
+        operation.security.iter().flatten().filter_map(|r| serde_json::to_value(r).ok()).collect();
+    let empty = |r: &serde_json::Value| r.as_object().is_some_and(|o| o.is_empty());
+    (requirements.iter().any(|r| !empty(r)), requirements.iter().any(empty))
+}
+
+/// Links between the main steps of the app, for generated clients and for Schemathesis's stateful tests.
+struct Links;
+
+impl utoipa::Modify for Links {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::link::LinkBuilder;
+        let links = [
+            ("register", "201", "getMe", "GetMe", None, "The new account, with `access_token` as the bearer token"),
+            (
+                "fileReport",
+                "201",
+                "getReport",
+                "GetReport",
+                Some(("id", "$response.body#/id")),
+                "The report just filed",
+            ),
+            (
+                "fileReport",
+                "200",
+                "getReport",
+                "GetReport",
+                Some(("id", "$response.body#/id")),
+                "The report filed the first time",
+            ),
+            (
+                "uploadMedia",
+                "201",
+                "getMedia",
+                "GetMedia",
+                Some(("id", "$response.body#/id")),
+                "The photo just uploaded",
+            ),
+        ];
+        for (from, status, to, name, parameter, description) in links {
+            let mut link = LinkBuilder::new().operation_id(to).description(description);
+            if let Some((name, value)) = parameter {
+                link = link.parameter(name, value);
+            }
+            add_link(openapi, from, status, name, link.build());
+        }
+        let media_id = serde_json::json!({"media_ids": ["$response.body#/id"]});
+        let link = LinkBuilder::new()
+            .operation_id("fileReport")
+            .description("File a report with the photo just uploaded (with the rest of the report's fields)")
+            .request_body(Some(media_id))
+            .build();
+        add_link(openapi, "uploadMedia", "201", "FileReport", link);
+    }
+}
+
+fn add_link(
+    openapi: &mut utoipa::openapi::OpenApi,
+    operation_id: &str,
+    status: &str,
+    name: &str,
+    link: utoipa::openapi::link::Link,
+) {
+    use utoipa::openapi::RefOr;
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+        for operation in operations.into_iter().flatten() {
+            if operation.operation_id.as_deref() != Some(operation_id) {
+                continue;
+            }
+            match operation.responses.responses.get_mut(status) {
+                Some(RefOr::T(response)) => {
+                    response.links.insert(name.into(), RefOr::T(link.clone()));
+                }
+                _ => panic!("the link {name} starts from {operation_id} {status}, which is not documented"),
+            }
+        }
+    }
+}
+
 /// The contract as YAML, exactly as committed in `api-spec/openapi.yaml`.
 pub fn yaml() -> String {
     ApiDoc::openapi().to_yaml().expect("the OpenAPI document serializes to YAML")
+}
+
+/// Middleware: a 405 names the methods the route has (RFC 9110 §15.5.6), as the contract lists them.
+pub async fn allow_header(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    if res.status() == StatusCode::METHOD_NOT_ALLOWED {
+        let allowed = res.request().match_pattern().and_then(|pattern| allowed_methods().get(&pattern).cloned());
+        if let Some(allowed) = allowed.and_then(|a| HeaderValue::from_str(&a).ok()) {
+            res.headers_mut().insert(header::ALLOW, allowed);
+        }
+    }
+    Ok(res)
+}
+
+/// Each documented path's methods, e.g. `"GET, PATCH"`.
+fn allowed_methods() -> &'static HashMap<String, String> {
+    static ALLOWED: OnceLock<HashMap<String, String>> = OnceLock::new();
+    ALLOWED.get_or_init(|| {
+        let spec = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        let paths = spec["paths"].as_object().cloned().unwrap_or_default();
+        paths
+            .into_iter()
+            .map(|(path, item)| {
+                let methods: Vec<String> = item
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|ops| ops.keys())
+                    .filter(|m| ["get", "put", "post", "delete", "patch"].contains(&m.as_str()))
+                    .map(|m| m.to_uppercase())
+                    .collect();
+                (path, methods.join(", "))
+            })
+            .collect()
+    })
 }
 
 pub async fn serve() -> HttpResponse {

@@ -157,6 +157,7 @@ impl Application {
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(from_fn(error::problem_responses))
+                .wrap(from_fn(openapi::allow_header))
                 .wrap(Compress::default())
                 .wrap(from_fn(telemetry::echo_request_id))
                 .wrap(TracingLogger::default())

@@ -11,6 +11,7 @@ on_both_databases!(
     missing_and_out_of_range_fields_are_listed,
     unknown_route_is_a_problem_not_a_page,
     wrong_method_is_405,
+    a_405_names_the_allowed_methods,
     english_on_request_vietnamese_otherwise,
     responses_are_compressed_and_carry_a_request_id,
     control_characters_never_reach_the_database,
@@ -80,6 +81,15 @@ async fn wrong_method_is_405(app: TestApp) {
     let response = app.client.delete(app.url("/api/v1/units")).send().await.unwrap();
     assert_problem(response, 405, "method_not_allowed").await;
     let response = app.client.get(app.url(LOCATE)).send().await.unwrap();
+    assert_problem(response, 405, "method_not_allowed").await;
+}
+
+async fn a_405_names_the_allowed_methods(app: TestApp) {
+    let allow = |response: &reqwest::Response| response.headers().get("allow").map(|v| v.to_str().unwrap().to_string());
+    let response = app.client.delete(app.url("/api/v1/units")).send().await.unwrap();
+    assert_eq!(allow(&response).as_deref(), Some("GET"));
+    let response = app.client.request(reqwest::Method::TRACE, app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(allow(&response).as_deref(), Some("DELETE, GET, PATCH"));
     assert_problem(response, 405, "method_not_allowed").await;
 }
 
