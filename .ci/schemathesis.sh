@@ -18,9 +18,9 @@ PG_URL="postgres://postgres:${PGPASSWORD:-postgres}@$PG_HOST:$PG_PORT"
 #   the schema cannot say which ids exist.
 EXCLUDED_CHECKS=positive_data_acceptance
 # Operations left out of the signed-in runs (they still run unauthenticated):
-# - logOutEverywhere ends every session of the account, so every later request of the run would only
+# - logoutAll ends every session of the account, so every later request of the run would only
 #   see 401; its behaviour is covered by tests/api/auth.rs.
-SIGNED_IN_EXCLUDE=(--exclude-operation-id logOutEverywhere)
+SIGNED_IN_EXCLUDE=(--exclude-operation-id logoutAll)
 
 log() { printf '== %s\n' "$*"; }
 

@@ -144,12 +144,9 @@ impl utoipa::Modify for CommonErrors {
         for (path, item) in openapi.paths.paths.iter_mut() {
             let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
             for operation in operations.into_iter().flatten() {
-                let validated = operation.request_body.is_some()
-                    || operation
-                        .parameters
-                        .iter()
-                        .flatten()
-                        .any(|p| matches!(p.parameter_in, ParameterIn::Path | ParameterIn::Query));
+                let has = |place: ParameterIn| operation.parameters.iter().flatten().any(|p| p.parameter_in == place);
+                let (validated, has_path) =
+                    (operation.request_body.is_some() || has(ParameterIn::Query), has(ParameterIn::Path));
                 let (takes_token, token_optional) = security_of(operation);
                 let responses = &mut operation.responses.responses;
                 if operation.request_body.is_some() {
@@ -170,13 +167,11 @@ impl utoipa::Modify for CommonErrors {
                             "`unauthenticated` or `token_expired`"
                         })
                     });
-                    const DISABLED: &str = "`account_disabled`: the account was deactivated";
-                    match responses.entry("403".into()).or_insert_with(|| problem(DISABLED)) {
-                        RefOr::T(response) if !response.description.contains("account_disabled") => {
-                            response.description = format!("{}; {DISABLED}", response.description);
-                        }
-                        _ => {}
-                    }
+                    append_or_insert(responses, "403", "`account_disabled`: the account was deactivated", &problem);
+                }
+                if has_path {
+                    const NO_ROUTE: &str = "`route_not_found`: a path segment no id or code can hold";
+                    append_or_insert(responses, "404", NO_ROUTE, &problem);
                 }
                 if validated {
                     responses
@@ -193,6 +188,23 @@ impl utoipa::Modify for CommonErrors {
     }
 }
 
+/// Documents the error `description` under `status`: a response of its own, or added to the one there.
+fn append_or_insert(
+    responses: &mut std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>>,
+    status: &str,
+    description: &str,
+    problem: &dyn Fn(&str) -> utoipa::openapi::RefOr<utoipa::openapi::Response>,
+) {
+    use utoipa::openapi::RefOr;
+    let code = description.split('`').nth(1).unwrap_or(description);
+    match responses.entry(status.into()).or_insert_with(|| problem(description)) {
+        RefOr::T(response) if !response.description.contains(code) => {
+            response.description = format!("{}; {description}", response.description);
+        }
+        _ => {}
+    }
+}
+
 /// Whether an operation takes a bearer token, and whether it also answers without one.
 fn security_of(operation: &utoipa::openapi::path::Operation) -> (bool, bool) {
     let requirements: Vec<serde_json::Value> =
@@ -206,57 +218,48 @@ struct Links;
 
 impl utoipa::Modify for Links {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::link::LinkBuilder;
+        use serde_json::json;
+        let report = |description: &str| json!({"operationId": "getReport", "parameters": {"id": "$response.body#/id"}, "description": description});
         let links = [
-            ("register", "201", "getMe", "GetMe", None, "The new account, with `access_token` as the bearer token"),
             (
-                "fileReport",
+                "register",
                 "201",
-                "getReport",
-                "GetReport",
-                Some(("id", "$response.body#/id")),
-                "The report just filed",
+                "GetMe",
+                json!({"operationId": "getMe",
+                "description": "The new account, with `access_token` as the bearer token"}),
             ),
+            ("fileReport", "201", "GetReport", report("The report just filed")),
+            ("fileReport", "200", "GetReport", report("The report filed the first time")),
             (
-                "fileReport",
-                "200",
-                "getReport",
-                "GetReport",
-                Some(("id", "$response.body#/id")),
-                "The report filed the first time",
+                "uploadMedia",
+                "201",
+                "GetMedia",
+                json!({"operationId": "getMedia",
+                "parameters": {"id": "$response.body#/id"}, "description": "The photo just uploaded"}),
             ),
             (
                 "uploadMedia",
                 "201",
-                "getMedia",
-                "GetMedia",
-                Some(("id", "$response.body#/id")),
-                "The photo just uploaded",
+                "FileReport",
+                json!({"operationId": "fileReport",
+                "requestBody": {"media_ids": ["$response.body#/id"]},
+                "description": "File a report with the photo just uploaded (with the rest of the report's fields)"}),
             ),
         ];
-        for (from, status, to, name, parameter, description) in links {
-            let mut link = LinkBuilder::new().operation_id(to).description(description);
-            if let Some((name, value)) = parameter {
-                link = link.parameter(name, value);
-            }
-            add_link(openapi, from, status, name, link.build());
+        for (from, status, name, link) in links {
+            add_link(openapi, from, status, name, link);
         }
-        let media_id = serde_json::json!({"media_ids": ["$response.body#/id"]});
-        let link = LinkBuilder::new()
-            .operation_id("fileReport")
-            .description("File a report with the photo just uploaded (with the rest of the report's fields)")
-            .request_body(Some(media_id))
-            .build();
-        add_link(openapi, "uploadMedia", "201", "FileReport", link);
     }
 }
 
+/// Adds a link to a response. Written as JSON under the response's extensions because utoipa 5.5
+/// serializes its `Link` with snake_case keys (`operation_id`), which no tool reads.
 fn add_link(
     openapi: &mut utoipa::openapi::OpenApi,
     operation_id: &str,
     status: &str,
     name: &str,
-    link: utoipa::openapi::link::Link,
+    link: serde_json::Value,
 ) {
     use utoipa::openapi::RefOr;
     for item in openapi.paths.paths.values_mut() {
@@ -265,12 +268,12 @@ fn add_link(
             if operation.operation_id.as_deref() != Some(operation_id) {
                 continue;
             }
-            match operation.responses.responses.get_mut(status) {
-                Some(RefOr::T(response)) => {
-                    response.links.insert(name.into(), RefOr::T(link.clone()));
-                }
-                _ => panic!("the link {name} starts from {operation_id} {status}, which is not documented"),
-            }
+            let Some(RefOr::T(response)) = operation.responses.responses.get_mut(status) else {
+                panic!("the link {name} starts from {operation_id} {status}, which is not documented");
+            };
+            let extensions = response.extensions.get_or_insert_with(Default::default);
+            let links = extensions.entry("links".to_string()).or_insert_with(|| serde_json::json!({}));
+            links[name] = link.clone();
         }
     }
 }
