@@ -88,7 +88,7 @@ use utoipa::OpenApi;
         crate::health::ready,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
-    modifiers(&BearerAuth, &CommonErrors, &Links),
+    modifiers(&BearerAuth, &CommonErrors, &Links, &PageItemsByRef, &UuidIds),
     tags(
         (name = "auth", description = "Sign-up, log-in, tokens, email verification, password reset"),
         (name = "me", description = "The signed-in person's own account and data"),
@@ -211,6 +211,97 @@ fn security_of(operation: &utoipa::openapi::path::Operation) -> (bool, bool) {
         operation.security.iter().flatten().filter_map(|r| serde_json::to_value(r).ok()).collect();
     let empty = |r: &serde_json::Value| r.as_object().is_some_and(|o| o.is_empty());
     (requirements.iter().any(|r| !empty(r)), requirements.iter().any(empty))
+}
+
+/// Makes the items of each `Page_X` a `$ref` to `X`: utoipa inlines a generic's type argument, which would
+/// give a generated client a second type (`PageReportItemsItem`) beside `Report` for the same object.
+struct PageItemsByRef;
+
+impl utoipa::Modify for PageItemsByRef {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{ArrayItems, Schema};
+        use utoipa::openapi::{Ref, RefOr};
+        let Some(components) = openapi.components.as_mut() else { return };
+        let mut named = Vec::new();
+        for (name, page) in components.schemas.iter_mut() {
+            let Some(item_name) = name.strip_prefix("Page_") else { continue };
+            let RefOr::T(Schema::Object(page)) = page else { continue };
+            let Some(RefOr::T(Schema::Array(items))) = page.properties.get_mut("items") else { continue };
+            let ArrayItems::RefOrSchema(item) = &mut items.items else { continue };
+            let inline = std::mem::replace(item.as_mut(), RefOr::Ref(Ref::from_schema_name(item_name)));
+            if let RefOr::T(schema) = inline {
+                named.push((item_name.to_string(), schema));
+            }
+        }
+        for (name, schema) in named {
+            components.schemas.entry(name).or_insert(RefOr::T(schema));
+        }
+    }
+}
+
+/// Gives every id `format: uuid` (all ids are UUIDs: v7 for rows, v4 for idempotency keys), so generated
+/// clients type them: properties and parameters named `id`, `…_id`, `duplicate_of`, and the items of `…_ids`.
+struct UuidIds;
+
+fn is_id(name: &str) -> bool {
+    name == "id" || name.ends_with("_id") || name == "duplicate_of"
+}
+
+impl utoipa::Modify for UuidIds {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for schema in openapi.components.iter_mut().flat_map(|c| c.schemas.values_mut()) {
+            uuid_ids(schema);
+        }
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                for parameter in operation.parameters.iter_mut().flatten().filter(|p| is_id(&p.name)) {
+                    parameter.schema.iter_mut().for_each(set_uuid);
+                }
+            }
+        }
+    }
+}
+
+/// Marks the ids among the properties of `schema` and of the schemas inside it.
+fn uuid_ids(schema: &mut utoipa::openapi::RefOr<utoipa::openapi::Schema>) {
+    use utoipa::openapi::schema::{ArrayItems, Schema};
+    use utoipa::openapi::RefOr;
+    let RefOr::T(schema) = schema else { return };
+    match schema {
+        Schema::Object(object) => {
+            for (name, property) in object.properties.iter_mut() {
+                if is_id(name) {
+                    set_uuid(property);
+                } else if name.ends_with("_ids") {
+                    if let RefOr::T(Schema::Array(array)) = property {
+                        if let ArrayItems::RefOrSchema(item) = &mut array.items {
+                            set_uuid(item);
+                        }
+                    }
+                }
+                uuid_ids(property);
+            }
+        }
+        Schema::Array(array) => {
+            if let ArrayItems::RefOrSchema(item) = &mut array.items {
+                uuid_ids(item);
+            }
+        }
+        Schema::OneOf(one_of) => one_of.items.iter_mut().for_each(uuid_ids),
+        Schema::AllOf(all_of) => all_of.items.iter_mut().for_each(uuid_ids),
+        _ => {}
+    }
+}
+
+fn set_uuid(schema: &mut utoipa::openapi::RefOr<utoipa::openapi::Schema>) {
+    use utoipa::openapi::schema::{KnownFormat, Schema, SchemaFormat};
+    use utoipa::openapi::RefOr;
+    match schema {
+        RefOr::T(Schema::Object(object)) => object.format = Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)),
+        RefOr::T(Schema::OneOf(one_of)) => one_of.items.iter_mut().for_each(set_uuid),
+        _ => {}
+    }
 }
 
 /// Links between the main steps of the app, for generated clients and for Schemathesis's stateful tests.
