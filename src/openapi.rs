@@ -88,7 +88,7 @@ use utoipa::OpenApi;
         crate::health::ready,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
-    modifiers(&BearerAuth, &CommonErrors, &Links, &PageItemsByRef, &UuidIds),
+    modifiers(&BearerAuth, &CommonErrors, &Links, &PageItemsByRef, &UuidIds, &Constraints),
     tags(
         (name = "auth", description = "Sign-up, log-in, tokens, email verification, password reset"),
         (name = "me", description = "The signed-in person's own account and data"),
@@ -301,6 +301,124 @@ fn set_uuid(schema: &mut utoipa::openapi::RefOr<utoipa::openapi::Schema>) {
         RefOr::T(Schema::Object(object)) => object.format = Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)),
         RefOr::T(Schema::OneOf(one_of)) => one_of.items.iter_mut().for_each(set_uuid),
         _ => {}
+    }
+}
+
+/// The limits the parsing code enforces, written into the schemas from the same constants, so a client
+/// (and Schemathesis) knows them: string lengths, ranges, the consent that must be `true`, the languages.
+struct Constraints;
+
+/// What one property or parameter must satisfy.
+#[derive(Default, Clone)]
+struct Limits {
+    min_length: Option<usize>,
+    max_length: Option<usize>,
+    minimum: Option<f64>,
+    maximum: Option<f64>,
+    pattern: Option<&'static str>,
+    values: Option<Vec<serde_json::Value>>,
+}
+
+impl Limits {
+    fn chars(min: usize, max: usize) -> Self {
+        Limits { min_length: Some(min), max_length: Some(max), ..Default::default() }
+    }
+    fn range(min: f64, max: f64) -> Self {
+        Limits { minimum: Some(min), maximum: Some(max), ..Default::default() }
+    }
+    fn one_of(values: &[serde_json::Value]) -> Self {
+        Limits { values: Some(values.to_vec()), ..Default::default() }
+    }
+
+    fn apply(&self, schema: &mut utoipa::openapi::RefOr<utoipa::openapi::Schema>) {
+        use utoipa::openapi::schema::Schema;
+        use utoipa::openapi::RefOr;
+        match schema {
+            RefOr::T(Schema::Object(object)) => {
+                object.min_length = self.min_length.or(object.min_length);
+                object.max_length = self.max_length.or(object.max_length);
+                object.minimum = self.minimum.map(Into::into).or(object.minimum.take());
+                object.maximum = self.maximum.map(Into::into).or(object.maximum.take());
+                if let Some(pattern) = self.pattern {
+                    object.pattern = Some(pattern.into());
+                }
+                if let Some(values) = &self.values {
+                    object.enum_values = Some(values.clone());
+                }
+            }
+            RefOr::T(Schema::OneOf(one_of)) => one_of.items.iter_mut().for_each(|item| self.apply(item)),
+            _ => {}
+        }
+    }
+}
+
+impl utoipa::Modify for Constraints {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use crate::auth::password::{MAX_CHARS, MIN_CHARS};
+        use serde_json::json;
+        use utoipa::openapi::schema::Schema;
+        use utoipa::openapi::RefOr;
+        let description = crate::reports::DESCRIPTION_CHARS;
+        let locales = Limits::one_of(&[json!("vi"), json!("en")]);
+        let properties = [
+            ("RegisterRequest", "password", Limits::chars(MIN_CHARS, MAX_CHARS)),
+            ("ResetPasswordRequest", "new_password", Limits::chars(MIN_CHARS, MAX_CHARS)),
+            (
+                "LoginRequest",
+                "login",
+                Limits { max_length: Some(crate::accounts::Login::MAX_CHARS), ..Default::default() },
+            ),
+            ("RegisterRequest", "locale", locales.clone()),
+            ("NewReportRequest", "description", Limits::chars(*description.start(), *description.end())),
+            (
+                "NewReportRequest",
+                "address_text",
+                Limits { max_length: Some(crate::reports::ADDRESS_CHARS), ..Default::default() },
+            ),
+        ];
+        let Some(components) = openapi.components.as_mut() else { return };
+        for (schema, property, limits) in properties {
+            let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(schema) else {
+                panic!("no schema {schema} to constrain")
+            };
+            let Some(property) = object.properties.get_mut(property) else { panic!("no {schema}.{property}") };
+            limits.apply(property);
+        }
+        // Everywhere: positions, the languages, the consent.
+        for schema in components.schemas.values_mut() {
+            let RefOr::T(Schema::Object(object)) = schema else { continue };
+            for (name, property) in object.properties.iter_mut() {
+                match name.as_str() {
+                    "lat" => Limits::range(-90.0, 90.0).apply(property),
+                    "lon" => Limits::range(-180.0, 180.0).apply(property),
+                    "locale" => locales.apply(property),
+                    "consent" => {
+                        if let RefOr::T(Schema::Object(consent)) = property {
+                            consent.extensions.get_or_insert_with(Default::default).insert("const".into(), json!(true));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // Parameters: pages of at least one item, a radius of at least a metre, idempotency keys.
+        let idempotency_key = Limits { pattern: Some("^[!-~]{8,128}$"), ..Default::default() };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                for parameter in operation.parameters.iter_mut().flatten() {
+                    let limits = match parameter.name.as_str() {
+                        "limit" => Limits { minimum: Some(1.0), ..Default::default() },
+                        "radius_m" => Limits::range(1.0, crate::reports::routes::MAX_RADIUS_M),
+                        "lat" => Limits::range(-90.0, 90.0),
+                        "lon" => Limits::range(-180.0, 180.0),
+                        "Idempotency-Key" => idempotency_key.clone(),
+                        _ => continue,
+                    };
+                    parameter.schema.iter_mut().for_each(|schema| limits.apply(schema));
+                }
+            }
+        }
     }
 }
 

@@ -119,7 +119,7 @@ pub struct ListReportsQuery {
     cursor: Option<String>,
 }
 
-const MAX_RADIUS_M: f64 = 5000.0;
+pub(crate) const MAX_RADIUS_M: f64 = 5000.0;
 
 fn parse_lat_lon(raw: &str, field: &str) -> Result<Position, AppError> {
     let parts: Vec<f64> = raw
