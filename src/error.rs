@@ -55,7 +55,7 @@ impl Locale {
 }
 
 /// What is wrong with one field of the input.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, strum::EnumIter)]
 pub enum FieldIssue {
     Required,
     UnknownField,
@@ -116,6 +116,22 @@ impl FieldError {
 }
 
 impl FieldIssue {
+    /// The codes `OnboardingCode` carries besides the `onboarding_*` codes of `AppError`: refusals that
+    /// only a sign-up meets.
+    const SIGN_UP_ONBOARDING_CODES: [&'static str; 2] =
+        ["onboarding_agent_inactive", "onboarding_campaign_not_started"];
+
+    /// Every code a field error can have, from the variants themselves: the contract's `ProblemField.code`.
+    pub fn all_codes() -> Vec<&'static str> {
+        use strum::IntoEnumIterator;
+        let onboarding = || AppError::all_codes().into_iter().filter(|code| code.starts_with("onboarding_"));
+        let codes = FieldIssue::iter().flat_map(|issue| match issue {
+            FieldIssue::OnboardingCode(_) => onboarding().chain(Self::SIGN_UP_ONBOARDING_CODES).collect(),
+            issue => vec![issue.code()],
+        });
+        sorted_unique(codes)
+    }
+
     fn code(&self) -> &'static str {
         match self {
             FieldIssue::Required => "required",
@@ -256,7 +272,7 @@ impl FieldIssue {
     }
 }
 
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error, strum::EnumIter)]
 pub enum AppError {
     #[error("invalid input: {0:?}")]
     Validation(Vec<FieldError>),
@@ -352,6 +368,20 @@ pub enum AppError {
 impl AppError {
     pub fn invalid(field: impl Into<String>, issue: FieldIssue) -> Self {
         AppError::Validation(vec![FieldError::new(field, issue)])
+    }
+
+    /// Every code `code()` can give, from the variants themselves: the contract's `Problem.code`.
+    pub fn all_codes() -> Vec<&'static str> {
+        use strum::IntoEnumIterator;
+        let codes = AppError::iter().flat_map(|error| match error {
+            // Statuses of actix's own: one code for client errors, one for the rest.
+            AppError::Http(_) => vec![
+                AppError::Http(StatusCode::BAD_REQUEST).code(),
+                AppError::Http(StatusCode::INTERNAL_SERVER_ERROR).code(),
+            ],
+            error => vec![error.code()],
+        });
+        sorted_unique(codes)
     }
 
     /// The stable, machine-readable name of the error: the mobile app branches on it.
@@ -717,6 +747,30 @@ impl ResponseError for AppError {
     }
 }
 
+fn sorted_unique(codes: impl Iterator<Item = &'static str>) -> Vec<&'static str> {
+    let mut codes: Vec<_> = codes.collect();
+    codes.sort_unstable();
+    codes.dedup();
+    codes
+}
+
+/// A string schema whose values are `codes`.
+fn code_enum(codes: Vec<&'static str>, description: &str) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(codes))
+        .description(Some(description))
+        .build()
+}
+
+fn problem_code_schema() -> utoipa::openapi::Object {
+    code_enum(AppError::all_codes(), "Stable machine-readable code, e.g. `validation_failed`, `unit_not_found`.")
+}
+
+fn field_code_schema() -> utoipa::openapi::Object {
+    code_enum(FieldIssue::all_codes(), "Stable machine-readable code of what is wrong with the field.")
+}
+
 /// The body of every error response (RFC 9457 problem details).
 #[derive(Debug, Serialize, serde::Deserialize, ToSchema)]
 pub struct Problem {
@@ -726,7 +780,7 @@ pub struct Problem {
     pub title: String,
     pub status: u16,
     pub detail: String,
-    /// Stable machine-readable code, e.g. `validation_failed`, `unit_not_found`.
+    #[schema(schema_with = problem_code_schema)]
     pub code: String,
     /// One entry per invalid field; empty for errors that are not about fields.
     pub errors: Vec<ProblemField>,
@@ -736,7 +790,7 @@ pub struct Problem {
 pub struct ProblemField {
     /// Path of the field, e.g. `position.lat` or the query parameter's name.
     pub field: String,
-    /// Stable code: `required`, `unknown_field`, `invalid_value`, `out_of_range`, `too_short`, `too_long`, `invalid_unit_code`, `invalid_email`.
+    #[schema(schema_with = field_code_schema)]
     pub code: String,
     pub message: String,
 }
@@ -855,6 +909,27 @@ mod tests {
         let body = actix_web::body::to_bytes(response.into_body()).await.unwrap();
         let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!((body["code"].as_str(), body["title"].as_str()), (Some("internal_error"), Some("Internal error")));
+    }
+
+    #[test]
+    fn the_contract_lists_every_code() {
+        let codes = AppError::all_codes();
+        for code in ["validation_failed", "bad_request", "internal_error", "account_disabled", "too_many_attempts"] {
+            assert!(codes.contains(&code), "{code}");
+        }
+        let fields = FieldIssue::all_codes();
+        for code in ["required", "control_character", "onboarding_code_invalid", "onboarding_agent_inactive"] {
+            assert!(fields.contains(&code), "{code}");
+        }
+        assert!(!fields.contains(&""));
+    }
+
+    #[test]
+    fn the_sign_up_onboarding_codes_have_their_own_messages() {
+        let fallback = FieldIssue::OnboardingCode("").message(Locale::En);
+        for code in FieldIssue::SIGN_UP_ONBOARDING_CODES {
+            assert_ne!(FieldIssue::OnboardingCode(code).message(Locale::En), fallback, "{code}");
+        }
     }
 
     fn locale_of(accept_language: &str) -> Locale {

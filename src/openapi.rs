@@ -1,5 +1,13 @@
 //! The API contract, generated from the handlers' annotations; `api-spec/openapi.yaml` is its committed copy.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::StatusCode;
+use actix_web::middleware::Next;
 use actix_web::HttpResponse;
 use utoipa::OpenApi;
 
@@ -81,7 +89,7 @@ use utoipa::OpenApi;
         crate::health::ready,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
-    modifiers(&BearerAuth, &CommonErrors),
+    modifiers(&BearerAuth, &CommonErrors, &Links, &PageItemsByRef, &UuidIds, &Constraints),
     tags(
         (name = "auth", description = "Sign-up, log-in, tokens, email verification, password reset"),
         (name = "me", description = "The signed-in person's own account and data"),
@@ -113,12 +121,15 @@ impl utoipa::Modify for BearerAuth {
 }
 
 /// Adds the errors any operation can meet, so each annotation lists only its own: every JSON body can be
-/// malformed, too large or of the wrong type; every operation that needs a token can lack a valid one;
-/// every operation but liveness needs the database.
+/// malformed, too large or of the wrong type; every body, path and query can fail validation; every
+/// operation that takes a token can be sent an invalid one (also where the token is optional: a bad
+/// token is 401 so the app knows to refresh, never silently ignored) or the token of a deactivated
+/// account; every operation but liveness needs the database.
 struct CommonErrors;
 
 impl utoipa::Modify for CommonErrors {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
         use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
         let problem = |description: &str| {
             RefOr::T(
@@ -134,6 +145,10 @@ impl utoipa::Modify for CommonErrors {
         for (path, item) in openapi.paths.paths.iter_mut() {
             let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
             for operation in operations.into_iter().flatten() {
+                let has = |place: ParameterIn| operation.parameters.iter().flatten().any(|p| p.parameter_in == place);
+                let (validated, has_path) =
+                    (operation.request_body.is_some() || has(ParameterIn::Query), has(ParameterIn::Path));
+                let (takes_token, token_optional) = security_of(operation);
                 let responses = &mut operation.responses.responses;
                 if operation.request_body.is_some() {
                     responses.entry("400".into()).or_insert_with(|| problem("`malformed_json`: the body is not JSON"));
@@ -144,8 +159,25 @@ impl utoipa::Modify for CommonErrors {
                         .entry("415".into())
                         .or_insert_with(|| problem("`unsupported_media_type`: the body is not `application/json`"));
                 }
-                if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
-                    responses.entry("401".into()).or_insert_with(|| problem("`unauthenticated` or `token_expired`"));
+                if takes_token {
+                    responses.entry("401".into()).or_insert_with(|| {
+                        problem(if token_optional {
+                            "`unauthenticated` or `token_expired`: a token was sent and is not valid; refresh it \
+                             (without a token the answer is the one anybody gets)"
+                        } else {
+                            "`unauthenticated` or `token_expired`"
+                        })
+                    });
+                    append_or_insert(responses, "403", "`account_disabled`: the account was deactivated", &problem);
+                }
+                if has_path {
+                    const NO_ROUTE: &str = "`route_not_found`: a path segment no id or code can hold";
+                    append_or_insert(responses, "404", NO_ROUTE, &problem);
+                }
+                if validated {
+                    responses
+                        .entry("422".into())
+                        .or_insert_with(|| problem("`validation_failed`: the fields are named in `errors`"));
                 }
                 if path != "/health/live" {
                     responses
@@ -157,9 +189,350 @@ impl utoipa::Modify for CommonErrors {
     }
 }
 
+/// Documents the error `description` under `status`: a response of its own, or added to the one there.
+fn append_or_insert(
+    responses: &mut std::collections::BTreeMap<String, utoipa::openapi::RefOr<utoipa::openapi::Response>>,
+    status: &str,
+    description: &str,
+    problem: &dyn Fn(&str) -> utoipa::openapi::RefOr<utoipa::openapi::Response>,
+) {
+    use utoipa::openapi::RefOr;
+    let code = description.split('`').nth(1).unwrap_or(description);
+    match responses.entry(status.into()).or_insert_with(|| problem(description)) {
+        RefOr::T(response) if !response.description.contains(code) => {
+            response.description = format!("{}; {description}", response.description);
+        }
+        _ => {}
+    }
+}
+
+/// Whether an operation takes a bearer token, and whether it also answers without one.
+fn security_of(operation: &utoipa::openapi::path::Operation) -> (bool, bool) {
+    let requirements: Vec<serde_json::Value> =
+        operation.security.iter().flatten().filter_map(|r| serde_json::to_value(r).ok()).collect();
+    let empty = |r: &serde_json::Value| r.as_object().is_some_and(|o| o.is_empty());
+    (requirements.iter().any(|r| !empty(r)), requirements.iter().any(empty))
+}
+
+/// Makes the items of each `Page_X` a `$ref` to `X`: utoipa inlines a generic's type argument, which would
+/// give a generated client a second type (`PageReportItemsItem`) beside `Report` for the same object.
+struct PageItemsByRef;
+
+impl utoipa::Modify for PageItemsByRef {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{ArrayItems, Schema};
+        use utoipa::openapi::{Ref, RefOr};
+        let Some(components) = openapi.components.as_mut() else { return };
+        let mut named = Vec::new();
+        for (name, page) in components.schemas.iter_mut() {
+            let Some(item_name) = name.strip_prefix("Page_") else { continue };
+            let RefOr::T(Schema::Object(page)) = page else { continue };
+            let Some(RefOr::T(Schema::Array(items))) = page.properties.get_mut("items") else { continue };
+            let ArrayItems::RefOrSchema(item) = &mut items.items else { continue };
+            let inline = std::mem::replace(item.as_mut(), RefOr::Ref(Ref::from_schema_name(item_name)));
+            if let RefOr::T(schema) = inline {
+                named.push((item_name.to_string(), schema));
+            }
+        }
+        for (name, schema) in named {
+            components.schemas.entry(name).or_insert(RefOr::T(schema));
+        }
+    }
+}
+
+/// Gives every id `format: uuid` (all ids are UUIDs: v7 for rows, v4 for idempotency keys), so generated
+/// clients type them: properties and parameters named `id`, `…_id`, `duplicate_of`, and the items of `…_ids`.
+struct UuidIds;
+
+fn is_id(name: &str) -> bool {
+    name == "id" || name.ends_with("_id") || name == "duplicate_of"
+}
+
+impl utoipa::Modify for UuidIds {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for schema in openapi.components.iter_mut().flat_map(|c| c.schemas.values_mut()) {
+            uuid_ids(schema);
+        }
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                for parameter in operation.parameters.iter_mut().flatten().filter(|p| is_id(&p.name)) {
+                    parameter.schema.iter_mut().for_each(set_uuid);
+                }
+            }
+        }
+    }
+}
+
+/// Marks the ids among the properties of `schema` and of the schemas inside it.
+fn uuid_ids(schema: &mut utoipa::openapi::RefOr<utoipa::openapi::Schema>) {
+    use utoipa::openapi::schema::{ArrayItems, Schema};
+    use utoipa::openapi::RefOr;
+    let RefOr::T(schema) = schema else { return };
+    match schema {
+        Schema::Object(object) => {
+            for (name, property) in object.properties.iter_mut() {
+                if is_id(name) {
+                    set_uuid(property);
+                } else if name.ends_with("_ids") {
+                    if let RefOr::T(Schema::Array(array)) = property {
+                        if let ArrayItems::RefOrSchema(item) = &mut array.items {
+                            set_uuid(item);
+                        }
+                    }
+                }
+                uuid_ids(property);
+            }
+        }
+        Schema::Array(array) => {
+            if let ArrayItems::RefOrSchema(item) = &mut array.items {
+                uuid_ids(item);
+            }
+        }
+        Schema::OneOf(one_of) => one_of.items.iter_mut().for_each(uuid_ids),
+        Schema::AllOf(all_of) => all_of.items.iter_mut().for_each(uuid_ids),
+        _ => {}
+    }
+}
+
+fn set_uuid(schema: &mut utoipa::openapi::RefOr<utoipa::openapi::Schema>) {
+    use utoipa::openapi::schema::{KnownFormat, Schema, SchemaFormat};
+    use utoipa::openapi::RefOr;
+    match schema {
+        RefOr::T(Schema::Object(object)) => object.format = Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)),
+        RefOr::T(Schema::OneOf(one_of)) => one_of.items.iter_mut().for_each(set_uuid),
+        _ => {}
+    }
+}
+
+/// The limits the parsing code enforces, written into the schemas from the same constants, so a client
+/// (and Schemathesis) knows them: string lengths, ranges, the consent that must be `true`, the languages.
+struct Constraints;
+
+/// What one property or parameter must satisfy.
+#[derive(Default, Clone)]
+struct Limits {
+    min_length: Option<usize>,
+    max_length: Option<usize>,
+    minimum: Option<f64>,
+    maximum: Option<f64>,
+    pattern: Option<&'static str>,
+    values: Option<Vec<serde_json::Value>>,
+}
+
+impl Limits {
+    fn chars(min: usize, max: usize) -> Self {
+        Limits { min_length: Some(min), max_length: Some(max), ..Default::default() }
+    }
+    fn range(min: f64, max: f64) -> Self {
+        Limits { minimum: Some(min), maximum: Some(max), ..Default::default() }
+    }
+    fn one_of(values: &[serde_json::Value]) -> Self {
+        Limits { values: Some(values.to_vec()), ..Default::default() }
+    }
+
+    fn apply(&self, schema: &mut utoipa::openapi::RefOr<utoipa::openapi::Schema>) {
+        use utoipa::openapi::schema::Schema;
+        use utoipa::openapi::RefOr;
+        match schema {
+            RefOr::T(Schema::Object(object)) => {
+                object.min_length = self.min_length.or(object.min_length);
+                object.max_length = self.max_length.or(object.max_length);
+                object.minimum = self.minimum.map(Into::into).or(object.minimum.take());
+                object.maximum = self.maximum.map(Into::into).or(object.maximum.take());
+                if let Some(pattern) = self.pattern {
+                    object.pattern = Some(pattern.into());
+                }
+                if let Some(values) = &self.values {
+                    object.enum_values = Some(values.clone());
+                }
+            }
+            RefOr::T(Schema::OneOf(one_of)) => one_of.items.iter_mut().for_each(|item| self.apply(item)),
+            _ => {}
+        }
+    }
+}
+
+impl utoipa::Modify for Constraints {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use crate::auth::password::{MAX_CHARS, MIN_CHARS};
+        use serde_json::json;
+        use utoipa::openapi::schema::Schema;
+        use utoipa::openapi::RefOr;
+        let description = crate::reports::DESCRIPTION_CHARS;
+        let locales = Limits::one_of(&[json!("vi"), json!("en")]);
+        let properties = [
+            ("RegisterRequest", "password", Limits::chars(MIN_CHARS, MAX_CHARS)),
+            ("ResetPasswordRequest", "new_password", Limits::chars(MIN_CHARS, MAX_CHARS)),
+            (
+                "LoginRequest",
+                "login",
+                Limits { max_length: Some(crate::accounts::Login::MAX_CHARS), ..Default::default() },
+            ),
+            ("RegisterRequest", "locale", locales.clone()),
+            ("NewReportRequest", "description", Limits::chars(*description.start(), *description.end())),
+            (
+                "NewReportRequest",
+                "address_text",
+                Limits { max_length: Some(crate::reports::ADDRESS_CHARS), ..Default::default() },
+            ),
+        ];
+        let Some(components) = openapi.components.as_mut() else { return };
+        for (schema, property, limits) in properties {
+            let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(schema) else {
+                panic!("no schema {schema} to constrain")
+            };
+            let Some(property) = object.properties.get_mut(property) else { panic!("no {schema}.{property}") };
+            limits.apply(property);
+        }
+        // Everywhere: positions, the languages, the consent.
+        for schema in components.schemas.values_mut() {
+            let RefOr::T(Schema::Object(object)) = schema else { continue };
+            for (name, property) in object.properties.iter_mut() {
+                match name.as_str() {
+                    "lat" => Limits::range(-90.0, 90.0).apply(property),
+                    "lon" => Limits::range(-180.0, 180.0).apply(property),
+                    "locale" => locales.apply(property),
+                    "consent" => {
+                        if let RefOr::T(Schema::Object(consent)) = property {
+                            consent.extensions.get_or_insert_with(Default::default).insert("const".into(), json!(true));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        // Parameters: pages of at least one item, a radius of at least a metre, idempotency keys.
+        let idempotency_key = Limits { pattern: Some("^[!-~]{8,128}$"), ..Default::default() };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                for parameter in operation.parameters.iter_mut().flatten() {
+                    let limits = match parameter.name.as_str() {
+                        "limit" => Limits { minimum: Some(1.0), ..Default::default() },
+                        "radius_m" => Limits::range(1.0, crate::reports::routes::MAX_RADIUS_M),
+                        "lat" => Limits::range(-90.0, 90.0),
+                        "lon" => Limits::range(-180.0, 180.0),
+                        "Idempotency-Key" => idempotency_key.clone(),
+                        _ => continue,
+                    };
+                    parameter.schema.iter_mut().for_each(|schema| limits.apply(schema));
+                }
+            }
+        }
+    }
+}
+
+/// Links between the main steps of the app, for generated clients and for Schemathesis's stateful tests.
+struct Links;
+
+impl utoipa::Modify for Links {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use serde_json::json;
+        let report = |description: &str| json!({"operationId": "getReport", "parameters": {"id": "$response.body#/id"}, "description": description});
+        let links = [
+            (
+                "register",
+                "201",
+                "GetMe",
+                json!({"operationId": "getMe",
+                "description": "The new account, with `access_token` as the bearer token"}),
+            ),
+            ("fileReport", "201", "GetReport", report("The report just filed")),
+            ("fileReport", "200", "GetReport", report("The report filed the first time")),
+            (
+                "uploadMedia",
+                "201",
+                "GetMedia",
+                json!({"operationId": "getMedia",
+                "parameters": {"id": "$response.body#/id"}, "description": "The photo just uploaded"}),
+            ),
+            (
+                "uploadMedia",
+                "201",
+                "FileReport",
+                json!({"operationId": "fileReport",
+                "requestBody": {"media_ids": ["$response.body#/id"]},
+                "description": "File a report with the photo just uploaded (with the rest of the report's fields)"}),
+            ),
+        ];
+        for (from, status, name, link) in links {
+            add_link(openapi, from, status, name, link);
+        }
+    }
+}
+
+/// Adds a link to a response. Written as JSON under the response's extensions because utoipa 5.5
+/// serializes its `Link` with snake_case keys (`operation_id`), which no tool reads.
+fn add_link(
+    openapi: &mut utoipa::openapi::OpenApi,
+    operation_id: &str,
+    status: &str,
+    name: &str,
+    link: serde_json::Value,
+) {
+    use utoipa::openapi::RefOr;
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+        for operation in operations.into_iter().flatten() {
+            if operation.operation_id.as_deref() != Some(operation_id) {
+                continue;
+            }
+            let Some(RefOr::T(response)) = operation.responses.responses.get_mut(status) else {
+                panic!("the link {name} starts from {operation_id} {status}, which is not documented");
+            };
+            let extensions = response.extensions.get_or_insert_with(Default::default);
+            let links = extensions.entry("links".to_string()).or_insert_with(|| serde_json::json!({}));
+            links[name] = link.clone();
+        }
+    }
+}
+
 /// The contract as YAML, exactly as committed in `api-spec/openapi.yaml`.
 pub fn yaml() -> String {
     ApiDoc::openapi().to_yaml().expect("the OpenAPI document serializes to YAML")
+}
+
+/// Middleware: a 405 names the methods the route has (RFC 9110 §15.5.6), as the contract lists them.
+pub async fn allow_header(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let mut res = next.call(req).await?;
+    if res.status() == StatusCode::METHOD_NOT_ALLOWED {
+        let allowed = res.request().match_pattern().and_then(|pattern| allowed_methods().get(&pattern).cloned());
+        if let Some(allowed) = allowed.and_then(|a| HeaderValue::from_str(&a).ok()) {
+            res.headers_mut().insert(header::ALLOW, allowed);
+        }
+    }
+    Ok(res)
+}
+
+/// Each documented path's methods, e.g. `"GET, PATCH"`.
+fn allowed_methods() -> &'static HashMap<String, String> {
+    static ALLOWED: OnceLock<HashMap<String, String>> = OnceLock::new();
+    ALLOWED.get_or_init(|| {
+        let spec = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        let paths = spec["paths"].as_object().cloned().unwrap_or_default();
+        paths
+            .into_iter()
+            .map(|(path, item)| {
+                let mut methods: Vec<String> = item
+                    .as_object()
+                    .into_iter()
+                    .flat_map(|ops| ops.keys())
+                    .filter(|m| ["get", "put", "post", "delete", "patch"].contains(&m.as_str()))
+                    .map(|m| m.to_uppercase())
+                    .collect();
+                // Every GET route answers HEAD too (see `http::head_as_get`).
+                if methods.iter().any(|m| m == "GET") {
+                    methods.push("HEAD".to_string());
+                    methods.sort();
+                }
+                (path, methods.join(", "))
+            })
+            .collect()
+    })
 }
 
 pub async fn serve() -> HttpResponse {

@@ -158,6 +158,7 @@ impl Application {
             App::new()
                 .wrap(from_fn(crate::http::head_as_get))
                 .wrap(from_fn(error::problem_responses))
+                .wrap(from_fn(openapi::allow_header))
                 .wrap(Compress::default())
                 .wrap(from_fn(telemetry::echo_request_id))
                 .wrap(TracingLogger::<telemetry::PrivateRootSpan>::new())

@@ -12,8 +12,8 @@ use crate::error::{AppError, FieldIssue};
 /// Passwords too common to allow (a short list of the ones most guessed, Vietnamese ones included).
 const COMMON_PASSWORDS: &str = include_str!("common-passwords.txt");
 
-const MIN_CHARS: usize = 8;
-const MAX_CHARS: usize = 128;
+pub const MIN_CHARS: usize = 8;
+pub const MAX_CHARS: usize = 128;
 
 /// A password that meets the length rules. Its `Debug` hides it, so it cannot leak into logs.
 pub struct Password(String);

@@ -151,7 +151,7 @@ async fn serve(
 
 /// A photo, without metadata. Visible to everyone once its report is public; otherwise to its owner,
 /// the reporter and the officials who handle the report.
-#[utoipa::path(get, path = "/media/{id}", tag = "media", operation_id = "getMedia",
+#[utoipa::path(get, path = "/media/{id}", tag = "media", operation_id = "getMedia", security((), ("bearer" = [])),
     params(("id" = String, Path, description = "Photo id")),
     responses(
         (status = 200, description = "The photo", content_type = "image/*", headers(("ETag" = String), ("Cache-Control" = String))),
@@ -168,7 +168,7 @@ pub async fn original(
 }
 
 /// The 320 px JPEG thumbnail of a photo; visible like the photo.
-#[utoipa::path(get, path = "/media/{id}/thumbnail", tag = "media", operation_id = "getMediaThumbnail",
+#[utoipa::path(get, path = "/media/{id}/thumbnail", tag = "media", operation_id = "getMediaThumbnail", security((), ("bearer" = [])),
     params(("id" = String, Path, description = "Photo id")),
     responses(
         (status = 200, description = "The thumbnail", content_type = "image/jpeg", headers(("ETag" = String), ("Cache-Control" = String))),

@@ -405,7 +405,10 @@ pub struct StatsQuery {
 #[utoipa::path(get, path = "/api/v1/admin/campaigns/{id}/stats", tag = "onboarding", operation_id = "campaignStats",
     security(("bearer" = [])), params(("id" = String, Path, description = "Campaign id"), StatsQuery),
     responses(
-        (status = 200, description = "The tallies (or `text/csv` with `format=csv`)", body = CampaignStats),
+        (status = 200, description = "The tallies; `text/csv` with `format=csv`", content(
+            (CampaignStats = "application/json"),
+            (String = "text/csv", example = "date,agent_id,agent_name,unit_code,unit_name,signups,activated\n"),
+        )),
         (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`campaign_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`: unknown `format`", body = Problem, content_type = "application/problem+json"),

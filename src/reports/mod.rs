@@ -69,8 +69,8 @@ pub struct ReportPosition {
     pub accuracy_m: Option<f64>,
 }
 
-const DESCRIPTION_CHARS: std::ops::RangeInclusive<usize> = 5..=2000;
-const ADDRESS_CHARS: usize = 300;
+pub const DESCRIPTION_CHARS: std::ops::RangeInclusive<usize> = 5..=2000;
+pub const ADDRESS_CHARS: usize = 300;
 pub const MAX_MEDIA: usize = 5;
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]

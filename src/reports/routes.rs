@@ -81,7 +81,7 @@ pub async fn file(
 }
 
 /// One report with its public timeline. Private and withdrawn reports are visible to their reporter only.
-#[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "reports", operation_id = "getReport",
+#[utoipa::path(get, path = "/api/v1/reports/{id}", tag = "reports", operation_id = "getReport", security((), ("bearer" = [])),
     params(("id" = String, Path, description = "Report id")),
     responses(
         (status = 200, description = "The report", body = ReportDetail),
@@ -120,7 +120,7 @@ pub struct ListReportsQuery {
     cursor: Option<String>,
 }
 
-const MAX_RADIUS_M: f64 = 5000.0;
+pub(crate) const MAX_RADIUS_M: f64 = 5000.0;
 
 fn parse_lat_lon(raw: &str, field: &str) -> Result<Position, AppError> {
     let parts: Vec<f64> = raw
@@ -188,7 +188,7 @@ impl ListReportsQuery {
 }
 
 /// Public reports, newest first; with `near`, nearest first within `radius_m`.
-#[utoipa::path(get, path = "/api/v1/reports", tag = "reports", operation_id = "listReports", params(ListReportsQuery),
+#[utoipa::path(get, path = "/api/v1/reports", tag = "reports", operation_id = "listReports", security((), ("bearer" = [])), params(ListReportsQuery),
     responses(
         (status = 200, description = "A page of reports", body = Page<Report>),
         (status = 422, description = "`validation_failed`: a malformed filter or an unknown parameter", body = Problem, content_type = "application/problem+json"),
@@ -274,7 +274,7 @@ pub struct SimilarReports {
 
 /// Open public reports of the same category close by (within the similarity radius, 50 m by default):
 /// the app offers to support one of them instead of filing a duplicate.
-#[utoipa::path(get, path = "/api/v1/reports/similar", tag = "reports", operation_id = "similarReports", params(SimilarQuery),
+#[utoipa::path(get, path = "/api/v1/reports/similar", tag = "reports", operation_id = "similarReports", security((), ("bearer" = [])), params(SimilarQuery),
     responses(
         (status = 200, description = "Nearest first", body = SimilarReports),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),

@@ -12,6 +12,7 @@ on_both_databases!(
     unknown_route_is_a_problem_not_a_page,
     wrong_method_is_405,
     head_answers_like_get_without_a_body,
+    a_405_names_the_allowed_methods,
     english_on_request_vietnamese_otherwise,
     responses_are_compressed_and_carry_a_request_id,
     control_characters_never_reach_the_database,
@@ -98,6 +99,15 @@ async fn head_answers_like_get_without_a_body(app: TestApp) {
     assert_eq!(missing.headers()["content-type"], "application/problem+json");
     // A route without GET has no HEAD either.
     assert_eq!(app.client.head(app.url(LOCATE)).send().await.unwrap().status(), 405);
+}
+
+async fn a_405_names_the_allowed_methods(app: TestApp) {
+    let allow = |response: &reqwest::Response| response.headers().get("allow").map(|v| v.to_str().unwrap().to_string());
+    let response = app.client.delete(app.url("/api/v1/units")).send().await.unwrap();
+    assert_eq!(allow(&response).as_deref(), Some("GET, HEAD"));
+    let response = app.client.request(reqwest::Method::TRACE, app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(allow(&response).as_deref(), Some("DELETE, GET, HEAD, PATCH"));
+    assert_problem(response, 405, "method_not_allowed").await;
 }
 
 async fn english_on_request_vietnamese_otherwise(app: TestApp) {
