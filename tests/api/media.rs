@@ -11,6 +11,7 @@ use crate::on_both_databases;
 on_both_databases!(
     exif_gps_is_gone_from_the_photo_and_its_thumbnail,
     images_are_judged_by_their_bytes,
+    jpeg_segments_that_could_carry_text_are_dropped,
     oversized_uploads_and_pixel_bombs_are_refused,
     photos_attach_to_reports_once_and_only_the_owners,
     photos_are_visible_like_their_report,
@@ -145,6 +146,48 @@ async fn exif_gps_is_gone_from_the_photo_and_its_thumbnail(app: TestApp) {
 
     let thumbnail = fetch(&app, Some(&token), &media["thumbnail_url"]).await.bytes().await.unwrap();
     assert!(!contains(&thumbnail, &GPS_MARK) && !contains(&thumbnail, &GPS_POINTER), "GPS left in the thumbnail");
+    let thumb = image::load_from_memory(&thumbnail).unwrap();
+    assert!(thumb.height() > thumb.width(), "orientation 6 was applied: {}x{}", thumb.width(), thumb.height());
+}
+
+fn jpeg_segment(marker: u8, payload: &[u8]) -> Vec<u8> {
+    let mut segment = vec![0xFF, marker];
+    segment.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+    segment.extend_from_slice(payload);
+    segment
+}
+
+/// The phone's JPEG with text hidden where decoders look away: after the JFIF fields of APP0, in a JPG0
+/// (0xF0) segment and in a comment; and a colour profile, which must stay.
+fn jpeg_with_hidden_text() -> Vec<u8> {
+    let mut jfif = b"JFIF\0\x01\x01\x00\x00\x01\x00\x01\x00\x00".to_vec();
+    jfif.extend_from_slice(b"HIDDEN-IN-APP0 <script>alert(document.cookie)</script>");
+    let mut icc = b"ICC_PROFILE\0\x01\x01".to_vec();
+    icc.extend_from_slice(b"colour profile bytes");
+    let segments = [
+        jpeg_segment(0xE0, &jfif),
+        jpeg_segment(0xE2, &icc),
+        jpeg_segment(0xF0, b"HIDDEN-IN-JPG0"),
+        jpeg_segment(0xFE, b"HIDDEN-IN-COMMENT"),
+    ]
+    .concat();
+    let mut bytes = phone_jpeg();
+    bytes.splice(2..2, segments);
+    bytes
+}
+
+async fn jpeg_segments_that_could_carry_text_are_dropped(app: TestApp) {
+    let token = citizen(&app, "0912345678").await;
+    let original = jpeg_with_hidden_text();
+    let media = uploaded(&app, &token, original).await;
+    let stored = fetch(&app, Some(&token), &media["url"]).await.bytes().await.unwrap();
+    for text in ["HIDDEN-IN-APP0", "<script>", "HIDDEN-IN-JPG0", "HIDDEN-IN-COMMENT"] {
+        assert!(!contains(&stored, text.as_bytes()), "{text} was served back");
+    }
+    assert!(contains(&stored, b"ICC_PROFILE\0\x01\x01colour profile bytes"), "the colour profile is kept");
+    let decoded = image::load_from_memory(&stored).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (64, 32));
+    let thumbnail = fetch(&app, Some(&token), &media["thumbnail_url"]).await.bytes().await.unwrap();
     let thumb = image::load_from_memory(&thumbnail).unwrap();
     assert!(thumb.height() > thumb.width(), "orientation 6 was applied: {}x{}", thumb.width(), thumb.height());
 }
