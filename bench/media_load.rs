@@ -82,6 +82,18 @@ async fn categories_until(client: reqwest::Client, base: String, stop: Arc<Atomi
     latencies
 }
 
+async fn upload(client: &reqwest::Client, base: &str, token: &str, file: &[u8]) -> (u16, serde_json::Value) {
+    let part = Part::bytes(file.to_vec()).file_name("photo");
+    let response = client
+        .post(format!("{base}/api/v1/media"))
+        .bearer_auth(token)
+        .multipart(Form::new().part("file", part))
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
 /// Samples VmRSS every 20 ms until `stop`; returns the highest.
 async fn peak_rss_until(pid: u32, stop: Arc<AtomicBool>) -> f64 {
     let mut peak: f64 = 0.0;
@@ -128,15 +140,8 @@ async fn main() {
 
     // Idle: after one upload of each kind (so allocator and thread pools are warm), nothing but the cheap GET.
     for file in [&allowed_png, &jpeg] {
-        let part = Part::bytes(file.clone()).file_name("photo");
-        let response = client
-            .post(format!("{base}/api/v1/media"))
-            .bearer_auth(&token)
-            .multipart(Form::new().part("file", part))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 201, "warm-up upload");
+        let (status, body) = upload(&client, &base, &token, file).await;
+        assert_eq!(status, 201, "warm-up upload: {body}");
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
     let stop = Arc::new(AtomicBool::new(false));
@@ -164,16 +169,7 @@ async fn main() {
                 while Instant::now() < deadline {
                     let which = n % 3;
                     n += 1;
-                    let part = Part::bytes(files[which].clone()).file_name("photo");
-                    let response = client
-                        .post(format!("{base}/api/v1/media"))
-                        .bearer_auth(&token)
-                        .multipart(Form::new().part("file", part))
-                        .send()
-                        .await
-                        .unwrap();
-                    let status = response.status().as_u16();
-                    let body: serde_json::Value = response.json().await.unwrap();
+                    let (status, body) = upload(&client, &base, &token, &files[which]).await;
                     match (which, status) {
                         (0, 422) => assert_eq!(body["errors"][0]["code"], "too_many_decoded_bytes"),
                         (1 | 2, 201) => {}
