@@ -45,6 +45,10 @@ pub struct Settings {
     pub media_max_bytes: usize,
     /// The most pixels a photo may have (a decompression bomb has many).
     pub media_max_pixels: u64,
+    /// The most bytes decoding one photo may take (pixels × bytes per pixel).
+    pub media_max_decoded_bytes: u64,
+    /// How many photos are decoded at once; times `media_max_decoded_bytes`, it bounds image memory.
+    pub image_concurrency: usize,
     pub media_store: MediaStore,
     /// How often reports' deadlines are checked (reminders, escalation).
     pub deadline_check: Duration,
@@ -389,6 +393,16 @@ impl Settings {
                 Ok(n) if (10_000..=500_000_000).contains(&n) => Ok(n),
                 _ => Err(format!("expected a pixel count from 10000 to 500000000, got {raw:?}")),
             })?;
+        let media_max_decoded_bytes =
+            setting(&lookup, "CDS_MEDIA_MAX_DECODED_MB", "100", |raw| match raw.trim().parse::<u64>() {
+                Ok(n) if (1..=65_536).contains(&n) => Ok(n << 20),
+                _ => Err(format!("expected MiB from 1 to 65536, got {raw:?}")),
+            })?;
+        let image_concurrency =
+            setting(&lookup, "CDS_IMAGE_CONCURRENCY", "2", |raw| match raw.trim().parse::<usize>() {
+                Ok(n) if (1..=64).contains(&n) => Ok(n),
+                _ => Err(format!("expected a whole number from 1 to 64, got {raw:?}")),
+            })?;
 
         let media_store = setting(&lookup, "CDS_MEDIA_STORE", "file", |raw| match raw.trim() {
             "file" => Ok(MediaStore::Files),
@@ -447,6 +461,8 @@ impl Settings {
             similar_radius_m,
             media_max_bytes,
             media_max_pixels,
+            media_max_decoded_bytes,
+            image_concurrency,
             media_store,
             deadline_check,
             boundary_check,
@@ -485,6 +501,16 @@ mod tests {
         let err = settings_with(&[("CDS_PROVINCES", "68,99")]).unwrap_err();
         assert_eq!(err.var, "CDS_PROVINCES");
         assert!(err.message.contains("\"99\""), "{}", err.message);
+    }
+
+    #[test]
+    fn image_work_is_bounded_by_decoded_bytes_and_concurrency() {
+        let settings = settings_with(&[]).unwrap();
+        assert_eq!((settings.media_max_decoded_bytes, settings.image_concurrency), (100 << 20, 2));
+        let settings = settings_with(&[("CDS_MEDIA_MAX_DECODED_MB", "8"), ("CDS_IMAGE_CONCURRENCY", "4")]).unwrap();
+        assert_eq!((settings.media_max_decoded_bytes, settings.image_concurrency), (8 << 20, 4));
+        assert_eq!(settings_with(&[("CDS_MEDIA_MAX_DECODED_MB", "0")]).unwrap_err().var, "CDS_MEDIA_MAX_DECODED_MB");
+        assert_eq!(settings_with(&[("CDS_IMAGE_CONCURRENCY", "0")]).unwrap_err().var, "CDS_IMAGE_CONCURRENCY");
     }
 
     #[test]

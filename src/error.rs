@@ -94,6 +94,10 @@ pub enum FieldIssue {
     TooManyPixels {
         max: u64,
     },
+    /// Decoding would take more than `max` bytes (pixels × bytes per pixel): few pixels can be heavy.
+    TooManyDecodedBytes {
+        max: u64,
+    },
     NotAnOfficial,
     NotADepartment,
     /// An onboarding code refused for the reason the `AppError` code names.
@@ -159,6 +163,7 @@ impl FieldIssue {
             FieldIssue::TooMany { .. } => "too_many",
             FieldIssue::UnreadableImage => "unreadable_image",
             FieldIssue::TooManyPixels { .. } => "image_too_large",
+            FieldIssue::TooManyDecodedBytes { .. } => "too_many_decoded_bytes",
             FieldIssue::NotAnOfficial => "not_an_official",
             FieldIssue::NotADepartment => "not_a_department",
             FieldIssue::OnboardingCode(code) => code,
@@ -267,6 +272,16 @@ impl FieldIssue {
             FieldIssue::TooManyPixels { max } => match locale {
                 Locale::Vi => format!("Ảnh quá lớn: tối đa {} triệu điểm ảnh.", max / 1_000_000),
                 Locale::En => format!("The image is too large: at most {} megapixels.", max / 1_000_000),
+            },
+            FieldIssue::TooManyDecodedBytes { max } => match locale {
+                Locale::Vi => format!(
+                    "Ảnh cần quá nhiều bộ nhớ để giải mã (tối đa {} MiB); hãy gửi ảnh 8 bit hoặc nhỏ hơn.",
+                    max >> 20
+                ),
+                Locale::En => format!(
+                    "The image needs too much memory to decode (at most {} MiB); send an 8-bit or smaller image.",
+                    max >> 20
+                ),
             },
         }
     }

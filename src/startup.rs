@@ -18,7 +18,7 @@ use crate::config::{Environment, Secret, Settings};
 use crate::db::{self, Db};
 use crate::error::{self, AppError};
 use crate::http::JSON_LIMIT;
-use crate::media::MediaStorage;
+use crate::media::{ImageLimits, ImageWork, MediaStorage};
 use crate::notify::notifier::Notifier;
 use crate::notify::secrets::MessageSecrets;
 use crate::notify::{mailer::Mailer, outbox, worker};
@@ -43,6 +43,8 @@ pub struct AppState {
     /// Makes the one-time secrets messages carry (links, activation codes) and keeps them out of the database.
     pub secrets: MessageSecrets,
     pub media: MediaStorage,
+    /// Decodes photos a bounded number at a time.
+    pub images: ImageWork,
     /// Unit boundaries for locating positions; replaced whole when boundaries are imported.
     pub boundaries: std::sync::RwLock<Arc<UnitLocator>>,
 }
@@ -150,6 +152,13 @@ impl Application {
             onboarding: CodeSigner::new(onboarding_key.as_bytes()),
             secrets,
             media,
+            images: ImageWork::new(
+                settings.image_concurrency,
+                ImageLimits {
+                    max_pixels: settings.media_max_pixels,
+                    max_decoded_bytes: settings.media_max_decoded_bytes,
+                },
+            ),
             boundaries: std::sync::RwLock::new(Arc::new(boundaries)),
             settings,
         });

@@ -54,6 +54,7 @@ fn strip_jpeg(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
     let mut out = Vec::with_capacity(bytes.len());
     out.extend_from_slice(&[0xFF, 0xD8]);
     let mut orientation = None;
+    let mut jfif = None;
     let mut at = 2;
     loop {
         if bytes.get(at) != Some(&0xFF) {
@@ -75,18 +76,28 @@ fn strip_jpeg(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
             _ => {
                 let length = u16_be(bytes, at)?;
                 let segment = bytes.get(at..at + length).ok_or(Malformed("truncated segment"))?;
-                let payload = &segment[2..];
+                let payload = segment.get(2..).ok_or(Malformed("segment shorter than its length"))?;
+                // Application segments can hold anything, text and HTML included, so none is copied as it
+                // is but the colour profile: JFIF and Adobe are rebuilt from the few fields decoding needs,
+                // EXIF from its orientation.
                 let keep = match marker {
-                    0xE0 | 0xEE => true,                           // JFIF, Adobe colour transform
-                    0xE2 => payload.starts_with(b"ICC_PROFILE\0"), // colour profile
-                    0xE1 => {
-                        if payload.starts_with(b"Exif\0\0") {
-                            orientation = orientation.or_else(|| exif_orientation(&payload[6..]));
-                        }
+                    0xE0 if payload.starts_with(b"JFIF\0") => {
+                        jfif = jfif.or_else(|| Some(minimal_jfif(payload)));
                         false
                     }
-                    0xE3..=0xEF | 0xFE => false, // other application data, comments
-                    _ => true,                   // tables, frame and scan headers
+                    0xE1 if payload.starts_with(b"Exif\0\0") => {
+                        orientation = orientation.or_else(|| exif_orientation(&payload[6..]));
+                        false
+                    }
+                    0xE2 => payload.starts_with(b"ICC_PROFILE\0"),
+                    0xEE => {
+                        out.extend(minimal_adobe(payload));
+                        false
+                    }
+                    // Frames (SOFn but JPG), tables, scans, restart interval, DNL, hierarchical: the picture.
+                    0xC0..=0xC7 | 0xC9..=0xCF | 0xDA..=0xDF => true,
+                    // Other application data, comments, JPGn and reserved markers: nothing a decoder needs.
+                    _ => false,
                 };
                 if keep {
                     out.extend_from_slice(&[0xFF, marker]);
@@ -107,12 +118,39 @@ fn strip_jpeg(bytes: &[u8]) -> Result<Vec<u8>, Malformed> {
             }
         }
     }
+    // JFIF must come first; EXIF follows it.
+    let mut header = jfif.unwrap_or_default();
     if let Some(orientation) = orientation.filter(|o| (2..=8).contains(o)) {
-        let exif = orientation_only_exif(orientation);
-        let after_jfif = if out.get(2..4) == Some(&[0xFF, 0xE0]) { 4 + u16_be(&out, 4)? } else { 2 };
-        out.splice(after_jfif..after_jfif, exif);
+        header.extend(orientation_only_exif(orientation));
     }
+    out.splice(2..2, header);
     Ok(out)
+}
+
+/// A 16-byte JFIF APP0 (version 1.01, no thumbnail) keeping only the original's pixel density.
+fn minimal_jfif(payload: &[u8]) -> Vec<u8> {
+    // After "JFIF\0" and the version: units (1 byte), then horizontal and vertical density (2 bytes each).
+    let density = payload.get(7..12).filter(|d| d[1..3] != [0, 0] && d[3..5] != [0, 0] && d[0] <= 2);
+    let mut segment = vec![0xFF, 0xE0, 0x00, 0x10];
+    segment.extend_from_slice(b"JFIF\0\x01\x01");
+    segment.extend_from_slice(density.unwrap_or(&[0, 0, 1, 0, 1]));
+    segment.extend_from_slice(&[0, 0]);
+    segment
+}
+
+/// The Adobe APP14 rebuilt as its 12-byte minimum, keeping only the colour transform flag. Decoders need
+/// it: it tells RGB from YCbCr and CMYK from YCCK, and its presence is how Photoshop's inverted CMYK is
+/// recognized. Anything that is not a well-formed Adobe segment is dropped.
+fn minimal_adobe(payload: &[u8]) -> Vec<u8> {
+    match payload.get(11) {
+        Some(&transform) if payload.starts_with(b"Adobe") && transform <= 2 => {
+            let mut segment = vec![0xFF, 0xEE, 0x00, 0x0E];
+            segment.extend_from_slice(b"Adobe\x00\x64\0\0\0\0");
+            segment.push(transform);
+            segment
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// Orientation (tag 0x0112) from a TIFF-structured EXIF block, if present.
@@ -230,6 +268,96 @@ mod tests {
     fn orientation_survives_as_the_only_exif() {
         let segment = orientation_only_exif(6);
         assert_eq!(exif_orientation(&segment[10..]), Some(6));
+    }
+
+    fn segment(marker: u8, payload: &[u8]) -> Vec<u8> {
+        let mut segment = vec![0xFF, marker];
+        segment.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+        segment.extend_from_slice(payload);
+        segment
+    }
+
+    fn small_jpeg() -> Vec<u8> {
+        let image = image::RgbImage::from_pixel(16, 8, image::Rgb([200, 30, 10]));
+        let mut bytes = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new(&mut bytes).encode_image(&image).unwrap();
+        bytes
+    }
+
+    /// The bytes between SOI and the first segment that is not application data.
+    fn app_segments(jpeg: &[u8]) -> Vec<Vec<u8>> {
+        let mut segments = Vec::new();
+        let mut at = 2;
+        while (0xE0..=0xEF).contains(&jpeg[at + 1]) {
+            let length = u16_be(jpeg, at + 2).unwrap();
+            segments.push(jpeg[at..at + 2 + length].to_vec());
+            at += 2 + length;
+        }
+        segments
+    }
+
+    #[test]
+    fn jpeg_keeps_a_rebuilt_jfif_with_its_density_and_nothing_else_it_carried() {
+        let mut jfif = b"JFIF\0\x01\x02\x01\x01\x2C\x01\x2C\x01\x01".to_vec(); // 300 dpi, a 1×1 thumbnail
+        jfif.extend_from_slice(&[0xAB, 0xAB, 0xAB]);
+        jfif.extend_from_slice(b"<script>alert(1)</script>");
+        let mut jpeg = small_jpeg();
+        let original_app0 = app_segments(&jpeg)[0].clone();
+        let mut extra = segment(0xE0, &jfif);
+        extra.extend(segment(0xE0, b"JFXX\0\x10thumbnail in JFXX"));
+        extra.extend(segment(0xE8, b"APP8 text"));
+        extra.extend(segment(0xF0, b"JPG0 text"));
+        extra.extend(segment(0xFE, b"a comment"));
+        extra.extend(segment(0x02, b"reserved text"));
+        let at = 2 + original_app0.len();
+        jpeg.splice(2..at, extra);
+
+        let clean = strip_jpeg(&jpeg).unwrap();
+        let text = String::from_utf8_lossy(&clean);
+        for needle in ["script", "JFXX", "APP8", "JPG0", "comment", "reserved"] {
+            assert!(!text.contains(needle), "{needle} survived");
+        }
+        let app = app_segments(&clean);
+        assert_eq!(app.len(), 1);
+        assert_eq!(app[0], b"\xFF\xE0\0\x10JFIF\0\x01\x01\x01\x01\x2C\x01\x2C\0\0");
+        assert_eq!(image::load_from_memory(&clean).unwrap().width(), 16);
+    }
+
+    #[test]
+    fn jfif_without_a_usable_density_gets_a_square_aspect() {
+        assert_eq!(minimal_jfif(b"JFIF\0\x01\x02\x01\0\0\0\0\0\0"), segment(0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"));
+        assert_eq!(minimal_jfif(b"JFIF\0"), segment(0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"));
+    }
+
+    #[test]
+    fn adobe_keeps_only_its_transform_and_icc_and_orientation_survive() {
+        let mut adobe = b"Adobe\x00\x65\x80\x00\x00\x00\x02".to_vec();
+        adobe.extend_from_slice(b"Photoshop notes");
+        let mut icc = b"ICC_PROFILE\0\x01\x01".to_vec();
+        icc.extend_from_slice(&[7; 32]);
+        let mut exif = b"Exif\0\0".to_vec();
+        exif.extend_from_slice(&orientation_only_exif(8)[10..]);
+        exif.extend_from_slice(b"camera owner");
+        let mut jpeg = small_jpeg();
+        let extra = [segment(0xE1, &exif), segment(0xE2, &icc), segment(0xEE, &adobe)].concat();
+        jpeg.splice(2..2, extra);
+
+        let clean = strip_jpeg(&jpeg).unwrap();
+        let text = String::from_utf8_lossy(&clean);
+        assert!(!text.contains("Photoshop") && !text.contains("camera owner"));
+        let app = app_segments(&clean);
+        assert_eq!(app[0][..4], [0xFF, 0xE0, 0x00, 0x10], "JFIF first");
+        assert_eq!(app[1], orientation_only_exif(8));
+        assert_eq!(app[2], segment(0xE2, &icc));
+        assert_eq!(app[3], segment(0xEE, b"Adobe\x00\x64\0\0\0\0\x02"));
+        assert_eq!(minimal_adobe(b"Adobe\x00\x64"), Vec::<u8>::new(), "a truncated Adobe segment is dropped");
+    }
+
+    #[test]
+    fn a_segment_shorter_than_its_length_field_is_malformed() {
+        let mut jpeg = small_jpeg();
+        jpeg.splice(2..2, [0xFF, 0xE5, 0x00, 0x01]);
+        assert!(strip_jpeg(&jpeg).is_err());
     }
 
     #[test]

@@ -2,69 +2,24 @@
 //! thumbnailed, kept in an object store, and shown only to those who may see their report.
 
 pub mod clean;
+pub mod process;
 pub mod routes;
 
-use std::io::Cursor;
 use std::sync::Arc;
 
 use chrono::{Duration, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use image::{DynamicImage, ImageDecoder, ImageReader, Limits};
 use object_store::{path::Path as ObjectPath, ObjectStore, PutPayload};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use self::clean::{strip_metadata, ImageKind};
+pub use self::process::{ImageLimits, ImageWork, Processed, THUMBNAIL_PX};
 use crate::db::schema::media;
 use crate::db::{self, Db, DbConnection};
 use crate::error::{AppError, FieldIssue};
 
-pub const THUMBNAIL_PX: u32 = 320;
 /// Photos not attached to a report within this time are deleted.
 pub const UNATTACHED_HOURS: i64 = 24;
-
-/// An upload made into what we keep: the cleaned original and its thumbnail.
-pub struct Processed {
-    pub kind: ImageKind,
-    pub original: Vec<u8>,
-    pub thumbnail: Vec<u8>,
-    pub width: u32,
-    pub height: u32,
-}
-
-/// Checks the bytes are a JPEG, PNG or WebP of at most `max_pixels`, strips metadata, makes a thumbnail.
-/// CPU-heavy: run it on the blocking pool.
-pub fn process(bytes: &[u8], max_pixels: u64) -> Result<Processed, AppError> {
-    let kind = ImageKind::sniff(bytes).ok_or(AppError::UnsupportedImage)?;
-    let unreadable = || AppError::invalid("file", FieldIssue::UnreadableImage);
-    // The header alone tells the size: a decompression bomb is refused before any pixel is decoded.
-    let (width, height) = ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .map_err(|_| unreadable())?
-        .into_dimensions()
-        .map_err(|_| unreadable())?;
-    if u64::from(width) * u64::from(height) > max_pixels {
-        return Err(AppError::invalid("file", FieldIssue::TooManyPixels { max: max_pixels }));
-    }
-    let original = strip_metadata(kind, bytes).map_err(|_| unreadable())?;
-    let mut reader = ImageReader::new(Cursor::new(&original)).with_guessed_format().map_err(|_| unreadable())?;
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(width);
-    limits.max_image_height = Some(height);
-    reader.limits(limits);
-    let mut decoder = reader.into_decoder().map_err(|_| unreadable())?;
-    let orientation = decoder.orientation().map_err(|_| unreadable())?;
-    let mut image = DynamicImage::from_decoder(decoder).map_err(|_| unreadable())?;
-    image.apply_orientation(orientation);
-    let mut thumbnail = Vec::new();
-    let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut thumbnail, 80);
-    image
-        .thumbnail(THUMBNAIL_PX, THUMBNAIL_PX)
-        .to_rgb8()
-        .write_with_encoder(encoder)
-        .map_err(|err| AppError::Internal(format!("thumbnail: {err}")))?;
-    Ok(Processed { kind, original, thumbnail, width, height })
-}
 
 /// Where photo bytes live: a folder under the data dir, or an S3 bucket (both through object_store).
 #[derive(Clone)]

@@ -6,7 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use utoipa::ToSchema;
 
-use super::{find_visible, insert, process, Media, MediaRow};
+use super::{find_visible, insert, Media, MediaRow};
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::error::{AppError, FieldIssue, Problem};
 use crate::http::Path;
@@ -77,7 +77,7 @@ async fn read_file(mut form: Multipart, limit: usize) -> Result<Vec<u8>, AppErro
         (status = 400, description = "`malformed_multipart`", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "`payload_too_large`: over `CDS_MEDIA_MAX_BYTES`", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "`unsupported_media_type`: the bytes are not a JPEG, PNG or WebP image", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: no `file`, `unreadable_image`, or `image_too_large` (too many pixels)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: no `file`, `unreadable_image`, `image_too_large` (too many pixels, `CDS_MEDIA_MAX_PIXELS`) or `too_many_decoded_bytes` (decoding would take more than `CDS_MEDIA_MAX_DECODED_MB`)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn upload(
     req: HttpRequest,
@@ -92,10 +92,7 @@ pub async fn upload(
         return Err(AppError::PayloadTooLarge { limit });
     }
     let bytes = read_file(form, limit).await?;
-    let max_pixels = state.settings.media_max_pixels;
-    let processed = web::block(move || process(&bytes, max_pixels))
-        .await
-        .map_err(|err| AppError::Internal(format!("blocking task: {err}")))??;
+    let processed = state.images.process(bytes).await?;
     let id = uuid::Uuid::now_v7().to_string();
     let row = MediaRow {
         id: id.clone(),

@@ -11,12 +11,17 @@ use crate::on_both_databases;
 on_both_databases!(
     exif_gps_is_gone_from_the_photo_and_its_thumbnail,
     images_are_judged_by_their_bytes,
+    jpeg_segments_that_could_carry_text_are_dropped,
     oversized_uploads_and_pixel_bombs_are_refused,
     photos_attach_to_reports_once_and_only_the_owners,
     photos_are_visible_like_their_report,
     photos_can_be_added_while_the_report_is_submitted,
     unattached_photos_are_deleted_after_a_day,
+    images_that_would_decode_to_too_many_bytes_are_refused,
 );
+
+// Decoding the whole of this photo would take 10 MB, over the limit; decoded at 1/8 it takes 160 kB.
+on_both_databases!(with [("CDS_MEDIA_MAX_DECODED_MB", "8")] => big_jpegs_are_thumbnailed_from_a_reduced_decode);
 
 /// A distinctive value in the GPS latitude, to look for in the stored bytes.
 const GPS_MARK: [u8; 4] = [0x0B, 0xAD, 0xCA, 0xFE];
@@ -46,6 +51,10 @@ fn webp(width: u32, height: u32) -> Vec<u8> {
 
 /// A JPEG as a phone makes it: EXIF with orientation 6 (turn right) and the GPS position of home.
 fn phone_jpeg() -> Vec<u8> {
+    with_phone_exif(jpeg(64, 32))
+}
+
+fn with_phone_exif(mut bytes: Vec<u8>) -> Vec<u8> {
     let mut tiff = b"MM\0*\0\0\0\x08".to_vec();
     tiff.extend_from_slice(&[0, 2]); // IFD0: two entries
     tiff.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0]); // Orientation = 6
@@ -63,7 +72,6 @@ fn phone_jpeg() -> Vec<u8> {
     app1.extend_from_slice(&((tiff.len() + 8) as u16).to_be_bytes());
     app1.extend_from_slice(b"Exif\0\0");
     app1.extend_from_slice(&tiff);
-    let mut bytes = jpeg(64, 32);
     bytes.splice(2..2, app1);
     bytes
 }
@@ -149,6 +157,48 @@ async fn exif_gps_is_gone_from_the_photo_and_its_thumbnail(app: TestApp) {
     assert!(thumb.height() > thumb.width(), "orientation 6 was applied: {}x{}", thumb.width(), thumb.height());
 }
 
+fn jpeg_segment(marker: u8, payload: &[u8]) -> Vec<u8> {
+    let mut segment = vec![0xFF, marker];
+    segment.extend_from_slice(&((payload.len() + 2) as u16).to_be_bytes());
+    segment.extend_from_slice(payload);
+    segment
+}
+
+/// The phone's JPEG with text hidden where decoders look away: after the JFIF fields of APP0, in a JPG0
+/// (0xF0) segment and in a comment; and a colour profile, which must stay.
+fn jpeg_with_hidden_text() -> Vec<u8> {
+    let mut jfif = b"JFIF\0\x01\x01\x00\x00\x01\x00\x01\x00\x00".to_vec();
+    jfif.extend_from_slice(b"HIDDEN-IN-APP0 <script>alert(document.cookie)</script>");
+    let mut icc = b"ICC_PROFILE\0\x01\x01".to_vec();
+    icc.extend_from_slice(b"colour profile bytes");
+    let segments = [
+        jpeg_segment(0xE0, &jfif),
+        jpeg_segment(0xE2, &icc),
+        jpeg_segment(0xF0, b"HIDDEN-IN-JPG0"),
+        jpeg_segment(0xFE, b"HIDDEN-IN-COMMENT"),
+    ]
+    .concat();
+    let mut bytes = phone_jpeg();
+    bytes.splice(2..2, segments);
+    bytes
+}
+
+async fn jpeg_segments_that_could_carry_text_are_dropped(app: TestApp) {
+    let token = citizen(&app, "0912345678").await;
+    let original = jpeg_with_hidden_text();
+    let media = uploaded(&app, &token, original).await;
+    let stored = fetch(&app, Some(&token), &media["url"]).await.bytes().await.unwrap();
+    for text in ["HIDDEN-IN-APP0", "<script>", "HIDDEN-IN-JPG0", "HIDDEN-IN-COMMENT"] {
+        assert!(!contains(&stored, text.as_bytes()), "{text} was served back");
+    }
+    assert!(contains(&stored, b"ICC_PROFILE\0\x01\x01colour profile bytes"), "the colour profile is kept");
+    let decoded = image::load_from_memory(&stored).unwrap();
+    assert_eq!((decoded.width(), decoded.height()), (64, 32));
+    let thumbnail = fetch(&app, Some(&token), &media["thumbnail_url"]).await.bytes().await.unwrap();
+    let thumb = image::load_from_memory(&thumbnail).unwrap();
+    assert!(thumb.height() > thumb.width(), "orientation 6 was applied: {}x{}", thumb.width(), thumb.height());
+}
+
 async fn images_are_judged_by_their_bytes(app: TestApp) {
     let token = citizen(&app, "0912345678").await;
     let response = upload_as(&app, &token, png(20, 10), "photo.jpg", "image/jpeg").await;
@@ -198,8 +248,8 @@ fn crc32(bytes: &[u8]) -> u32 {
     !crc
 }
 
-/// A PNG that claims 50,000 × 50,000 pixels: a few dozen bytes that would need 7.5 GB to decode.
-fn png_bomb() -> Vec<u8> {
+/// A PNG of one IDAT chunk; `format` is its bit depth and colour type.
+fn png_of(width: u32, height: u32, format: [u8; 2], idat: &[u8]) -> Vec<u8> {
     let mut bytes = b"\x89PNG\r\n\x1a\n".to_vec();
     let mut chunk = |kind: &[u8], data: &[u8]| {
         bytes.extend_from_slice(&(data.len() as u32).to_be_bytes());
@@ -207,13 +257,89 @@ fn png_bomb() -> Vec<u8> {
         bytes.extend_from_slice(&body);
         bytes.extend_from_slice(&crc32(&body).to_be_bytes());
     };
-    let mut header = 50_000u32.to_be_bytes().to_vec();
-    header.extend_from_slice(&50_000u32.to_be_bytes());
-    header.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut header = width.to_be_bytes().to_vec();
+    header.extend_from_slice(&height.to_be_bytes());
+    header.extend_from_slice(&[format[0], format[1], 0, 0, 0]);
     chunk(b"IHDR", &header);
-    chunk(b"IDAT", &[0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]);
+    chunk(b"IDAT", idat);
     chunk(b"IEND", &[]);
     bytes
+}
+
+/// A PNG that claims 50,000 × 50,000 pixels: a few dozen bytes that would need 7.5 GB to decode.
+fn png_bomb() -> Vec<u8> {
+    png_of(50_000, 50_000, [8, 2], &[0x78, 0x9C, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])
+}
+
+/// A valid, black, 16-bit RGBA PNG: a small file whatever its size, as all its bytes are zeros. Its deflate
+/// stream is written here (one literal, then copies of 258 bytes from 1 back), as no encoder makes one
+/// this fast in a debug build.
+fn black_rgba16_png(width: u32, height: u32) -> Vec<u8> {
+    let raw_len = u64::from(height) * (1 + 8 * u64::from(width));
+    struct Bits {
+        bytes: Vec<u8>,
+        pending: u64,
+        count: u32,
+    }
+    impl Bits {
+        fn put(&mut self, value: u64, len: u32) {
+            self.pending |= value << self.count;
+            self.count += len;
+            while self.count >= 8 {
+                self.bytes.push(self.pending as u8);
+                self.pending >>= 8;
+                self.count -= 8;
+            }
+        }
+    }
+    let mut stream = Bits { bytes: vec![0x78, 0x01], pending: 0, count: 0 };
+    // Fixed Huffman codes, written most significant bit first: literal 0 is 00110000, length 258 is
+    // 11000101 then distance 1 is 00000, end of block is 0000000.
+    const LITERAL_0: u64 = 0b0000_1100;
+    const COPY_258_FROM_1: u64 = 0b1010_0011;
+    stream.put(0b011, 3); // the last block, fixed codes
+    stream.put(LITERAL_0, 8);
+    for _ in 0..(raw_len - 1) / 258 {
+        stream.put(COPY_258_FROM_1, 13);
+    }
+    for _ in 0..(raw_len - 1) % 258 {
+        stream.put(LITERAL_0, 8);
+    }
+    stream.put(0, 7); // end of block
+    let padding = (8 - stream.count) % 8;
+    stream.put(0, padding);
+    let mut stream = stream.bytes;
+    let adler = ((raw_len % 65521) << 16 | 1) as u32;
+    stream.extend_from_slice(&adler.to_be_bytes());
+    png_of(width, height, [16, 6], &stream)
+}
+
+async fn images_that_would_decode_to_too_many_bytes_are_refused(app: TestApp) {
+    let token = citizen(&app, "0912345678").await;
+    let small = black_rgba16_png(40, 30);
+    let decoded = image::load_from_memory(&small).unwrap();
+    assert_eq!((decoded.width(), decoded.height(), decoded.color()), (40, 30, image::ColorType::Rgba16));
+    assert_eq!(upload_as(&app, &token, small, "a.png", "image/png").await.status(), 201);
+
+    // 25 megapixels, under the 50 allowed, but 8 bytes each: 200 MB to decode from a file of 1.3 MB.
+    let heavy = black_rgba16_png(5000, 5000);
+    assert!(heavy.len() < 2 * 1024 * 1024, "{} bytes", heavy.len());
+    let problem =
+        assert_problem(upload_as(&app, &token, heavy, "heavy.png", "image/png").await, 422, "validation_failed").await;
+    assert_eq!(
+        (problem["errors"][0]["field"].as_str(), problem["errors"][0]["code"].as_str()),
+        (Some("file"), Some("too_many_decoded_bytes"))
+    );
+    assert!(problem["errors"][0]["message"].as_str().unwrap().contains("100 MiB"), "{problem}");
+}
+
+async fn big_jpegs_are_thumbnailed_from_a_reduced_decode(app: TestApp) {
+    let token = citizen(&app, "0912345678").await;
+    let media = uploaded(&app, &token, with_phone_exif(jpeg(2600, 1300))).await;
+    assert_eq!((media["width"].as_i64(), media["height"].as_i64()), (Some(2600), Some(1300)));
+    let thumbnail = fetch(&app, Some(&token), &media["thumbnail_url"]).await.bytes().await.unwrap();
+    let thumb = image::load_from_memory(&thumbnail).unwrap();
+    assert_eq!((thumb.width(), thumb.height()), (160, 320), "320 px on the long side, turned by orientation 6");
 }
 
 async fn oversized_uploads_and_pixel_bombs_are_refused(app: TestApp) {
