@@ -3,6 +3,7 @@
 //! `startup::Application` builds the HTTP server; `main.rs` is only the command line around it.
 
 pub mod accounts;
+pub mod allocator;
 pub mod auth;
 pub mod categories;
 pub mod cli;

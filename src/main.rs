@@ -3,6 +3,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    congdanso::allocator::cap_arenas();
     let cli = congdanso::cli::Cli::parse();
     match actix_web::rt::System::new().block_on(congdanso::cli::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,

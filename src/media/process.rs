@@ -50,9 +50,14 @@ impl ImageWork {
         // Waiting for a permit is an await, not a blocked thread: other requests are served meanwhile.
         let _permit = self.permits.acquire().await.map_err(|_| AppError::Internal("image work closed".into()))?;
         let limits = self.limits;
-        actix_web::web::block(move || process(&bytes, limits))
-            .await
-            .map_err(|err| AppError::Internal(format!("blocking task: {err}")))?
+        actix_web::web::block(move || {
+            let processed = process(&bytes, limits);
+            drop(bytes);
+            crate::allocator::return_freed_memory();
+            processed
+        })
+        .await
+        .map_err(|err| AppError::Internal(format!("blocking task: {err}")))?
     }
 }
 
