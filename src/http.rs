@@ -327,11 +327,18 @@ pub fn request_hash<T: Serialize>(body: &T) -> Result<String, AppError> {
     Ok(Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// A page's `limit`: `default` when absent, refused outside 1 to `max`.
-pub fn page_limit(limit: Option<u32>, default: u32, max: u32, errors: &mut FieldErrors) -> i64 {
-    let limit = limit.unwrap_or(default);
-    if !(1..=max).contains(&limit) {
-        errors.add("limit", FieldIssue::OutOfRange { min: 1.0, max: f64::from(max) });
+/// How many items a list gives per page: `default` when `limit` is absent, at most `max`.
+#[derive(Debug, Clone, Copy)]
+pub struct PageSize {
+    pub default: u32,
+    pub max: u32,
+}
+
+/// A page's `limit`: `size.default` when absent, refused outside 1 to `size.max`.
+pub fn page_limit(limit: Option<u32>, size: PageSize, errors: &mut FieldErrors) -> i64 {
+    let limit = limit.unwrap_or(size.default);
+    if !(1..=size.max).contains(&limit) {
+        errors.add("limit", FieldIssue::OutOfRange { min: 1.0, max: f64::from(size.max) });
     }
     limit.into()
 }

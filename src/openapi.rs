@@ -89,7 +89,7 @@ use utoipa::OpenApi;
         crate::health::ready,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
-    modifiers(&BearerAuth, &CommonErrors, &Links, &PageItemsByRef, &UuidIds, &Constraints),
+    modifiers(&BearerAuth, &CommonErrors, &Links, &PageItemsByRef, &UuidIds, &Constraints, &Enums),
     tags(
         (name = "auth", description = "Sign-up, log-in, tokens, email verification, password reset"),
         (name = "me", description = "The signed-in person's own account and data"),
@@ -306,7 +306,9 @@ fn set_uuid(schema: &mut utoipa::openapi::RefOr<utoipa::openapi::Schema>) {
 }
 
 /// The limits the parsing code enforces, written into the schemas from the same constants, so a client
-/// (and Schemathesis) knows them: string lengths, ranges, the consent that must be `true`, the languages.
+/// (and Schemathesis) knows them: string lengths, ranges, page sizes, patterns, the consent that must be
+/// `true`. A length the server counts after trimming (or collapsing whitespace) is the schema's
+/// `maxLength` too: a client that keeps to it is never refused for length.
 struct Constraints;
 
 /// What one property or parameter must satisfy.
@@ -316,19 +318,30 @@ struct Limits {
     max_length: Option<usize>,
     minimum: Option<f64>,
     maximum: Option<f64>,
+    max_items: Option<usize>,
     pattern: Option<&'static str>,
-    values: Option<Vec<serde_json::Value>>,
+    default: Option<serde_json::Value>,
 }
+
+/// Characters a Vietnamese mobile number may be written with (`0912 345 678`, `+84 (912) 345.678`):
+/// deliberately loose, the server says which numbers it takes (see `accounts::phone`).
+const PHONE_PATTERN: &str = r"^[\s0-9+.()-]*$";
 
 impl Limits {
     fn chars(min: usize, max: usize) -> Self {
         Limits { min_length: Some(min), max_length: Some(max), ..Default::default() }
     }
+    fn at_most(max: usize) -> Self {
+        Limits { max_length: Some(max), ..Default::default() }
+    }
     fn range(min: f64, max: f64) -> Self {
         Limits { minimum: Some(min), maximum: Some(max), ..Default::default() }
     }
-    fn one_of(values: &[serde_json::Value]) -> Self {
-        Limits { values: Some(values.to_vec()), ..Default::default() }
+    fn items(max: usize) -> Self {
+        Limits { max_items: Some(max), ..Default::default() }
+    }
+    fn page(size: crate::http::PageSize) -> Self {
+        Limits { default: Some(size.default.into()), ..Self::range(1.0, size.max.into()) }
     }
 
     fn apply(&self, schema: &mut utoipa::openapi::RefOr<utoipa::openapi::Schema>) {
@@ -340,13 +353,12 @@ impl Limits {
                 object.max_length = self.max_length.or(object.max_length);
                 object.minimum = self.minimum.map(Into::into).or(object.minimum.take());
                 object.maximum = self.maximum.map(Into::into).or(object.maximum.take());
+                object.default = self.default.clone().or(object.default.take());
                 if let Some(pattern) = self.pattern {
                     object.pattern = Some(pattern.into());
                 }
-                if let Some(values) = &self.values {
-                    object.enum_values = Some(values.clone());
-                }
             }
+            RefOr::T(Schema::Array(array)) => array.max_items = self.max_items.or(array.max_items),
             RefOr::T(Schema::OneOf(one_of)) => one_of.items.iter_mut().for_each(|item| self.apply(item)),
             _ => {}
         }
@@ -356,26 +368,52 @@ impl Limits {
 impl utoipa::Modify for Constraints {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use crate::auth::password::{MAX_CHARS, MIN_CHARS};
+        use crate::onboarding::store as campaigns;
+        use crate::reports::routes as reports;
         use serde_json::json;
         use utoipa::openapi::schema::Schema;
         use utoipa::openapi::RefOr;
+        let password = Limits::chars(MIN_CHARS, MAX_CHARS);
+        let full_name = Limits::chars(1, crate::accounts::FullName::MAX_CHARS);
         let description = crate::reports::DESCRIPTION_CHARS;
-        let locales = Limits::one_of(&[json!("vi"), json!("en")]);
+        let campaign_name = Limits::chars(campaigns::NAME_CHARS.0, campaigns::NAME_CHARS.1);
+        let signups = Limits::range(1.0, campaigns::MOST_SIGNUPS.into());
+        let photos = Limits::items(crate::reports::MAX_MEDIA);
+        let reveal = crate::workflow::RevealReason::MIN_CHARS..=crate::workflow::RevealReason::MAX_CHARS;
+        let reopen = reports::REOPEN_REASON_CHARS;
+        let score = reports::RATING_SCORES;
         let properties = [
-            ("RegisterRequest", "password", Limits::chars(MIN_CHARS, MAX_CHARS)),
-            ("ResetPasswordRequest", "new_password", Limits::chars(MIN_CHARS, MAX_CHARS)),
-            (
-                "LoginRequest",
-                "login",
-                Limits { max_length: Some(crate::accounts::Login::MAX_CHARS), ..Default::default() },
-            ),
-            ("RegisterRequest", "locale", locales.clone()),
+            ("RegisterRequest", "password", password.clone()),
+            ("ResetPasswordRequest", "new_password", password.clone()),
+            ("ActivateRequest", "password", password.clone()),
+            ("CreateUserRequest", "password", password),
+            ("LoginRequest", "login", Limits::at_most(crate::accounts::Login::MAX_CHARS)),
+            ("RegisterRequest", "full_name", full_name.clone()),
+            ("UpdateMeRequest", "full_name", full_name.clone()),
+            ("CreateUserRequest", "full_name", full_name.clone()),
+            ("AssistedSignUpRequest", "full_name", full_name),
+            ("RegisterRequest", "onboarding_code", Limits::at_most(crate::accounts::register::ONBOARDING_CODE_CHARS)),
             ("NewReportRequest", "description", Limits::chars(*description.start(), *description.end())),
+            ("NewReportRequest", "address_text", Limits::at_most(crate::reports::ADDRESS_CHARS)),
+            ("NewReportRequest", "media_ids", photos.clone()),
+            ("ReportPosition", "accuracy_m", Limits::range(0.0, crate::reports::MAX_ACCURACY_M)),
+            ("AddPhotosRequest", "media_ids", photos.clone()),
+            ("RatingRequest", "score", Limits::range((*score.start()).into(), (*score.end()).into())),
+            ("RatingRequest", "comment", Limits::at_most(reports::COMMENT_CHARS)),
+            ("ReopenRequest", "reason", Limits::chars(*reopen.start(), *reopen.end())),
+            ("ActionRequest", "note", Limits::at_most(crate::workflow::actions::NOTE_CHARS)),
+            ("ActionRequest", "media_ids", photos),
+            ("RevealRequest", "reason", Limits::chars(*reveal.start(), *reveal.end())),
             (
-                "NewReportRequest",
-                "address_text",
-                Limits { max_length: Some(crate::reports::ADDRESS_CHARS), ..Default::default() },
+                "NewOrganizationRequest",
+                "name",
+                Limits::chars(1, crate::organizations::routes::NewOrganizationRequest::NAME_CHARS),
             ),
+            ("NewCampaignRequest", "name", campaign_name.clone()),
+            ("CampaignChanges", "name", campaign_name),
+            ("NewCampaignRequest", "target_signups", signups.clone()),
+            ("CampaignChanges", "target_signups", signups),
+            ("NewAgentRequest", "display_name", Limits::chars(1, campaigns::DISPLAY_NAME_CHARS)),
         ];
         let Some(components) = openapi.components.as_mut() else { return };
         for (schema, property, limits) in properties {
@@ -385,14 +423,14 @@ impl utoipa::Modify for Constraints {
             let Some(property) = object.properties.get_mut(property) else { panic!("no {schema}.{property}") };
             limits.apply(property);
         }
-        // Everywhere: positions, the languages, the consent.
+        // Everywhere: positions, phone numbers, the consent.
         for schema in components.schemas.values_mut() {
             let RefOr::T(Schema::Object(object)) = schema else { continue };
             for (name, property) in object.properties.iter_mut() {
                 match name.as_str() {
                     "lat" => Limits::range(-90.0, 90.0).apply(property),
                     "lon" => Limits::range(-180.0, 180.0).apply(property),
-                    "locale" => locales.apply(property),
+                    "phone" => Limits { pattern: Some(PHONE_PATTERN), ..Default::default() }.apply(property),
                     "consent" => {
                         if let RefOr::T(Schema::Object(consent)) = property {
                             consent.extensions.get_or_insert_with(Default::default).insert("const".into(), json!(true));
@@ -402,18 +440,34 @@ impl utoipa::Modify for Constraints {
                 }
             }
         }
-        // Parameters: pages of at least one item, a radius of at least a metre, idempotency keys.
+        // Parameters: each list's page size, a radius of at least a metre, idempotency keys, QR sizes.
+        let pages = [
+            ("listReports", reports::PAGE),
+            ("myReports", reports::PAGE),
+            ("inbox", crate::workflow::routes::PAGE),
+            ("myNotifications", crate::notify::routes::PAGE),
+            ("listCampaigns", crate::onboarding::routes::PAGE),
+            ("adminListUsers", crate::accounts::admin::PAGE),
+            ("listUnits", crate::units::routes::PAGE),
+        ];
         let idempotency_key = Limits { pattern: Some("^[!-~]{8,128}$"), ..Default::default() };
+        let (smallest, largest) = crate::onboarding::qr::PNG_SIZES;
         for item in openapi.paths.paths.values_mut() {
             let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
             for operation in operations.into_iter().flatten() {
+                let id = operation.operation_id.clone().unwrap_or_default();
                 for parameter in operation.parameters.iter_mut().flatten() {
-                    let limits = match parameter.name.as_str() {
-                        "limit" => Limits { minimum: Some(1.0), ..Default::default() },
-                        "radius_m" => Limits::range(1.0, crate::reports::routes::MAX_RADIUS_M),
-                        "lat" => Limits::range(-90.0, 90.0),
-                        "lon" => Limits::range(-180.0, 180.0),
-                        "Idempotency-Key" => idempotency_key.clone(),
+                    let limits = match (id.as_str(), parameter.name.as_str()) {
+                        (_, "limit") => match pages.iter().find(|(list, _)| *list == id) {
+                            Some((_, size)) => Limits::page(*size),
+                            None => panic!("{id} takes a `limit`: add its page size to `pages`"),
+                        },
+                        ("listUnits", "q") => Limits::at_most(crate::units::routes::MAX_QUERY_CHARS),
+                        ("agentQrPng", "size") => Limits::range(smallest.into(), largest.into()),
+                        (_, "radius_m") => Limits::range(1.0, reports::MAX_RADIUS_M),
+                        (_, "lat") => Limits::range(-90.0, 90.0),
+                        (_, "lon") => Limits::range(-180.0, 180.0),
+                        (_, "Idempotency-Key") => idempotency_key.clone(),
                         _ => continue,
                     };
                     parameter.schema.iter_mut().for_each(|schema| limits.apply(schema));
@@ -421,6 +475,128 @@ impl utoipa::Modify for Constraints {
             }
         }
     }
+}
+
+/// The fixed lists the server parses with, as named enums, so a generated client has a type for each:
+/// the values come from the same constants as the parsers' (an enum the code also derives, such as
+/// `Role`, is checked against its constant by a test).
+struct Enums;
+
+/// Each named enum: its name, description and values.
+fn named_enums() -> [(&'static str, &'static str, &'static [&'static str]); 8] {
+    [
+        ("Role", "What an account may do", crate::accounts::Role::NAMES),
+        ("Locale", "The language of messages, mail and texts", crate::accounts::LOCALES),
+        (
+            "OrganizationKind",
+            "What kind of organization handles reports",
+            crate::organizations::OrganizationKind::NAMES,
+        ),
+        ("ReportStatus", "Where a report is in its handling", crate::reports::ReportStatus::NAMES),
+        ("WorkflowAction", "What an official does to a report", crate::workflow::actions::ACTIONS),
+        ("RejectReason", "Why a report is rejected", crate::workflow::actions::REJECT_REASONS),
+        ("StatsFormat", "What a campaign's tallies come as", crate::onboarding::routes::STATS_FORMATS),
+        (
+            "AssigneeWord",
+            "The inbox's reports assigned to the caller (`me`) or to nobody (`none`)",
+            crate::workflow::routes::ASSIGNEE_WORDS,
+        ),
+    ]
+}
+
+impl utoipa::Modify for Enums {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+        use utoipa::openapi::RefOr;
+        let Some(components) = openapi.components.as_mut() else { return };
+        for (name, description, values) in named_enums() {
+            let derived = components.schemas.get(name).and_then(|schema| match schema {
+                RefOr::T(Schema::Object(object)) => object.description.clone(),
+                _ => None,
+            });
+            let schema = ObjectBuilder::new()
+                .schema_type(Type::String)
+                .description(Some(derived.unwrap_or_else(|| description.to_string())))
+                .enum_values(Some(values.iter().copied()));
+            components.schemas.insert(name.to_string(), schema.into());
+        }
+        // Request fields the server reads as text and parses against a list.
+        let properties = [
+            ("ActionRequest", "action", "WorkflowAction"),
+            ("ActionRequest", "reason", "RejectReason"),
+            ("CreateUserRequest", "role", "Role"),
+            ("UpdateUserRequest", "role", "Role"),
+            ("NewOrganizationRequest", "kind", "OrganizationKind"),
+        ];
+        for (schema, property, target) in properties {
+            let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(schema) else {
+                panic!("no schema {schema} to give an enum")
+            };
+            let Some(property) = object.properties.get_mut(property) else { panic!("no {schema}.{property}") };
+            refer(property, target);
+        }
+        for schema in components.schemas.values_mut() {
+            let RefOr::T(Schema::Object(object)) = schema else { continue };
+            if let Some(locale) = object.properties.get_mut("locale") {
+                refer(locale, "Locale");
+            }
+        }
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                for parameter in operation.parameters.iter_mut().flatten() {
+                    let target = match parameter.name.as_str() {
+                        "status" => "ReportStatus",
+                        "kind" => "OrganizationKind",
+                        "role" => "Role",
+                        "format" => "StatsFormat",
+                        "assignee" => {
+                            parameter.schema = Some(assignee());
+                            continue;
+                        }
+                        _ => continue,
+                    };
+                    parameter.schema.iter_mut().for_each(|schema| refer(schema, target));
+                }
+            }
+        }
+    }
+}
+
+/// Makes `schema` (a string, perhaps nullable) a reference to the named enum `target`, keeping its
+/// description and whether it takes `null`.
+fn refer(schema: &mut utoipa::openapi::RefOr<utoipa::openapi::Schema>, target: &str) {
+    use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, SchemaType, Type};
+    use utoipa::openapi::{Ref, RefOr};
+    let (description, nullable) = match schema {
+        RefOr::T(Schema::Object(object)) => (
+            object.description.clone().unwrap_or_default(),
+            matches!(&object.schema_type, SchemaType::Array(types) if types.contains(&Type::Null)),
+        ),
+        RefOr::T(Schema::OneOf(one_of)) => (one_of.description.clone().unwrap_or_default(), true),
+        RefOr::Ref(reference) => (reference.description.clone(), false),
+        _ => (String::new(), false),
+    };
+    let mut reference = Ref::from_schema_name(target);
+    *schema = if nullable {
+        let one_of = OneOfBuilder::new()
+            .item(ObjectBuilder::new().schema_type(Type::Null))
+            .item(reference)
+            .description((!description.is_empty()).then_some(description));
+        RefOr::T(Schema::OneOf(one_of.build()))
+    } else {
+        reference.description = description;
+        RefOr::Ref(reference)
+    };
+}
+
+/// The inbox's `assignee`: `me`, `none` or an official's id.
+fn assignee() -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+    use utoipa::openapi::Ref;
+    let words = Ref::from_schema_name("AssigneeWord");
+    let id = ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid)));
+    OneOfBuilder::new().item(words).item(id).into()
 }
 
 /// Links between the main steps of the app, for generated clients and for Schemathesis's stateful tests.
@@ -543,5 +719,30 @@ impl ApiDoc {
     /// The document as served at `/api-docs/openapi.json`.
     pub fn openapi_json() -> utoipa::openapi::OpenApi {
         <ApiDoc as OpenApi>::openapi()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::named_enums;
+    use serde_json::{json, Value};
+
+    fn derived<T: utoipa::PartialSchema>() -> Vec<Value> {
+        let schema = serde_json::to_value(T::schema()).expect("a schema serializes");
+        schema["enum"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The enums the code also derives for its answers list the same values as the parsers' constants.
+    #[test]
+    fn derived_enums_match_the_lists_the_server_parses_with() {
+        let derived = [
+            ("Role", derived::<crate::accounts::Role>()),
+            ("OrganizationKind", derived::<crate::organizations::OrganizationKind>()),
+            ("ReportStatus", derived::<crate::reports::ReportStatus>()),
+        ];
+        for (name, values) in derived {
+            let (.., listed) = named_enums().into_iter().find(|(n, ..)| *n == name).expect("a named enum");
+            assert_eq!(values, listed.iter().map(|v| json!(v)).collect::<Vec<_>>(), "{name}");
+        }
     }
 }

@@ -16,6 +16,9 @@ use crate::error::{AppError, FieldErrors, FieldIssue, Locale};
 use crate::organizations;
 use crate::units::{find_unit, UnitCode, UnitRow};
 
+/// Pages of the user list: 50 unless `limit` says otherwise, at most 200.
+pub(crate) const PAGE: crate::http::PageSize = crate::http::PageSize { default: 50, max: 200 };
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
@@ -139,7 +142,7 @@ impl ListUsersQuery {
     pub fn parse(self) -> Result<UserFilter, AppError> {
         let mut errors = FieldErrors::default();
         let role = self.role.as_deref().and_then(|r| errors.check(Role::parse(r, "role")));
-        let limit = crate::http::page_limit(self.limit, 50, 200, &mut errors);
+        let limit = crate::http::page_limit(self.limit, PAGE, &mut errors);
         crate::http::check_id_cursor(self.cursor.as_deref(), &mut errors);
         errors.finish()?;
         let text = self.q.map(|q| crate::text::fold(&q)).filter(|q| !q.is_empty());

@@ -53,11 +53,14 @@ impl Role {
     }
 }
 
+/// The languages an account can choose, as `locale` spells them.
+pub const LOCALES: &[&str] = &["vi", "en"];
+
 pub fn parse_locale(raw: &str, field: &str) -> Result<Locale, AppError> {
     match raw.trim() {
         "vi" => Ok(Locale::Vi),
         "en" => Ok(Locale::En),
-        _ => Err(AppError::invalid(field, FieldIssue::OneOf(&["vi", "en"]))),
+        _ => Err(AppError::invalid(field, FieldIssue::OneOf(LOCALES))),
     }
 }
 
@@ -73,11 +76,14 @@ pub fn locale_str(locale: Locale) -> &'static str {
 pub struct FullName(String);
 
 impl FullName {
+    /// Counted after runs of whitespace are collapsed to one space and the ends trimmed.
+    pub const MAX_CHARS: usize = 100;
+
     pub fn parse(raw: &str, field: &str) -> Result<Self, AppError> {
         let name = raw.split_whitespace().collect::<Vec<_>>().join(" ");
         match name.chars().count() {
             0 => Err(AppError::invalid(field, FieldIssue::Required)),
-            n if n > 100 => Err(AppError::invalid(field, FieldIssue::TooLong { max: 100 })),
+            n if n > Self::MAX_CHARS => Err(AppError::invalid(field, FieldIssue::TooLong { max: Self::MAX_CHARS })),
             _ => Ok(FullName(name)),
         }
     }

@@ -17,6 +17,9 @@ use crate::notify::secrets::MessageSecrets;
 use crate::notify::templates;
 use crate::onboarding::codes::CodeSigner;
 
+/// The longest onboarding code looked at (counted after trimming): longer than any real one.
+pub(crate) const ONBOARDING_CODE_CHARS: usize = 64;
+
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
@@ -72,8 +75,8 @@ impl RegisterRequest {
             None => Some(Locale::Vi),
         };
         let onboarding_code = self.onboarding_code.map(|code| code.trim().to_string()).filter(|code| !code.is_empty());
-        if onboarding_code.as_ref().is_some_and(|code| code.chars().count() > 64) {
-            errors.add("onboarding_code", FieldIssue::TooLong { max: 64 });
+        if onboarding_code.as_ref().is_some_and(|code| code.chars().count() > ONBOARDING_CODE_CHARS) {
+            errors.add("onboarding_code", FieldIssue::TooLong { max: ONBOARDING_CODE_CHARS });
         }
         if !self.consent {
             errors.add("consent", FieldIssue::MustBeTrue);

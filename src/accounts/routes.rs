@@ -41,7 +41,7 @@ pub async fn get_me(current: CurrentUser) -> Result<HttpResponse, AppError> {
 /// Change name, language or email (a new email is verified again).
 #[utoipa::path(patch, path = "/api/v1/me", tag = "me", operation_id = "updateMe", security(("bearer" = [])), request_body = UpdateMeRequest,
     responses(
-        (status = 200, description = "The updated account", body = ManagedUser),
+        (status = 200, description = "The updated account", body = User),
         (status = 409, description = "`account_exists`: the new email belongs to another account", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
     ))]

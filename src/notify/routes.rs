@@ -8,8 +8,11 @@ use utoipa::{IntoParams, ToSchema};
 use super::feed::{self, Notification};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, FieldErrors, Problem};
-use crate::http::{check_id_cursor, page_limit, Page, Path, Query};
+use crate::http::{check_id_cursor, page_limit, Page, PageSize, Path, Query};
 use crate::startup::AppState;
+
+/// Pages of this list: 20 items unless `limit` says otherwise, at most 100.
+pub(crate) const PAGE: PageSize = PageSize { default: 20, max: 100 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/me/notifications").route(web::get().to(list)))
@@ -51,7 +54,7 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let NotificationsQuery { unread, limit, cursor } = query.into_inner();
     let mut errors = FieldErrors::default();
-    let limit = page_limit(limit, 20, 100, &mut errors);
+    let limit = page_limit(limit, PAGE, &mut errors);
     check_id_cursor(cursor.as_deref(), &mut errors);
     errors.finish()?;
     let user_id = current.user.id.clone();

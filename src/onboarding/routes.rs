@@ -19,8 +19,14 @@ use crate::auth::routes::{limit, token_response, TokenResponse};
 use crate::auth::CurrentUser;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
-use crate::http::{check_id_cursor, page_limit, Json, Page, Path, Query};
+use crate::http::{check_id_cursor, page_limit, Json, Page, PageSize, Path, Query};
 use crate::startup::AppState;
+
+/// Pages of this list: 20 items unless `limit` says otherwise, at most 100.
+pub(crate) const PAGE: PageSize = PageSize { default: 20, max: 100 };
+
+/// What `format` a campaign's tallies come in: the first is the default.
+pub(crate) const STATS_FORMATS: &[&str] = &["json", "csv"];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/admin/campaigns").route(web::post().to(create)).route(web::get().to(list)))
@@ -110,7 +116,7 @@ pub async fn list(
 ) -> Result<HttpResponse, AppError> {
     let CampaignsQuery { province, limit, cursor } = query.into_inner();
     let mut errors = FieldErrors::default();
-    let limit = page_limit(limit, 20, 100, &mut errors);
+    let limit = page_limit(limit, PAGE, &mut errors);
     check_id_cursor(cursor.as_deref(), &mut errors);
     errors.finish()?;
     let page = as_manager(&state, current, move |conn, manager| {
@@ -419,10 +425,10 @@ pub async fn campaign_stats(
     id: Path<String>,
     query: Query<StatsQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let csv = match query.format.as_deref() {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(_) => return Err(AppError::invalid("format", FieldIssue::OneOf(&["json", "csv"]))),
+    let csv = match query.format.as_deref().map(|f| STATS_FORMATS.iter().position(|known| *known == f)) {
+        None | Some(Some(0)) => false,
+        Some(Some(_)) => true,
+        Some(None) => return Err(AppError::invalid("format", FieldIssue::OneOf(STATS_FORMATS))),
     };
     if csv {
         let (name, body) = as_manager(&state, current, move |conn, manager| {

@@ -12,8 +12,11 @@ use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::units::{find_unit, UnitCode};
 
-const NAME_CHARS: (usize, usize) = (3, 200);
-const MOST_SIGNUPS: i32 = 10_000_000;
+/// A campaign's name, counted after trimming.
+pub(crate) const NAME_CHARS: (usize, usize) = (3, 200);
+pub(crate) const MOST_SIGNUPS: i32 = 10_000_000;
+/// An agent's display name, counted after trimming.
+pub(crate) const DISPLAY_NAME_CHARS: usize = 100;
 /// The advisory lock that serializes handing out agent numbers ("cds_agn").
 const AGENT_NUMBER_LOCK: i64 = 0x0063_6473_5f61_676e;
 
@@ -244,7 +247,7 @@ pub fn add_agent(
         let display_name = request.display_name.trim().to_string();
         match display_name.chars().count() {
             0 => errors.add("display_name", FieldIssue::Required),
-            n if n > 100 => errors.add("display_name", FieldIssue::TooLong { max: 100 }),
+            n if n > DISPLAY_NAME_CHARS => errors.add("display_name", FieldIssue::TooLong { max: DISPLAY_NAME_CHARS }),
             _ => {}
         }
         if let Some(user_id) = &request.user_id {

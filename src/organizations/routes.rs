@@ -39,13 +39,16 @@ pub struct NewOrganizationRequest {
 }
 
 impl NewOrganizationRequest {
+    /// The longest name, counted after runs of whitespace are collapsed and the ends trimmed.
+    pub const NAME_CHARS: usize = 200;
+
     fn parse(self) -> Result<NewOrganization, AppError> {
         let mut errors = FieldErrors::default();
         let kind = errors.check(OrganizationKind::parse(&self.kind, "kind"));
         let name = self.name.split_whitespace().collect::<Vec<_>>().join(" ");
         match name.chars().count() {
             0 => errors.add("name", FieldIssue::Required),
-            n if n > 200 => errors.add("name", FieldIssue::TooLong { max: 200 }),
+            n if n > Self::NAME_CHARS => errors.add("name", FieldIssue::TooLong { max: Self::NAME_CHARS }),
             _ => {}
         }
         if ProvinceCode::parse(&self.province_code).is_none() {

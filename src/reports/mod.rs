@@ -72,6 +72,8 @@ pub struct ReportPosition {
 pub const DESCRIPTION_CHARS: std::ops::RangeInclusive<usize> = 5..=2000;
 pub const ADDRESS_CHARS: usize = 300;
 pub const MAX_MEDIA: usize = 5;
+/// The largest GPS error believed, in metres.
+pub const MAX_ACCURACY_M: f64 = 10_000.0;
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -137,8 +139,8 @@ impl NewReportRequest {
             errors.add("position", FieldIssue::NullIsland);
         }
         let accuracy_m = self.position.accuracy_m;
-        if accuracy_m.is_some_and(|a| !(0.0..=10_000.0).contains(&a)) {
-            errors.add("position.accuracy_m", FieldIssue::OutOfRange { min: 0.0, max: 10_000.0 });
+        if accuracy_m.is_some_and(|a| !(0.0..=MAX_ACCURACY_M).contains(&a)) {
+            errors.add("position.accuracy_m", FieldIssue::OutOfRange { min: 0.0, max: MAX_ACCURACY_M });
         }
         let address_text = self.address_text.as_deref().map(str::trim).filter(|a| !a.is_empty()).map(str::to_string);
         if address_text.as_ref().is_some_and(|a| a.chars().count() > ADDRESS_CHARS) {

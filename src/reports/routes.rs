@@ -10,7 +10,7 @@ use super::{NewReportRequest, Report, ReportDetail, ReportStatus};
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
-use crate::http::{check_id_cursor, page_limit, request_hash, IdempotencyKey, Json, Page, Path, Query};
+use crate::http::{check_id_cursor, page_limit, request_hash, IdempotencyKey, Json, Page, PageSize, Path, Query};
 use crate::notify::notifier::Notifier;
 use crate::routing::Position;
 use crate::startup::AppState;
@@ -121,6 +121,8 @@ pub struct ListReportsQuery {
 }
 
 pub(crate) const MAX_RADIUS_M: f64 = 5000.0;
+/// Pages of public reports and of one's own: 20 unless `limit` says otherwise, at most 100.
+pub(crate) const PAGE: PageSize = PageSize { default: 20, max: 100 };
 
 fn parse_lat_lon(raw: &str, field: &str) -> Result<Position, AppError> {
     let parts: Vec<f64> = raw
@@ -163,7 +165,7 @@ impl ListReportsQuery {
         }
         let status = self.status.as_deref().and_then(|s| errors.check(ReportStatus::parse(s, "status")));
         let unit = self.unit.as_deref().and_then(|u| errors.check(UnitCode::parse_field(u, "unit")));
-        let limit = page_limit(self.limit, 20, 100, &mut errors);
+        let limit = page_limit(self.limit, PAGE, &mut errors);
         let cursor_ok = match (&self.cursor, center) {
             (Some(c), Some(_)) => c.parse::<usize>().is_ok(),
             (Some(c), None) => uuid::Uuid::parse_str(c).is_ok(),
@@ -241,7 +243,7 @@ pub async fn mine(
 ) -> Result<HttpResponse, AppError> {
     let MyReportsQuery { limit, cursor } = query.into_inner();
     let mut errors = FieldErrors::default();
-    let limit = page_limit(limit, 20, 100, &mut errors);
+    let limit = page_limit(limit, PAGE, &mut errors);
     check_id_cursor(cursor.as_deref(), &mut errors);
     errors.finish()?;
     let user_id = current.user.id.clone();
@@ -408,6 +410,10 @@ pub async fn add_photos(
     .await
 }
 
+pub(crate) const RATING_SCORES: std::ops::RangeInclusive<i32> = 1..=5;
+/// A rating's comment, counted after trimming.
+pub(crate) const COMMENT_CHARS: usize = 1000;
+
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RatingRequest {
@@ -434,12 +440,13 @@ pub async fn rate(
 ) -> Result<HttpResponse, AppError> {
     let RatingRequest { score, comment } = body.0;
     let mut errors = FieldErrors::default();
-    if !(1..=5).contains(&score) {
-        errors.add("score", FieldIssue::OutOfRange { min: 1.0, max: 5.0 });
+    if !RATING_SCORES.contains(&score) {
+        let (min, max) = (f64::from(*RATING_SCORES.start()), f64::from(*RATING_SCORES.end()));
+        errors.add("score", FieldIssue::OutOfRange { min, max });
     }
     let comment = comment.map(|c| c.trim().to_string()).filter(|c| !c.is_empty());
-    if comment.as_ref().is_some_and(|c| c.chars().count() > 1000) {
-        errors.add("comment", FieldIssue::TooLong { max: 1000 });
+    if comment.as_ref().is_some_and(|c| c.chars().count() > COMMENT_CHARS) {
+        errors.add("comment", FieldIssue::TooLong { max: COMMENT_CHARS });
     }
     errors.finish()?;
     change_own_report(&state, &current, id.into_inner(), move |conn, notifier, id, user_id| {
@@ -447,6 +454,9 @@ pub async fn rate(
     })
     .await
 }
+
+/// Why a report is reopened, counted after trimming.
+pub(crate) const REOPEN_REASON_CHARS: std::ops::RangeInclusive<usize> = 5..=2000;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -472,8 +482,12 @@ pub async fn reopen(
 ) -> Result<HttpResponse, AppError> {
     let reason = body.0.reason.trim().to_string();
     match reason.chars().count() {
-        n if n < 5 => return Err(AppError::invalid("reason", FieldIssue::TooShort { min: 5 })),
-        n if n > 2000 => return Err(AppError::invalid("reason", FieldIssue::TooLong { max: 2000 })),
+        n if n < *REOPEN_REASON_CHARS.start() => {
+            return Err(AppError::invalid("reason", FieldIssue::TooShort { min: *REOPEN_REASON_CHARS.start() }))
+        }
+        n if n > *REOPEN_REASON_CHARS.end() => {
+            return Err(AppError::invalid("reason", FieldIssue::TooLong { max: *REOPEN_REASON_CHARS.end() }))
+        }
         _ => {}
     }
     change_own_report(&state, &current, id.into_inner(), move |conn, notifier, id, user_id| {

@@ -7,7 +7,7 @@ use utoipa::IntoParams;
 use super::{find_unit, list_units, LatLon, Unit, UnitCode, UnitFilter};
 use crate::auth::AdminUser;
 use crate::error::{AppError, FieldIssue, Problem};
-use crate::http::{cacheable_json, Json, Page, Path, Query};
+use crate::http::{cacheable_json, page_limit, Json, Page, PageSize, Path, Query};
 use crate::routing::boundaries::{self, BoundaryImport};
 use crate::routing::locator::UnitLocator;
 use crate::routing::{self, Position};
@@ -20,9 +20,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/units/{code}").route(web::get().to(get)));
 }
 
-const DEFAULT_LIMIT: u32 = 200;
-const MAX_LIMIT: u32 = 500;
-const MAX_QUERY_CHARS: usize = 100;
+/// Pages of units: 200 (every commune of the largest province) unless `limit` says otherwise, at most 500.
+pub(crate) const PAGE: PageSize = PageSize { default: 200, max: 500 };
+pub(crate) const MAX_QUERY_CHARS: usize = 100;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
@@ -51,11 +51,10 @@ impl UnitsQuery {
             Some(q) => Some(crate::text::fold(&q)).filter(|folded| !folded.is_empty()),
             None => None,
         };
-        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
-        if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(AppError::invalid("limit", FieldIssue::OutOfRange { min: 1.0, max: MAX_LIMIT as f64 }));
-        }
-        Ok(UnitFilter { parent, text, after, limit: limit.into() })
+        let mut errors = crate::error::FieldErrors::default();
+        let limit = page_limit(self.limit, PAGE, &mut errors);
+        errors.finish()?;
+        Ok(UnitFilter { parent, text, after, limit })
     }
 }
 

@@ -18,7 +18,8 @@ use crate::reports::{ReportStatus, MAX_MEDIA};
 
 /// Urgent reports are due within hours, whatever the category's usual deadline.
 const URGENT_SLA_HOURS: i64 = 4;
-const NOTE_CHARS: usize = 2000;
+/// A note, counted after trimming.
+pub(crate) const NOTE_CHARS: usize = 2000;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -72,9 +73,10 @@ pub enum Action {
     },
 }
 
-const ACTIONS: &[&str] = &["accept", "assign", "start", "resolve", "reject", "transfer", "comment", "message"];
+pub(crate) const ACTIONS: &[&str] =
+    &["accept", "assign", "start", "resolve", "reject", "transfer", "comment", "message"];
 
-const REJECT_REASONS: &[&str] = &["duplicate", "out_of_scope", "spam", "insufficient_info"];
+pub(crate) const REJECT_REASONS: &[&str] = &["duplicate", "out_of_scope", "spam", "insufficient_info"];
 
 impl ActionRequest {
     pub fn parse(self) -> Result<Action, AppError> {

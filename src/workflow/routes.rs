@@ -11,12 +11,18 @@ use super::{
     InternalEvent, ReporterContact, RevealReason,
 };
 use crate::auth::OfficialUser;
-use crate::error::{AppError, FieldErrors, Problem};
-use crate::http::{Json, Page, Path, Query};
+use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
+use crate::http::{Json, Page, PageSize, Path, Query};
 use crate::reports::store;
 use crate::reports::{Report, ReportStatus};
 use crate::startup::AppState;
 use crate::units::UnitCode;
+
+/// Pages of this list: 20 items unless `limit` says otherwise, at most 100.
+pub(crate) const PAGE: PageSize = PageSize { default: 20, max: 100 };
+
+/// The words `assignee` takes besides an official's id.
+pub(crate) const ASSIGNEE_WORDS: &[&str] = &["me", "none"];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/admin/reports").route(web::get().to(list)))
@@ -53,12 +59,16 @@ impl InboxQuery {
         let mut errors = FieldErrors::default();
         let status = self.status.as_deref().and_then(|s| errors.check(ReportStatus::parse(s, "status")));
         let unit = self.unit.as_deref().and_then(|u| errors.check(UnitCode::parse_field(u, "unit")));
-        let assignee = self.assignee.map(|a| match a.as_str() {
-            "me" => Assignee::Me,
-            "none" => Assignee::Nobody,
-            id => Assignee::User(id.to_string()),
+        let assignee = self.assignee.and_then(|a| match a.as_str() {
+            _ if a == ASSIGNEE_WORDS[0] => Some(Assignee::Me),
+            _ if a == ASSIGNEE_WORDS[1] => Some(Assignee::Nobody),
+            id if uuid::Uuid::parse_str(id).is_ok() => Some(Assignee::User(id.to_string())),
+            _ => {
+                errors.add("assignee", FieldIssue::InvalidValue("`me`, `none` or an official's id".into()));
+                None
+            }
         });
-        let limit = crate::http::page_limit(self.limit, 20, 100, &mut errors);
+        let limit = crate::http::page_limit(self.limit, PAGE, &mut errors);
         crate::http::check_id_cursor(self.cursor.as_deref(), &mut errors);
         errors.finish()?;
         Ok(InboxFilter {
@@ -202,8 +212,8 @@ pub async fn act(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RevealRequest {
-    /// Why the IOC needs to know who filed the report (10 to 500 characters); kept in the audit log.
-    #[schema(min_length = 10, max_length = 500)]
+    /// Why the IOC needs to know who filed the report (10 to 500 characters, counted after trimming); kept
+    /// in the audit log.
     pub reason: String,
 }
 

@@ -102,6 +102,10 @@ async fn officials_see_their_jurisdiction_and_nothing_else(app: TestApp) {
         .unwrap();
     assert_eq!([ids(&page), ids(&next)].concat(), [id(&bao_loc), id(&da_lat)]);
     assert_problem(filtered("status=lost").await.unwrap(), 422, "validation_failed").await;
+    // `assignee` is `me`, `none` or an id, as the contract says: anything else is refused, not matched.
+    let nobody = format!("assignee={}", uuid::Uuid::now_v7());
+    assert!(ids(&filtered(&nobody).await.unwrap().json::<Value>().await.unwrap()).is_empty());
+    assert_problem(filtered("assignee=someone").await.unwrap(), 422, "validation_failed").await;
 
     // Not an official: forbidden. Removed from the organization: the reports are gone at once.
     assert_problem(app.get_as(&citizen, "/api/v1/admin/reports").await, 403, "forbidden").await;
