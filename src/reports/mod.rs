@@ -2,6 +2,7 @@
 //! status, its timeline, and the neighbours who support it.
 
 pub mod geo;
+pub mod lifecycle;
 pub mod routes;
 pub mod store;
 
@@ -50,9 +51,15 @@ impl ReportStatus {
             .ok_or_else(|| AppError::invalid(field, FieldIssue::OneOf(Self::NAMES)))
     }
 
-    /// Still waiting to be handled: what a neighbour may support instead of filing again.
+    /// Still waiting to be handled: what a neighbour may support instead of filing again, and what a
+    /// deadline still runs for.
     pub fn is_open(self) -> bool {
         matches!(self, ReportStatus::Submitted | ReportStatus::Accepted | ReportStatus::InProgress)
+    }
+
+    /// The names of the open statuses, for queries.
+    pub fn open_names() -> Vec<&'static str> {
+        Self::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect()
     }
 }
 

@@ -7,6 +7,7 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::geo::{cell_of, BoundingBox};
+use super::lifecycle::{self, Step, Transition};
 use super::{NewReport, Report, ReportEvent, ReportPosition, ReportStatus, Reporter};
 use crate::config::ServiceArea;
 use crate::db::schema::{
@@ -581,7 +582,7 @@ pub fn similar(
 ) -> Result<Vec<ReportRow>, AppError> {
     let area = BoundingBox::around(position, radius_m);
     let cells = area.cells(MOST_CELLS).unwrap_or_default();
-    let open: Vec<&str> = ReportStatus::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect();
+    let open = ReportStatus::open_names();
     let mut rows: Vec<(f64, ReportRow)> = reports::table
         .select(ReportRow::as_select())
         .filter(reports::category_code.eq(category))
@@ -635,17 +636,15 @@ pub fn unsupport(conn: &mut DbConnection, report_id: &str, user_id: &str) -> Res
     })
 }
 
-/// The caller's own report while it is still `submitted`: what the reporter may still change.
-/// Someone else's report is "not found", so it does not reveal that it exists.
-fn own_submitted(conn: &mut DbConnection, report_id: &str, user_id: &str) -> Result<ReportRow, AppError> {
+/// The caller's own report, if `transition` is allowed in its status. Someone else's report is "not
+/// found", so it does not reveal that it exists.
+fn own(conn: &mut DbConnection, report_id: &str, user_id: &str, transition: Transition) -> Result<ReportRow, AppError> {
     let report = find_visible(conn, report_id, Some(user_id))?;
     if report.reporter_id != user_id {
         return Err(AppError::ReportNotFound);
     }
-    match report.status()? {
-        ReportStatus::Submitted => Ok(report),
-        status => Err(AppError::InvalidTransition(status.as_str().to_string())),
-    }
+    lifecycle::ensure_allowed(transition, &report)?;
+    Ok(report)
 }
 
 /// Photos may be added (up to 5 in all) by the reporter while nobody has started on the report.
@@ -657,56 +656,28 @@ pub fn add_photos(
     ids: &[String],
 ) -> Result<(), AppError> {
     db::transaction(conn, |conn| {
-        own_submitted(conn, report_id, user_id)?;
+        let report = own(conn, report_id, user_id, Transition::AddPhotos)?;
         let present = crate::media::count_of_report(conn, report_id)? as usize;
         if present + ids.len() > super::MAX_MEDIA {
             return Err(AppError::invalid("media_ids", FieldIssue::TooMany { max: super::MAX_MEDIA - present }));
         }
         crate::media::attach(conn, ids, user_id, report_id, None, "media_ids")?;
-        let now = Utc::now().naive_utc();
-        diesel::update(reports::table.find(report_id)).set(reports::updated_at.eq(now)).execute(conn)?;
-        record_event(
-            conn,
-            notifier,
-            NewEvent { actor_id: Some(user_id), ..NewEvent::public(report_id, "photos_added", now) },
-        )?;
-        Ok(())
+        let step = Step::new(Transition::AddPhotos, Some(user_id), Utc::now().naive_utc());
+        lifecycle::apply(conn, notifier, &report, step).map(|_| ())
     })
 }
 
 /// The reporter takes a report back while nobody has started on it.
 pub fn withdraw(conn: &mut DbConnection, notifier: &Notifier, report_id: &str, user_id: &str) -> Result<(), AppError> {
     db::transaction(conn, |conn| {
-        let status = own_submitted(conn, report_id, user_id)?.status()?;
-        let now = Utc::now().naive_utc();
-        diesel::update(reports::table.find(report_id))
-            .set((reports::status.eq(ReportStatus::Withdrawn.as_str()), reports::updated_at.eq(now)))
-            .execute(conn)?;
-        let event = NewEvent::status_change(report_id, "withdrawn", status, ReportStatus::Withdrawn, now);
-        record_event(conn, notifier, NewEvent { actor_id: Some(user_id), ..event })?;
-        Ok(())
+        let report = own(conn, report_id, user_id, Transition::Withdraw)?;
+        let step = Step::new(Transition::Withdraw, Some(user_id), Utc::now().naive_utc());
+        lifecycle::apply(conn, notifier, &report, step).map(|_| ())
     })
 }
 
 /// The reporter may reopen a resolved report for this long.
 pub const REOPEN_DAYS: i64 = 7;
-
-/// The reporter's own report in `expected` status (someone else's is "not found").
-fn own_in(
-    conn: &mut DbConnection,
-    report_id: &str,
-    user_id: &str,
-    expected: ReportStatus,
-) -> Result<ReportRow, AppError> {
-    let report = find_visible(conn, report_id, Some(user_id))?;
-    if report.reporter_id != user_id {
-        return Err(AppError::ReportNotFound);
-    }
-    match report.status()? {
-        status if status == expected => Ok(report),
-        status => Err(AppError::InvalidTransition(status.as_str().to_string())),
-    }
-}
 
 /// The reporter rates how a resolved report was handled; rating closes it.
 pub fn rate(
@@ -718,25 +689,15 @@ pub fn rate(
     comment: Option<&str>,
 ) -> Result<(), AppError> {
     db::transaction(conn, |conn| {
-        own_in(conn, report_id, user_id, ReportStatus::Resolved)?;
+        let report = own(conn, report_id, user_id, Transition::Rate)?;
         let now = Utc::now().naive_utc();
-        let claimed =
-            diesel::update(reports::table.find(report_id).filter(reports::status.eq(ReportStatus::Resolved.as_str())))
-                .set((
-                    reports::status.eq(ReportStatus::Closed.as_str()),
-                    reports::rating_score.eq(score),
-                    reports::rating_comment.eq(comment),
-                    reports::rated_at.eq(now),
-                    reports::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-        if claimed == 0 {
-            return Err(AppError::InvalidTransition(find_any(conn, report_id)?.status));
-        }
         let note = format!("{score}/5{}", comment.map(|c| format!(": {c}")).unwrap_or_default());
-        let event = NewEvent::status_change(report_id, "rated", ReportStatus::Resolved, ReportStatus::Closed, now);
-        record_event(conn, notifier, NewEvent { actor_id: Some(user_id), note: Some(&note), ..event })?;
-        Ok(())
+        let mut step = Step::new(Transition::Rate, Some(user_id), now);
+        step.changes.rating_score = Some(Some(score));
+        step.changes.rating_comment = Some(comment);
+        step.changes.rated_at = Some(Some(now));
+        step.note = Some(&note);
+        lifecycle::apply(conn, notifier, &report, step).map(|_| ())
     })
 }
 
@@ -749,21 +710,12 @@ pub fn reopen(
     reason: &str,
 ) -> Result<(), AppError> {
     db::transaction(conn, |conn| {
-        let report = own_in(conn, report_id, user_id, ReportStatus::Resolved)?;
+        let report = own(conn, report_id, user_id, Transition::Reopen)?;
         let now = Utc::now().naive_utc();
         if report.resolved_at.is_some_and(|at| now - at > chrono::Duration::days(REOPEN_DAYS)) {
             return Err(AppError::ReopenPeriodOver);
         }
-        let claimed =
-            diesel::update(reports::table.find(report_id).filter(reports::status.eq(ReportStatus::Resolved.as_str())))
-                .set((reports::status.eq(ReportStatus::InProgress.as_str()), reports::updated_at.eq(now)))
-                .execute(conn)?;
-        if claimed == 0 {
-            return Err(AppError::InvalidTransition(find_any(conn, report_id)?.status));
-        }
-        let event =
-            NewEvent::status_change(report_id, "reopened", ReportStatus::Resolved, ReportStatus::InProgress, now);
-        record_event(conn, notifier, NewEvent { actor_id: Some(user_id), note: Some(reason), ..event })?;
-        Ok(())
+        let step = Step { note: Some(reason), ..Step::new(Transition::Reopen, Some(user_id), now) };
+        lifecycle::apply(conn, notifier, &report, step).map(|_| ())
     })
 }

@@ -1,7 +1,6 @@
-//! What officials do to a report, and the one place that says which action is allowed in which status.
-//!
-//! Every change is a conditional update on the status (and organization) the official saw, so of two
-//! concurrent actions on one report only one can win; the other is told the report's new status.
+//! What officials do to a report: the actions they may ask for, parsed, and what each names checked.
+//! Which action is allowed in which status, and the change itself, are the lifecycle's
+//! (`reports::lifecycle`).
 
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
@@ -9,12 +8,13 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::{find_in, Jurisdiction};
-use crate::db::schema::{categories, organization_members, organizations, reports, users};
+use crate::db::schema::{categories, organization_members, organizations, users};
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::notify::notifier::Notifier;
-use crate::reports::store::{record_event, tell_office_of_urgent, NewEvent, ReportRow};
-use crate::reports::{ReportStatus, MAX_MEDIA};
+use crate::reports::lifecycle::{self, Step, Transition};
+use crate::reports::store::{tell_office_of_urgent, ReportRow};
+use crate::reports::MAX_MEDIA;
 
 /// Urgent reports are due within hours, whatever the category's usual deadline.
 const URGENT_SLA_HOURS: i64 = 4;
@@ -130,39 +130,25 @@ impl ActionRequest {
     }
 }
 
-/// The status an action leads to from `from`, or `None` when the action is not allowed there.
-/// This table is the state machine of DESIGN.md.
-pub fn next_status(action: &Action, from: ReportStatus) -> Option<ReportStatus> {
-    use ReportStatus::*;
-    match (action, from) {
-        (Action::Accept, Submitted) => Some(Accepted),
-        (Action::Start, Accepted) => Some(InProgress),
-        (Action::Resolve { .. }, Accepted | InProgress) => Some(Resolved),
-        (Action::Reject { .. }, Submitted | Accepted) => Some(Rejected),
-        (Action::Transfer { .. }, Submitted | Accepted | InProgress) => Some(Submitted),
-        (Action::Assign { .. }, Submitted | Accepted | InProgress) => Some(from),
-        (
-            Action::Comment { .. } | Action::Message { .. },
-            Submitted | Accepted | InProgress | Resolved | Closed | Rejected,
-        ) => Some(from),
-        _ => None,
+impl Action {
+    /// The lifecycle transition this action is.
+    pub fn transition(&self) -> Transition {
+        match self {
+            Action::Accept => Transition::Accept,
+            Action::Assign { .. } => Transition::Assign,
+            Action::Start => Transition::Start,
+            Action::Resolve { .. } => Transition::Resolve,
+            Action::Reject { .. } => Transition::Reject,
+            Action::Transfer { .. } => Transition::Transfer,
+            Action::Comment { public: false, .. } => Transition::Comment,
+            Action::Comment { public: true, .. } => Transition::Reply,
+            Action::Message { .. } => Transition::Message,
+        }
     }
 }
 
-fn kind(action: &Action) -> &'static str {
-    match action {
-        Action::Accept => "accepted",
-        Action::Assign { .. } => "assigned",
-        Action::Start => "started",
-        Action::Resolve { .. } => "resolved",
-        Action::Reject { .. } => "rejected",
-        Action::Transfer { .. } => "transferred",
-        Action::Comment { .. } => "comment",
-        Action::Message { .. } => crate::reports::store::MESSAGE,
-    }
-}
-
-/// Applies `action` to a report of the official's jurisdiction.
+/// Applies `action` to a report of the official's jurisdiction: checks what the action names (the
+/// assignee, the organization, the original of a duplicate), then hands the transition to the lifecycle.
 pub fn act(
     conn: &mut DbConnection,
     notifier: &Notifier,
@@ -173,110 +159,53 @@ pub fn act(
 ) -> Result<(), AppError> {
     db::transaction(conn, |conn| {
         let report = find_in(conn, jurisdiction, official, report_id)?;
-        let from = report.status()?;
-        let to = next_status(action, from).ok_or_else(|| AppError::InvalidTransition(from.as_str().to_string()))?;
+        lifecycle::ensure_allowed(action.transition(), &report)?;
         let now = Utc::now().naive_utc();
         let organization = report.organization_id.clone().unwrap_or_default();
-        // The update applies only if nobody changed the report since it was read.
-        let unchanged = reports::table
-            .filter(reports::id.eq(&report.id))
-            .filter(reports::status.eq(from.as_str()))
-            .filter(reports::organization_id.eq(&organization));
-        let claimed = match action {
+        let mut step = Step::new(action.transition(), Some(official), now);
+        let note = match action {
             Action::Accept => {
-                let due_at = now + Duration::hours(sla_hours(conn, &report)?);
-                diesel::update(unchanged)
-                    .set((reports::status.eq(to.as_str()), reports::due_at.eq(due_at), reports::updated_at.eq(now)))
-                    .execute(conn)?
+                step.changes.due_at = Some(Some(now + Duration::hours(sla_hours(conn, &report)?)));
+                None
             }
+            Action::Start => None,
             Action::Assign { assignee } => {
                 ensure_member(conn, &organization, assignee)?;
-                diesel::update(unchanged)
-                    .set((reports::assignee_id.eq(assignee), reports::updated_at.eq(now)))
-                    .execute(conn)?
+                step.changes.assignee_id = Some(Some(assignee));
+                Some(format!("to {assignee}"))
             }
-            Action::Transfer { organization: target, .. } => {
-                let exists = organizations::table.find(target).count().get_result::<i64>(conn)? == 1;
-                if !exists || *target == organization {
+            Action::Transfer { organization: target, note } => {
+                let name: Option<String> =
+                    organizations::table.find(target).select(organizations::name).first(conn).optional()?;
+                let Some(name) = name.filter(|_| *target != organization) else {
                     return Err(AppError::invalid(
                         "organization_id",
                         FieldIssue::InvalidValue("another existing organization".into()),
                     ));
-                }
-                diesel::update(unchanged)
-                    .set((
-                        reports::status.eq(to.as_str()),
-                        reports::organization_id.eq(target),
-                        reports::assignee_id.eq(None::<String>),
-                        reports::due_at.eq(None::<chrono::NaiveDateTime>),
-                        reports::updated_at.eq(now),
-                    ))
-                    .execute(conn)?
+                };
+                step.changes.organization_id = Some(Some(target));
+                step.changes.assignee_id = Some(None);
+                step.changes.due_at = Some(None);
+                Some(format!("{name}: {note}"))
             }
-            Action::Reject { duplicate_of: Some(original), .. } => {
-                // The original's id goes on the public timeline: it must be a report both this official
-                // and the public may see. Any other answers like an unknown id, so nothing leaks.
-                let citable = original != &report.id
-                    && match find_in(conn, jurisdiction, official, original) {
-                        Ok(original) => original.visible_to(None),
-                        Err(AppError::ReportNotFound) => false,
-                        Err(other) => return Err(other),
-                    };
-                if !citable {
-                    return Err(AppError::invalid(
-                        "duplicate_of",
-                        FieldIssue::InvalidValue("another public report of your jurisdiction".into()),
-                    ));
-                }
-                diesel::update(unchanged)
-                    .set((reports::status.eq(to.as_str()), reports::updated_at.eq(now)))
-                    .execute(conn)?
-            }
-            Action::Resolve { .. } => diesel::update(unchanged)
-                .set((reports::status.eq(to.as_str()), reports::resolved_at.eq(now), reports::updated_at.eq(now)))
-                .execute(conn)?,
-            _ => diesel::update(unchanged)
-                .set((reports::status.eq(to.as_str()), reports::updated_at.eq(now)))
-                .execute(conn)?,
-        };
-        if claimed == 0 {
-            // Someone else acted first: tell the status the report has now.
-            let current: String = reports::table.find(&report.id).select(reports::status).first(conn)?;
-            return Err(AppError::InvalidTransition(current));
-        }
-        let (note, public) = match action {
-            Action::Resolve { note, .. } => (Some(note.clone()), true),
             Action::Reject { reason, duplicate_of, note } => {
+                if let Some(original) = duplicate_of {
+                    ensure_citable(conn, jurisdiction, official, &report, original)?;
+                }
                 let why = match duplicate_of {
                     Some(original) => format!("{reason}: {original}"),
                     None => reason.to_string(),
                 };
-                (Some(note.as_ref().map_or(why.clone(), |n| format!("{why}; {n}"))), true)
+                Some(note.as_ref().map_or(why.clone(), |n| format!("{why}; {n}")))
             }
-            Action::Transfer { organization, note } => {
-                let name: String = organizations::table.find(organization).select(organizations::name).first(conn)?;
-                (Some(format!("{name}: {note}")), true)
+            Action::Resolve { note, .. } => {
+                step.changes.resolved_at = Some(Some(now));
+                Some(note.clone())
             }
-            Action::Comment { note, public } => (Some(note.clone()), *public),
-            Action::Message { note } => (Some(note.clone()), false),
-            Action::Assign { assignee } => (Some(format!("to {assignee}")), false),
-            Action::Accept | Action::Start => (None, true),
+            Action::Comment { note, .. } | Action::Message { note } => Some(note.clone()),
         };
-        let changes_status = from != to;
-        let event = record_event(
-            conn,
-            notifier,
-            NewEvent {
-                report_id: &report.id,
-                actor_id: Some(official),
-                kind: kind(action),
-                from: changes_status.then_some(from),
-                to: changes_status.then_some(to),
-                note: note.as_deref(),
-                is_public: public,
-                at: now,
-            },
-        )?;
+        step.note = note.as_deref();
+        let event = lifecycle::apply(conn, notifier, &report, step)?;
         match action {
             Action::Resolve { media_ids, .. } => {
                 crate::media::attach(conn, media_ids, official, &report.id, Some(&event), "media_ids")
@@ -287,6 +216,31 @@ pub fn act(
             _ => Ok(()),
         }
     })
+}
+
+/// The original of a duplicate goes on the public timeline: it must be a report both this official and
+/// the public may see. Any other answers like an unknown id, so nothing leaks.
+fn ensure_citable(
+    conn: &mut DbConnection,
+    jurisdiction: &Jurisdiction,
+    official: &str,
+    report: &ReportRow,
+    original: &str,
+) -> Result<(), AppError> {
+    let citable = original != report.id
+        && match find_in(conn, jurisdiction, official, original) {
+            Ok(original) => original.visible_to(None),
+            Err(AppError::ReportNotFound) => false,
+            Err(other) => return Err(other),
+        };
+    if citable {
+        Ok(())
+    } else {
+        Err(AppError::invalid(
+            "duplicate_of",
+            FieldIssue::InvalidValue("another public report of your jurisdiction".into()),
+        ))
+    }
 }
 
 fn sla_hours(conn: &mut DbConnection, report: &ReportRow) -> Result<i64, AppError> {
@@ -308,32 +262,5 @@ fn ensure_member(conn: &mut DbConnection, organization: &str, user_id: &str) -> 
         Ok(())
     } else {
         Err(AppError::invalid("assignee_id", FieldIssue::NotAnOfficial))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use ReportStatus::*;
-
-    #[test]
-    fn the_state_machine_follows_the_design() {
-        let resolve = Action::Resolve { note: "done".into(), media_ids: vec![] };
-        let reject = Action::Reject { reason: "spam", duplicate_of: None, note: None };
-        let transfer = Action::Transfer { organization: "x".into(), note: "y".into() };
-        assert_eq!(next_status(&Action::Accept, Submitted), Some(Accepted));
-        assert_eq!(next_status(&Action::Accept, Accepted), None);
-        assert_eq!(next_status(&Action::Start, Submitted), None);
-        assert_eq!(next_status(&Action::Start, Accepted), Some(InProgress));
-        assert_eq!(next_status(&resolve, InProgress), Some(Resolved));
-        assert_eq!(next_status(&resolve, Submitted), None);
-        assert_eq!(next_status(&reject, Accepted), Some(Rejected));
-        assert_eq!(next_status(&reject, InProgress), None);
-        assert_eq!(next_status(&transfer, InProgress), Some(Submitted));
-        assert_eq!(next_status(&transfer, Resolved), None);
-        for status in [Resolved, Closed, Rejected, Withdrawn] {
-            assert_eq!(next_status(&Action::Assign { assignee: "a".into() }, status), None);
-        }
-        assert_eq!(next_status(&Action::Comment { note: "n".into(), public: false }, Withdrawn), None);
     }
 }

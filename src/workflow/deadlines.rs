@@ -16,7 +16,8 @@ use crate::error::AppError;
 use crate::load_skip_locked;
 use crate::notify::notifier::{officials, Notifier};
 use crate::notify::templates;
-use crate::reports::store::{record_event, NewEvent, ReportRow};
+use crate::reports::lifecycle::{self, Step, Transition};
+use crate::reports::store::{find_any, record_event, NewEvent, ReportRow};
 use crate::reports::ReportStatus;
 
 /// How long before its deadline the handling office is reminded.
@@ -31,10 +32,6 @@ pub struct DeadlineRun {
     pub closed: usize,
 }
 
-fn open_statuses() -> [&'static str; 2] {
-    [ReportStatus::Accepted.as_str(), ReportStatus::InProgress.as_str()]
-}
-
 /// Reminds and escalates what is due at `now`; returns how many of each this call did.
 pub fn run_once(conn: &mut DbConnection, notifier: &Notifier, now: NaiveDateTime) -> Result<DeadlineRun, AppError> {
     let escalated = db::transaction(conn, |conn| -> Result<usize, AppError> {
@@ -43,7 +40,7 @@ pub fn run_once(conn: &mut DbConnection, notifier: &Notifier, now: NaiveDateTime
             reports::table
                 .select(ReportRow::as_select())
                 .filter(reports::due_at.lt(now))
-                .filter(reports::status.eq_any(open_statuses()))
+                .filter(reports::status.eq_any(ReportStatus::open_names()))
                 .filter(reports::escalated_at.is_null())
                 .limit(BATCH),
             ReportRow
@@ -69,7 +66,7 @@ pub fn run_once(conn: &mut DbConnection, notifier: &Notifier, now: NaiveDateTime
                 .select(ReportRow::as_select())
                 .filter(reports::due_at.ge(now))
                 .filter(reports::due_at.lt(now + Duration::hours(REMIND_BEFORE_HOURS)))
-                .filter(reports::status.eq_any(open_statuses()))
+                .filter(reports::status.eq_any(ReportStatus::open_names()))
                 .filter(reports::reminded_at.is_null())
                 .limit(BATCH),
             ReportRow
@@ -107,14 +104,12 @@ pub fn run_once(conn: &mut DbConnection, notifier: &Notifier, now: NaiveDateTime
         )?;
         let mut closed = 0;
         for id in settled {
-            let resolved = reports::table.find(&id).filter(reports::status.eq(ReportStatus::Resolved.as_str()));
-            let claimed = diesel::update(resolved)
-                .set((reports::status.eq(ReportStatus::Closed.as_str()), reports::updated_at.eq(now)))
-                .execute(conn)?;
-            if claimed == 1 {
-                let event = NewEvent::status_change(&id, "closed", ReportStatus::Resolved, ReportStatus::Closed, now);
-                record_event(conn, notifier, event)?;
-                closed += 1;
+            let report = find_any(conn, &id)?;
+            match lifecycle::apply(conn, notifier, &report, Step::new(Transition::AutoClose, None, now)) {
+                Ok(_) => closed += 1,
+                // Rated or reopened since it was read: nothing to close.
+                Err(AppError::InvalidTransition(_)) => {}
+                Err(other) => return Err(other),
             }
         }
         Ok(closed)

@@ -95,8 +95,7 @@ fn scoped(
         Some(Assignee::User(id)) => query = query.filter(reports::assignee_id.eq(id.clone())),
         None => {}
     }
-    let open: Vec<&'static str> =
-        ReportStatus::NAMES.iter().copied().filter(|s| ReportStatus::parse(s, "").is_ok_and(|s| s.is_open())).collect();
+    let open = ReportStatus::open_names();
     let now = Utc::now().naive_utc();
     match filter.overdue {
         Some(true) => query = query.filter(reports::due_at.lt(now)).filter(reports::status.eq_any(open)),
