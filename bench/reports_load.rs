@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use congdanso::config::Settings;
 use congdanso::db::schema::{admin_units, reports};
 use congdanso::reports::geo::cell_of;
-use congdanso::reports::store::ReportRow;
+use congdanso::reports::row::ReportRow;
 use congdanso::startup::Application;
 use diesel::prelude::*;
 use rand::Rng;

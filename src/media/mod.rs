@@ -141,40 +141,13 @@ impl Media {
     }
 }
 
+pub fn find(conn: &mut DbConnection, id: &str) -> Result<MediaRow, AppError> {
+    media::table.find(id).select(MediaRow::as_select()).first(conn).optional()?.ok_or(AppError::MediaNotFound)
+}
+
 pub fn insert(conn: &mut DbConnection, row: &MediaRow) -> Result<(), AppError> {
     diesel::insert_into(media::table).values(row).execute(conn)?;
     Ok(())
-}
-
-/// The photo if `viewer` may see it: its owner always; others once it belongs to a report they may
-/// see, as a citizen or as an official whose jurisdiction holds it.
-pub fn find_visible(conn: &mut DbConnection, id: &str, viewer: Option<&str>) -> Result<(MediaRow, bool), AppError> {
-    let row: MediaRow =
-        media::table.find(id).select(MediaRow::as_select()).first(conn).optional()?.ok_or(AppError::MediaNotFound)?;
-    let Some(report_id) = row.report_id.clone() else {
-        return if viewer == Some(row.owner_id.as_str()) { Ok((row, false)) } else { Err(AppError::MediaNotFound) };
-    };
-    let report = crate::reports::store::find_any(conn, &report_id)?;
-    let public = report.visible_to(None);
-    let visible = public
-        || viewer == Some(row.owner_id.as_str())
-        || report.visible_to(viewer)
-        || match viewer {
-            Some(official) => {
-                let jurisdiction = crate::workflow::jurisdiction(conn, official)?;
-                match crate::workflow::find_in(conn, &jurisdiction, official, &report_id) {
-                    Ok(_) => true,
-                    Err(AppError::ReportNotFound) => false,
-                    Err(other) => return Err(other),
-                }
-            }
-            None => false,
-        };
-    if visible {
-        Ok((row, public))
-    } else {
-        Err(AppError::MediaNotFound)
-    }
 }
 
 /// Attaches the owner's unused photos to a report (and to the event they show the result of, if any);

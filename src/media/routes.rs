@@ -6,11 +6,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use utoipa::ToSchema;
 
-use super::{find_visible, insert, Media, MediaRow};
+use super::{insert, Media, MediaRow};
 use crate::auth::{CurrentUser, MaybeUser};
+use crate::db::DbConnection;
 use crate::error::{AppError, FieldIssue, Problem};
 use crate::http::Path;
+use crate::reports::store::find_any;
 use crate::startup::AppState;
+use crate::workflow::{find_in, jurisdiction};
 
 pub fn configure_api(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/media").route(web::post().to(upload)));
@@ -179,4 +182,34 @@ pub async fn thumbnail(
     id: Path<String>,
 ) -> Result<HttpResponse, AppError> {
     serve(req, viewer, state, id.into_inner(), true).await
+}
+
+/// The photo if `viewer` may see it: its owner always; others once it belongs to a report they may
+/// see, as a citizen or as an official whose jurisdiction holds it.
+pub fn find_visible(conn: &mut DbConnection, id: &str, viewer: Option<&str>) -> Result<(MediaRow, bool), AppError> {
+    let row = super::find(conn, id)?;
+    let Some(report_id) = row.report_id.clone() else {
+        return if viewer == Some(row.owner_id.as_str()) { Ok((row, false)) } else { Err(AppError::MediaNotFound) };
+    };
+    let report = find_any(conn, &report_id)?;
+    let public = report.visible_to(None);
+    let visible = public
+        || viewer == Some(row.owner_id.as_str())
+        || report.visible_to(viewer)
+        || match viewer {
+            Some(official) => {
+                let jurisdiction = jurisdiction(conn, official)?;
+                match find_in(conn, &jurisdiction, official, &report_id) {
+                    Ok(_) => true,
+                    Err(AppError::ReportNotFound) => false,
+                    Err(other) => return Err(other),
+                }
+            }
+            None => false,
+        };
+    if visible {
+        Ok((row, public))
+    } else {
+        Err(AppError::MediaNotFound)
+    }
 }

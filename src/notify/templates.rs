@@ -93,7 +93,8 @@ pub fn urgent_report(locale: Locale, excerpt: &str, place: &str) -> Text {
 }
 
 /// To the reporter and supporters of a report, about a public event of kind `kind` (see `report_events`).
-pub fn report_news(locale: Locale, kind: &str, excerpt: &str, note: Option<&str>) -> Text {
+/// `reopen_days`: how long a resolved report may be reopened (the lifecycle's rule, told here).
+pub fn report_news(locale: Locale, kind: &str, excerpt: &str, note: Option<&str>, reopen_days: i64) -> Text {
     let vi = locale == Locale::Vi;
     let title = match kind {
         "submitted" => ["Phản ánh đã được gửi", "Report submitted"],
@@ -126,7 +127,7 @@ pub fn report_news(locale: Locale, kind: &str, excerpt: &str, note: Option<&str>
         (_, None) => {}
     }
     if kind == "resolved" {
-        let days = crate::reports::store::REOPEN_DAYS;
+        let days = reopen_days;
         body += &if vi {
             format!("\nHãy đánh giá kết quả xử lý; nếu chưa hài lòng, bạn có thể mở lại phản ánh trong {days} ngày.")
         } else {

@@ -8,7 +8,8 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::store::{record_event, NewEvent, ReportRow};
+use super::events::{record_event, NewEvent, MESSAGE};
+use super::row::ReportRow;
 use super::ReportStatus;
 use crate::db::schema::reports;
 use crate::db::DbConnection;
@@ -118,7 +119,7 @@ impl Transition {
             Reject => "rejected",
             Transfer => "transferred",
             Comment | Reply => "comment",
-            Message => super::store::MESSAGE,
+            Message => MESSAGE,
             Withdraw => "withdrawn",
             AddPhotos => "photos_added",
             Reopen => "reopened",

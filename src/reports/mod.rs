@@ -1,9 +1,11 @@
 //! Feedback reports ("phản ánh hiện trường"): a citizen's description of a problem at a place, its
 //! status, its timeline, and the neighbours who support it.
 
+pub mod events;
 pub mod geo;
 pub mod lifecycle;
 pub mod routes;
+pub mod row;
 pub mod store;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -13,6 +15,9 @@ use utoipa::ToSchema;
 use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::routing::Position;
 use crate::units::LatLon;
+
+/// The reporter may reopen a resolved report for this long; then it closes by itself.
+pub const REOPEN_DAYS: i64 = 7;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

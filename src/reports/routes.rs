@@ -4,6 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::events;
 use super::geo::BoundingBox;
 use super::store::{self, Filed, ReportFilter};
 use super::{NewReportRequest, Report, ReportDetail, ReportStatus};
@@ -34,7 +35,7 @@ fn detail(conn: &mut DbConnection, id: &str, viewer: Option<&str>, public_url: &
     let row = store::find_visible(conn, id, viewer)?;
     let report = store::views(conn, std::slice::from_ref(&row), viewer, None, public_url)?.remove(0);
     let for_reporter = viewer == Some(row.reporter_id.as_str());
-    Ok(ReportDetail { report, timeline: store::public_timeline(conn, id, for_reporter)? })
+    Ok(ReportDetail { report, timeline: events::public_timeline(conn, id, for_reporter)? })
 }
 
 /// File a report. Send an `Idempotency-Key` (a UUID per report): retrying with the same key returns the

@@ -6,70 +6,19 @@ use std::collections::{HashMap, HashSet};
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 
+use super::events::{record_event, tell_office_of_urgent, NewEvent};
 use super::geo::{cell_of, BoundingBox};
 use super::lifecycle::{self, Step, Transition};
-use super::{NewReport, Report, ReportEvent, ReportPosition, ReportStatus, Reporter};
+use super::row::ReportRow;
+use super::{NewReport, Report, ReportPosition, ReportStatus, Reporter};
 use crate::config::ServiceArea;
-use crate::db::schema::{
-    admin_units, categories, idempotency_keys, media, organizations, report_events, report_supports, reports, users,
-};
+use crate::db::schema::{categories, idempotency_keys, media, organizations, report_supports, reports, users};
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::http::IdempotencyKey;
-use crate::notify::notifier::{self, Notifier};
-use crate::notify::templates;
+use crate::notify::notifier::Notifier;
 use crate::routing::locator::UnitLocator;
 use crate::routing::{self, Position};
-
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = reports)]
-pub struct ReportRow {
-    pub id: String,
-    pub reporter_id: String,
-    pub category_code: String,
-    pub description: String,
-    pub address_text: Option<String>,
-    pub search_text: String,
-    pub lat: f64,
-    pub lon: f64,
-    pub accuracy_m: Option<f64>,
-    pub cell: i64,
-    pub unit_code: String,
-    pub unit_approximate: bool,
-    pub status: String,
-    pub is_public: bool,
-    pub is_anonymous: bool,
-    pub urgent: bool,
-    pub supporters: i32,
-    pub captured_at: Option<NaiveDateTime>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub due_at: Option<NaiveDateTime>,
-    pub organization_id: Option<String>,
-    pub assignee_id: Option<String>,
-    pub resolved_at: Option<NaiveDateTime>,
-    pub rating_score: Option<i32>,
-    pub rating_comment: Option<String>,
-    pub rated_at: Option<NaiveDateTime>,
-    pub reminded_at: Option<NaiveDateTime>,
-    pub escalated_at: Option<NaiveDateTime>,
-}
-
-impl ReportRow {
-    pub fn status(&self) -> Result<ReportStatus, AppError> {
-        ReportStatus::parse(&self.status, "status")
-            .map_err(|_| AppError::Internal(format!("unknown status {:?}", self.status)))
-    }
-
-    pub fn visible_to(&self, viewer: Option<&str>) -> bool {
-        let mine = viewer == Some(self.reporter_id.as_str());
-        mine || (self.is_public && self.status != ReportStatus::Withdrawn.as_str())
-    }
-
-    fn distance_m(&self, from: Position) -> f64 {
-        from.distance_km(self.lat, self.lon) * 1000.0
-    }
-}
 
 pub enum Filed {
     /// A new report.
@@ -242,103 +191,6 @@ fn check_references(conn: &mut DbConnection, new: &NewReport, reporter_id: &str)
     errors.finish()
 }
 
-/// An event in a report's history. Public ones are shown on the report and told to its followers.
-#[derive(Debug, Clone, Copy)]
-pub struct NewEvent<'a> {
-    pub report_id: &'a str,
-    pub actor_id: Option<&'a str>,
-    pub kind: &'a str,
-    pub from: Option<ReportStatus>,
-    pub to: Option<ReportStatus>,
-    pub note: Option<&'a str>,
-    pub is_public: bool,
-    pub at: NaiveDateTime,
-}
-
-impl<'a> NewEvent<'a> {
-    /// A public event with no actor, status change or note: fill in the rest with `..`.
-    pub fn public(report_id: &'a str, kind: &'a str, at: NaiveDateTime) -> Self {
-        NewEvent { report_id, actor_id: None, kind, from: None, to: None, note: None, is_public: true, at }
-    }
-
-    pub fn status_change(
-        report_id: &'a str,
-        kind: &'a str,
-        from: ReportStatus,
-        to: ReportStatus,
-        at: NaiveDateTime,
-    ) -> Self {
-        NewEvent { from: Some(from), to: Some(to), ..Self::public(report_id, kind, at) }
-    }
-}
-
-/// An urgent report is told to the officials of its office as soon as it reaches them, not at the
-/// next look at the inbox.
-pub fn tell_office_of_urgent(
-    conn: &mut DbConnection,
-    notifier: &Notifier,
-    report_id: &str,
-    organization_id: &str,
-    now: NaiveDateTime,
-) -> Result<(), AppError> {
-    let officials = notifier::officials(conn, &[organization_id.to_string()])?;
-    let (description, address, unit): (String, Option<String>, String) = reports::table
-        .inner_join(admin_units::table.on(admin_units::code.eq(reports::unit_code)))
-        .filter(reports::id.eq(report_id))
-        .select((reports::description, reports::address_text, admin_units::name))
-        .first(conn)?;
-    let place = address.map_or(unit.clone(), |address| format!("{address}, {unit}"));
-    let excerpt = excerpt(&description);
-    notifier.send(conn, &officials, now, |locale| {
-        notifier.about_report("urgent_report", report_id, templates::urgent_report(locale, &excerpt, &place), true)
-    })
-}
-
-/// How a report is named in notifications: the start of its description.
-fn excerpt(description: &str) -> String {
-    const CHARS: usize = 80;
-    let mut excerpt: String = description.chars().take(CHARS).collect();
-    if description.chars().count() > CHARS {
-        excerpt.push('…');
-    }
-    excerpt
-}
-
-/// The kind of an officials' message to the reporter: not public, yet shown to (and notified to) the
-/// reporter.
-pub const MESSAGE: &str = "message";
-
-/// Records `event`; a public one notifies the report's reporter and supporters (but not its actor), a
-/// message its reporter. Returns the event's id.
-pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEvent) -> Result<String, AppError> {
-    let id = uuid::Uuid::now_v7().to_string();
-    diesel::insert_into(report_events::table)
-        .values((
-            report_events::id.eq(&id),
-            report_events::report_id.eq(event.report_id),
-            report_events::actor_id.eq(event.actor_id),
-            report_events::kind.eq(event.kind),
-            report_events::from_status.eq(event.from.map(ReportStatus::as_str)),
-            report_events::to_status.eq(event.to.map(ReportStatus::as_str)),
-            report_events::note.eq(event.note),
-            report_events::is_public.eq(event.is_public),
-            report_events::created_at.eq(event.at),
-        ))
-        .execute(conn)?;
-    if event.is_public || event.kind == MESSAGE {
-        let followers = notifier::followers(conn, event.report_id, event.actor_id, event.is_public)?;
-        if !followers.is_empty() {
-            let description: String = reports::table.find(event.report_id).select(reports::description).first(conn)?;
-            let excerpt = excerpt(&description);
-            notifier.send(conn, &followers, event.at, |locale| {
-                let text = templates::report_news(locale, event.kind, &excerpt, event.note);
-                notifier.about_report(event.kind, event.report_id, text, false)
-            })?;
-        }
-    }
-    Ok(id)
-}
-
 /// The report if `viewer` may see it: public ones for everyone, the rest for their reporter only.
 /// Anything else is "not found", so hidden reports do not reveal that they exist.
 pub fn find_visible(conn: &mut DbConnection, id: &str, viewer: Option<&str>) -> Result<ReportRow, AppError> {
@@ -350,39 +202,6 @@ pub fn find_any(conn: &mut DbConnection, id: &str) -> Result<ReportRow, AppError
     reports::table.find(id).select(ReportRow::as_select()).first(conn).optional()?.ok_or(AppError::ReportNotFound)
 }
 
-/// The public events of a report, and for its reporter (`for_reporter`) also the officials' messages.
-pub fn public_timeline(
-    conn: &mut DbConnection,
-    report_id: &str,
-    for_reporter: bool,
-) -> Result<Vec<ReportEvent>, AppError> {
-    let shown = if for_reporter { vec![MESSAGE] } else { vec![] };
-    let events: Vec<(String, Option<String>, Option<String>, Option<String>, NaiveDateTime)> = report_events::table
-        .filter(report_events::report_id.eq(report_id))
-        .filter(report_events::is_public.eq(true).or(report_events::kind.eq_any(shown)))
-        .order(report_events::id.asc())
-        .select((
-            report_events::kind,
-            report_events::from_status,
-            report_events::to_status,
-            report_events::note,
-            report_events::created_at,
-        ))
-        .load(conn)?;
-    let status = |s: Option<String>| s.and_then(|s| ReportStatus::parse(&s, "status").ok());
-    Ok(events
-        .into_iter()
-        .map(|(kind, from, to, note, at)| ReportEvent {
-            kind,
-            from_status: status(from),
-            to_status: status(to),
-            note,
-            at: at.and_utc(),
-        })
-        .collect())
-}
-
-/// The API view of rows, for `viewer`: reporters' names where not anonymous, and what the viewer supports.
 /// Reports as the officials who handle them see them: the public view, plus whom each is assigned to.
 pub fn official_views(conn: &mut DbConnection, rows: &[ReportRow], public_url: &str) -> Result<Vec<Report>, AppError> {
     let mut views = views(conn, rows, None, None, public_url)?;
@@ -392,6 +211,7 @@ pub fn official_views(conn: &mut DbConnection, rows: &[ReportRow], public_url: &
     Ok(views)
 }
 
+/// The API view of rows, for `viewer`: reporters' names where not anonymous, and what the viewer supports.
 pub fn views(
     conn: &mut DbConnection,
     rows: &[ReportRow],
@@ -676,9 +496,6 @@ pub fn withdraw(conn: &mut DbConnection, notifier: &Notifier, report_id: &str, u
     })
 }
 
-/// The reporter may reopen a resolved report for this long.
-pub const REOPEN_DAYS: i64 = 7;
-
 /// The reporter rates how a resolved report was handled; rating closes it.
 pub fn rate(
     conn: &mut DbConnection,
@@ -701,7 +518,7 @@ pub fn rate(
     })
 }
 
-/// The reporter says a resolved report is not solved, within [`REOPEN_DAYS`]: back to `in_progress`.
+/// The reporter says a resolved report is not solved, within [`REOPEN_DAYS`](super::REOPEN_DAYS): back to `in_progress`.
 pub fn reopen(
     conn: &mut DbConnection,
     notifier: &Notifier,
@@ -712,7 +529,7 @@ pub fn reopen(
     db::transaction(conn, |conn| {
         let report = own(conn, report_id, user_id, Transition::Reopen)?;
         let now = Utc::now().naive_utc();
-        if report.resolved_at.is_some_and(|at| now - at > chrono::Duration::days(REOPEN_DAYS)) {
+        if report.resolved_at.is_some_and(|at| now - at > chrono::Duration::days(super::REOPEN_DAYS)) {
             return Err(AppError::ReopenPeriodOver);
         }
         let step = Step { note: Some(reason), ..Step::new(Transition::Reopen, Some(user_id), now) };

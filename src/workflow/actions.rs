@@ -12,8 +12,9 @@ use crate::db::schema::{categories, organization_members, organizations, users};
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::notify::notifier::Notifier;
+use crate::reports::events::tell_office_of_urgent;
 use crate::reports::lifecycle::{self, Step, Transition};
-use crate::reports::store::{tell_office_of_urgent, ReportRow};
+use crate::reports::row::ReportRow;
 use crate::reports::MAX_MEDIA;
 
 /// Urgent reports are due within hours, whatever the category's usual deadline.

@@ -16,8 +16,10 @@ use crate::error::AppError;
 use crate::load_skip_locked;
 use crate::notify::notifier::{officials, Notifier};
 use crate::notify::templates;
+use crate::reports::events::{record_event, NewEvent};
 use crate::reports::lifecycle::{self, Step, Transition};
-use crate::reports::store::{find_any, record_event, NewEvent, ReportRow};
+use crate::reports::row::ReportRow;
+use crate::reports::store::find_any;
 use crate::reports::ReportStatus;
 
 /// How long before its deadline the handling office is reminded.
@@ -97,7 +99,7 @@ pub fn run_once(conn: &mut DbConnection, notifier: &Notifier, now: NaiveDateTime
             &mut *conn,
             reports::table
                 .filter(reports::status.eq(ReportStatus::Resolved.as_str()))
-                .filter(reports::resolved_at.lt(now - Duration::days(crate::reports::store::REOPEN_DAYS)))
+                .filter(reports::resolved_at.lt(now - Duration::days(crate::reports::REOPEN_DAYS)))
                 .select(reports::id)
                 .limit(BATCH),
             String

@@ -16,7 +16,7 @@ use utoipa::ToSchema;
 use crate::db::schema::{admin_units, audit_log, organization_members, organizations, report_events, reports, users};
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldIssue};
-use crate::reports::store::ReportRow;
+use crate::reports::row::ReportRow;
 use crate::reports::ReportStatus;
 
 type Backend = <DbConnection as diesel::Connection>::Backend;

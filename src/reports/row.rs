@@ -1,0 +1,59 @@
+//! A row of the `reports` table, and what it tells by itself.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::ReportStatus;
+use crate::db::schema::reports;
+use crate::error::AppError;
+use crate::routing::Position;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = reports)]
+pub struct ReportRow {
+    pub id: String,
+    pub reporter_id: String,
+    pub category_code: String,
+    pub description: String,
+    pub address_text: Option<String>,
+    pub search_text: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub accuracy_m: Option<f64>,
+    pub cell: i64,
+    pub unit_code: String,
+    pub unit_approximate: bool,
+    pub status: String,
+    pub is_public: bool,
+    pub is_anonymous: bool,
+    pub urgent: bool,
+    pub supporters: i32,
+    pub captured_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub due_at: Option<NaiveDateTime>,
+    pub organization_id: Option<String>,
+    pub assignee_id: Option<String>,
+    pub resolved_at: Option<NaiveDateTime>,
+    pub rating_score: Option<i32>,
+    pub rating_comment: Option<String>,
+    pub rated_at: Option<NaiveDateTime>,
+    pub reminded_at: Option<NaiveDateTime>,
+    pub escalated_at: Option<NaiveDateTime>,
+}
+
+impl ReportRow {
+    pub fn status(&self) -> Result<ReportStatus, AppError> {
+        ReportStatus::parse(&self.status, "status")
+            .map_err(|_| AppError::Internal(format!("unknown status {:?}", self.status)))
+    }
+
+    pub fn visible_to(&self, viewer: Option<&str>) -> bool {
+        let mine = viewer == Some(self.reporter_id.as_str());
+        mine || (self.is_public && self.status != ReportStatus::Withdrawn.as_str())
+    }
+
+    pub(super) fn distance_m(&self, from: Position) -> f64 {
+        from.distance_km(self.lat, self.lon) * 1000.0
+    }
+}
