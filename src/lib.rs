@@ -12,6 +12,7 @@ pub mod db;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod limits;
 pub mod media;
 pub mod notify;
 pub mod onboarding;

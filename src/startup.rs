@@ -17,7 +17,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::config::{Environment, Secret, Settings};
 use crate::db::{self, Db};
 use crate::error::{self, AppError};
-use crate::http::JSON_LIMIT;
+use crate::limits::JSON_LIMIT;
 use crate::media::{ImageLimits, ImageWork, MediaStorage};
 use crate::notify::notifier::Notifier;
 use crate::notify::secrets::MessageSecrets;
