@@ -25,4 +25,5 @@ pub mod startup;
 pub mod telemetry;
 pub mod text;
 pub mod units;
+pub mod values;
 pub mod workflow;

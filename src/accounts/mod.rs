@@ -1,9 +1,7 @@
 //! Accounts: the people who use the system, their roles, and what they can do with their own data.
 
 pub mod admin;
-pub mod email;
 pub mod me;
-pub mod phone;
 pub mod register;
 pub mod routes;
 
@@ -16,8 +14,7 @@ use crate::auth::password::{self, Password};
 use crate::db::schema::users;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldIssue, Locale};
-pub use email::Email;
-pub use phone::PhoneNumber;
+pub use crate::values::{Email, PhoneNumber};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
