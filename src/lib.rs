@@ -22,6 +22,7 @@ pub mod reports;
 pub mod routing;
 pub mod seed;
 pub mod startup;
+pub mod state;
 pub mod telemetry;
 pub mod text;
 pub mod units;

@@ -14,7 +14,7 @@ use chrono::Utc;
 use super::tokens;
 use crate::accounts::{find_user, Role, UserRow};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The signed-in account behind a valid access token.
 pub struct CurrentUser {

@@ -15,7 +15,7 @@ use crate::accounts::{find_user, me, User, UserRow};
 use crate::auth::password::{Password, Verification};
 use crate::error::{AppError, Problem};
 use crate::http::{request_hash, IdempotencyKey, Json};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/auth/register").route(web::post().to(register)))

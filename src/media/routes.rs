@@ -10,7 +10,7 @@ use super::{find_visible, insert, Media, MediaRow};
 use crate::auth::{CurrentUser, MaybeUser};
 use crate::error::{AppError, FieldIssue, Problem};
 use crate::http::Path;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure_api(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/media").route(web::post().to(upload)));
