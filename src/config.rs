@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::units::ProvinceCode;
+use crate::values::{is_known_province, Email, ProvinceCode};
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -190,7 +190,7 @@ impl ServiceArea {
         let mut set = BTreeSet::new();
         for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let code = ProvinceCode::parse(part)
-                .filter(crate::seed::is_known_province)
+                .filter(is_known_province)
                 .ok_or_else(|| format!("{part:?} is not one of the 34 province codes (e.g. 01, 68, 79)"))?;
             set.insert(code);
         }
@@ -346,7 +346,7 @@ impl Settings {
         })?;
         let bootstrap_admin_email = setting(&lookup, "CDS_BOOTSTRAP_ADMIN_EMAIL", "", |raw| match raw.trim() {
             "" => Ok(None),
-            email => crate::accounts::Email::parse(email, "email")
+            email => Email::parse(email, "email")
                 .map(|e| Some(e.as_str().to_string()))
                 .map_err(|_| format!("{raw:?} is not an email address")),
         })?;

@@ -831,7 +831,7 @@ impl From<diesel::r2d2::PoolError> for AppError {
 
 fn from_payload_error(err: &actix_web::error::PayloadError) -> AppError {
     match err {
-        actix_web::error::PayloadError::Overflow => AppError::PayloadTooLarge { limit: crate::http::JSON_LIMIT },
+        actix_web::error::PayloadError::Overflow => AppError::PayloadTooLarge { limit: crate::limits::JSON_LIMIT },
         _ => AppError::Http(StatusCode::BAD_REQUEST),
     }
 }
@@ -851,7 +851,7 @@ fn from_status(status: StatusCode) -> AppError {
     match status {
         StatusCode::NOT_FOUND => AppError::RouteNotFound,
         StatusCode::METHOD_NOT_ALLOWED => AppError::MethodNotAllowed,
-        StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge { limit: crate::http::JSON_LIMIT },
+        StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge { limit: crate::limits::JSON_LIMIT },
         StatusCode::UNSUPPORTED_MEDIA_TYPE => AppError::UnsupportedMediaType,
         status => AppError::Http(status),
     }

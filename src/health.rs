@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::config::DatabaseUrl;
 use crate::error::{AppError, Problem};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/health/live").route(web::get().to(live)))

@@ -15,9 +15,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::{AppError, FieldErrors, FieldIssue};
-
-/// The largest JSON body accepted. Photos travel separately; no JSON document of ours is near this.
-pub const JSON_LIMIT: usize = 64 * 1024;
+use crate::limits::JSON_LIMIT;
 
 /// A JSON request body. Unlike `web::Json`, errors name the failing field (`position.lat`) and
 /// become our own problem codes.

@@ -324,7 +324,7 @@ struct Limits {
 }
 
 /// Characters a Vietnamese mobile number may be written with (`0912 345 678`, `+84 (912) 345.678`):
-/// deliberately loose, the server says which numbers it takes (see `accounts::phone`).
+/// deliberately loose, the server says which numbers it takes (see `values::phone`).
 const PHONE_PATTERN: &str = r"^[\s0-9+.()-]*$";
 
 impl Limits {

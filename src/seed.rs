@@ -13,10 +13,8 @@ use crate::db::schema::{admin_units, categories};
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::text::fold;
-use crate::units::{ProvinceCode, UnitKind, UnitRow};
-
-/// The 34 provinces and 3,321 commune-level units in force since the 2025 reform (from vietnamadminunits, MIT).
-const UNITS_CSV: &str = include_str!("../seed/vn-admin-units-2025.csv");
+use crate::units::{UnitKind, UnitRow};
+use crate::values::province::UNITS_CSV;
 
 /// The two-tier local government took effect on this day (Resolution 202/2025/QH15).
 fn reform_date() -> NaiveDate {
@@ -30,10 +28,6 @@ const INSERT_BATCH: usize = 400;
 pub struct SeedReport {
     pub units_added: usize,
     pub categories_added: usize,
-}
-
-pub fn is_known_province(code: &ProvinceCode) -> bool {
-    UNITS_CSV.lines().skip(1).any(|line| line.split(',').next() == Some(code.as_str()))
 }
 
 /// Parses the embedded list: provinces first (parents before children), then communes in code order.

@@ -17,7 +17,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::config::{Environment, Secret, Settings};
 use crate::db::{self, Db};
 use crate::error::{self, AppError};
-use crate::http::JSON_LIMIT;
+use crate::limits::JSON_LIMIT;
 use crate::media::{ImageLimits, ImageWork, MediaStorage};
 use crate::notify::notifier::Notifier;
 use crate::notify::secrets::MessageSecrets;
@@ -25,43 +25,8 @@ use crate::notify::{mailer::Mailer, outbox, worker};
 use crate::onboarding::codes::CodeSigner;
 use crate::routing::locator::UnitLocator;
 use crate::seed::{self, SeedReport};
+use crate::state::AppState;
 use crate::{categories, health, openapi, telemetry, units};
-
-/// What every request handler can reach.
-pub struct AppState {
-    pub db: Db,
-    pub settings: Settings,
-    pub tokens: TokenKeys,
-    pub passwords: PasswordService,
-    pub limiter: RateLimiter,
-    /// Wakes the outbox worker after a transaction that enqueued mail.
-    pub outbox_wake: Arc<Notify>,
-    /// Tells people what happened (in-app and mail), inside the transaction of the change.
-    pub notifier: Arc<Notifier>,
-    /// Signs and checks volunteers' onboarding codes.
-    pub onboarding: CodeSigner,
-    /// Makes the one-time secrets messages carry (links, activation codes) and keeps them out of the database.
-    pub secrets: MessageSecrets,
-    pub media: MediaStorage,
-    /// Decodes photos a bounded number at a time.
-    pub images: ImageWork,
-    /// Unit boundaries for locating positions; replaced whole when boundaries are imported.
-    pub boundaries: std::sync::RwLock<Arc<UnitLocator>>,
-}
-
-impl AppState {
-    pub fn boundaries(&self) -> Arc<UnitLocator> {
-        Arc::clone(&self.boundaries.read().unwrap_or_else(|poisoned| poisoned.into_inner()))
-    }
-
-    pub fn notifier(&self) -> Arc<Notifier> {
-        Arc::clone(&self.notifier)
-    }
-
-    pub fn replace_boundaries(&self, locator: UnitLocator) {
-        *self.boundaries.write().unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(locator);
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {

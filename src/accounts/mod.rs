@@ -1,9 +1,7 @@
 //! Accounts: the people who use the system, their roles, and what they can do with their own data.
 
 pub mod admin;
-pub mod email;
 pub mod me;
-pub mod phone;
 pub mod register;
 pub mod routes;
 
@@ -16,60 +14,7 @@ use crate::auth::password::{self, Password};
 use crate::db::schema::users;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldIssue, Locale};
-pub use email::Email;
-pub use phone::PhoneNumber;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Citizen,
-    Volunteer,
-    Official,
-    Admin,
-}
-
-impl Role {
-    pub const NAMES: &'static [&'static str] = &["citizen", "volunteer", "official", "admin"];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Citizen => "citizen",
-            Role::Volunteer => "volunteer",
-            Role::Official => "official",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn parse(raw: &str, field: &str) -> Result<Self, AppError> {
-        [Role::Citizen, Role::Volunteer, Role::Official, Role::Admin]
-            .into_iter()
-            .find(|role| role.as_str() == raw)
-            .ok_or_else(|| AppError::invalid(field, FieldIssue::OneOf(Self::NAMES)))
-    }
-
-    /// Officials and volunteers work for one unit's office; the others do not.
-    pub fn needs_unit(self) -> bool {
-        matches!(self, Role::Official | Role::Volunteer)
-    }
-}
-
-/// The languages an account can choose, as `locale` spells them.
-pub const LOCALES: &[&str] = &["vi", "en"];
-
-pub fn parse_locale(raw: &str, field: &str) -> Result<Locale, AppError> {
-    match raw.trim() {
-        "vi" => Ok(Locale::Vi),
-        "en" => Ok(Locale::En),
-        _ => Err(AppError::invalid(field, FieldIssue::OneOf(LOCALES))),
-    }
-}
-
-pub fn locale_str(locale: Locale) -> &'static str {
-    match locale {
-        Locale::Vi => "vi",
-        Locale::En => "en",
-    }
-}
+pub use crate::values::{locale_str, parse_locale, Email, PhoneNumber, Role, LOCALES};
 
 /// A person's name as they want it shown: 1 to 100 characters, trimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]

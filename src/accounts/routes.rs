@@ -12,7 +12,7 @@ use crate::auth::{AdminUser, CurrentUser};
 use crate::error::{AppError, FieldIssue, Problem};
 use crate::http::{Json, Page, Path, Query};
 use crate::organizations::{memberships, Organization};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(

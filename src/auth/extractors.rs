@@ -11,10 +11,11 @@ use actix_web::{web, FromRequest, HttpRequest};
 
 use chrono::Utc;
 
+use super::limits::Action;
 use super::tokens;
 use crate::accounts::{find_user, Role, UserRow};
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The signed-in account behind a valid access token.
 pub struct CurrentUser {
@@ -143,4 +144,9 @@ impl FromRequest for OfficialUser {
         let official = with_role(req, payload, Role::Official);
         Box::pin(async move { official.await.map(OfficialUser) })
     }
+}
+
+/// Counts the request against its client's allowance for `action`.
+pub(crate) fn limit(state: &AppState, req: &HttpRequest, action: Action) -> Result<(), AppError> {
+    state.limiter.check(action, client_ip(req, state.settings.trust_forwarded))
 }

@@ -9,6 +9,7 @@ pub mod one_time;
 pub mod password;
 pub mod reset;
 pub mod routes;
+pub mod session_response;
 pub mod tokens;
 
 pub use extractors::{AdminUser, CurrentUser, MaybeUser, OfficialUser};

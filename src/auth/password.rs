@@ -6,8 +6,8 @@ use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher as _,
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::Rng;
 
-use crate::accounts::{Email, PhoneNumber};
 use crate::error::{AppError, FieldIssue};
+use crate::values::{Email, PhoneNumber};
 
 /// Passwords too common to allow (a short list of the ones most guessed, Vietnamese ones included).
 const COMMON_PASSWORDS: &str = include_str!("common-passwords.txt");

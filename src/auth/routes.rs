@@ -3,19 +3,20 @@
 use std::sync::Arc;
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::extractors::client_ip;
+use super::extractors::limit;
 use super::limits::Action;
-use super::tokens::{self, Session};
+use super::session_response::{token_response, TokenResponse};
+use super::tokens;
 use super::{login, reset, CurrentUser};
 use crate::accounts::register::{earlier_registration, register_citizen, RegisterRequest, RetryKey};
-use crate::accounts::{find_user, me, User, UserRow};
+use crate::accounts::{find_user, me, User};
 use crate::auth::password::{Password, Verification};
 use crate::error::{AppError, Problem};
 use crate::http::{request_hash, IdempotencyKey, Json};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/auth/register").route(web::post().to(register)))
@@ -26,34 +27,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/auth/verify-email").route(web::post().to(verify_email)))
         .service(web::resource("/auth/password/forgot").route(web::post().to(forgot_password)))
         .service(web::resource("/auth/password/reset").route(web::post().to(reset_password)));
-}
-
-/// Tokens for a new session.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TokenResponse {
-    /// JWT (HS256), valid `expires_in` seconds; send as `Authorization: Bearer …`.
-    pub access_token: String,
-    /// Opaque, valid 30 days, single-use: each refresh returns the next one.
-    pub refresh_token: String,
-    #[schema(example = "Bearer")]
-    pub token_type: &'static str,
-    #[schema(example = 900)]
-    pub expires_in: i64,
-    pub user: User,
-}
-
-pub(crate) fn token_response(state: &AppState, user: &UserRow, session: Session) -> Result<TokenResponse, AppError> {
-    Ok(TokenResponse {
-        access_token: state.tokens.issue_access_token(&user.id, user.role()?, &session.id)?,
-        refresh_token: session.refresh_token,
-        token_type: "Bearer",
-        expires_in: tokens::ACCESS_TOKEN_SECS,
-        user: User::try_from(user)?,
-    })
-}
-
-pub(crate) fn limit(state: &AppState, req: &HttpRequest, action: Action) -> Result<(), AppError> {
-    state.limiter.check(action, client_ip(req, state.settings.trust_forwarded))
 }
 
 /// Sign up as a citizen. Send an `Idempotency-Key` (a UUID per sign-up form): a retry with the same key

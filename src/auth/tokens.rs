@@ -9,10 +9,10 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::accounts::Role;
 use crate::db::schema::refresh_tokens;
 use crate::db::DbConnection;
 use crate::error::AppError;
+use crate::values::Role;
 
 /// Who access tokens are for; a token minted for another audience is refused.
 pub const AUDIENCE: &str = "congdanso-app";

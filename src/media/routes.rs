@@ -12,7 +12,7 @@ use crate::db::DbConnection;
 use crate::error::{AppError, FieldIssue, Problem};
 use crate::http::Path;
 use crate::reports::store::find_any;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::workflow::{find_in, jurisdiction};
 
 pub fn configure_api(cfg: &mut web::ServiceConfig) {

@@ -8,10 +8,10 @@ use diesel::prelude::*;
 
 use super::templates::Text;
 use super::{outbox, Mail};
-use crate::accounts::{parse_locale, Role};
 use crate::db::schema::{notifications, organization_members, report_supports, reports, users};
 use crate::db::DbConnection;
 use crate::error::{AppError, Locale};
+use crate::values::{parse_locale, Role};
 
 /// Someone to tell, with how to reach them.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use super::feed::{self, Notification};
 use crate::auth::CurrentUser;
 use crate::error::{AppError, FieldErrors, Problem};
 use crate::http::{check_id_cursor, page_limit, Page, PageSize, Path, Query};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Pages of this list: 20 items unless `limit` says otherwise, at most 100.
 pub(crate) const PAGE: PageSize = PageSize { default: 20, max: 100 };

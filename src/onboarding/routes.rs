@@ -13,14 +13,15 @@ use super::stats::{self, CampaignStats, ProvinceStats};
 use super::store::{self, CampaignChanges, NewAgentRequest, NewCampaignRequest};
 use super::{deep_link, vietnam_today, Agent, AgentRow, Campaign, CampaignRow, Manager};
 use crate::accounts::PhoneNumber;
+use crate::auth::extractors::limit;
 use crate::auth::limits::Action;
 use crate::auth::password::Password;
-use crate::auth::routes::{limit, token_response, TokenResponse};
+use crate::auth::session_response::{token_response, TokenResponse};
 use crate::auth::CurrentUser;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
 use crate::http::{check_id_cursor, page_limit, Json, Page, PageSize, Path, Query};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// Pages of this list: 20 items unless `limit` says otherwise, at most 100.
 pub(crate) const PAGE: PageSize = PageSize { default: 20, max: 100 };

@@ -8,7 +8,7 @@ use super::{add_member, create, list, remove_member, set_rule, NewOrganization, 
 use crate::auth::AdminUser;
 use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
 use crate::http::{Json, Path, Query};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::units::{ProvinceCode, UnitCode};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -14,7 +14,7 @@ use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
 use crate::http::{check_id_cursor, page_limit, request_hash, IdempotencyKey, Json, Page, PageSize, Path, Query};
 use crate::notify::notifier::Notifier;
 use crate::routing::Position;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::units::{LatLon, UnitCode};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

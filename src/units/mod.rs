@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 use crate::db::schema::admin_units;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldIssue};
+pub use crate::values::ProvinceCode;
 
 /// The official code of a unit: 2 digits for a province, 5 for a commune-level unit.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -25,21 +26,6 @@ impl UnitCode {
     /// Parses a code given in field `field`, or says which field is wrong.
     pub fn parse_field(raw: &str, field: &str) -> Result<Self, AppError> {
         Self::parse(raw).ok_or_else(|| AppError::invalid(field, FieldIssue::UnitCode))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// The code of one of the 34 provinces.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ProvinceCode(String);
-
-impl ProvinceCode {
-    pub fn parse(raw: &str) -> Option<Self> {
-        let raw = raw.trim();
-        (raw.len() == 2 && raw.bytes().all(|b| b.is_ascii_digit())).then(|| ProvinceCode(raw.to_string()))
     }
 
     pub fn as_str(&self) -> &str {

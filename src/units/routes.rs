@@ -11,7 +11,7 @@ use crate::http::{cacheable_json, page_limit, Json, Page, PageSize, Path, Query}
 use crate::routing::boundaries::{self, BoundaryImport};
 use crate::routing::locator::UnitLocator;
 use crate::routing::{self, Position};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/admin/units/boundaries").route(web::post().to(import_boundaries)))

@@ -15,7 +15,7 @@ use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
 use crate::http::{Json, Page, PageSize, Path, Query};
 use crate::reports::store;
 use crate::reports::{Report, ReportStatus};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::units::UnitCode;
 
 /// Pages of this list: 20 items unless `limit` says otherwise, at most 100.

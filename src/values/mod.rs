@@ -1,0 +1,16 @@
+//! Small value types that are parsed once and trusted after: an email address, a mobile number, a
+//! province code, an account's role and language. They sit at the bottom of the crate (they know only
+//! `error.rs`), so settings, accounts, passwords, tokens and notifications can all hold them without
+//! importing each other.
+
+pub mod email;
+pub mod locale;
+pub mod phone;
+pub mod province;
+pub mod role;
+
+pub use email::Email;
+pub use locale::{locale_str, parse_locale, LOCALES};
+pub use phone::PhoneNumber;
+pub use province::{is_known_province, ProvinceCode};
+pub use role::Role;
