@@ -2,6 +2,7 @@
 
 use super::Mail;
 use crate::error::Locale;
+use crate::values::RejectReason;
 
 pub fn verify_email(locale: Locale, to: &str, name: &str, link: &str) -> Mail {
     let (subject, body) = match locale {
@@ -92,9 +93,23 @@ pub fn urgent_report(locale: Locale, excerpt: &str, place: &str) -> Text {
     }
 }
 
-/// To the reporter and supporters of a report, about a public event of kind `kind` (see `report_events`).
-/// `reopen_days`: how long a resolved report may be reopened (the lifecycle's rule, told here).
-pub fn report_news(locale: Locale, kind: &str, excerpt: &str, note: Option<&str>, reopen_days: i64) -> Text {
+/// What happened to a report, for [`report_news`].
+#[derive(Debug, Clone, Copy)]
+pub struct ReportNews<'a> {
+    /// The event's kind (see `report_events`).
+    pub kind: &'a str,
+    /// The start of the report's description.
+    pub excerpt: &'a str,
+    /// The free text of the event.
+    pub note: Option<&'a str>,
+    pub reject_reason: Option<RejectReason>,
+    /// How long a resolved report may be reopened (the lifecycle's rule, told here).
+    pub reopen_days: i64,
+}
+
+/// To the reporter and supporters of a report, about a public event (or a message to the reporter).
+pub fn report_news(locale: Locale, news: &ReportNews) -> Text {
+    let ReportNews { kind, excerpt, note, reject_reason, reopen_days } = *news;
     let vi = locale == Locale::Vi;
     let title = match kind {
         "submitted" => ["Phản ánh đã được gửi", "Report submitted"],
@@ -113,18 +128,11 @@ pub fn report_news(locale: Locale, kind: &str, excerpt: &str, note: Option<&str>
         _ => ["Phản ánh có cập nhật", "Report updated"],
     }[usize::from(!vi)];
     let mut body = if vi { format!("Phản ánh: «{excerpt}»") } else { format!("Report: “{excerpt}”") };
-    match (kind, note) {
-        ("rejected", Some(note)) => {
-            // Rejection notes start with the reason's code (see workflow::actions), told here in words.
-            let (reason, rest) = note.split_once(';').map_or((note, None), |(r, rest)| (r, Some(rest.trim())));
-            let reason = reason.split(':').next().unwrap_or_default().trim();
-            body += &format!("\n{}: {}", if vi { "Lý do" } else { "Reason" }, reject_reason(locale, reason));
-            if let Some(rest) = rest.filter(|r| !r.is_empty()) {
-                body += &format!("\n{rest}");
-            }
-        }
-        (_, Some(note)) => body += &format!("\n{note}"),
-        (_, None) => {}
+    if let Some(reason) = reject_reason {
+        body += &format!("\n{}: {}", if vi { "Lý do" } else { "Reason" }, reject_reason_text(locale, reason));
+    }
+    if let Some(note) = note.map(str::trim).filter(|n| !n.is_empty()) {
+        body += &format!("\n{note}");
     }
     if kind == "resolved" {
         let days = reopen_days;
@@ -137,13 +145,14 @@ pub fn report_news(locale: Locale, kind: &str, excerpt: &str, note: Option<&str>
     Text { title: title.to_string(), body }
 }
 
-fn reject_reason(locale: Locale, code: &str) -> &str {
-    let texts = match code {
-        "duplicate" => ["trùng với một phản ánh đã có", "it repeats an earlier report"],
-        "out_of_scope" => ["không thuộc phạm vi giải quyết của chính quyền", "it is not for the government to handle"],
-        "spam" => ["nội dung không phải là phản ánh", "it is not a genuine report"],
-        "insufficient_info" => ["chưa đủ thông tin để xử lý", "there is not enough information to act on"],
-        other => return other,
+fn reject_reason_text(locale: Locale, reason: RejectReason) -> &'static str {
+    let texts = match reason {
+        RejectReason::Duplicate => ["trùng với một phản ánh đã có", "it repeats an earlier report"],
+        RejectReason::OutOfScope => {
+            ["không thuộc phạm vi giải quyết của chính quyền", "it is not for the government to handle"]
+        }
+        RejectReason::Spam => ["nội dung không phải là phản ánh", "it is not a genuine report"],
+        RejectReason::InsufficientInfo => ["chưa đủ thông tin để xử lý", "there is not enough information to act on"],
     };
     texts[usize::from(locale != Locale::Vi)]
 }

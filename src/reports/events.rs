@@ -10,6 +10,7 @@ use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::notify::notifier::{self, Notifier};
 use crate::notify::templates;
+use crate::values::RejectReason;
 
 /// An event in a report's history. Public ones are shown on the report and told to its followers.
 #[derive(Debug, Clone, Copy)]
@@ -19,15 +20,48 @@ pub struct NewEvent<'a> {
     pub kind: &'a str,
     pub from: Option<ReportStatus>,
     pub to: Option<ReportStatus>,
+    /// The free text; a rejection's reason is kept typed beside it and written before it.
     pub note: Option<&'a str>,
+    pub rejection: Option<Rejection<'a>>,
     pub is_public: bool,
     pub at: NaiveDateTime,
+}
+
+/// Why a report was rejected: stored as the event's note `reason[: original][; note]`, and told in words
+/// in notifications.
+#[derive(Debug, Clone, Copy)]
+pub struct Rejection<'a> {
+    pub reason: RejectReason,
+    /// The report it repeats, for [`RejectReason::Duplicate`].
+    pub duplicate_of: Option<&'a str>,
+}
+
+impl NewEvent<'_> {
+    /// The note as stored and shown on the timeline.
+    fn stored_note(&self) -> Option<String> {
+        let Some(rejection) = self.rejection else { return self.note.map(str::to_string) };
+        let mut why = rejection.reason.as_str().to_string();
+        if let Some(original) = rejection.duplicate_of {
+            why += &format!(": {original}");
+        }
+        Some(self.note.map_or(why.clone(), |note| format!("{why}; {note}")))
+    }
 }
 
 impl<'a> NewEvent<'a> {
     /// A public event with no actor, status change or note: fill in the rest with `..`.
     pub fn public(report_id: &'a str, kind: &'a str, at: NaiveDateTime) -> Self {
-        NewEvent { report_id, actor_id: None, kind, from: None, to: None, note: None, is_public: true, at }
+        NewEvent {
+            report_id,
+            actor_id: None,
+            kind,
+            from: None,
+            to: None,
+            note: None,
+            rejection: None,
+            is_public: true,
+            at,
+        }
     }
 
     pub fn status_change(
@@ -81,6 +115,7 @@ pub const MESSAGE: &str = "message";
 /// message its reporter. Returns the event's id.
 pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEvent) -> Result<String, AppError> {
     let id = uuid::Uuid::now_v7().to_string();
+    let note = event.stored_note();
     diesel::insert_into(report_events::table)
         .values((
             report_events::id.eq(&id),
@@ -89,7 +124,7 @@ pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEven
             report_events::kind.eq(event.kind),
             report_events::from_status.eq(event.from.map(ReportStatus::as_str)),
             report_events::to_status.eq(event.to.map(ReportStatus::as_str)),
-            report_events::note.eq(event.note),
+            report_events::note.eq(&note),
             report_events::is_public.eq(event.is_public),
             report_events::created_at.eq(event.at),
         ))
@@ -100,7 +135,14 @@ pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEven
             let description: String = reports::table.find(event.report_id).select(reports::description).first(conn)?;
             let excerpt = excerpt(&description);
             notifier.send(conn, &followers, event.at, |locale| {
-                let text = templates::report_news(locale, event.kind, &excerpt, event.note, super::REOPEN_DAYS);
+                let news = templates::ReportNews {
+                    kind: event.kind,
+                    excerpt: &excerpt,
+                    note: event.note,
+                    reject_reason: event.rejection.map(|r| r.reason),
+                    reopen_days: super::REOPEN_DAYS,
+                };
+                let text = templates::report_news(locale, &news);
                 notifier.about_report(event.kind, event.report_id, text, false)
             })?;
         }

@@ -8,7 +8,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::events::{record_event, NewEvent, MESSAGE};
+use super::events::{record_event, NewEvent, Rejection, MESSAGE};
 use super::row::ReportRow;
 use super::ReportStatus;
 use crate::db::schema::reports;
@@ -164,12 +164,13 @@ pub struct Step<'a> {
     pub actor: Option<&'a str>,
     pub changes: Changes<'a>,
     pub note: Option<&'a str>,
+    pub rejection: Option<Rejection<'a>>,
     pub at: NaiveDateTime,
 }
 
 impl<'a> Step<'a> {
     pub fn new(transition: Transition, actor: Option<&'a str>, at: NaiveDateTime) -> Self {
-        Step { transition, actor, changes: Changes::default(), note: None, at }
+        Step { transition, actor, changes: Changes::default(), note: None, rejection: None, at }
     }
 }
 
@@ -209,6 +210,7 @@ pub fn apply(conn: &mut DbConnection, notifier: &Notifier, report: &ReportRow, s
             from: changes_status.then_some(from),
             to: changes_status.then_some(to),
             note: step.note,
+            rejection: step.rejection,
             is_public: step.transition.is_public(),
             at: step.at,
         },

@@ -7,10 +7,12 @@ pub mod email;
 pub mod locale;
 pub mod phone;
 pub mod province;
+pub mod reject_reason;
 pub mod role;
 
 pub use email::Email;
 pub use locale::{locale_str, parse_locale, LOCALES};
 pub use phone::PhoneNumber;
 pub use province::{is_known_province, ProvinceCode};
+pub use reject_reason::RejectReason;
 pub use role::Role;

@@ -12,10 +12,11 @@ use crate::db::schema::{categories, organization_members, organizations, users};
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::notify::notifier::Notifier;
-use crate::reports::events::tell_office_of_urgent;
+use crate::reports::events::{tell_office_of_urgent, Rejection};
 use crate::reports::lifecycle::{self, Step, Transition};
 use crate::reports::row::ReportRow;
 use crate::reports::MAX_MEDIA;
+use crate::values::RejectReason;
 
 /// Urgent reports are due within hours, whatever the category's usual deadline.
 const URGENT_SLA_HOURS: i64 = 4;
@@ -55,7 +56,7 @@ pub enum Action {
         media_ids: Vec<String>,
     },
     Reject {
-        reason: &'static str,
+        reason: RejectReason,
         duplicate_of: Option<String>,
         note: Option<String>,
     },
@@ -77,7 +78,7 @@ pub enum Action {
 pub(crate) const ACTIONS: &[&str] =
     &["accept", "assign", "start", "resolve", "reject", "transfer", "comment", "message"];
 
-pub(crate) const REJECT_REASONS: &[&str] = &["duplicate", "out_of_scope", "spam", "insufficient_info"];
+pub(crate) const REJECT_REASONS: &[&str] = RejectReason::NAMES;
 
 impl ActionRequest {
     pub fn parse(self) -> Result<Action, AppError> {
@@ -111,15 +112,11 @@ impl ActionRequest {
             "comment" => Action::Comment { note: required(note, "note"), public: self.public.unwrap_or(false) },
             "message" => Action::Message { note: required(note, "note") },
             "reject" => {
-                let reason = REJECT_REASONS.iter().copied().find(|r| Some(*r) == self.reason.as_deref());
-                match reason {
-                    None => errors.add("reason", FieldIssue::OneOf(REJECT_REASONS)),
-                    Some("duplicate") if self.duplicate_of.is_none() => {
-                        errors.add("duplicate_of", FieldIssue::Required)
-                    }
-                    Some(_) => {}
+                let reason = errors.check(RejectReason::parse(self.reason.as_deref().unwrap_or_default(), "reason"));
+                if reason == Some(RejectReason::Duplicate) && self.duplicate_of.is_none() {
+                    errors.add("duplicate_of", FieldIssue::Required);
                 }
-                Action::Reject { reason: reason.unwrap_or("spam"), duplicate_of: self.duplicate_of, note }
+                Action::Reject { reason: reason.unwrap_or(RejectReason::Spam), duplicate_of: self.duplicate_of, note }
             }
             _ => {
                 errors.add("action", FieldIssue::OneOf(ACTIONS));
@@ -193,11 +190,8 @@ pub fn act(
                 if let Some(original) = duplicate_of {
                     ensure_citable(conn, jurisdiction, official, &report, original)?;
                 }
-                let why = match duplicate_of {
-                    Some(original) => format!("{reason}: {original}"),
-                    None => reason.to_string(),
-                };
-                Some(note.as_ref().map_or(why.clone(), |n| format!("{why}; {n}")))
+                step.rejection = Some(Rejection { reason: *reason, duplicate_of: duplicate_of.as_deref() });
+                note.clone()
             }
             Action::Resolve { note, .. } => {
                 step.changes.resolved_at = Some(Some(now));

@@ -11,6 +11,7 @@ on_both_databases!(
     notifications_are_paged_and_marked_read_by_their_owner_only,
     an_urgent_report_reaches_its_office_at_once,
     a_deleted_account_keeps_no_notifications_and_gets_no_more,
+    a_rejection_is_told_with_its_reason_in_words,
 );
 
 const DA_LAT: (f64, f64) = (11.9033, 108.443);
@@ -238,4 +239,30 @@ async fn a_deleted_account_keeps_no_notifications_and_gets_no_more(app: TestApp)
         .unwrap();
     assert_eq!(per_user.len(), 2, "the reporter's two, nothing for the deleted supporter: {per_user:?}");
     assert_eq!(kinds(&notifications(&app, &reporter, "").await), ["started", "accepted"]);
+}
+
+async fn a_rejection_is_told_with_its_reason_in_words(app: TestApp) {
+    let admin = app.admin_token().await;
+    let reporter = token(&app.register_phone("0912345678").await);
+    let english = english_reporter(&app).await;
+    let report = file(&app, &reporter, DA_LAT, false).await;
+    let other = file(&app, &english, DA_LAT, false).await;
+    let official =
+        app.official_of(&admin, report["organization_id"].as_str().unwrap(), "phuong@dalat.gov.vn", "vi").await.0;
+    let note = "Thuộc thẩm quyền của công ty cấp thoát nước; đã chuyển thông tin.";
+    act(&app, &official, &report, json!({"action": "reject", "reason": "out_of_scope", "note": note})).await;
+    act(&app, &official, &other, json!({"action": "reject", "reason": "insufficient_info"})).await;
+
+    let told = notifications(&app, &reporter, "").await;
+    let body = told["items"][0]["body"].as_str().unwrap();
+    assert!(body.contains("Lý do: không thuộc phạm vi giải quyết của chính quyền"), "{body}");
+    assert!(body.ends_with(&format!("\n{note}")), "the official's note whole, its ';' included: {body}");
+    let told = notifications(&app, &english, "").await;
+    let body = told["items"][0]["body"].as_str().unwrap();
+    assert!(body.ends_with("Reason: there is not enough information to act on"), "{body}");
+
+    // The timeline keeps the reason's code before the note.
+    let public = app.get_json(&format!("/api/v1/reports/{}", report["id"].as_str().unwrap())).await;
+    let last = public["timeline"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["note"], format!("out_of_scope; {note}"));
 }
