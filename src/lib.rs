@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod allocator;
 pub mod auth;
+pub mod blocking;
 pub mod categories;
 pub mod cli;
 pub mod config;

@@ -1,11 +1,10 @@
 //! Passwords: checked on the way in, hashed with argon2id, never printed.
 
-use std::sync::Arc;
-
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::Rng;
 
+use crate::blocking::BoundedBlocking;
 use crate::error::{AppError, FieldIssue};
 use crate::values::{Email, PhoneNumber};
 
@@ -115,7 +114,7 @@ pub enum Verification {
 /// Hashes and verifies on the blocking pool, a bounded number at a time, so a log-in storm queues up
 /// here instead of taking every core from the other requests.
 pub struct PasswordService {
-    permits: Arc<tokio::sync::Semaphore>,
+    pool: BoundedBlocking,
     /// Verified against when the account does not exist, so that case costs the same time.
     decoy_hash: String,
 }
@@ -123,7 +122,7 @@ pub struct PasswordService {
 impl PasswordService {
     pub fn new(concurrency: usize) -> Result<Self, AppError> {
         let decoy_hash = hash(&Password::generate())?;
-        Ok(PasswordService { permits: Arc::new(tokio::sync::Semaphore::new(concurrency)), decoy_hash })
+        Ok(PasswordService { pool: BoundedBlocking::new(concurrency), decoy_hash })
     }
 
     /// A valid hash of a password nobody knows, for accounts that have none yet (it never matches).
@@ -133,7 +132,7 @@ impl PasswordService {
 
     pub async fn hash(&self, password: &Password) -> Result<String, AppError> {
         let password = Password(password.0.clone());
-        self.on_blocking_pool(move || hash(&password)).await
+        self.pool.run(move || hash(&password)).await
     }
 
     /// Checks `password` against `stored`, or against a decoy when there is no account.
@@ -141,7 +140,8 @@ impl PasswordService {
         let exists = stored.is_some();
         let stored = stored.unwrap_or_else(|| self.decoy_hash.clone());
         let verification = self
-            .on_blocking_pool(move || {
+            .pool
+            .run(move || {
                 let parsed =
                     PasswordHash::new(&stored).map_err(|err| AppError::Internal(format!("stored hash: {err}")))?;
                 Ok(match hasher().verify_password(password.as_bytes(), &parsed) {
@@ -151,14 +151,6 @@ impl PasswordService {
             })
             .await?;
         Ok(if exists { verification } else { Verification::Wrong })
-    }
-
-    async fn on_blocking_pool<T: Send + 'static>(
-        &self,
-        work: impl FnOnce() -> Result<T, AppError> + Send + 'static,
-    ) -> Result<T, AppError> {
-        let _permit = self.permits.acquire().await.map_err(|_| AppError::Internal("hasher closed".into()))?;
-        actix_web::web::block(work).await.map_err(|err| AppError::Internal(format!("blocking task: {err}")))?
     }
 }
 

@@ -3,14 +3,13 @@
 //! at once, so image work never holds more than their product.
 
 use std::io::Cursor;
-use std::sync::Arc;
 
 use image::metadata::Orientation;
 use image::{DynamicImage, ImageBuffer, ImageDecoder, ImageError, ImageReader, Limits};
 use jpeg_decoder::{CodingProcess, PixelFormat};
-use tokio::sync::Semaphore;
 
 use super::clean::{strip_metadata, ImageKind};
+use crate::blocking::BoundedBlocking;
 use crate::error::{AppError, FieldIssue};
 
 pub const THUMBNAIL_PX: u32 = 320;
@@ -37,27 +36,25 @@ pub struct ImageLimits {
 /// Runs [`process`] on the blocking pool, a bounded number at a time (as password hashing does).
 #[derive(Clone)]
 pub struct ImageWork {
-    permits: Arc<Semaphore>,
+    pool: BoundedBlocking,
     limits: ImageLimits,
 }
 
 impl ImageWork {
     pub fn new(concurrency: usize, limits: ImageLimits) -> Self {
-        ImageWork { permits: Arc::new(Semaphore::new(concurrency)), limits }
+        ImageWork { pool: BoundedBlocking::new(concurrency), limits }
     }
 
     pub async fn process(&self, bytes: Vec<u8>) -> Result<Processed, AppError> {
-        // Waiting for a permit is an await, not a blocked thread: other requests are served meanwhile.
-        let _permit = self.permits.acquire().await.map_err(|_| AppError::Internal("image work closed".into()))?;
         let limits = self.limits;
-        actix_web::web::block(move || {
-            let processed = process(&bytes, limits);
-            drop(bytes);
-            crate::allocator::return_freed_memory();
-            processed
-        })
-        .await
-        .map_err(|err| AppError::Internal(format!("blocking task: {err}")))?
+        self.pool
+            .run(move || {
+                let processed = process(&bytes, limits);
+                drop(bytes);
+                crate::allocator::return_freed_memory();
+                processed
+            })
+            .await
     }
 }
 
