@@ -212,6 +212,17 @@ pub struct ConfigError {
     pub message: String,
 }
 
+/// A parser of whole numbers from `min` to `max`, for [`setting`].
+fn whole_number<T>(min: T, max: T) -> impl Fn(&str) -> Result<T, String>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    move |raw| match raw.trim().parse::<T>() {
+        Ok(n) if (min..=max).contains(&n) => Ok(n),
+        _ => Err(format!("expected a whole number from {min} to {max}, got {raw:?}")),
+    }
+}
+
 fn boolean(raw: &str) -> Result<bool, String> {
     match raw.trim() {
         "true" | "1" => Ok(true),
@@ -275,10 +286,7 @@ impl Settings {
             }
         })?;
         let service_area = setting(&lookup, "CDS_PROVINCES", "all", ServiceArea::parse)?;
-        let db_pool_size = setting(&lookup, "CDS_DB_POOL_SIZE", "10", |raw| match raw.trim().parse::<u32>() {
-            Ok(n) if (1..=200).contains(&n) => Ok(n),
-            _ => Err(format!("expected a whole number from 1 to 200, got {raw:?}")),
-        })?;
+        let db_pool_size = setting(&lookup, "CDS_DB_POOL_SIZE", "10", whole_number::<u32>(1, 200))?;
         let db_timeout = setting(&lookup, "CDS_DB_TIMEOUT_SECS", "5", |raw| match raw.trim().parse::<u64>() {
             Ok(n) if (1..=300).contains(&n) => Ok(Duration::from_secs(n)),
             _ => Err(format!("expected seconds from 1 to 300, got {raw:?}")),
@@ -359,11 +367,7 @@ impl Settings {
             Ok(n) if (1..=3600).contains(&n) => Ok(Duration::from_secs(n)),
             _ => Err(format!("expected seconds from 1 to 3600, got {raw:?}")),
         })?;
-        let outbox_max_attempts =
-            setting(&lookup, "CDS_OUTBOX_MAX_ATTEMPTS", "10", |raw| match raw.trim().parse::<u32>() {
-                Ok(n) if (1..=100).contains(&n) => Ok(n),
-                _ => Err(format!("expected a whole number from 1 to 100, got {raw:?}")),
-            })?;
+        let outbox_max_attempts = setting(&lookup, "CDS_OUTBOX_MAX_ATTEMPTS", "10", whole_number::<u32>(1, 100))?;
         let outbox_retention =
             setting(&lookup, "CDS_OUTBOX_RETENTION_DAYS", "7", |raw| match raw.trim().parse::<u64>() {
                 Ok(n) if n <= 3650 => Ok(Duration::from_secs(n * 24 * 3600)),
@@ -373,10 +377,7 @@ impl Settings {
         // One core stays free for everything else while a log-in storm hashes passwords.
         let default_hashers = cores.saturating_sub(1).max(1).to_string();
         let hash_concurrency =
-            setting(&lookup, "CDS_HASH_CONCURRENCY", &default_hashers, |raw| match raw.trim().parse::<usize>() {
-                Ok(n) if (1..=64).contains(&n) => Ok(n),
-                _ => Err(format!("expected a whole number from 1 to 64, got {raw:?}")),
-            })?;
+            setting(&lookup, "CDS_HASH_CONCURRENCY", &default_hashers, whole_number::<usize>(1, 64))?;
 
         let similar_radius_m = setting(&lookup, "CDS_SIMILAR_RADIUS_M", "50", |raw| match raw.trim().parse::<f64>() {
             Ok(m) if (1.0..=1000.0).contains(&m) => Ok(m),
@@ -398,11 +399,7 @@ impl Settings {
                 Ok(n) if (1..=65_536).contains(&n) => Ok(n << 20),
                 _ => Err(format!("expected MiB from 1 to 65536, got {raw:?}")),
             })?;
-        let image_concurrency =
-            setting(&lookup, "CDS_IMAGE_CONCURRENCY", "2", |raw| match raw.trim().parse::<usize>() {
-                Ok(n) if (1..=64).contains(&n) => Ok(n),
-                _ => Err(format!("expected a whole number from 1 to 64, got {raw:?}")),
-            })?;
+        let image_concurrency = setting(&lookup, "CDS_IMAGE_CONCURRENCY", "2", whole_number::<usize>(1, 64))?;
 
         let media_store = setting(&lookup, "CDS_MEDIA_STORE", "file", |raw| match raw.trim() {
             "file" => Ok(MediaStore::Files),
