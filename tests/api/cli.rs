@@ -13,6 +13,11 @@ fn congdanso(env: &[(&str, &str)]) -> Command {
     command
 }
 
+/// A folder of its own under the system's temporary one (not created).
+fn fresh_folder() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("congdanso-cli-{}", uuid::Uuid::now_v7().simple()))
+}
+
 fn run(command: &mut Command, stdin: &str) -> Output {
     let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
@@ -58,7 +63,7 @@ fn openapi_prints_the_committed_contract() {
 }
 
 fn migrate_and_create_admin(db: TestDb) {
-    let data_dir = std::env::temp_dir().join(format!("congdanso-cli-{}", uuid::Uuid::now_v7().simple()));
+    let data_dir = fresh_folder();
     let env = [("DATABASE_URL", db.url.as_str()), ("CDS_DATA_DIR", data_dir.to_str().unwrap())];
 
     let first = run(congdanso(&env).arg("migrate"), "");
@@ -111,7 +116,7 @@ mod migrate_and_create_admin {
 
 #[test]
 fn the_sqlite_file_is_created_with_its_folder() {
-    let root = std::env::temp_dir().join(format!("congdanso-cli-{}", uuid::Uuid::now_v7().simple()));
+    let root = fresh_folder();
     let file = root.join("nested/deeper/congdanso.db");
     let url = format!("sqlite://{}", file.display());
     let output = run(congdanso(&[("DATABASE_URL", &url), ("CDS_DATA_DIR", root.to_str().unwrap())]).arg("migrate"), "");
@@ -137,7 +142,7 @@ fn http(port: u16, method: &str, path: &str, body: &str) -> String {
 #[test]
 fn the_first_start_creates_the_bootstrap_administrator_once() {
     let db = TestDb::create(Backend::Sqlite).unwrap();
-    let data_dir = std::env::temp_dir().join(format!("congdanso-cli-{}", uuid::Uuid::now_v7().simple()));
+    let data_dir = fresh_folder();
     let env = [
         ("DATABASE_URL", db.url.as_str()),
         ("CDS_BIND", "127.0.0.1:0"),
@@ -170,7 +175,7 @@ fn the_first_start_creates_the_bootstrap_administrator_once() {
 #[test]
 fn boundaries_imported_from_the_command_line_reach_a_running_server() {
     let db = TestDb::create(Backend::Sqlite).unwrap();
-    let data_dir = std::env::temp_dir().join(format!("congdanso-cli-{}", uuid::Uuid::now_v7().simple()));
+    let data_dir = fresh_folder();
     let file = data_dir.join("boundaries.geojson");
     std::fs::create_dir_all(&data_dir).unwrap();
     // Ward 24781 of Đà Lạt, drawn as a square around a point 3 km north of its centroid.
@@ -249,7 +254,7 @@ fn wait_for_log(log: &mut BufReader<std::process::ChildStderr>, needle: &str) ->
 #[test]
 fn sigterm_lets_the_request_in_flight_finish() {
     let db = TestDb::create(Backend::Sqlite).unwrap();
-    let data_dir = std::env::temp_dir().join(format!("congdanso-cli-{}", uuid::Uuid::now_v7().simple()));
+    let data_dir = fresh_folder();
     let (mut child, port, mut log) = serve(&[
         ("DATABASE_URL", &db.url),
         ("CDS_BIND", "127.0.0.1:0"),
@@ -288,7 +293,7 @@ fn sigterm_lets_the_request_in_flight_finish() {
 #[test]
 fn debug_logs_name_routes_and_parameters_but_no_personal_values() {
     let db = TestDb::create(Backend::Sqlite).unwrap();
-    let data_dir = std::env::temp_dir().join(format!("congdanso-cli-{}", uuid::Uuid::now_v7().simple()));
+    let data_dir = fresh_folder();
     let env = [
         ("DATABASE_URL", db.url.as_str()),
         ("CDS_BIND", "127.0.0.1:0"),
