@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod allocator;
+pub mod api;
 pub mod auth;
 pub mod blocking;
 pub mod categories;
@@ -11,7 +12,6 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
-pub mod health;
 pub mod http;
 pub mod limits;
 pub mod media;
@@ -23,7 +23,6 @@ pub mod reports;
 pub mod routing;
 pub mod seed;
 pub mod startup;
-pub mod state;
 pub mod telemetry;
 pub mod text;
 pub mod units;

@@ -11,6 +11,7 @@ use tracing_actix_web::TracingLogger;
 
 use tokio::sync::Notify;
 
+use crate::api::state::AppState;
 use crate::auth::limits::RateLimiter;
 use crate::auth::password::PasswordService;
 use crate::auth::tokens::TokenKeys;
@@ -25,8 +26,7 @@ use crate::notify::{mailer::Mailer, outbox, worker};
 use crate::onboarding::codes::CodeSigner;
 use crate::routing::locator::UnitLocator;
 use crate::seed::{self, SeedReport};
-use crate::state::AppState;
-use crate::{categories, health, openapi, telemetry, units};
+use crate::{api, openapi, telemetry};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -187,19 +187,19 @@ fn key(settings: &Settings, configured: Option<&Secret>, file: &str, var: &str) 
 fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
-            .configure(units::routes::configure)
-            .configure(categories::routes::configure)
-            .configure(crate::auth::routes::configure)
-            .configure(crate::accounts::routes::configure)
-            .configure(crate::reports::routes::configure)
-            .configure(crate::media::routes::configure_api)
-            .configure(crate::organizations::routes::configure)
-            .configure(crate::workflow::routes::configure)
-            .configure(crate::notify::routes::configure)
-            .configure(crate::onboarding::routes::configure),
+            .configure(api::units::configure)
+            .configure(api::categories::configure)
+            .configure(crate::api::auth::configure)
+            .configure(crate::api::accounts::configure)
+            .configure(crate::api::reports::configure)
+            .configure(crate::api::media::configure_api)
+            .configure(crate::api::organizations::configure)
+            .configure(crate::api::workflow::configure)
+            .configure(crate::api::notifications::configure)
+            .configure(crate::api::onboarding::configure),
     )
-    .configure(crate::media::routes::configure_files)
-    .configure(health::configure)
+    .configure(crate::api::media::configure_files)
+    .configure(api::health::configure)
     .route("/api-docs/openapi.json", web::get().to(openapi::serve));
 }
 

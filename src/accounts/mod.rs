@@ -1,9 +1,10 @@
 //! Accounts: the people who use the system, their roles, and what they can do with their own data.
 
 pub mod admin;
+pub mod login;
 pub mod me;
 pub mod register;
-pub mod routes;
+pub mod reset;
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;

@@ -1,15 +1,9 @@
-//! Authentication: passwords (argon2id), tokens (JWT access + rotating refresh), the `CurrentUser`
-//! extractor and role guards, log-in lock-out, rate limits, and the sign-up/log-in/reset endpoints.
+//! Authentication's building blocks: passwords (argon2id), tokens (JWT access + rotating refresh,
+//! sessions), one-time links and codes, log-in lock-out and rate limits. The log-in and reset flows
+//! that use them with accounts live in `accounts/`; the `CurrentUser` extractor in `api/`.
 
-pub mod extractors;
 pub mod limits;
 pub mod lockout;
-pub mod login;
 pub mod one_time;
 pub mod password;
-pub mod reset;
-pub mod routes;
-pub mod session_response;
 pub mod tokens;
-
-pub use extractors::{AdminUser, CurrentUser, MaybeUser, OfficialUser};

@@ -1,7 +1,5 @@
 //! Report categories: what a report is about, who handles it and how fast.
 
-pub mod routes;
-
 use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;

@@ -3,7 +3,6 @@
 
 pub mod clean;
 pub mod process;
-pub mod routes;
 
 use std::sync::Arc;
 

@@ -6,7 +6,6 @@ pub mod feed;
 pub mod mailer;
 pub mod notifier;
 pub mod outbox;
-pub mod routes;
 pub mod secrets;
 pub mod sms;
 pub mod templates;

@@ -5,7 +5,6 @@
 pub mod assisted;
 pub mod codes;
 pub mod qr;
-pub mod routes;
 pub mod stats;
 pub mod store;
 

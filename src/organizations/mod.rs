@@ -1,8 +1,6 @@
 //! Organizations that handle reports (commune offices, provincial departments, the province IOC), their
 //! officials, and the rules that route a report to one of them.
 
-pub mod routes;
-
 use chrono::Utc;
 use diesel::prelude::*;
 use serde::Serialize;

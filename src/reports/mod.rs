@@ -4,7 +4,6 @@
 pub mod events;
 pub mod geo;
 pub mod lifecycle;
-pub mod routes;
 pub mod row;
 pub mod store;
 

@@ -1,7 +1,5 @@
 //! Administrative units: the province → commune tree, seeded from the national list, read by everyone.
 
-pub mod routes;
-
 use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Serialize;

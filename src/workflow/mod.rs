@@ -4,7 +4,6 @@
 
 pub mod actions;
 pub mod deadlines;
-pub mod routes;
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,5 @@
 //! What every request handler can reach: the pool, the settings and the services built once at start-up.
-//! It sits at the bottom of the web layer: every `routes.rs` and the extractors take it from here, and
+//! It sits at the bottom of the web layer: every handler file and the extractors take it from here, and
 //! `startup.rs` alone builds it and wires the routes, so no handler imports the code that configures it.
 
 use std::sync::Arc;

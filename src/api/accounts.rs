@@ -4,15 +4,17 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::admin::{create_user, list_users, update_user, CreateUserRequest, ListUsersQuery, UpdateUserRequest};
-use super::me::{self, PersonalData, UpdateMeRequest};
-use super::User;
+use crate::accounts::admin::{
+    create_user, list_users, update_user, CreateUserRequest, ListUsersQuery, UpdateUserRequest,
+};
+use crate::accounts::me::{self, PersonalData, UpdateMeRequest};
+use crate::accounts::User;
+use crate::api::extractors::{AdminUser, CurrentUser};
+use crate::api::state::AppState;
 use crate::auth::password::Verification;
-use crate::auth::{AdminUser, CurrentUser};
 use crate::error::{AppError, FieldIssue, Problem};
 use crate::http::{Json, Page, Path, Query};
 use crate::organizations::{memberships, Organization};
-use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(

@@ -7,21 +7,21 @@ use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::assisted::{self, ActivateRequest, AssistedSignUpRequest, ResendRequest};
-use super::qr::{self, Poster, Qr};
-use super::stats::{self, CampaignStats, ProvinceStats};
-use super::store::{self, CampaignChanges, NewAgentRequest, NewCampaignRequest};
-use super::{deep_link, vietnam_today, Agent, AgentRow, Campaign, CampaignRow, Manager};
 use crate::accounts::PhoneNumber;
-use crate::auth::extractors::limit;
+use crate::api::extractors::limit;
+use crate::api::extractors::CurrentUser;
+use crate::api::session_response::{token_response, TokenResponse};
+use crate::api::state::AppState;
 use crate::auth::limits::Action;
 use crate::auth::password::Password;
-use crate::auth::session_response::{token_response, TokenResponse};
-use crate::auth::CurrentUser;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
 use crate::http::{check_id_cursor, page_limit, Json, Page, PageSize, Path, Query};
-use crate::state::AppState;
+use crate::onboarding::assisted::{self, ActivateRequest, AssistedSignUpRequest, ResendRequest};
+use crate::onboarding::qr::{self, Poster, Qr};
+use crate::onboarding::stats::{self, CampaignStats, ProvinceStats};
+use crate::onboarding::store::{self, CampaignChanges, NewAgentRequest, NewCampaignRequest};
+use crate::onboarding::{deep_link, vietnam_today, Agent, AgentRow, Campaign, CampaignRow, Manager};
 
 /// Pages of this list: 20 items unless `limit` says otherwise, at most 100.
 pub(crate) const PAGE: PageSize = PageSize { default: 20, max: 100 };

@@ -4,14 +4,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use super::{find_unit, list_units, LatLon, Unit, UnitCode, UnitFilter};
-use crate::auth::AdminUser;
+use crate::api::extractors::AdminUser;
+use crate::api::state::AppState;
 use crate::error::{AppError, FieldIssue, Problem};
 use crate::http::{cacheable_json, page_limit, Json, Page, PageSize, Path, Query};
 use crate::routing::boundaries::{self, BoundaryImport};
 use crate::routing::locator::UnitLocator;
 use crate::routing::{self, Position};
-use crate::state::AppState;
+use crate::units::{find_unit, list_units, LatLon, Unit, UnitCode, UnitFilter};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/admin/units/boundaries").route(web::post().to(import_boundaries)))

@@ -2,9 +2,9 @@
 
 use chrono::Utc;
 
-use super::lockout;
-use super::password::{PasswordService, Verification};
-use crate::accounts::{find_by_login, Login, UserRow};
+use super::{find_by_login, Login, UserRow};
+use crate::auth::lockout;
+use crate::auth::password::{PasswordService, Verification};
 use crate::db::Db;
 use crate::error::AppError;
 
@@ -46,7 +46,7 @@ pub async fn log_in(
     db.run(move |conn| {
         lockout::clear_failures(conn, &key)?;
         if let Some(hash) = new_hash {
-            crate::accounts::me::set_password_hash(conn, &user_id, &hash)?;
+            super::me::set_password_hash(conn, &user_id, &hash)?;
         }
         Ok(())
     })

@@ -4,11 +4,13 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{add_member, create, list, remove_member, set_rule, NewOrganization, Organization, OrganizationKind};
-use crate::auth::AdminUser;
+use crate::api::extractors::AdminUser;
+use crate::api::state::AppState;
 use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
 use crate::http::{Json, Path, Query};
-use crate::state::AppState;
+use crate::organizations::{
+    add_member, create, list, remove_member, set_rule, NewOrganization, Organization, OrganizationKind,
+};
 use crate::units::{ProvinceCode, UnitCode};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -1,13 +1,13 @@
 //! What sign-up, log-in, refresh and a volunteer-assisted activation answer: a new session's tokens and
-//! the user. Shared by `auth/routes.rs` and `onboarding/routes.rs`.
+//! the user. Shared by `api/auth.rs` and `api/onboarding.rs`.
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::tokens::{self, Session};
 use crate::accounts::{User, UserRow};
+use crate::api::state::AppState;
+use crate::auth::tokens::{self, Session};
 use crate::error::AppError;
-use crate::state::AppState;
 
 /// Tokens for a new session.
 #[derive(Debug, Serialize, ToSchema)]

@@ -2,10 +2,10 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::{list_active, Category};
+use crate::api::state::AppState;
+use crate::categories::{list_active, Category};
 use crate::error::AppError;
 use crate::http::{cacheable_json, Page};
-use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/categories").route(web::get().to(list)));

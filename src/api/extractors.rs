@@ -11,11 +11,11 @@ use actix_web::{web, FromRequest, HttpRequest};
 
 use chrono::Utc;
 
-use super::limits::Action;
-use super::tokens;
 use crate::accounts::{find_user, Role, UserRow};
+use crate::api::state::AppState;
+use crate::auth::limits::Action;
+use crate::auth::tokens;
 use crate::error::AppError;
-use crate::state::AppState;
 
 /// The signed-in account behind a valid access token.
 pub struct CurrentUser {

@@ -6,17 +6,18 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::extractors::limit;
-use super::limits::Action;
-use super::session_response::{token_response, TokenResponse};
-use super::tokens;
-use super::{login, reset, CurrentUser};
 use crate::accounts::register::{earlier_registration, register_citizen, RegisterRequest, RetryKey};
 use crate::accounts::{find_user, me, User};
+use crate::accounts::{login, reset};
+use crate::api::extractors::limit;
+use crate::api::extractors::CurrentUser;
+use crate::api::session_response::{token_response, TokenResponse};
+use crate::api::state::AppState;
+use crate::auth::limits::Action;
 use crate::auth::password::{Password, Verification};
+use crate::auth::tokens;
 use crate::error::{AppError, Problem};
 use crate::http::{request_hash, IdempotencyKey, Json};
-use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/auth/register").route(web::post().to(register)))

@@ -6,13 +6,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use utoipa::ToSchema;
 
-use super::{insert, Media, MediaRow};
-use crate::auth::{CurrentUser, MaybeUser};
+use crate::api::extractors::{CurrentUser, MaybeUser};
+use crate::api::state::AppState;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldIssue, Problem};
 use crate::http::Path;
+use crate::media::{insert, Media, MediaRow};
 use crate::reports::store::find_any;
-use crate::state::AppState;
 use crate::workflow::{find_in, jurisdiction};
 
 pub fn configure_api(cfg: &mut web::ServiceConfig) {
@@ -187,7 +187,7 @@ pub async fn thumbnail(
 /// The photo if `viewer` may see it: its owner always; others once it belongs to a report they may
 /// see, as a citizen or as an official whose jurisdiction holds it.
 pub fn find_visible(conn: &mut DbConnection, id: &str, viewer: Option<&str>) -> Result<(MediaRow, bool), AppError> {
-    let row = super::find(conn, id)?;
+    let row = crate::media::find(conn, id)?;
     let Some(report_id) = row.report_id.clone() else {
         return if viewer == Some(row.owner_id.as_str()) { Ok((row, false)) } else { Err(AppError::MediaNotFound) };
     };

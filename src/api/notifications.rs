@@ -5,11 +5,11 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::feed::{self, Notification};
-use crate::auth::CurrentUser;
+use crate::api::extractors::CurrentUser;
+use crate::api::state::AppState;
 use crate::error::{AppError, FieldErrors, Problem};
 use crate::http::{check_id_cursor, page_limit, Page, PageSize, Path, Query};
-use crate::state::AppState;
+use crate::notify::feed::{self, Notification};
 
 /// Pages of this list: 20 items unless `limit` says otherwise, at most 100.
 pub(crate) const PAGE: PageSize = PageSize { default: 20, max: 100 };

@@ -6,17 +6,17 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{
-    find_in, full_timeline, inbox, jurisdiction, reporter_contact, reveal_anonymous_reporter, Assignee, InboxFilter,
-    InternalEvent, ReporterContact, RevealReason,
-};
-use crate::auth::OfficialUser;
+use crate::api::extractors::OfficialUser;
+use crate::api::state::AppState;
 use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
 use crate::http::{Json, Page, PageSize, Path, Query};
 use crate::reports::store;
 use crate::reports::{Report, ReportStatus};
-use crate::state::AppState;
 use crate::units::UnitCode;
+use crate::workflow::{
+    find_in, full_timeline, inbox, jurisdiction, reporter_contact, reveal_anonymous_reporter, Assignee, InboxFilter,
+    InternalEvent, ReporterContact, RevealReason,
+};
 
 /// Pages of this list: 20 items unless `limit` says otherwise, at most 100.
 pub(crate) const PAGE: PageSize = PageSize { default: 20, max: 100 };
@@ -176,7 +176,7 @@ pub struct ActedReport {
 /// `start`, `resolve` (with a public note), `reject` (with a reason), `transfer` (to another
 /// organization, back to `submitted` there) or `comment` (internal unless `public`).
 #[utoipa::path(post, path = "/api/v1/admin/reports/{id}/actions", tag = "officials", operation_id = "actOnReport", security(("bearer" = [])),
-    params(("id" = String, Path, description = "Report id")), request_body = super::actions::ActionRequest,
+    params(("id" = String, Path, description = "Report id")), request_body = crate::workflow::actions::ActionRequest,
     responses(
         (status = 200, description = "The report after the action", body = ActedReport),
         (status = 403, description = "`forbidden`: not an official", body = Problem, content_type = "application/problem+json"),
@@ -188,7 +188,7 @@ pub async fn act(
     official: OfficialUser,
     state: web::Data<AppState>,
     id: Path<String>,
-    body: Json<super::actions::ActionRequest>,
+    body: Json<crate::workflow::actions::ActionRequest>,
 ) -> Result<HttpResponse, AppError> {
     let action = body.0.parse()?;
     let official_id = official.0.user.id.clone();
@@ -198,7 +198,7 @@ pub async fn act(
         .db
         .run(move |conn| {
             let jurisdiction = jurisdiction(conn, &official_id)?;
-            super::actions::act(conn, &notifier, &jurisdiction, &official_id, &id, &action)?;
+            crate::workflow::actions::act(conn, &notifier, &jurisdiction, &official_id, &id, &action)?;
             // After a transfer the report may have left the official's jurisdiction: read it directly.
             let row = crate::reports::store::find_any(conn, &id)?;
             let report = store::official_views(conn, std::slice::from_ref(&row), &public_url)?.remove(0);

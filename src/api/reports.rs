@@ -4,17 +4,17 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::events;
-use super::geo::BoundingBox;
-use super::store::{self, Filed, ReportFilter};
-use super::{NewReportRequest, Report, ReportDetail, ReportStatus};
-use crate::auth::{CurrentUser, MaybeUser};
+use crate::api::extractors::{CurrentUser, MaybeUser};
+use crate::api::state::AppState;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
 use crate::http::{check_id_cursor, page_limit, request_hash, IdempotencyKey, Json, Page, PageSize, Path, Query};
 use crate::notify::notifier::Notifier;
+use crate::reports::events;
+use crate::reports::geo::BoundingBox;
+use crate::reports::store::{self, Filed, ReportFilter};
+use crate::reports::{NewReportRequest, Report, ReportDetail, ReportStatus};
 use crate::routing::Position;
-use crate::state::AppState;
 use crate::units::{LatLon, UnitCode};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -1,8 +1,8 @@
 //! Password reset by mail: a single-use link valid for an hour; using it ends every session.
 
-use super::one_time::{self, Purpose};
-use super::tokens;
-use crate::accounts::{find_by_login, find_user, me::set_password_hash, Login, UserRow};
+use super::{find_by_login, find_user, me::set_password_hash, Login, UserRow};
+use crate::auth::one_time::{self, Purpose};
+use crate::auth::tokens;
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::notify::secrets::MessageSecrets;
@@ -36,7 +36,7 @@ pub fn reset_password(conn: &mut DbConnection, token: &str, password_hash: &str)
         set_password_hash(conn, &user_id, password_hash)?;
         tokens::revoke_all_sessions(conn, &user_id)?;
         for login in user.email.iter().chain(user.phone.iter()) {
-            super::lockout::clear_failures(conn, login)?;
+            crate::auth::lockout::clear_failures(conn, login)?;
         }
         Ok(())
     })
