@@ -89,7 +89,7 @@ use utoipa::OpenApi;
         crate::api::health::ready,
     ),
     components(schemas(crate::error::Problem, crate::error::ProblemField)),
-    modifiers(&BearerAuth, &CommonErrors, &Links, &PageItemsByRef, &UuidIds, &Constraints, &Enums),
+    modifiers(&BearerAuth, &CommonErrors, &ProblemBodies, &Links, &PageItemsByRef, &UuidIds, &Constraints, &Enums),
     tags(
         (name = "auth", description = "Sign-up, log-in, tokens, email verification, password reset"),
         (name = "me", description = "The signed-in person's own account and data"),
@@ -120,6 +120,28 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// Gives every error response (status 4xx or 5xx, declared without a body by an annotation or by
+/// `CommonErrors`) the `application/problem+json` body, so each declaration names only its codes.
+struct ProblemBodies;
+
+impl utoipa::Modify for ProblemBodies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr};
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    let RefOr::T(response) = response else { continue };
+                    if (status.starts_with('4') || status.starts_with('5')) && response.content.is_empty() {
+                        let body = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
+                        response.content.insert(crate::error::PROBLEM_JSON.into(), body);
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// Adds the errors any operation can meet, so each annotation lists only its own: every JSON body can be
 /// malformed, too large or of the wrong type; every body, path and query can fail validation; every
 /// operation that takes a token can be sent an invalid one (also where the token is optional: a bad
@@ -130,18 +152,9 @@ struct CommonErrors;
 impl utoipa::Modify for CommonErrors {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::path::ParameterIn;
-        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
-        let problem = |description: &str| {
-            RefOr::T(
-                ResponseBuilder::new()
-                    .description(description)
-                    .content(
-                        crate::error::PROBLEM_JSON,
-                        ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
-                    )
-                    .build(),
-            )
-        };
+        use utoipa::openapi::{RefOr, ResponseBuilder};
+        // The body comes from `ProblemBodies`, which runs after this.
+        let problem = |description: &str| RefOr::T(ResponseBuilder::new().description(description).build());
         for (path, item) in openapi.paths.paths.iter_mut() {
             let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
             for operation in operations.into_iter().flatten() {

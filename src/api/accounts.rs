@@ -9,10 +9,10 @@ use crate::accounts::admin::{
 };
 use crate::accounts::me::{self, PersonalData, UpdateMeRequest};
 use crate::accounts::User;
-use crate::api::extractors::{AdminUser, CurrentUser};
+use crate::api::extractors::{AdminOnly, AdminUser, CurrentUser};
 use crate::api::state::AppState;
 use crate::auth::password::Verification;
-use crate::error::{AppError, FieldIssue, Problem};
+use crate::error::{AppError, FieldIssue};
 use crate::http::{Json, Page, Path, Query};
 use crate::organizations::{memberships, Organization};
 
@@ -34,7 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[utoipa::path(get, path = "/api/v1/me", tag = "me", operation_id = "getMe", security(("bearer" = [])),
     responses(
         (status = 200, description = "The account", body = User),
-        (status = 403, description = "`account_disabled`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`account_disabled`"),
     ))]
 pub async fn get_me(current: CurrentUser) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok().json(User::try_from(&current.user)?))
@@ -44,8 +44,8 @@ pub async fn get_me(current: CurrentUser) -> Result<HttpResponse, AppError> {
 #[utoipa::path(patch, path = "/api/v1/me", tag = "me", operation_id = "updateMe", security(("bearer" = [])), request_body = UpdateMeRequest,
     responses(
         (status = 200, description = "The updated account", body = User),
-        (status = 409, description = "`account_exists`: the new email belongs to another account", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`account_exists`: the new email belongs to another account"),
+        (status = 422, description = "`validation_failed`"),
     ))]
 pub async fn update_me(
     current: CurrentUser,
@@ -82,7 +82,7 @@ pub struct DeleteMeRequest {
 #[utoipa::path(delete, path = "/api/v1/me", tag = "me", operation_id = "deleteMe", security(("bearer" = [])), request_body = DeleteMeRequest,
     responses(
         (status = 204, description = "Deleted"),
-        (status = 422, description = "`validation_failed`: the password is wrong", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: the password is wrong"),
     ))]
 pub async fn delete_me(
     current: CurrentUser,
@@ -120,9 +120,9 @@ pub struct ManagedUser {
 #[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", operation_id = "adminCreateUser", security(("bearer" = [])), request_body = CreateUserRequest,
     responses(
         (status = 201, description = "Created", body = CreatedUser),
-        (status = 403, description = "`forbidden`: not an administrator", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`account_exists`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: not an administrator"),
+        (status = 409, description = "`account_exists`"),
+        (status = 422, description = "`validation_failed`"),
     ))]
 pub async fn admin_create_user(
     _admin: AdminUser,
@@ -146,8 +146,8 @@ pub async fn admin_create_user(
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", operation_id = "adminListUsers", security(("bearer" = [])), params(ListUsersQuery),
     responses(
         (status = 200, description = "A page of accounts", body = Page<User>),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
+        (status = 422, description = "`validation_failed`"),
     ))]
 pub async fn admin_list_users(
     _admin: AdminUser,
@@ -165,10 +165,10 @@ pub async fn admin_list_users(
     params(("id" = String, Path, description = "User id")), request_body = UpdateUserRequest,
     responses(
         (status = 200, description = "The updated account", body = ManagedUser),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`user_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`cannot_change_self`: administrators cannot demote or deactivate themselves", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
+        (status = 404, description = "`user_not_found`"),
+        (status = 409, description = "`cannot_change_self`: administrators cannot demote or deactivate themselves"),
+        (status = 422, description = "`validation_failed`"),
     ))]
 pub async fn admin_update_user(
     admin: AdminUser,

@@ -9,14 +9,14 @@ use utoipa::ToSchema;
 use crate::accounts::register::{earlier_registration, register_citizen, RegisterRequest, RetryKey};
 use crate::accounts::{find_user, me, User};
 use crate::accounts::{login, reset};
-use crate::api::extractors::limit;
 use crate::api::extractors::CurrentUser;
+use crate::api::extractors::{limit, RateLimited};
 use crate::api::session_response::{token_response, TokenResponse};
 use crate::api::state::AppState;
 use crate::auth::limits::Action;
 use crate::auth::password::{Password, Verification};
 use crate::auth::tokens;
-use crate::error::{AppError, Problem};
+use crate::error::AppError;
 use crate::http::{request_hash, IdempotencyKey, Json};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -38,9 +38,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     responses(
         (status = 201, description = "Account created and signed in; a verification mail is on its way when an email was given", body = TokenResponse),
         (status = 200, description = "A retry under the same `Idempotency-Key`: signed in to the account made the first time", body = TokenResponse),
-        (status = 409, description = "`account_exists`: the phone or the email is taken (which one is not said); `idempotency_key_reused`: the key came with another body", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`account_exists`: the phone or the email is taken (which one is not said); `idempotency_key_reused`: the key came with another body"),
+        (status = 422, description = "`validation_failed`"),
+        RateLimited,
     ))]
 pub async fn register(
     req: HttpRequest,
@@ -116,9 +116,9 @@ pub struct LoginRequest {
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", operation_id = "login", request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
-        (status = 401, description = "`invalid_credentials`: the same for a wrong password and an unknown account", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`account_disabled`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`too_many_attempts` (this login is locked for a while after repeated wrong passwords) or `rate_limited`; both with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_credentials`: the same for a wrong password and an unknown account"),
+        (status = 403, description = "`account_disabled`"),
+        (status = 429, description = "`too_many_attempts` (this login is locked for a while after repeated wrong passwords) or `rate_limited`; both with `Retry-After`"),
     ))]
 pub async fn log_in(
     req: HttpRequest,
@@ -145,8 +145,8 @@ pub struct RefreshRequest {
 #[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", operation_id = "refresh", request_body = RefreshRequest,
     responses(
         (status = 200, description = "New tokens", body = TokenResponse),
-        (status = 401, description = "`invalid_refresh_token` (unknown, expired, revoked) or `refresh_token_reused` (the session is now revoked)", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "`account_disabled`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`invalid_refresh_token` (unknown, expired, revoked) or `refresh_token_reused` (the session is now revoked)"),
+        (status = 403, description = "`account_disabled`"),
     ))]
 pub async fn refresh(state: web::Data<AppState>, body: Json<RefreshRequest>) -> Result<HttpResponse, AppError> {
     let presented = body.0.refresh_token;
@@ -169,7 +169,7 @@ pub async fn refresh(state: web::Data<AppState>, body: Json<RefreshRequest>) -> 
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Signed out"),
-        (status = 401, description = "`unauthenticated`, `token_expired` or `invalid_refresh_token`", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated`, `token_expired` or `invalid_refresh_token`"),
     ))]
 pub async fn log_out(
     current: CurrentUser,
@@ -203,7 +203,7 @@ pub struct TokenRequest {
 #[utoipa::path(post, path = "/api/v1/auth/verify-email", tag = "auth", operation_id = "verifyEmail", request_body = TokenRequest,
     responses(
         (status = 200, description = "Verified", body = User),
-        (status = 400, description = "`invalid_token`: unknown, used, expired, or for an email the account no longer has", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`invalid_token`: unknown, used, expired, or for an email the account no longer has"),
     ))]
 pub async fn verify_email(state: web::Data<AppState>, body: Json<TokenRequest>) -> Result<HttpResponse, AppError> {
     let token = body.0.token;
@@ -222,7 +222,7 @@ pub struct ForgotPasswordRequest {
 #[utoipa::path(post, path = "/api/v1/auth/password/forgot", tag = "auth", operation_id = "forgotPassword", request_body = ForgotPasswordRequest,
     responses(
         (status = 202, description = "If the account exists and has an email, a reset link is on its way"),
-        (status = 429, description = "`rate_limited`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "`rate_limited`"),
     ))]
 pub async fn forgot_password(
     req: HttpRequest,
@@ -250,9 +250,9 @@ pub struct ResetPasswordRequest {
 #[utoipa::path(post, path = "/api/v1/auth/password/reset", tag = "auth", operation_id = "resetPassword", request_body = ResetPasswordRequest,
     responses(
         (status = 204, description = "Password changed; sign in again everywhere"),
-        (status = 400, description = "`invalid_token`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: the new password breaks a rule", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`invalid_token`"),
+        (status = 422, description = "`validation_failed`: the new password breaks a rule"),
+        (status = 429, description = "`rate_limited`"),
     ))]
 pub async fn reset_password(
     req: HttpRequest,

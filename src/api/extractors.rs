@@ -150,3 +150,27 @@ impl FromRequest for OfficialUser {
 pub(crate) fn limit(state: &AppState, req: &HttpRequest, action: Action) -> Result<(), AppError> {
     state.limiter.check(action, client_ip(req, state.settings.trust_forwarded))
 }
+
+/// The answer to anyone but an administrator, for the contract of operations that take `AdminUser`.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only its annotations are read, by the contract
+pub enum AdminOnly {
+    #[response(status = 403, description = "`forbidden`")]
+    NotAnAdministrator,
+}
+
+/// The answer to anyone but an official, for the contract of operations that take `OfficialUser`.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only its annotations are read, by the contract
+pub enum OfficialOnly {
+    #[response(status = 403, description = "`forbidden`: not an official")]
+    NotAnOfficial,
+}
+
+/// The answer of an operation counted by [`limit`] once its client's allowance is spent.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only its annotations are read, by the contract
+pub enum RateLimited {
+    #[response(status = 429, description = "`rate_limited`, with `Retry-After`")]
+    TooManyRequests,
+}

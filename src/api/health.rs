@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::api::state::AppState;
 use crate::config::DatabaseUrl;
-use crate::error::{AppError, Problem};
+use crate::error::AppError;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/health/live").route(web::get().to(live)))
@@ -34,7 +34,7 @@ pub async fn live() -> HttpResponse {
 #[utoipa::path(get, path = "/health/ready", tag = "health", operation_id = "ready",
     responses(
         (status = 200, description = "Ready", body = Health),
-        (status = 503, description = "`database_unavailable`", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "`database_unavailable`"),
     ))]
 pub async fn ready(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     state.db.run(|conn| Ok(conn.batch_execute("SELECT 1")?)).await?;

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use crate::api::extractors::{CurrentUser, MaybeUser};
 use crate::api::state::AppState;
 use crate::db::DbConnection;
-use crate::error::{AppError, FieldIssue, Problem};
+use crate::error::{AppError, FieldIssue};
 use crate::http::Path;
 use crate::media::{insert, Media, MediaRow};
 use crate::reports::store::find_any;
@@ -77,10 +77,10 @@ async fn read_file(mut form: Multipart, limit: usize) -> Result<Vec<u8>, AppErro
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses(
         (status = 201, description = "Stored", body = Media),
-        (status = 400, description = "`malformed_multipart`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`payload_too_large`: over `CDS_MEDIA_MAX_BYTES`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`: the bytes are not a JPEG, PNG or WebP image", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: no `file`, `unreadable_image`, `image_too_large` (too many pixels, `CDS_MEDIA_MAX_PIXELS`) or `too_many_decoded_bytes` (decoding would take more than `CDS_MEDIA_MAX_DECODED_MB`)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`malformed_multipart`"),
+        (status = 413, description = "`payload_too_large`: over `CDS_MEDIA_MAX_BYTES`"),
+        (status = 415, description = "`unsupported_media_type`: the bytes are not a JPEG, PNG or WebP image"),
+        (status = 422, description = "`validation_failed`: no `file`, `unreadable_image`, `image_too_large` (too many pixels, `CDS_MEDIA_MAX_PIXELS`) or `too_many_decoded_bytes` (decoding would take more than `CDS_MEDIA_MAX_DECODED_MB`)"),
     ))]
 pub async fn upload(
     req: HttpRequest,
@@ -156,7 +156,7 @@ async fn serve(
     responses(
         (status = 200, description = "The photo", content_type = "image/*", headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "The cached copy is current"),
-        (status = 404, description = "`media_not_found`, also for photos the caller may not see", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`media_not_found`, also for photos the caller may not see"),
     ))]
 pub async fn original(
     req: HttpRequest,
@@ -173,7 +173,7 @@ pub async fn original(
     responses(
         (status = 200, description = "The thumbnail", content_type = "image/jpeg", headers(("ETag" = String), ("Cache-Control" = String))),
         (status = 304, description = "The cached copy is current"),
-        (status = 404, description = "`media_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`media_not_found`"),
     ))]
 pub async fn thumbnail(
     req: HttpRequest,

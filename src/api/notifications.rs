@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extractors::CurrentUser;
 use crate::api::state::AppState;
-use crate::error::{AppError, FieldErrors, Problem};
+use crate::error::{AppError, FieldErrors};
 use crate::http::{check_id_cursor, page_limit, Page, PageSize, Path, Query};
 use crate::notify::feed::{self, Notification};
 
@@ -45,7 +45,7 @@ pub struct NotificationPage {
     security(("bearer" = [])), params(NotificationsQuery),
     responses(
         (status = 200, description = "A page of notifications", body = NotificationPage),
-        (status = 422, description = "`validation_failed`: bad `limit` or `cursor`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: bad `limit` or `cursor`"),
     ))]
 pub async fn list(
     current: CurrentUser,
@@ -76,7 +76,7 @@ pub async fn list(
     security(("bearer" = [])), params(("id" = String, Path, description = "Notification id")),
     responses(
         (status = 204, description = "Read (also when it already was)"),
-        (status = 404, description = "`notification_not_found`, also for someone else's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`notification_not_found`, also for someone else's"),
     ))]
 pub async fn read(
     current: CurrentUser,

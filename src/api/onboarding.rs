@@ -8,14 +8,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::PhoneNumber;
-use crate::api::extractors::limit;
 use crate::api::extractors::CurrentUser;
+use crate::api::extractors::{limit, RateLimited};
 use crate::api::session_response::{token_response, TokenResponse};
 use crate::api::state::AppState;
 use crate::auth::limits::Action;
 use crate::auth::password::Password;
 use crate::db::DbConnection;
-use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
+use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::http::{check_id_cursor, page_limit, Json, Page, PageSize, Path, Query};
 use crate::onboarding::assisted::{self, ActivateRequest, AssistedSignUpRequest, ResendRequest};
 use crate::onboarding::qr::{self, Poster, Qr};
@@ -28,6 +28,26 @@ pub(crate) const PAGE: PageSize = PageSize { default: 20, max: 100 };
 
 /// What `format` a campaign's tallies come in: the first is the default.
 pub(crate) const STATS_FORMATS: &[&str] = &["json", "csv"];
+
+/// What every operation on one campaign may answer: the caller manages no campaign of that id.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only its annotations are read, by the contract
+enum CampaignErrors {
+    #[response(status = 403, description = "`forbidden`")]
+    NotAManager,
+    #[response(status = 404, description = "`campaign_not_found`")]
+    NoSuchCampaign,
+}
+
+/// What every operation on one of a campaign's agents may answer.
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only its annotations are read, by the contract
+enum AgentErrors {
+    #[response(status = 403, description = "`forbidden`")]
+    NotAManager,
+    #[response(status = 404, description = "`campaign_not_found` or `agent_not_found`")]
+    NoSuchCampaignOrAgent,
+}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/admin/campaigns").route(web::post().to(create)).route(web::get().to(list)))
@@ -74,8 +94,8 @@ fn one_view(conn: &mut DbConnection, row: CampaignRow) -> Result<Campaign, AppEr
     security(("bearer" = [])), request_body = NewCampaignRequest,
     responses(
         (status = 201, description = "Created", body = Campaign),
-        (status = 403, description = "`forbidden`: not an administrator or official, or a unit outside the official's", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: name, unit, period or target", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: not an administrator or official, or a unit outside the official's"),
+        (status = 422, description = "`validation_failed`: name, unit, period or target"),
     ))]
 pub async fn create(
     current: CurrentUser,
@@ -107,8 +127,8 @@ pub struct CampaignsQuery {
     security(("bearer" = [])), params(CampaignsQuery),
     responses(
         (status = 200, description = "A page of campaigns", body = Page<Campaign>),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`"),
+        (status = 422, description = "`validation_failed`"),
     ))]
 pub async fn list(
     current: CurrentUser,
@@ -134,8 +154,7 @@ pub async fn list(
     security(("bearer" = [])), params(("id" = String, Path, description = "Campaign id")),
     responses(
         (status = 200, description = "The campaign", body = Campaign),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`campaign_not_found`", body = Problem, content_type = "application/problem+json"),
+        CampaignErrors,
     ))]
 pub async fn get(current: CurrentUser, state: web::Data<AppState>, id: Path<String>) -> Result<HttpResponse, AppError> {
     let campaign = as_manager(&state, current, move |conn, manager| {
@@ -151,10 +170,9 @@ pub async fn get(current: CurrentUser, state: web::Data<AppState>, id: Path<Stri
     security(("bearer" = [])), params(("id" = String, Path, description = "Campaign id")), request_body = CampaignChanges,
     responses(
         (status = 200, description = "Changed", body = Campaign),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`campaign_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`campaign_closed`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        CampaignErrors,
+        (status = 409, description = "`campaign_closed`"),
+        (status = 422, description = "`validation_failed`"),
     ))]
 pub async fn update(
     current: CurrentUser,
@@ -175,9 +193,8 @@ pub async fn update(
     security(("bearer" = [])), params(("id" = String, Path, description = "Campaign id")),
     responses(
         (status = 200, description = "Closed", body = Campaign),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`campaign_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`campaign_closed`: already closed", body = Problem, content_type = "application/problem+json"),
+        CampaignErrors,
+        (status = 409, description = "`campaign_closed`: already closed"),
     ))]
 pub async fn close(
     current: CurrentUser,
@@ -202,10 +219,9 @@ fn agent_view(conn: &mut DbConnection, state: &AppState, row: AgentRow) -> Resul
     security(("bearer" = [])), params(("id" = String, Path, description = "Campaign id")), request_body = NewAgentRequest,
     responses(
         (status = 201, description = "The agent with their code and link", body = Agent),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`campaign_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`campaign_closed`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: display name, `unknown_user`, unit outside the campaign's", body = Problem, content_type = "application/problem+json"),
+        CampaignErrors,
+        (status = 409, description = "`campaign_closed`"),
+        (status = 422, description = "`validation_failed`: display name, `unknown_user`, unit outside the campaign's"),
     ))]
 pub async fn add_agent(
     current: CurrentUser,
@@ -232,8 +248,7 @@ pub struct AgentList {
     security(("bearer" = [])), params(("id" = String, Path, description = "Campaign id")),
     responses(
         (status = 200, description = "The agents", body = AgentList),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`campaign_not_found`", body = Problem, content_type = "application/problem+json"),
+        CampaignErrors,
     ))]
 pub async fn agents(
     current: CurrentUser,
@@ -263,9 +278,8 @@ pub struct AgentChanges {
     params(("id" = String, Path, description = "Campaign id"), ("agent_id" = String, Path, description = "Agent id")),
     responses(
         (status = 200, description = "Changed", body = Agent),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`campaign_not_found` or `agent_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`campaign_closed`", body = Problem, content_type = "application/problem+json"),
+        AgentErrors,
+        (status = 409, description = "`campaign_closed`"),
     ))]
 pub async fn update_agent(
     current: CurrentUser,
@@ -318,8 +332,7 @@ fn svg(body: String) -> HttpResponse {
     params(("id" = String, Path, description = "Campaign id"), ("agent_id" = String, Path, description = "Agent id")),
     responses(
         (status = 200, description = "The QR code", content_type = "image/svg+xml"),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`campaign_not_found` or `agent_not_found`", body = Problem, content_type = "application/problem+json"),
+        AgentErrors,
     ))]
 pub async fn qr_svg(
     current: CurrentUser,
@@ -345,9 +358,8 @@ pub struct PngQuery {
     params(("id" = String, Path, description = "Campaign id"), ("agent_id" = String, Path, description = "Agent id"), PngQuery),
     responses(
         (status = 200, description = "The QR code", content_type = "image/png"),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`campaign_not_found` or `agent_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `size` out of range", body = Problem, content_type = "application/problem+json"),
+        AgentErrors,
+        (status = 422, description = "`validation_failed`: `size` out of range"),
     ))]
 pub async fn qr_png(
     current: CurrentUser,
@@ -382,9 +394,8 @@ pub struct PosterQuery {
     security(("bearer" = [])), params(("id" = String, Path, description = "Campaign id"), PosterQuery),
     responses(
         (status = 200, description = "The poster, 210 × 297 mm", content_type = "image/svg+xml"),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`campaign_not_found` or `agent_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`campaign_closed`: no campaign code for a closed campaign", body = Problem, content_type = "application/problem+json"),
+        AgentErrors,
+        (status = 409, description = "`campaign_closed`: no campaign code for a closed campaign"),
     ))]
 pub async fn poster(
     current: CurrentUser,
@@ -416,9 +427,8 @@ pub struct StatsQuery {
             (CampaignStats = "application/json"),
             (String = "text/csv", example = "date,agent_id,agent_name,unit_code,unit_name,signups,activated\n"),
         )),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`campaign_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: unknown `format`", body = Problem, content_type = "application/problem+json"),
+        CampaignErrors,
+        (status = 422, description = "`validation_failed`: unknown `format`"),
     ))]
 pub async fn campaign_stats(
     current: CurrentUser,
@@ -466,8 +476,8 @@ pub struct ProvinceStatsQuery {
     security(("bearer" = [])), params(ProvinceStatsQuery),
     responses(
         (status = 200, description = "The tallies", body = ProvinceStats),
-        (status = 403, description = "`forbidden`: another province", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`unit_not_found`: no such province", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: another province"),
+        (status = 404, description = "`unit_not_found`: no such province"),
     ))]
 pub async fn province_stats(
     current: CurrentUser,
@@ -523,9 +533,9 @@ pub struct CodeInfo {
     params(("code" = String, Path, description = "The 12-character code of the QR code")),
     responses(
         (status = 200, description = "The campaign and volunteer behind the code", body = CodeInfo),
-        (status = 404, description = "`onboarding_code_invalid`: forged, altered or unknown", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "`onboarding_campaign_closed` or `onboarding_campaign_ended`", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`onboarding_code_invalid`: forged, altered or unknown"),
+        (status = 410, description = "`onboarding_campaign_closed` or `onboarding_campaign_ended`"),
+        RateLimited,
     ))]
 pub async fn resolve(
     req: HttpRequest,
@@ -573,8 +583,8 @@ pub struct Credited {
     request_body = CreditRequest,
     responses(
         (status = 200, description = "Credited", body = Credited),
-        (status = 409, description = "`already_credited`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: the code is forged, of a closed or ended campaign, or of an inactive agent (field `onboarding_code`)", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`already_credited`"),
+        (status = 422, description = "`validation_failed`: the code is forged, of a closed or ended campaign, or of an inactive agent (field `onboarding_code`)"),
     ))]
 pub async fn credit_me(
     current: CurrentUser,
@@ -620,11 +630,11 @@ fn ensure_texts_can_be_sent(state: &AppState) -> Result<(), AppError> {
     responses(
         (status = 201, description = "Account opened, activation code sent", body = AssistedAccount),
         (status = 200, description = "The same request again: the account opened the first time", body = AssistedAccount),
-        (status = 404, description = "`agent_not_found`: not one of the caller's agents", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`account_exists`: the phone has an account", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "`onboarding_campaign_closed` or `onboarding_campaign_ended`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: phone, name, consent, or an inactive agent", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`sms_unavailable`: no SMS gateway is configured (`CDS_SMS=off`), so no code could be sent", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`agent_not_found`: not one of the caller's agents"),
+        (status = 409, description = "`account_exists`: the phone has an account"),
+        (status = 410, description = "`onboarding_campaign_closed` or `onboarding_campaign_ended`"),
+        (status = 422, description = "`validation_failed`: phone, name, consent, or an inactive agent"),
+        (status = 503, description = "`sms_unavailable`: no SMS gateway is configured (`CDS_SMS=off`), so no code could be sent"),
     ))]
 pub async fn assisted_sign_up(
     current: CurrentUser,
@@ -652,10 +662,10 @@ pub async fn assisted_sign_up(
     security(("bearer" = [])), request_body = ResendRequest,
     responses(
         (status = 202, description = "A new code is on its way", body = AssistedAccount),
-        (status = 404, description = "`agent_not_found` (not the caller's), or `user_not_found`: no account of this agent waits for activation with this phone", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: phone", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "`sms_unavailable`: no SMS gateway is configured (`CDS_SMS=off`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`agent_not_found` (not the caller's), or `user_not_found`: no account of this agent waits for activation with this phone"),
+        (status = 422, description = "`validation_failed`: phone"),
+        RateLimited,
+        (status = 503, description = "`sms_unavailable`: no SMS gateway is configured (`CDS_SMS=off`)"),
     ))]
 pub async fn resend_activation(
     req: HttpRequest,
@@ -683,9 +693,9 @@ pub async fn resend_activation(
     request_body = ActivateRequest,
     responses(
         (status = 200, description = "Activated and signed in", body = TokenResponse),
-        (status = 400, description = "`invalid_token`: wrong, used or expired code (or no such account)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: phone or password", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "`rate_limited` or `login_locked`, with `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`invalid_token`: wrong, used or expired code (or no such account)"),
+        (status = 422, description = "`validation_failed`: phone or password"),
+        (status = 429, description = "`rate_limited` or `login_locked`, with `Retry-After`"),
     ))]
 pub async fn activate(
     req: HttpRequest,

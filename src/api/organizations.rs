@@ -4,9 +4,9 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extractors::AdminUser;
+use crate::api::extractors::{AdminOnly, AdminUser};
 use crate::api::state::AppState;
-use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
+use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::http::{Json, Path, Query};
 use crate::organizations::{
     add_member, create, list, remove_member, set_rule, NewOrganization, Organization, OrganizationKind,
@@ -73,9 +73,9 @@ impl NewOrganizationRequest {
     request_body = NewOrganizationRequest,
     responses(
         (status = 201, description = "Created", body = Organization),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`organization_exists`: the commune has its office, or the province its IOC", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
+        (status = 409, description = "`organization_exists`: the commune has its office, or the province its IOC"),
+        (status = 422, description = "`validation_failed`"),
     ))]
 pub async fn create_organization(
     _admin: AdminUser,
@@ -105,8 +105,8 @@ pub struct Organizations {
     params(OrganizationsQuery),
     responses(
         (status = 200, description = "Organizations", body = Organizations),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
+        (status = 422, description = "`validation_failed`"),
     ))]
 pub async fn list_organizations(
     _admin: AdminUser,
@@ -125,9 +125,9 @@ pub async fn list_organizations(
     params(("id" = String, Path, description = "Organization id"), ("user_id" = String, Path, description = "An official's id")),
     responses(
         (status = 204, description = "A member"),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`organization_not_found` or `user_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `not_an_official`", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
+        (status = 404, description = "`organization_not_found` or `user_not_found`"),
+        (status = 422, description = "`validation_failed`: `not_an_official`"),
     ))]
 pub async fn add(
     _admin: AdminUser,
@@ -144,8 +144,8 @@ pub async fn add(
     params(("id" = String, Path, description = "Organization id"), ("user_id" = String, Path, description = "An official's id")),
     responses(
         (status = 204, description = "Not a member (any more)"),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`organization_not_found`", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
+        (status = 404, description = "`organization_not_found`"),
     ))]
 pub async fn remove(
     _admin: AdminUser,
@@ -170,8 +170,8 @@ pub struct RoutingRuleRequest {
     request_body = RoutingRuleRequest,
     responses(
         (status = 204, description = "Stored"),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `not_a_department`, `unknown_category`, bad province", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
+        (status = 422, description = "`validation_failed`: `not_a_department`, `unknown_category`, bad province"),
     ))]
 pub async fn put_rule(
     _admin: AdminUser,

@@ -7,7 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::api::extractors::{CurrentUser, MaybeUser};
 use crate::api::state::AppState;
 use crate::db::DbConnection;
-use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
+use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::http::{check_id_cursor, page_limit, request_hash, IdempotencyKey, Json, Page, PageSize, Path, Query};
 use crate::notify::notifier::Notifier;
 use crate::reports::events;
@@ -16,6 +16,14 @@ use crate::reports::store::{self, Filed, ReportFilter};
 use crate::reports::{NewReportRequest, Report, ReportDetail, ReportStatus};
 use crate::routing::Position;
 use crate::units::{LatLon, UnitCode};
+
+/// What the reporter's own actions on a report answer when the report is not theirs (or not there).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)] // only its annotations are read, by the contract
+enum NotOwnReport {
+    #[response(status = 404, description = "`report_not_found` (also for someone else's report)")]
+    NotFound,
+}
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/reports").route(web::post().to(file)).route(web::get().to(list)))
@@ -46,9 +54,9 @@ fn detail(conn: &mut DbConnection, id: &str, viewer: Option<&str>, public_url: &
     responses(
         (status = 201, description = "Filed", body = ReportDetail),
         (status = 200, description = "A retry: the report filed earlier with this key", body = ReportDetail),
-        (status = 400, description = "`idempotency_key_required` or `malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`idempotency_key_reused`: the key was used for another body", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: description length, position (out of range, (0,0), `outside_service_area`), `unknown_category`, `urgent_not_allowed`, `unknown_media`, `captured_at` in the future", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`idempotency_key_required` or `malformed_json`"),
+        (status = 409, description = "`idempotency_key_reused`: the key was used for another body"),
+        (status = 422, description = "`validation_failed`: description length, position (out of range, (0,0), `outside_service_area`), `unknown_category`, `urgent_not_allowed`, `unknown_media`, `captured_at` in the future"),
     ))]
 pub async fn file(
     req: HttpRequest,
@@ -86,8 +94,8 @@ pub async fn file(
     params(("id" = String, Path, description = "Report id")),
     responses(
         (status = 200, description = "The report", body = ReportDetail),
-        (status = 401, description = "`unauthenticated` or `token_expired` (only when a token is sent)", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`report_not_found`, also for reports the caller may not see", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "`unauthenticated` or `token_expired` (only when a token is sent)"),
+        (status = 404, description = "`report_not_found`, also for reports the caller may not see"),
     ))]
 pub async fn get(viewer: MaybeUser, state: web::Data<AppState>, id: Path<String>) -> Result<HttpResponse, AppError> {
     let viewer = viewer.id();
@@ -194,7 +202,7 @@ impl ListReportsQuery {
 #[utoipa::path(get, path = "/api/v1/reports", tag = "reports", operation_id = "listReports", security((), ("bearer" = [])), params(ListReportsQuery),
     responses(
         (status = 200, description = "A page of reports", body = Page<Report>),
-        (status = 422, description = "`validation_failed`: a malformed filter or an unknown parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`: a malformed filter or an unknown parameter"),
     ))]
 pub async fn list(
     viewer: MaybeUser,
@@ -235,7 +243,7 @@ pub struct MyReportsQuery {
 #[utoipa::path(get, path = "/api/v1/me/reports", tag = "reports", operation_id = "myReports", security(("bearer" = [])), params(MyReportsQuery),
     responses(
         (status = 200, description = "A page of the caller's reports", body = Page<Report>),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`"),
     ))]
 pub async fn mine(
     current: CurrentUser,
@@ -280,7 +288,7 @@ pub struct SimilarReports {
 #[utoipa::path(get, path = "/api/v1/reports/similar", tag = "reports", operation_id = "similarReports", security((), ("bearer" = [])), params(SimilarQuery),
     responses(
         (status = 200, description = "Nearest first", body = SimilarReports),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`validation_failed`"),
     ))]
 pub async fn similar(
     viewer: MaybeUser,
@@ -313,8 +321,8 @@ pub struct Support {
     params(("id" = String, Path, description = "Report id")),
     responses(
         (status = 200, description = "Supported", body = Support),
-        (status = 404, description = "`report_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`own_report`: reporters cannot support their own report", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`report_not_found`"),
+        (status = 409, description = "`own_report`: reporters cannot support their own report"),
     ))]
 pub async fn support(
     current: CurrentUser,
@@ -330,7 +338,7 @@ pub async fn support(
     params(("id" = String, Path, description = "Report id")),
     responses(
         (status = 200, description = "Not supported (any more)", body = Support),
-        (status = 404, description = "`report_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`report_not_found`"),
     ))]
 pub async fn unsupport(
     current: CurrentUser,
@@ -368,8 +376,8 @@ async fn change_own_report(
     params(("id" = String, Path, description = "Report id")),
     responses(
         (status = 200, description = "Withdrawn", body = ReportDetail),
-        (status = 404, description = "`report_not_found` (also for someone else's report)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`invalid_transition`: the report is no longer `submitted`", body = Problem, content_type = "application/problem+json"),
+        NotOwnReport,
+        (status = 409, description = "`invalid_transition`: the report is no longer `submitted`"),
     ))]
 pub async fn withdraw(
     current: CurrentUser,
@@ -394,9 +402,9 @@ pub struct AddPhotosRequest {
     params(("id" = String, Path, description = "Report id")), request_body = AddPhotosRequest,
     responses(
         (status = 200, description = "The report with its photos", body = ReportDetail),
-        (status = 404, description = "`report_not_found` (also for someone else's report)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`invalid_transition`: the report is no longer `submitted`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `unknown_media`, or `too_many` photos", body = Problem, content_type = "application/problem+json"),
+        NotOwnReport,
+        (status = 409, description = "`invalid_transition`: the report is no longer `submitted`"),
+        (status = 422, description = "`validation_failed`: `unknown_media`, or `too_many` photos"),
     ))]
 pub async fn add_photos(
     current: CurrentUser,
@@ -429,9 +437,9 @@ pub struct RatingRequest {
     params(("id" = String, Path, description = "Report id")), request_body = RatingRequest,
     responses(
         (status = 200, description = "Rated and closed", body = ReportDetail),
-        (status = 404, description = "`report_not_found` (also for someone else's report)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`invalid_transition`: the report is not `resolved`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: score outside 1–5, comment too long", body = Problem, content_type = "application/problem+json"),
+        NotOwnReport,
+        (status = 409, description = "`invalid_transition`: the report is not `resolved`"),
+        (status = 422, description = "`validation_failed`: score outside 1–5, comment too long"),
     ))]
 pub async fn rate(
     current: CurrentUser,
@@ -471,9 +479,9 @@ pub struct ReopenRequest {
     params(("id" = String, Path, description = "Report id")), request_body = ReopenRequest,
     responses(
         (status = 200, description = "Reopened", body = ReportDetail),
-        (status = 404, description = "`report_not_found` (also for someone else's report)", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`invalid_transition` (not `resolved`) or `reopen_period_over` (resolved more than 7 days ago)", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: the reason is too short or too long", body = Problem, content_type = "application/problem+json"),
+        NotOwnReport,
+        (status = 409, description = "`invalid_transition` (not `resolved`) or `reopen_period_over` (resolved more than 7 days ago)"),
+        (status = 422, description = "`validation_failed`: the reason is too short or too long"),
     ))]
 pub async fn reopen(
     current: CurrentUser,

@@ -4,9 +4,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::api::extractors::AdminUser;
+use crate::api::extractors::{AdminOnly, AdminUser};
 use crate::api::state::AppState;
-use crate::error::{AppError, FieldIssue, Problem};
+use crate::error::{AppError, FieldIssue};
 use crate::http::{cacheable_json, page_limit, Json, Page, PageSize, Path, Query};
 use crate::routing::boundaries::{self, BoundaryImport};
 use crate::routing::locator::UnitLocator;
@@ -66,8 +66,8 @@ impl UnitsQuery {
     responses(
         (status = 200, description = "A page of units, in code order", body = Page<Unit>, headers(("ETag" = String))),
         (status = 304, description = "The app's cached copy (If-None-Match) is current"),
-        (status = 404, description = "`unit_not_found`: no unit with the `parent` code", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: bad `parent`, `cursor`, `limit`, `q` or an unknown parameter", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`unit_not_found`: no unit with the `parent` code"),
+        (status = 422, description = "`validation_failed`: bad `parent`, `cursor`, `limit`, `q` or an unknown parameter"),
     ))]
 pub async fn list(
     req: HttpRequest,
@@ -86,8 +86,8 @@ pub async fn list(
     responses(
         (status = 200, description = "The unit", body = Unit, headers(("ETag" = String))),
         (status = 304, description = "The app's cached copy (If-None-Match) is current"),
-        (status = 404, description = "`unit_not_found`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: the code is not 2 or 5 digits", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`unit_not_found`"),
+        (status = 422, description = "`validation_failed`: the code is not 2 or 5 digits"),
     ))]
 pub async fn get(req: HttpRequest, state: web::Data<AppState>, code: Path<String>) -> Result<HttpResponse, AppError> {
     let code = UnitCode::parse_field(&code, "code")?;
@@ -120,10 +120,10 @@ pub struct LocateResponse {
 #[utoipa::path(post, path = "/api/v1/units/locate", tag = "units", operation_id = "locateUnit", request_body = LocateRequest,
     responses(
         (status = 200, description = "The unit containing the position", body = LocateResponse),
-        (status = 400, description = "`malformed_json`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`payload_too_large`", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "`unsupported_media_type`: the body is not `application/json`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed` (bad or missing `position`, unknown field) or `outside_service_area`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "`malformed_json`"),
+        (status = 413, description = "`payload_too_large`"),
+        (status = 415, description = "`unsupported_media_type`: the body is not `application/json`"),
+        (status = 422, description = "`validation_failed` (bad or missing `position`, unknown field) or `outside_service_area`"),
     ))]
 pub async fn locate(state: web::Data<AppState>, body: Json<LocateRequest>) -> Result<HttpResponse, AppError> {
     let position = Position::parse(body.0.position, "position")?;
@@ -160,9 +160,9 @@ const BOUNDARIES_LIMIT: usize = 64 * 1024 * 1024;
     request_body(content = Object, content_type = "application/geo+json", description = "A GeoJSON FeatureCollection, [lon, lat] in WGS84"),
     responses(
         (status = 200, description = "What was stored and what was not", body = BoundaryImport),
-        (status = 403, description = "`forbidden`", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "`payload_too_large`: over 64 MiB", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: not a FeatureCollection", body = Problem, content_type = "application/problem+json"),
+        AdminOnly,
+        (status = 413, description = "`payload_too_large`: over 64 MiB"),
+        (status = 422, description = "`validation_failed`: not a FeatureCollection"),
     ))]
 pub async fn import_boundaries(
     req: HttpRequest,

@@ -6,9 +6,9 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::api::extractors::OfficialUser;
+use crate::api::extractors::{OfficialOnly, OfficialUser};
 use crate::api::state::AppState;
-use crate::error::{AppError, FieldErrors, FieldIssue, Problem};
+use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::http::{Json, Page, PageSize, Path, Query};
 use crate::reports::store;
 use crate::reports::{Report, ReportStatus};
@@ -99,8 +99,8 @@ pub struct Inbox {
 #[utoipa::path(get, path = "/api/v1/admin/reports", tag = "officials", operation_id = "inbox", security(("bearer" = [])), params(InboxQuery),
     responses(
         (status = 200, description = "A page of the inbox with counts per status", body = Inbox),
-        (status = 403, description = "`forbidden`: not an official", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`", body = Problem, content_type = "application/problem+json"),
+        OfficialOnly,
+        (status = 422, description = "`validation_failed`"),
     ))]
 pub async fn list(
     official: OfficialUser,
@@ -141,8 +141,8 @@ pub struct OfficialReport {
     params(("id" = String, Path, description = "Report id")),
     responses(
         (status = 200, description = "The report", body = OfficialReport),
-        (status = 403, description = "`forbidden`: not an official", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`report_not_found`, also for reports outside the caller's jurisdiction", body = Problem, content_type = "application/problem+json"),
+        OfficialOnly,
+        (status = 404, description = "`report_not_found`, also for reports outside the caller's jurisdiction"),
     ))]
 pub async fn get(
     official: OfficialUser,
@@ -179,10 +179,10 @@ pub struct ActedReport {
     params(("id" = String, Path, description = "Report id")), request_body = crate::workflow::actions::ActionRequest,
     responses(
         (status = 200, description = "The report after the action", body = ActedReport),
-        (status = 403, description = "`forbidden`: not an official", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`report_not_found`, also outside the caller's jurisdiction", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`invalid_transition`: not allowed in the report's current status (named in `detail`), or someone acted first", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: unknown action, missing note, reason or assignee", body = Problem, content_type = "application/problem+json"),
+        OfficialOnly,
+        (status = 404, description = "`report_not_found`, also outside the caller's jurisdiction"),
+        (status = 409, description = "`invalid_transition`: not allowed in the report's current status (named in `detail`), or someone acted first"),
+        (status = 422, description = "`validation_failed`: unknown action, missing note, reason or assignee"),
     ))]
 pub async fn act(
     official: OfficialUser,
@@ -223,9 +223,9 @@ pub struct RevealRequest {
     params(("id" = String, Path, description = "Report id")), request_body = RevealRequest,
     responses(
         (status = 200, description = "The reporter's contact", body = ReporterContact),
-        (status = 403, description = "`forbidden`: not a member of the IOC of the report's province", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "`report_not_found` (also outside the caller's jurisdiction), or `user_not_found`: the reporter deleted their account", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`validation_failed`: `reason` missing, too short or too long", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`forbidden`: not a member of the IOC of the report's province"),
+        (status = 404, description = "`report_not_found` (also outside the caller's jurisdiction), or `user_not_found`: the reporter deleted their account"),
+        (status = 422, description = "`validation_failed`: `reason` missing, too short or too long"),
     ))]
 pub async fn reveal_reporter(
     official: OfficialUser,
