@@ -3,6 +3,9 @@
 //!
 //! Handlers return `AppError`; the `problem_responses` middleware turns it, and every error
 //! actix produces on its own (unknown route, bad query string, …), into a localized problem.
+//!
+//! Each error is told in one place: its row in `AppError::describe` (code, status, and title and
+//! detail in each language), or for a field, its row in `FieldIssue::describe`.
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -11,6 +14,7 @@ use actix_web::http::StatusCode;
 use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
+use std::borrow::Cow;
 use utoipa::ToSchema;
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -46,10 +50,11 @@ impl Locale {
         best.map_or(Locale::Vi, |(_, locale)| locale)
     }
 
-    fn pick(self, vi: &str, en: &str) -> String {
+    /// Whichever of `vi` and `en` is in this language.
+    fn pick<T>(self, vi: T, en: T) -> T {
         match self {
-            Locale::Vi => vi.to_string(),
-            Locale::En => en.to_string(),
+            Locale::Vi => vi,
+            Locale::En => en,
         }
     }
 }
@@ -120,169 +125,224 @@ impl FieldError {
 }
 
 impl FieldIssue {
-    /// The codes `OnboardingCode` carries besides the `onboarding_*` codes of `AppError`: refusals that
-    /// only a sign-up meets.
-    const SIGN_UP_ONBOARDING_CODES: [&'static str; 2] =
-        ["onboarding_agent_inactive", "onboarding_campaign_not_started"];
-
     /// Every code a field error can have, from the variants themselves: the contract's `ProblemField.code`.
     pub fn all_codes() -> Vec<&'static str> {
         use strum::IntoEnumIterator;
-        let onboarding = || AppError::all_codes().into_iter().filter(|code| code.starts_with("onboarding_"));
         let codes = FieldIssue::iter().flat_map(|issue| match issue {
-            FieldIssue::OnboardingCode(_) => onboarding().chain(Self::SIGN_UP_ONBOARDING_CODES).collect(),
+            FieldIssue::OnboardingCode(_) => ONBOARDING_REFUSALS.iter().map(|refusal| refusal.code).collect(),
             issue => vec![issue.code()],
         });
         sorted_unique(codes)
     }
 
     fn code(&self) -> &'static str {
-        match self {
-            FieldIssue::Required => "required",
-            FieldIssue::UnknownField => "unknown_field",
-            FieldIssue::InvalidValue(_) => "invalid_value",
-            FieldIssue::OutOfRange { .. } => "out_of_range",
-            FieldIssue::TooShort { .. } => "too_short",
-            FieldIssue::TooLong { .. } => "too_long",
-            FieldIssue::UnitCode => "invalid_unit_code",
-            FieldIssue::Email => "invalid_email",
-            FieldIssue::Phone => "invalid_phone",
-            FieldIssue::Landline => "landline_not_accepted",
-            FieldIssue::CommonPassword => "common_password",
-            FieldIssue::PasswordIsIdentity => "password_is_identity",
-            FieldIssue::MustBeTrue => "must_be_true",
-            FieldIssue::OneOf(_) => "not_allowed",
-            FieldIssue::EmailOrPhoneRequired => "email_or_phone_required",
-            FieldIssue::WrongPassword => "wrong_password",
-            FieldIssue::UnknownCategory => "unknown_category",
-            FieldIssue::UnknownMedia => "unknown_media",
-            FieldIssue::OutsideServiceArea => "outside_service_area",
-            FieldIssue::NullIsland => "null_position",
-            FieldIssue::UrgentNotAllowed => "urgent_not_allowed",
-            FieldIssue::InTheFuture => "in_the_future",
-            FieldIssue::TooMany { .. } => "too_many",
-            FieldIssue::UnreadableImage => "unreadable_image",
-            FieldIssue::TooManyPixels { .. } => "image_too_large",
-            FieldIssue::TooManyDecodedBytes { .. } => "too_many_decoded_bytes",
-            FieldIssue::NotAnOfficial => "not_an_official",
-            FieldIssue::NotADepartment => "not_a_department",
-            FieldIssue::OnboardingCode(code) => code,
-            FieldIssue::UnknownUser => "unknown_user",
-            FieldIssue::ControlCharacter => "control_character",
-        }
+        self.describe().code
     }
 
     fn message(&self, locale: Locale) -> String {
+        let row = self.describe();
+        locale.pick(row.vi, row.en).into_owned()
+    }
+
+    /// The one place an issue is described: its code and its message in each language.
+    fn describe(&self) -> IssueRow {
         match self {
-            FieldIssue::Required => locale.pick("Trường này là bắt buộc.", "This field is required."),
-            FieldIssue::UnknownField => locale.pick("Trường này không được hỗ trợ.", "This field is not supported."),
-            FieldIssue::InvalidValue(why) => match locale {
-                Locale::Vi => format!("Giá trị không hợp lệ ({why})."),
-                Locale::En => format!("Invalid value ({why})."),
-            },
-            FieldIssue::OutOfRange { min, max } => match locale {
-                Locale::Vi => format!("Giá trị phải nằm trong khoảng từ {min} đến {max}."),
-                Locale::En => format!("The value must be between {min} and {max}."),
-            },
-            FieldIssue::TooShort { min } => match locale {
-                Locale::Vi => format!("Tối thiểu {min} ký tự."),
-                Locale::En => format!("At least {min} characters."),
-            },
-            FieldIssue::TooLong { max } => match locale {
-                Locale::Vi => format!("Tối đa {max} ký tự."),
-                Locale::En => format!("At most {max} characters."),
-            },
-            FieldIssue::UnitCode => locale.pick(
+            FieldIssue::Required => issue("required", "Trường này là bắt buộc.", "This field is required."),
+            FieldIssue::UnknownField => {
+                issue("unknown_field", "Trường này không được hỗ trợ.", "This field is not supported.")
+            }
+            FieldIssue::InvalidValue(why) => {
+                issue("invalid_value", format!("Giá trị không hợp lệ ({why})."), format!("Invalid value ({why})."))
+            }
+            FieldIssue::OutOfRange { min, max } => issue(
+                "out_of_range",
+                format!("Giá trị phải nằm trong khoảng từ {min} đến {max}."),
+                format!("The value must be between {min} and {max}."),
+            ),
+            FieldIssue::TooShort { min } => {
+                issue("too_short", format!("Tối thiểu {min} ký tự."), format!("At least {min} characters."))
+            }
+            FieldIssue::TooLong { max } => {
+                issue("too_long", format!("Tối đa {max} ký tự."), format!("At most {max} characters."))
+            }
+            FieldIssue::UnitCode => issue(
+                "invalid_unit_code",
                 "Mã đơn vị hành chính gồm 2 chữ số (tỉnh) hoặc 5 chữ số (xã, phường).",
                 "An administrative unit code has 2 digits (province) or 5 digits (commune, ward).",
             ),
-            FieldIssue::Email => locale.pick("Địa chỉ email không hợp lệ.", "This is not a valid email address."),
-            FieldIssue::Phone => locale.pick(
+            FieldIssue::Email => {
+                issue("invalid_email", "Địa chỉ email không hợp lệ.", "This is not a valid email address.")
+            }
+            FieldIssue::Phone => issue(
+                "invalid_phone",
                 "Số điện thoại di động không hợp lệ (ví dụ 0912 345 678).",
                 "Not a valid Vietnamese mobile number (e.g. 0912 345 678).",
             ),
-            FieldIssue::Landline => locale.pick(
+            FieldIssue::Landline => issue(
+                "landline_not_accepted",
                 "Vui lòng dùng số di động, không dùng số điện thoại cố định.",
                 "Use a mobile number; landlines are not accepted.",
             ),
-            FieldIssue::CommonPassword => {
-                locale.pick("Mật khẩu này quá phổ biến, dễ bị đoán.", "This password is too common and easy to guess.")
-            }
-            FieldIssue::PasswordIsIdentity => locale.pick(
+            FieldIssue::CommonPassword => issue(
+                "common_password",
+                "Mật khẩu này quá phổ biến, dễ bị đoán.",
+                "This password is too common and easy to guess.",
+            ),
+            FieldIssue::PasswordIsIdentity => issue(
+                "password_is_identity",
                 "Mật khẩu không được trùng với số điện thoại hoặc email.",
                 "The password must not be your phone number or email.",
             ),
-            FieldIssue::MustBeTrue => locale.pick("Bạn cần đồng ý để tiếp tục.", "You must agree to continue."),
-            FieldIssue::OneOf(allowed) => match locale {
-                Locale::Vi => format!("Giá trị phải là một trong: {}.", allowed.join(", ")),
-                Locale::En => format!("The value must be one of: {}.", allowed.join(", ")),
-            },
-            FieldIssue::EmailOrPhoneRequired => {
-                locale.pick("Cần có số điện thoại hoặc email.", "A phone number or an email is required.")
+            FieldIssue::MustBeTrue => {
+                issue("must_be_true", "Bạn cần đồng ý để tiếp tục.", "You must agree to continue.")
             }
-            FieldIssue::WrongPassword => locale.pick("Mật khẩu không đúng.", "The password is wrong."),
-            FieldIssue::UnknownCategory => locale.pick("Không có lĩnh vực phản ánh này.", "There is no such category."),
-            FieldIssue::UnknownMedia => locale.pick(
+            FieldIssue::OneOf(allowed) => issue(
+                "not_allowed",
+                format!("Giá trị phải là một trong: {}.", allowed.join(", ")),
+                format!("The value must be one of: {}.", allowed.join(", ")),
+            ),
+            FieldIssue::EmailOrPhoneRequired => issue(
+                "email_or_phone_required",
+                "Cần có số điện thoại hoặc email.",
+                "A phone number or an email is required.",
+            ),
+            FieldIssue::WrongPassword => issue("wrong_password", "Mật khẩu không đúng.", "The password is wrong."),
+            FieldIssue::UnknownCategory => {
+                issue("unknown_category", "Không có lĩnh vực phản ánh này.", "There is no such category.")
+            }
+            FieldIssue::UnknownMedia => issue(
+                "unknown_media",
                 "Ảnh không tồn tại, không phải của bạn hoặc đã được dùng.",
                 "The photo does not exist, is not yours, or is already used.",
             ),
-            FieldIssue::OutsideServiceArea => locale.pick(
+            FieldIssue::OutsideServiceArea => issue(
+                "outside_service_area",
                 "Vị trí này không thuộc địa bàn hệ thống đang phục vụ.",
                 "This position is outside the area this service covers.",
             ),
-            FieldIssue::NullIsland => locale.pick(
+            FieldIssue::NullIsland => issue(
+                "null_position",
                 "Vị trí (0, 0) không hợp lệ: điện thoại chưa lấy được GPS.",
                 "Position (0, 0) is not valid: the phone has no GPS fix yet.",
             ),
-            FieldIssue::UrgentNotAllowed => {
-                locale.pick("Lĩnh vực này không nhận phản ánh khẩn cấp.", "This category does not take urgent reports.")
+            FieldIssue::UrgentNotAllowed => issue(
+                "urgent_not_allowed",
+                "Lĩnh vực này không nhận phản ánh khẩn cấp.",
+                "This category does not take urgent reports.",
+            ),
+            FieldIssue::InTheFuture => {
+                issue("in_the_future", "Thời điểm này ở tương lai.", "This time is in the future.")
             }
-            FieldIssue::InTheFuture => locale.pick("Thời điểm này ở tương lai.", "This time is in the future."),
-            FieldIssue::TooMany { max } => match locale {
-                Locale::Vi => format!("Tối đa {max} mục."),
-                Locale::En => format!("At most {max} items."),
-            },
-            FieldIssue::UnreadableImage => locale.pick(
+            FieldIssue::TooMany { max } => {
+                issue("too_many", format!("Tối đa {max} mục."), format!("At most {max} items."))
+            }
+            FieldIssue::UnreadableImage => issue(
+                "unreadable_image",
                 "Không đọc được ảnh (tệp hỏng hoặc không đầy đủ).",
                 "The image cannot be read (damaged or incomplete).",
             ),
-            FieldIssue::NotAnOfficial => locale.pick("Người này không phải cán bộ.", "This person is not an official."),
-            FieldIssue::NotADepartment => {
-                locale.pick("Đây không phải sở, ngành của tỉnh này.", "This is not a department of this province.")
-            }
-            FieldIssue::OnboardingCode(code) => match *code {
-                "onboarding_campaign_ended" => {
-                    locale.pick("Chiến dịch của mã này đã kết thúc.", "This code's campaign has ended.")
-                }
-                "onboarding_campaign_closed" => {
-                    locale.pick("Chiến dịch của mã này đã đóng.", "This code's campaign is closed.")
-                }
-                "onboarding_agent_inactive" => locale
-                    .pick("Mã của tình nguyện viên này đã ngừng dùng.", "This volunteer's code is no longer in use."),
-                "onboarding_campaign_not_started" => {
-                    locale.pick("Chiến dịch của mã này chưa bắt đầu.", "This code's campaign has not started yet.")
-                }
-                _ => locale.pick("Mã giới thiệu không hợp lệ.", "Not a genuine onboarding code."),
-            },
-            FieldIssue::UnknownUser => locale.pick("Không có tài khoản này.", "There is no such account."),
-            FieldIssue::ControlCharacter => locale.pick(
-                "Không được chứa ký tự điều khiển (như NUL).",
-                "Control characters (such as NUL) are not allowed.",
+            FieldIssue::TooManyPixels { max } => issue(
+                "image_too_large",
+                format!("Ảnh quá lớn: tối đa {} triệu điểm ảnh.", max / 1_000_000),
+                format!("The image is too large: at most {} megapixels.", max / 1_000_000),
             ),
-            FieldIssue::TooManyPixels { max } => match locale {
-                Locale::Vi => format!("Ảnh quá lớn: tối đa {} triệu điểm ảnh.", max / 1_000_000),
-                Locale::En => format!("The image is too large: at most {} megapixels.", max / 1_000_000),
-            },
-            FieldIssue::TooManyDecodedBytes { max } => match locale {
-                Locale::Vi => format!(
+            FieldIssue::TooManyDecodedBytes { max } => issue(
+                "too_many_decoded_bytes",
+                format!(
                     "Ảnh cần quá nhiều bộ nhớ để giải mã (tối đa {} MiB); hãy gửi ảnh 8 bit hoặc nhỏ hơn.",
                     max >> 20
                 ),
-                Locale::En => format!(
+                format!(
                     "The image needs too much memory to decode (at most {} MiB); send an 8-bit or smaller image.",
                     max >> 20
                 ),
-            },
+            ),
+            FieldIssue::NotAnOfficial => {
+                issue("not_an_official", "Người này không phải cán bộ.", "This person is not an official.")
+            }
+            FieldIssue::NotADepartment => issue(
+                "not_a_department",
+                "Đây không phải sở, ngành của tỉnh này.",
+                "This is not a department of this province.",
+            ),
+            FieldIssue::OnboardingCode(code) => {
+                let refusal = OnboardingRefusal::of(code);
+                issue(code, refusal.at_sign_up(Locale::Vi), refusal.at_sign_up(Locale::En))
+            }
+            FieldIssue::UnknownUser => issue("unknown_user", "Không có tài khoản này.", "There is no such account."),
+            FieldIssue::ControlCharacter => issue(
+                "control_character",
+                "Không được chứa ký tự điều khiển (như NUL).",
+                "Control characters (such as NUL) are not allowed.",
+            ),
+        }
+    }
+}
+
+/// All that the API tells about one field issue.
+struct IssueRow {
+    code: &'static str,
+    vi: Cow<'static, str>,
+    en: Cow<'static, str>,
+}
+
+fn issue(code: &'static str, vi: impl Into<Cow<'static, str>>, en: impl Into<Cow<'static, str>>) -> IssueRow {
+    IssueRow { code, vi: vi.into(), en: en.into() }
+}
+
+/// Why an onboarding code is refused, said once for the two places that tell it: at sign-up it is
+/// the message of the `onboarding_code` field; where a code is looked up, it opens the error's detail.
+struct OnboardingRefusal {
+    code: &'static str,
+    vi: &'static str,
+    en: &'static str,
+}
+
+const CODE_INVALID: OnboardingRefusal = OnboardingRefusal {
+    code: "onboarding_code_invalid",
+    vi: "Mã giới thiệu không hợp lệ",
+    en: "Not a genuine onboarding code",
+};
+const CAMPAIGN_ENDED: OnboardingRefusal = OnboardingRefusal {
+    code: "onboarding_campaign_ended",
+    vi: "Chiến dịch của mã này đã kết thúc",
+    en: "This code's campaign has ended",
+};
+const CAMPAIGN_CLOSED: OnboardingRefusal = OnboardingRefusal {
+    code: "onboarding_campaign_closed",
+    vi: "Chiến dịch của mã này đã đóng",
+    en: "This code's campaign is closed",
+};
+// Only a sign-up meets the next two: looking a code up lets them pass.
+const AGENT_INACTIVE: OnboardingRefusal = OnboardingRefusal {
+    code: "onboarding_agent_inactive",
+    vi: "Mã của tình nguyện viên này đã ngừng dùng",
+    en: "This volunteer's code is no longer in use",
+};
+const CAMPAIGN_NOT_STARTED: OnboardingRefusal = OnboardingRefusal {
+    code: "onboarding_campaign_not_started",
+    vi: "Chiến dịch của mã này chưa bắt đầu",
+    en: "This code's campaign has not started yet",
+};
+/// Every refusal `FieldIssue::OnboardingCode` can carry.
+static ONBOARDING_REFUSALS: [OnboardingRefusal; 5] =
+    [CODE_INVALID, CAMPAIGN_ENDED, CAMPAIGN_CLOSED, AGENT_INACTIVE, CAMPAIGN_NOT_STARTED];
+
+impl OnboardingRefusal {
+    /// The refusal of `code`; a code we do not know is told as a code that is not genuine.
+    fn of(code: &str) -> &'static OnboardingRefusal {
+        ONBOARDING_REFUSALS.iter().find(|refusal| refusal.code == code).unwrap_or(&CODE_INVALID)
+    }
+
+    fn at_sign_up(&self, locale: Locale) -> String {
+        format!("{}.", locale.pick(self.vi, self.en))
+    }
+
+    /// Before sign-up the app can still offer to go on without the code.
+    fn before_sign_up(&self, locale: Locale) -> String {
+        match locale {
+            Locale::Vi => format!("{}; bạn vẫn có thể đăng ký không cần mã.", self.vi),
+            Locale::En => format!("{}; you can still sign up without it.", self.en),
         }
     }
 }
@@ -401,271 +461,189 @@ impl AppError {
 
     /// The stable, machine-readable name of the error: the mobile app branches on it.
     pub fn code(&self) -> &'static str {
+        self.describe().code
+    }
+
+    /// The one place an error is described: its code, its status, and its title and detail in each language.
+    fn describe(&self) -> ErrorRow {
         match self {
-            AppError::Validation(_) => "validation_failed",
-            AppError::MalformedJson(_) => "malformed_json",
-            AppError::UnsupportedMediaType => "unsupported_media_type",
-            AppError::PayloadTooLarge { .. } => "payload_too_large",
-            AppError::RouteNotFound => "route_not_found",
-            AppError::MethodNotAllowed => "method_not_allowed",
-            AppError::UnitNotFound(_) => "unit_not_found",
-            AppError::AccountExists => "account_exists",
-            AppError::Unauthenticated => "unauthenticated",
-            AppError::TokenExpired => "token_expired",
-            AppError::Forbidden => "forbidden",
-            AppError::InvalidCredentials => "invalid_credentials",
-            AppError::AccountDisabled => "account_disabled",
-            AppError::LoginLocked { .. } => "too_many_attempts",
-            AppError::RateLimited { .. } => "rate_limited",
-            AppError::InvalidRefreshToken => "invalid_refresh_token",
-            AppError::RefreshTokenReused => "refresh_token_reused",
-            AppError::InvalidToken => "invalid_token",
-            AppError::UserNotFound => "user_not_found",
-            AppError::CannotChangeSelf => "cannot_change_self",
-            AppError::IdempotencyKeyRequired => "idempotency_key_required",
-            AppError::IdempotencyKeyReused => "idempotency_key_reused",
-            AppError::ReportNotFound => "report_not_found",
-            AppError::InvalidTransition(_) => "invalid_transition",
-            AppError::OwnReport => "own_report",
-            AppError::UnsupportedImage => "unsupported_media_type",
-            AppError::MediaNotFound => "media_not_found",
-            AppError::NotificationNotFound => "notification_not_found",
-            AppError::MalformedMultipart(_) => "malformed_multipart",
-            AppError::OrganizationNotFound => "organization_not_found",
-            AppError::OrganizationExists => "organization_exists",
-            AppError::CampaignNotFound => "campaign_not_found",
-            AppError::AgentNotFound => "agent_not_found",
-            AppError::CampaignClosed => "campaign_closed",
-            AppError::OnboardingCodeInvalid => "onboarding_code_invalid",
-            AppError::OnboardingCampaignEnded => "onboarding_campaign_ended",
-            AppError::OnboardingCampaignClosed => "onboarding_campaign_closed",
-            AppError::AlreadyCredited => "already_credited",
-            AppError::ReopenPeriodOver => "reopen_period_over",
-            AppError::OutsideServiceArea => "outside_service_area",
-            AppError::SmsUnavailable => "sms_unavailable",
-            AppError::DatabaseUnavailable(_) => "database_unavailable",
-            AppError::Internal(_) => "internal_error",
-            AppError::Http(status) if status.is_client_error() => "bad_request",
-            AppError::Http(_) => "internal_error",
-        }
-    }
-
-    fn title(&self, locale: Locale) -> String {
-        let (vi, en) = match self {
-            AppError::Validation(_) => ("Dữ liệu không hợp lệ", "Invalid input"),
-            AppError::MalformedJson(_) => ("JSON không đúng cú pháp", "Malformed JSON"),
-            AppError::UnsupportedMediaType => ("Kiểu nội dung không được hỗ trợ", "Unsupported content type"),
-            AppError::PayloadTooLarge { .. } => ("Dữ liệu gửi lên quá lớn", "Request body too large"),
-            AppError::RouteNotFound => ("Không tìm thấy địa chỉ", "Route not found"),
-            AppError::MethodNotAllowed => ("Phương thức không được phép", "Method not allowed"),
-            AppError::UnitNotFound(_) => ("Không tìm thấy đơn vị hành chính", "Administrative unit not found"),
-            AppError::AccountExists => ("Tài khoản đã tồn tại", "Account exists"),
-            AppError::Unauthenticated => ("Chưa đăng nhập", "Not signed in"),
-            AppError::TokenExpired => ("Phiên đăng nhập đã hết hạn", "Session expired"),
-            AppError::Forbidden => ("Không có quyền", "Forbidden"),
-            AppError::InvalidCredentials => ("Sai thông tin đăng nhập", "Wrong login or password"),
-            AppError::AccountDisabled => ("Tài khoản đã bị khóa", "Account disabled"),
-            AppError::LoginLocked { .. } => ("Đăng nhập sai quá nhiều lần", "Too many failed log-ins"),
-            AppError::RateLimited { .. } => ("Quá nhiều yêu cầu", "Too many requests"),
-            AppError::InvalidRefreshToken => ("Phiên đăng nhập không hợp lệ", "Invalid session"),
-            AppError::RefreshTokenReused => ("Phiên đăng nhập đã bị thu hồi", "Session revoked"),
-            AppError::InvalidToken => ("Mã xác nhận không hợp lệ", "Invalid or expired token"),
-            AppError::UserNotFound => ("Không tìm thấy người dùng", "User not found"),
-            AppError::CannotChangeSelf => ("Không thể tự thay đổi", "Cannot change yourself"),
-            AppError::IdempotencyKeyRequired => ("Thiếu khóa chống gửi trùng", "Idempotency-Key required"),
-            AppError::IdempotencyKeyReused => ("Khóa chống gửi trùng đã dùng", "Idempotency-Key reused"),
-            AppError::ReportNotFound => ("Không tìm thấy phản ánh", "Report not found"),
-            AppError::InvalidTransition(_) => ("Không thể thực hiện ở trạng thái này", "Not allowed in this status"),
-            AppError::OwnReport => ("Không thể ủng hộ phản ánh của chính mình", "Cannot support your own report"),
-            AppError::UnsupportedImage => ("Định dạng ảnh không được hỗ trợ", "Unsupported image format"),
-            AppError::MediaNotFound => ("Không tìm thấy ảnh", "Photo not found"),
-            AppError::NotificationNotFound => ("Không tìm thấy thông báo", "Notification not found"),
-            AppError::MalformedMultipart(_) => ("Dữ liệu tải lên không đúng định dạng", "Malformed upload"),
-            AppError::OrganizationNotFound => ("Không tìm thấy cơ quan", "Organization not found"),
-            AppError::OrganizationExists => ("Cơ quan đã tồn tại", "Organization exists"),
-            AppError::CampaignNotFound => ("Không tìm thấy chiến dịch", "Campaign not found"),
-            AppError::AgentNotFound => ("Không tìm thấy tình nguyện viên", "Agent not found"),
-            AppError::CampaignClosed => ("Chiến dịch đã đóng", "Campaign closed"),
-            AppError::OnboardingCodeInvalid => ("Mã giới thiệu không hợp lệ", "Invalid onboarding code"),
-            AppError::OnboardingCampaignEnded => ("Chiến dịch đã kết thúc", "Campaign ended"),
-            AppError::OnboardingCampaignClosed => ("Chiến dịch đã đóng", "Campaign closed"),
-            AppError::AlreadyCredited => ("Tài khoản đã được ghi nhận", "Already credited"),
-            AppError::ReopenPeriodOver => ("Đã quá hạn mở lại", "Too late to reopen"),
-            AppError::OutsideServiceArea => ("Vị trí ngoài phạm vi phục vụ", "Position outside the service area"),
-            AppError::SmsUnavailable => ("Chưa gửi được tin nhắn SMS", "Text messages cannot be sent"),
-            AppError::DatabaseUnavailable(_) => ("Hệ thống tạm thời gián đoạn", "Service temporarily unavailable"),
-            AppError::Internal(_) => ("Lỗi hệ thống", "Internal error"),
-            AppError::Http(_) => ("Yêu cầu không thể xử lý", "The request cannot be handled"),
-        };
-        locale.pick(vi, en)
-    }
-
-    fn detail(&self, locale: Locale) -> String {
-        match (self, locale) {
-            (AppError::Validation(_), Locale::Vi) => "Vui lòng kiểm tra các trường được nêu trong `errors`.".into(),
-            (AppError::Validation(_), Locale::En) => "Check the fields listed in `errors`.".into(),
-            (AppError::MalformedJson(why), Locale::Vi) => format!("Nội dung gửi lên không phải JSON hợp lệ: {why}"),
-            (AppError::MalformedJson(why), Locale::En) => format!("The request body is not valid JSON: {why}"),
-            (AppError::UnsupportedMediaType, Locale::Vi) => {
-                "Hãy gửi nội dung với Content-Type: application/json.".into()
+            AppError::Validation(_) => row("validation_failed", StatusCode::UNPROCESSABLE_ENTITY)
+                .vi("Dữ liệu không hợp lệ", "Vui lòng kiểm tra các trường được nêu trong `errors`.")
+                .en("Invalid input", "Check the fields listed in `errors`."),
+            AppError::MalformedJson(why) => row("malformed_json", StatusCode::BAD_REQUEST)
+                .vi("JSON không đúng cú pháp", format!("Nội dung gửi lên không phải JSON hợp lệ: {why}"))
+                .en("Malformed JSON", format!("The request body is not valid JSON: {why}")),
+            AppError::UnsupportedMediaType => row("unsupported_media_type", StatusCode::UNSUPPORTED_MEDIA_TYPE)
+                .vi("Kiểu nội dung không được hỗ trợ", "Hãy gửi nội dung với Content-Type: application/json.")
+                .en("Unsupported content type", "Send the body with Content-Type: application/json."),
+            AppError::PayloadTooLarge { limit } => row("payload_too_large", StatusCode::PAYLOAD_TOO_LARGE)
+                .vi("Dữ liệu gửi lên quá lớn", format!("Dung lượng tối đa là {limit} byte."))
+                .en("Request body too large", format!("The limit is {limit} bytes.")),
+            AppError::RouteNotFound => row("route_not_found", StatusCode::NOT_FOUND)
+                .vi("Không tìm thấy địa chỉ", "Địa chỉ API này không tồn tại.")
+                .en("Route not found", "There is no API route at this address."),
+            AppError::MethodNotAllowed => row("method_not_allowed", StatusCode::METHOD_NOT_ALLOWED)
+                .vi("Phương thức không được phép", "Địa chỉ này không hỗ trợ phương thức HTTP đã dùng.")
+                .en("Method not allowed", "This route does not support the HTTP method used."),
+            AppError::UnitNotFound(code) => row("unit_not_found", StatusCode::NOT_FOUND)
+                .vi("Không tìm thấy đơn vị hành chính", format!("Không có đơn vị hành chính mã {code}."))
+                .en("Administrative unit not found", format!("There is no administrative unit with code {code}.")),
+            AppError::AccountExists => row("account_exists", StatusCode::CONFLICT)
+                .vi("Tài khoản đã tồn tại", "Đã có tài khoản dùng thông tin này.")
+                .en("Account exists", "An account with these details already exists."),
+            AppError::Unauthenticated => row("unauthenticated", StatusCode::UNAUTHORIZED)
+                .vi("Chưa đăng nhập", "Vui lòng đăng nhập (thiếu hoặc sai mã truy cập).")
+                .en("Not signed in", "Sign in first: the access token is missing or invalid."),
+            AppError::TokenExpired => row("token_expired", StatusCode::UNAUTHORIZED)
+                .vi("Phiên đăng nhập đã hết hạn", "Mã truy cập đã hết hạn; hãy làm mới phiên đăng nhập.")
+                .en("Session expired", "The access token has expired; refresh the session."),
+            AppError::Forbidden => row("forbidden", StatusCode::FORBIDDEN)
+                .vi("Không có quyền", "Tài khoản của bạn không có quyền thực hiện thao tác này.")
+                .en("Forbidden", "Your account may not do this."),
+            AppError::InvalidCredentials => row("invalid_credentials", StatusCode::UNAUTHORIZED)
+                .vi("Sai thông tin đăng nhập", "Số điện thoại/email hoặc mật khẩu không đúng.")
+                .en("Wrong login or password", "The phone number/email or password is wrong."),
+            AppError::AccountDisabled => row("account_disabled", StatusCode::FORBIDDEN)
+                .vi("Tài khoản đã bị khóa", "Tài khoản này đã bị vô hiệu hóa. Hãy liên hệ quản trị viên.")
+                .en("Account disabled", "This account is disabled. Contact an administrator."),
+            AppError::LoginLocked { retry_after_secs } => row("too_many_attempts", StatusCode::TOO_MANY_REQUESTS)
+                .vi(
+                    "Đăng nhập sai quá nhiều lần",
+                    format!("Tạm khóa đăng nhập do nhập sai nhiều lần. Thử lại sau {retry_after_secs} giây."),
+                )
+                .en(
+                    "Too many failed log-ins",
+                    format!("Log-in is locked after repeated failures. Try again in {retry_after_secs} seconds."),
+                ),
+            AppError::RateLimited { retry_after_secs } => row("rate_limited", StatusCode::TOO_MANY_REQUESTS)
+                .vi("Quá nhiều yêu cầu", format!("Bạn đã gửi quá nhiều yêu cầu. Thử lại sau {retry_after_secs} giây."))
+                .en("Too many requests", format!("Too many requests. Try again in {retry_after_secs} seconds.")),
+            AppError::InvalidRefreshToken => row("invalid_refresh_token", StatusCode::UNAUTHORIZED)
+                .vi("Phiên đăng nhập không hợp lệ", "Phiên đăng nhập không hợp lệ hoặc đã hết hạn; hãy đăng nhập lại.")
+                .en("Invalid session", "The refresh token is invalid or expired; sign in again."),
+            AppError::RefreshTokenReused => row("refresh_token_reused", StatusCode::UNAUTHORIZED)
+                .vi(
+                    "Phiên đăng nhập đã bị thu hồi",
+                    "Mã làm mới đã được dùng trước đó; để an toàn, phiên này đã bị thu hồi. Hãy đăng nhập lại.",
+                )
+                .en(
+                    "Session revoked",
+                    "This refresh token was already used; for safety its session is revoked. Sign in again.",
+                ),
+            AppError::InvalidToken => row("invalid_token", StatusCode::BAD_REQUEST)
+                .vi("Mã xác nhận không hợp lệ", "Mã xác nhận không đúng, đã dùng hoặc đã hết hạn.")
+                .en("Invalid or expired token", "The token is wrong, already used or expired."),
+            AppError::UserNotFound => row("user_not_found", StatusCode::NOT_FOUND)
+                .vi("Không tìm thấy người dùng", "Không có người dùng này.")
+                .en("User not found", "There is no such user."),
+            AppError::CannotChangeSelf => row("cannot_change_self", StatusCode::CONFLICT)
+                .vi("Không thể tự thay đổi", "Quản trị viên không thể tự hạ quyền hoặc tự khóa tài khoản của mình.")
+                .en("Cannot change yourself", "Administrators cannot demote or deactivate themselves."),
+            AppError::IdempotencyKeyRequired => row("idempotency_key_required", StatusCode::BAD_REQUEST)
+                .vi(
+                    "Thiếu khóa chống gửi trùng",
+                    "Hãy gửi tiêu đề Idempotency-Key (8–128 ký tự) để gửi lại an toàn khi mạng chập chờn.",
+                )
+                .en(
+                    "Idempotency-Key required",
+                    "Send an Idempotency-Key header (8–128 characters) so retries over a weak network are safe.",
+                ),
+            AppError::IdempotencyKeyReused => row("idempotency_key_reused", StatusCode::CONFLICT)
+                .vi("Khóa chống gửi trùng đã dùng", "Khóa này đã được dùng cho một phản ánh có nội dung khác.")
+                .en("Idempotency-Key reused", "This key was already used for a report with other content."),
+            AppError::ReportNotFound => row("report_not_found", StatusCode::NOT_FOUND)
+                .vi("Không tìm thấy phản ánh", "Không có phản ánh này, hoặc bạn không được xem.")
+                .en("Report not found", "There is no such report, or you may not see it."),
+            AppError::InvalidTransition(status) => row("invalid_transition", StatusCode::CONFLICT)
+                .vi("Không thể thực hiện ở trạng thái này", format!("Phản ánh đang ở trạng thái {status}."))
+                .en("Not allowed in this status", format!("The report is {status}.")),
+            AppError::OwnReport => row("own_report", StatusCode::CONFLICT)
+                .vi("Không thể ủng hộ phản ánh của chính mình", "Bạn không thể ủng hộ phản ánh do chính mình gửi.")
+                .en("Cannot support your own report", "You cannot support a report you filed."),
+            AppError::UnsupportedImage => row("unsupported_media_type", StatusCode::UNSUPPORTED_MEDIA_TYPE)
+                .vi("Định dạng ảnh không được hỗ trợ", "Chỉ nhận ảnh JPEG, PNG hoặc WebP (xét theo nội dung tệp).")
+                .en(
+                    "Unsupported image format",
+                    "Only JPEG, PNG or WebP images are accepted (judged by the file's content).",
+                ),
+            AppError::MediaNotFound => row("media_not_found", StatusCode::NOT_FOUND)
+                .vi("Không tìm thấy ảnh", "Không có ảnh này, hoặc bạn không được xem.")
+                .en("Photo not found", "There is no such photo, or you may not see it."),
+            AppError::NotificationNotFound => row("notification_not_found", StatusCode::NOT_FOUND)
+                .vi("Không tìm thấy thông báo", "Bạn không có thông báo này.")
+                .en("Notification not found", "You have no such notification."),
+            AppError::MalformedMultipart(why) => row("malformed_multipart", StatusCode::BAD_REQUEST)
+                .vi(
+                    "Dữ liệu tải lên không đúng định dạng",
+                    format!("Hãy gửi multipart/form-data với một tệp ở trường `file` ({why})."),
+                )
+                .en("Malformed upload", format!("Send multipart/form-data with one file in the field `file` ({why}).")),
+            AppError::OrganizationNotFound => row("organization_not_found", StatusCode::NOT_FOUND)
+                .vi("Không tìm thấy cơ quan", "Không có cơ quan này.")
+                .en("Organization not found", "There is no such organization."),
+            AppError::OrganizationExists => row("organization_exists", StatusCode::CONFLICT)
+                .vi("Cơ quan đã tồn tại", "Xã, phường này đã có trụ sở UBND, hoặc tỉnh đã có IOC.")
+                .en("Organization exists", "This commune already has its office, or the province its IOC."),
+            AppError::ReopenPeriodOver => row("reopen_period_over", StatusCode::CONFLICT)
+                .vi("Đã quá hạn mở lại", "Chỉ mở lại được trong 7 ngày sau khi xử lý xong; hãy gửi phản ánh mới.")
+                .en("Too late to reopen", "A report can be reopened for 7 days after it was resolved; file a new one."),
+            AppError::CampaignNotFound => row("campaign_not_found", StatusCode::NOT_FOUND)
+                .vi("Không tìm thấy chiến dịch", "Không có chiến dịch này, hoặc bạn không được xem.")
+                .en("Campaign not found", "There is no such campaign, or you may not see it."),
+            AppError::AgentNotFound => row("agent_not_found", StatusCode::NOT_FOUND)
+                .vi("Không tìm thấy tình nguyện viên", "Không có tình nguyện viên này trong chiến dịch.")
+                .en("Agent not found", "There is no such agent in the campaign."),
+            AppError::CampaignClosed => row("campaign_closed", StatusCode::CONFLICT)
+                .vi("Chiến dịch đã đóng", "Chiến dịch đã đóng, không thể thay đổi.")
+                .en("Campaign closed", "The campaign is closed and can no longer change."),
+            AppError::OnboardingCodeInvalid => row(CODE_INVALID.code, StatusCode::NOT_FOUND)
+                .vi(
+                    "Mã giới thiệu không hợp lệ",
+                    "Mã QR không phải do chương trình cấp. Hãy quét lại mã của tình nguyện viên.",
+                )
+                .en(
+                    "Invalid onboarding code",
+                    "This QR code was not issued by the programme. Scan the volunteer's code again.",
+                ),
+            AppError::OnboardingCampaignEnded => row(CAMPAIGN_ENDED.code, StatusCode::GONE)
+                .vi("Chiến dịch đã kết thúc", CAMPAIGN_ENDED.before_sign_up(Locale::Vi))
+                .en("Campaign ended", CAMPAIGN_ENDED.before_sign_up(Locale::En)),
+            AppError::OnboardingCampaignClosed => row(CAMPAIGN_CLOSED.code, StatusCode::GONE)
+                .vi("Chiến dịch đã đóng", CAMPAIGN_CLOSED.before_sign_up(Locale::Vi))
+                .en("Campaign closed", CAMPAIGN_CLOSED.before_sign_up(Locale::En)),
+            AppError::AlreadyCredited => row("already_credited", StatusCode::CONFLICT)
+                .vi(
+                    "Tài khoản đã được ghi nhận",
+                    "Tài khoản đã được ghi nhận cho một chiến dịch; mã sau không thay đổi điều đó.",
+                )
+                .en(
+                    "Already credited",
+                    "The account is already credited to a campaign; a later code does not move it.",
+                ),
+            AppError::OutsideServiceArea => row("outside_service_area", StatusCode::UNPROCESSABLE_ENTITY)
+                .vi("Vị trí ngoài phạm vi phục vụ", "Vị trí này không thuộc địa bàn mà hệ thống đang phục vụ.")
+                .en("Position outside the service area", "This position is outside the area this service covers."),
+            AppError::SmsUnavailable => row("sms_unavailable", StatusCode::SERVICE_UNAVAILABLE)
+                .vi(
+                    "Chưa gửi được tin nhắn SMS",
+                    "Hệ thống chưa có cổng gửi SMS nên không gửi được mã kích hoạt. Hãy hướng dẫn người dân tự đăng ký.",
+                )
+                .en(
+                    "Text messages cannot be sent",
+                    "No SMS gateway is configured, so no activation code can be sent. Help the person sign up themselves.",
+                ),
+            AppError::DatabaseUnavailable(_) => row("database_unavailable", StatusCode::SERVICE_UNAVAILABLE)
+                .vi("Hệ thống tạm thời gián đoạn", "Cơ sở dữ liệu không phản hồi. Vui lòng thử lại sau.")
+                .en("Service temporarily unavailable", "The database is not responding. Please try again later."),
+            AppError::Internal(_) => row("internal_error", StatusCode::INTERNAL_SERVER_ERROR)
+                .vi("Lỗi hệ thống", "Đã có lỗi ngoài dự kiến. Vui lòng thử lại sau.")
+                .en("Internal error", "Something unexpected went wrong. Please try again later."),
+            AppError::Http(status) => {
+                let code = if status.is_client_error() { "bad_request" } else { "internal_error" };
+                row(code, *status)
+                    .vi("Yêu cầu không thể xử lý", format!("Máy chủ trả lời HTTP {}.", status.as_u16()))
+                    .en("The request cannot be handled", status.canonical_reason().unwrap_or("Error"))
             }
-            (AppError::UnsupportedMediaType, Locale::En) => "Send the body with Content-Type: application/json.".into(),
-            (AppError::PayloadTooLarge { limit }, Locale::Vi) => format!("Dung lượng tối đa là {limit} byte."),
-            (AppError::PayloadTooLarge { limit }, Locale::En) => format!("The limit is {limit} bytes."),
-            (AppError::RouteNotFound, Locale::Vi) => "Địa chỉ API này không tồn tại.".into(),
-            (AppError::RouteNotFound, Locale::En) => "There is no API route at this address.".into(),
-            (AppError::MethodNotAllowed, Locale::Vi) => "Địa chỉ này không hỗ trợ phương thức HTTP đã dùng.".into(),
-            (AppError::MethodNotAllowed, Locale::En) => "This route does not support the HTTP method used.".into(),
-            (AppError::UnitNotFound(code), Locale::Vi) => format!("Không có đơn vị hành chính mã {code}."),
-            (AppError::UnitNotFound(code), Locale::En) => format!("There is no administrative unit with code {code}."),
-            (AppError::AccountExists, Locale::Vi) => "Đã có tài khoản dùng thông tin này.".into(),
-            (AppError::AccountExists, Locale::En) => "An account with these details already exists.".into(),
-            (AppError::Unauthenticated, Locale::Vi) => "Vui lòng đăng nhập (thiếu hoặc sai mã truy cập).".into(),
-            (AppError::Unauthenticated, Locale::En) => "Sign in first: the access token is missing or invalid.".into(),
-            (AppError::TokenExpired, Locale::Vi) => "Mã truy cập đã hết hạn; hãy làm mới phiên đăng nhập.".into(),
-            (AppError::TokenExpired, Locale::En) => "The access token has expired; refresh the session.".into(),
-            (AppError::Forbidden, Locale::Vi) => "Tài khoản của bạn không có quyền thực hiện thao tác này.".into(),
-            (AppError::Forbidden, Locale::En) => "Your account may not do this.".into(),
-            (AppError::InvalidCredentials, Locale::Vi) => "Số điện thoại/email hoặc mật khẩu không đúng.".into(),
-            (AppError::InvalidCredentials, Locale::En) => "The phone number/email or password is wrong.".into(),
-            (AppError::AccountDisabled, Locale::Vi) => {
-                "Tài khoản này đã bị vô hiệu hóa. Hãy liên hệ quản trị viên.".into()
-            }
-            (AppError::AccountDisabled, Locale::En) => "This account is disabled. Contact an administrator.".into(),
-            (AppError::LoginLocked { retry_after_secs }, Locale::Vi) => {
-                format!("Tạm khóa đăng nhập do nhập sai nhiều lần. Thử lại sau {retry_after_secs} giây.")
-            }
-            (AppError::LoginLocked { retry_after_secs }, Locale::En) => {
-                format!("Log-in is locked after repeated failures. Try again in {retry_after_secs} seconds.")
-            }
-            (AppError::RateLimited { retry_after_secs }, Locale::Vi) => {
-                format!("Bạn đã gửi quá nhiều yêu cầu. Thử lại sau {retry_after_secs} giây.")
-            }
-            (AppError::RateLimited { retry_after_secs }, Locale::En) => {
-                format!("Too many requests. Try again in {retry_after_secs} seconds.")
-            }
-            (AppError::InvalidRefreshToken, Locale::Vi) => {
-                "Phiên đăng nhập không hợp lệ hoặc đã hết hạn; hãy đăng nhập lại.".into()
-            }
-            (AppError::InvalidRefreshToken, Locale::En) => {
-                "The refresh token is invalid or expired; sign in again.".into()
-            }
-            (AppError::RefreshTokenReused, Locale::Vi) => {
-                "Mã làm mới đã được dùng trước đó; để an toàn, phiên này đã bị thu hồi. Hãy đăng nhập lại.".into()
-            }
-            (AppError::RefreshTokenReused, Locale::En) => {
-                "This refresh token was already used; for safety its session is revoked. Sign in again.".into()
-            }
-            (AppError::InvalidToken, Locale::Vi) => "Mã xác nhận không đúng, đã dùng hoặc đã hết hạn.".into(),
-            (AppError::InvalidToken, Locale::En) => "The token is wrong, already used or expired.".into(),
-            (AppError::UserNotFound, Locale::Vi) => "Không có người dùng này.".into(),
-            (AppError::UserNotFound, Locale::En) => "There is no such user.".into(),
-            (AppError::CannotChangeSelf, Locale::Vi) => {
-                "Quản trị viên không thể tự hạ quyền hoặc tự khóa tài khoản của mình.".into()
-            }
-            (AppError::CannotChangeSelf, Locale::En) => "Administrators cannot demote or deactivate themselves.".into(),
-            (AppError::IdempotencyKeyRequired, Locale::Vi) => {
-                "Hãy gửi tiêu đề Idempotency-Key (8–128 ký tự) để gửi lại an toàn khi mạng chập chờn.".into()
-            }
-            (AppError::IdempotencyKeyRequired, Locale::En) => {
-                "Send an Idempotency-Key header (8–128 characters) so retries over a weak network are safe.".into()
-            }
-            (AppError::IdempotencyKeyReused, Locale::Vi) => {
-                "Khóa này đã được dùng cho một phản ánh có nội dung khác.".into()
-            }
-            (AppError::IdempotencyKeyReused, Locale::En) => {
-                "This key was already used for a report with other content.".into()
-            }
-            (AppError::ReportNotFound, Locale::Vi) => "Không có phản ánh này, hoặc bạn không được xem.".into(),
-            (AppError::ReportNotFound, Locale::En) => "There is no such report, or you may not see it.".into(),
-            (AppError::InvalidTransition(status), Locale::Vi) => format!("Phản ánh đang ở trạng thái {status}."),
-            (AppError::InvalidTransition(status), Locale::En) => format!("The report is {status}."),
-            (AppError::OwnReport, Locale::Vi) => "Bạn không thể ủng hộ phản ánh do chính mình gửi.".into(),
-            (AppError::OwnReport, Locale::En) => "You cannot support a report you filed.".into(),
-            (AppError::UnsupportedImage, Locale::Vi) => {
-                "Chỉ nhận ảnh JPEG, PNG hoặc WebP (xét theo nội dung tệp).".into()
-            }
-            (AppError::UnsupportedImage, Locale::En) => {
-                "Only JPEG, PNG or WebP images are accepted (judged by the file's content).".into()
-            }
-            (AppError::MediaNotFound, Locale::Vi) => "Không có ảnh này, hoặc bạn không được xem.".into(),
-            (AppError::MediaNotFound, Locale::En) => "There is no such photo, or you may not see it.".into(),
-            (AppError::NotificationNotFound, Locale::Vi) => "Bạn không có thông báo này.".into(),
-            (AppError::NotificationNotFound, Locale::En) => "You have no such notification.".into(),
-            (AppError::MalformedMultipart(why), Locale::Vi) => {
-                format!("Hãy gửi multipart/form-data với một tệp ở trường `file` ({why}).")
-            }
-            (AppError::MalformedMultipart(why), Locale::En) => {
-                format!("Send multipart/form-data with one file in the field `file` ({why}).")
-            }
-            (AppError::CampaignNotFound, Locale::Vi) => "Không có chiến dịch này, hoặc bạn không được xem.".into(),
-            (AppError::CampaignNotFound, Locale::En) => "There is no such campaign, or you may not see it.".into(),
-            (AppError::AgentNotFound, Locale::Vi) => "Không có tình nguyện viên này trong chiến dịch.".into(),
-            (AppError::AgentNotFound, Locale::En) => "There is no such agent in the campaign.".into(),
-            (AppError::CampaignClosed, Locale::Vi) => "Chiến dịch đã đóng, không thể thay đổi.".into(),
-            (AppError::CampaignClosed, Locale::En) => "The campaign is closed and can no longer change.".into(),
-            (AppError::OnboardingCodeInvalid, Locale::Vi) => {
-                "Mã QR không phải do chương trình cấp. Hãy quét lại mã của tình nguyện viên.".into()
-            }
-            (AppError::OnboardingCodeInvalid, Locale::En) => {
-                "This QR code was not issued by the programme. Scan the volunteer's code again.".into()
-            }
-            (AppError::OnboardingCampaignEnded, Locale::Vi) => {
-                "Chiến dịch của mã này đã kết thúc; bạn vẫn có thể đăng ký không cần mã.".into()
-            }
-            (AppError::OnboardingCampaignEnded, Locale::En) => {
-                "This code's campaign has ended; you can still sign up without it.".into()
-            }
-            (AppError::OnboardingCampaignClosed, Locale::Vi) => {
-                "Chiến dịch của mã này đã đóng; bạn vẫn có thể đăng ký không cần mã.".into()
-            }
-            (AppError::OnboardingCampaignClosed, Locale::En) => {
-                "This code's campaign is closed; you can still sign up without it.".into()
-            }
-            (AppError::AlreadyCredited, Locale::Vi) => {
-                "Tài khoản đã được ghi nhận cho một chiến dịch; mã sau không thay đổi điều đó.".into()
-            }
-            (AppError::AlreadyCredited, Locale::En) => {
-                "The account is already credited to a campaign; a later code does not move it.".into()
-            }
-            (AppError::OrganizationNotFound, Locale::Vi) => "Không có cơ quan này.".into(),
-            (AppError::OrganizationNotFound, Locale::En) => "There is no such organization.".into(),
-            (AppError::OrganizationExists, Locale::Vi) => {
-                "Xã, phường này đã có trụ sở UBND, hoặc tỉnh đã có IOC.".into()
-            }
-            (AppError::OrganizationExists, Locale::En) => {
-                "This commune already has its office, or the province its IOC.".into()
-            }
-            (AppError::ReopenPeriodOver, Locale::Vi) => {
-                "Chỉ mở lại được trong 7 ngày sau khi xử lý xong; hãy gửi phản ánh mới.".into()
-            }
-            (AppError::ReopenPeriodOver, Locale::En) => {
-                "A report can be reopened for 7 days after it was resolved; file a new one.".into()
-            }
-            (AppError::OutsideServiceArea, Locale::Vi) => {
-                "Vị trí này không thuộc địa bàn mà hệ thống đang phục vụ.".into()
-            }
-            (AppError::OutsideServiceArea, Locale::En) => {
-                "This position is outside the area this service covers.".into()
-            }
-            (AppError::SmsUnavailable, Locale::Vi) => {
-                "Hệ thống chưa có cổng gửi SMS nên không gửi được mã kích hoạt. Hãy hướng dẫn người dân tự đăng ký."
-                    .into()
-            }
-            (AppError::SmsUnavailable, Locale::En) => {
-                "No SMS gateway is configured, so no activation code can be sent. Help the person sign up themselves."
-                    .into()
-            }
-            (AppError::DatabaseUnavailable(_), Locale::Vi) => {
-                "Cơ sở dữ liệu không phản hồi. Vui lòng thử lại sau.".into()
-            }
-            (AppError::DatabaseUnavailable(_), Locale::En) => {
-                "The database is not responding. Please try again later.".into()
-            }
-            (AppError::Internal(_), Locale::Vi) => "Đã có lỗi ngoài dự kiến. Vui lòng thử lại sau.".into(),
-            (AppError::Internal(_), Locale::En) => "Something unexpected went wrong. Please try again later.".into(),
-            (AppError::Http(status), Locale::Vi) => format!("Máy chủ trả lời HTTP {}.", status.as_u16()),
-            (AppError::Http(status), Locale::En) => status.canonical_reason().unwrap_or("Error").to_string(),
         }
     }
 
@@ -674,7 +652,7 @@ impl AppError {
         if matches!(self, AppError::Internal(_) | AppError::DatabaseUnavailable(_)) {
             tracing::error!(error = %self, "request failed");
         }
-        let status = self.status_code();
+        let row = self.describe();
         let errors = match self {
             AppError::Validation(fields) => fields
                 .iter()
@@ -686,15 +664,16 @@ impl AppError {
                 .collect(),
             _ => Vec::new(),
         };
+        let wording = locale.pick(row.vi, row.en);
         let problem = Problem {
-            r#type: format!("urn:congdanso:problem:{}", self.code()),
-            title: self.title(locale),
-            status: status.as_u16(),
-            detail: self.detail(locale),
-            code: self.code().to_string(),
+            r#type: format!("urn:congdanso:problem:{}", row.code),
+            title: wording.title.to_string(),
+            status: row.status.as_u16(),
+            detail: wording.detail.into_owned(),
+            code: row.code.to_string(),
             errors,
         };
-        let mut response = HttpResponse::build(status);
+        let mut response = HttpResponse::build(row.status);
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
         response.insert_header((header::CONTENT_LANGUAGE, if locale == Locale::En { "en" } else { "vi" }));
         match self {
@@ -713,48 +692,38 @@ impl AppError {
     }
 }
 
+/// All that the API tells about one error: built by `row(code, status).vi(..).en(..)`.
+struct ErrorRow {
+    code: &'static str,
+    status: StatusCode,
+    vi: Wording,
+    en: Wording,
+}
+
+/// An error's title and detail in one language.
+#[derive(Default)]
+struct Wording {
+    title: &'static str,
+    detail: Cow<'static, str>,
+}
+
+fn row(code: &'static str, status: StatusCode) -> ErrorRow {
+    ErrorRow { code, status, vi: Wording::default(), en: Wording::default() }
+}
+
+impl ErrorRow {
+    fn vi(self, title: &'static str, detail: impl Into<Cow<'static, str>>) -> Self {
+        ErrorRow { vi: Wording { title, detail: detail.into() }, ..self }
+    }
+
+    fn en(self, title: &'static str, detail: impl Into<Cow<'static, str>>) -> Self {
+        ErrorRow { en: Wording { title, detail: detail.into() }, ..self }
+    }
+}
+
 impl ResponseError for AppError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::MalformedJson(_) => StatusCode::BAD_REQUEST,
-            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::RouteNotFound | AppError::UnitNotFound(_) => StatusCode::NOT_FOUND,
-            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            AppError::AccountExists
-            | AppError::CannotChangeSelf
-            | AppError::IdempotencyKeyReused
-            | AppError::InvalidTransition(_)
-            | AppError::OwnReport
-            | AppError::OrganizationExists
-            | AppError::CampaignClosed
-            | AppError::AlreadyCredited
-            | AppError::ReopenPeriodOver => StatusCode::CONFLICT,
-            AppError::OnboardingCampaignEnded | AppError::OnboardingCampaignClosed => StatusCode::GONE,
-            AppError::IdempotencyKeyRequired | AppError::MalformedMultipart(_) => StatusCode::BAD_REQUEST,
-            AppError::ReportNotFound
-            | AppError::MediaNotFound
-            | AppError::NotificationNotFound
-            | AppError::CampaignNotFound
-            | AppError::AgentNotFound
-            | AppError::OnboardingCodeInvalid
-            | AppError::OrganizationNotFound => StatusCode::NOT_FOUND,
-            AppError::UnsupportedImage => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::Unauthenticated
-            | AppError::TokenExpired
-            | AppError::InvalidCredentials
-            | AppError::InvalidRefreshToken
-            | AppError::RefreshTokenReused => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden | AppError::AccountDisabled => StatusCode::FORBIDDEN,
-            AppError::LoginLocked { .. } | AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::InvalidToken => StatusCode::BAD_REQUEST,
-            AppError::UserNotFound => StatusCode::NOT_FOUND,
-            AppError::OutsideServiceArea => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::SmsUnavailable | AppError::DatabaseUnavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            AppError::Http(status) => *status,
-        }
+        self.describe().status
     }
 
     fn error_response(&self) -> HttpResponse {
@@ -942,9 +911,39 @@ mod tests {
     #[test]
     fn the_sign_up_onboarding_codes_have_their_own_messages() {
         let fallback = FieldIssue::OnboardingCode("").message(Locale::En);
-        for code in FieldIssue::SIGN_UP_ONBOARDING_CODES {
+        for code in [AGENT_INACTIVE.code, CAMPAIGN_NOT_STARTED.code] {
             assert_ne!(FieldIssue::OnboardingCode(code).message(Locale::En), fallback, "{code}");
         }
+    }
+
+    #[test]
+    fn every_error_is_told_in_both_languages() {
+        use strum::IntoEnumIterator;
+        for error in AppError::iter() {
+            let row = error.describe();
+            for wording in [row.vi, row.en] {
+                assert!(!wording.title.is_empty() && !wording.detail.is_empty(), "{error:?}");
+            }
+        }
+        for issue in FieldIssue::iter().chain(ONBOARDING_REFUSALS.iter().map(|r| FieldIssue::OnboardingCode(r.code))) {
+            let row = issue.describe();
+            assert!(!row.vi.is_empty() && !row.en.is_empty(), "{issue:?}");
+        }
+    }
+
+    #[test]
+    fn no_two_errors_share_a_code_by_mistake() {
+        use strum::IntoEnumIterator;
+        // Both mean "send another kind of content"; `Http` shares `internal_error` and `bad_request` on purpose.
+        let shared_on_purpose = ["unsupported_media_type"];
+        let codes: Vec<_> = AppError::iter().filter(|e| !matches!(e, AppError::Http(_))).map(|e| e.code()).collect();
+        for code in &codes {
+            let uses = codes.iter().filter(|other| *other == code).count();
+            assert!(uses == 1 || shared_on_purpose.contains(code), "{code} is used {uses} times");
+        }
+        // One code per issue, `OnboardingCode` aside, which has one per refusal.
+        let issues = FieldIssue::iter().count() - 1;
+        assert_eq!(FieldIssue::all_codes().len(), issues + ONBOARDING_REFUSALS.len());
     }
 
     fn locale_of(accept_language: &str) -> Locale {
