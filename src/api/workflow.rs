@@ -10,12 +10,13 @@ use crate::api::extractors::{OfficialOnly, OfficialUser};
 use crate::api::state::AppState;
 use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::http::{Json, Page, PageSize, Path, Query};
+use crate::reports::events::{officials_timeline, InternalEvent};
 use crate::reports::store;
 use crate::reports::{Report, ReportStatus};
 use crate::units::UnitCode;
 use crate::workflow::{
-    find_in, full_timeline, inbox, jurisdiction, reporter_contact, reveal_anonymous_reporter, Assignee, InboxFilter,
-    InternalEvent, ReporterContact, RevealReason,
+    find_in, inbox, jurisdiction, reporter_contact, reveal_anonymous_reporter, Assignee, InboxFilter, ReporterContact,
+    RevealReason,
 };
 
 /// Pages of this list: 20 items unless `limit` says otherwise, at most 100.
@@ -157,7 +158,7 @@ pub async fn get(
             let jurisdiction = jurisdiction(conn, &official_id)?;
             let row = find_in(conn, &jurisdiction, &official_id, &id)?;
             let reporter_contact = reporter_contact(conn, &row, &official_id)?;
-            let timeline = full_timeline(conn, &row)?;
+            let timeline = officials_timeline(conn, &row)?;
             let report = store::official_views(conn, std::slice::from_ref(&row), &public_url)?.remove(0);
             Ok(OfficialReport { report, reporter_contact, timeline })
         })
@@ -202,7 +203,7 @@ pub async fn act(
             // After a transfer the report may have left the official's jurisdiction: read it directly.
             let row = crate::reports::store::find_any(conn, &id)?;
             let report = store::official_views(conn, std::slice::from_ref(&row), &public_url)?.remove(0);
-            Ok(ActedReport { report, timeline: full_timeline(conn, &row)? })
+            Ok(ActedReport { report, timeline: officials_timeline(conn, &row)? })
         })
         .await?;
     state.outbox_wake.notify_one();

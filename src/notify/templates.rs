@@ -2,7 +2,7 @@
 
 use super::Mail;
 use crate::error::Locale;
-use crate::values::RejectReason;
+use crate::values::{EventKind, RejectReason};
 
 pub fn verify_email(locale: Locale, to: &str, name: &str, link: &str) -> Mail {
     let (subject, body) = match locale {
@@ -96,8 +96,7 @@ pub fn urgent_report(locale: Locale, excerpt: &str, place: &str) -> Text {
 /// What happened to a report, for [`report_news`].
 #[derive(Debug, Clone, Copy)]
 pub struct ReportNews<'a> {
-    /// The event's kind (see `report_events`).
-    pub kind: &'a str,
+    pub kind: EventKind,
     /// The start of the report's description.
     pub excerpt: &'a str,
     /// The free text of the event.
@@ -112,20 +111,21 @@ pub fn report_news(locale: Locale, news: &ReportNews) -> Text {
     let ReportNews { kind, excerpt, note, reject_reason, reopen_days } = *news;
     let vi = locale == Locale::Vi;
     let title = match kind {
-        "submitted" => ["Phản ánh đã được gửi", "Report submitted"],
-        "accepted" => ["Phản ánh đã được tiếp nhận", "Report accepted"],
-        "started" => ["Phản ánh đang được xử lý", "Work on the report has started"],
-        "resolved" => ["Phản ánh đã được xử lý", "Report resolved"],
-        "rejected" => ["Phản ánh không được tiếp nhận", "Report rejected"],
-        "transferred" => ["Phản ánh được chuyển đơn vị xử lý", "Report passed to another office"],
-        "comment" => ["Phản hồi mới về phản ánh", "New reply on the report"],
-        "message" => ["Cơ quan xử lý nhắn cho bạn", "A message from the office handling your report"],
-        "closed" => ["Phản ánh đã kết thúc", "Report closed"],
-        "withdrawn" => ["Phản ánh đã được người gửi rút lại", "Report withdrawn by its reporter"],
-        "reopened" => ["Phản ánh được mở lại", "Report reopened"],
-        "photos_added" => ["Phản ánh có thêm ảnh", "Photos added to the report"],
-        "rated" => ["Kết quả xử lý đã được đánh giá", "The handling was rated"],
-        _ => ["Phản ánh có cập nhật", "Report updated"],
+        EventKind::Submitted => ["Phản ánh đã được gửi", "Report submitted"],
+        EventKind::Accepted => ["Phản ánh đã được tiếp nhận", "Report accepted"],
+        EventKind::Started => ["Phản ánh đang được xử lý", "Work on the report has started"],
+        EventKind::Resolved => ["Phản ánh đã được xử lý", "Report resolved"],
+        EventKind::Rejected => ["Phản ánh không được tiếp nhận", "Report rejected"],
+        EventKind::Transferred => ["Phản ánh được chuyển đơn vị xử lý", "Report passed to another office"],
+        EventKind::Comment => ["Phản hồi mới về phản ánh", "New reply on the report"],
+        EventKind::Message => ["Cơ quan xử lý nhắn cho bạn", "A message from the office handling your report"],
+        EventKind::Closed => ["Phản ánh đã kết thúc", "Report closed"],
+        EventKind::Withdrawn => ["Phản ánh đã được người gửi rút lại", "Report withdrawn by its reporter"],
+        EventKind::Reopened => ["Phản ánh được mở lại", "Report reopened"],
+        EventKind::PhotosAdded => ["Phản ánh có thêm ảnh", "Photos added to the report"],
+        EventKind::Rated => ["Kết quả xử lý đã được đánh giá", "The handling was rated"],
+        // Internal events are not told to followers; should one be, it still reads well.
+        EventKind::Assigned | EventKind::Escalated => ["Phản ánh có cập nhật", "Report updated"],
     }[usize::from(!vi)];
     let mut body = if vi { format!("Phản ánh: «{excerpt}»") } else { format!("Report: “{excerpt}”") };
     if let Some(reason) = reject_reason {
@@ -134,7 +134,7 @@ pub fn report_news(locale: Locale, news: &ReportNews) -> Text {
     if let Some(note) = note.map(str::trim).filter(|n| !n.is_empty()) {
         body += &format!("\n{note}");
     }
-    if kind == "resolved" {
+    if kind == EventKind::Resolved {
         let days = reopen_days;
         body += &if vi {
             format!("\nHãy đánh giá kết quả xử lý; nếu chưa hài lòng, bạn có thể mở lại phản ánh trong {days} ngày.")

@@ -4,20 +4,25 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::{ReportEvent, ReportStatus};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::row::ReportRow;
+use super::ReportStatus;
 use crate::db::schema::{admin_units, report_events, reports};
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::notify::notifier::{self, Notifier};
 use crate::notify::templates;
-use crate::values::RejectReason;
+use crate::values::{EventKind, RejectReason};
 
 /// An event in a report's history. Public ones are shown on the report and told to its followers.
 #[derive(Debug, Clone, Copy)]
 pub struct NewEvent<'a> {
     pub report_id: &'a str,
     pub actor_id: Option<&'a str>,
-    pub kind: &'a str,
+    pub kind: EventKind,
     pub from: Option<ReportStatus>,
     pub to: Option<ReportStatus>,
     /// The free text; a rejection's reason is kept typed beside it and written before it.
@@ -50,7 +55,7 @@ impl NewEvent<'_> {
 
 impl<'a> NewEvent<'a> {
     /// A public event with no actor, status change or note: fill in the rest with `..`.
-    pub fn public(report_id: &'a str, kind: &'a str, at: NaiveDateTime) -> Self {
+    pub fn public(report_id: &'a str, kind: EventKind, at: NaiveDateTime) -> Self {
         NewEvent {
             report_id,
             actor_id: None,
@@ -66,7 +71,7 @@ impl<'a> NewEvent<'a> {
 
     pub fn status_change(
         report_id: &'a str,
-        kind: &'a str,
+        kind: EventKind,
         from: ReportStatus,
         to: ReportStatus,
         at: NaiveDateTime,
@@ -107,10 +112,6 @@ fn excerpt(description: &str) -> String {
     excerpt
 }
 
-/// The kind of an officials' message to the reporter: not public, yet shown to (and notified to) the
-/// reporter.
-pub const MESSAGE: &str = "message";
-
 /// Records `event`; a public one notifies the report's reporter and supporters (but not its actor), a
 /// message its reporter. Returns the event's id.
 pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEvent) -> Result<String, AppError> {
@@ -121,7 +122,7 @@ pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEven
             report_events::id.eq(&id),
             report_events::report_id.eq(event.report_id),
             report_events::actor_id.eq(event.actor_id),
-            report_events::kind.eq(event.kind),
+            report_events::kind.eq(event.kind.as_str()),
             report_events::from_status.eq(event.from.map(ReportStatus::as_str)),
             report_events::to_status.eq(event.to.map(ReportStatus::as_str)),
             report_events::note.eq(&note),
@@ -129,7 +130,8 @@ pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEven
             report_events::created_at.eq(event.at),
         ))
         .execute(conn)?;
-    if event.is_public || event.kind == MESSAGE {
+    // An officials' message is not public, yet told to the reporter.
+    if event.is_public || event.kind == EventKind::Message {
         let followers = notifier::followers(conn, event.report_id, event.actor_id, event.is_public)?;
         if !followers.is_empty() {
             let description: String = reports::table.find(event.report_id).select(reports::description).first(conn)?;
@@ -143,11 +145,92 @@ pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEven
                     reopen_days: super::REOPEN_DAYS,
                 };
                 let text = templates::report_news(locale, &news);
-                notifier.about_report(event.kind, event.report_id, text, false)
+                notifier.about_report(event.kind.as_str(), event.report_id, text, false)
             })?;
         }
     }
     Ok(id)
+}
+
+/// One entry of a report's public timeline.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReportEvent {
+    #[schema(value_type = String, example = "submitted")]
+    pub kind: EventKind,
+    pub from_status: Option<ReportStatus>,
+    pub to_status: Option<ReportStatus>,
+    pub note: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// A timeline entry as officials see it: internal notes included.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct InternalEvent {
+    #[schema(value_type = String)]
+    pub kind: EventKind,
+    pub actor_id: Option<String>,
+    #[schema(value_type = Option<String>)]
+    pub from_status: Option<ReportStatus>,
+    #[schema(value_type = Option<String>)]
+    pub to_status: Option<ReportStatus>,
+    pub note: Option<String>,
+    pub is_public: bool,
+    pub at: DateTime<Utc>,
+}
+
+/// Who reads a report's timeline, which decides what of it they see.
+#[derive(Debug, Clone, Copy)]
+enum Audience<'a> {
+    /// Anyone: the public events.
+    Public,
+    /// Its reporter: the public events and the officials' messages.
+    Reporter,
+    /// Officials: every event. The reporter's own events carry no actor id on an anonymous report
+    /// (`hidden_actor`): the id would tie it to their other reports.
+    Officials { hidden_actor: Option<&'a str> },
+}
+
+/// A report's timeline as `audience` sees it, oldest first.
+fn timeline(conn: &mut DbConnection, report_id: &str, audience: Audience) -> Result<Vec<InternalEvent>, AppError> {
+    let mut query = report_events::table.filter(report_events::report_id.eq(report_id)).into_boxed();
+    query = match audience {
+        Audience::Public => query.filter(report_events::is_public.eq(true)),
+        Audience::Reporter => {
+            query.filter(report_events::is_public.eq(true).or(report_events::kind.eq(EventKind::Message.as_str())))
+        }
+        Audience::Officials { .. } => query,
+    };
+    let hidden = match audience {
+        Audience::Officials { hidden_actor } => hidden_actor,
+        Audience::Public | Audience::Reporter => None,
+    };
+    type Row = (String, Option<String>, Option<String>, Option<String>, Option<String>, bool, NaiveDateTime);
+    let rows: Vec<Row> = query
+        .order(report_events::id.asc())
+        .select((
+            report_events::kind,
+            report_events::actor_id,
+            report_events::from_status,
+            report_events::to_status,
+            report_events::note,
+            report_events::is_public,
+            report_events::created_at,
+        ))
+        .load(conn)?;
+    let status = |s: Option<String>| s.map(|s| ReportStatus::from_stored(&s)).transpose();
+    rows.into_iter()
+        .map(|(kind, actor_id, from, to, note, is_public, at)| {
+            Ok(InternalEvent {
+                kind: EventKind::from_stored(&kind)?,
+                actor_id: actor_id.filter(|actor| Some(actor.as_str()) != hidden),
+                from_status: status(from)?,
+                to_status: status(to)?,
+                note,
+                is_public,
+                at: at.and_utc(),
+            })
+        })
+        .collect()
 }
 
 /// The public events of a report, and for its reporter (`for_reporter`) also the officials' messages.
@@ -156,28 +239,21 @@ pub fn public_timeline(
     report_id: &str,
     for_reporter: bool,
 ) -> Result<Vec<ReportEvent>, AppError> {
-    let shown = if for_reporter { vec![MESSAGE] } else { vec![] };
-    let events: Vec<(String, Option<String>, Option<String>, Option<String>, NaiveDateTime)> = report_events::table
-        .filter(report_events::report_id.eq(report_id))
-        .filter(report_events::is_public.eq(true).or(report_events::kind.eq_any(shown)))
-        .order(report_events::id.asc())
-        .select((
-            report_events::kind,
-            report_events::from_status,
-            report_events::to_status,
-            report_events::note,
-            report_events::created_at,
-        ))
-        .load(conn)?;
-    let status = |s: Option<String>| s.and_then(|s| ReportStatus::parse(&s, "status").ok());
-    Ok(events
+    let audience = if for_reporter { Audience::Reporter } else { Audience::Public };
+    Ok(timeline(conn, report_id, audience)?
         .into_iter()
-        .map(|(kind, from, to, note, at)| ReportEvent {
-            kind,
-            from_status: status(from),
-            to_status: status(to),
-            note,
-            at: at.and_utc(),
+        .map(|event| ReportEvent {
+            kind: event.kind,
+            from_status: event.from_status,
+            to_status: event.to_status,
+            note: event.note,
+            at: event.at,
         })
         .collect())
+}
+
+/// Every event of a report, internal notes included, as the officials handling it see them.
+pub fn officials_timeline(conn: &mut DbConnection, report: &ReportRow) -> Result<Vec<InternalEvent>, AppError> {
+    let hidden_actor = report.is_anonymous.then_some(report.reporter_id.as_str());
+    timeline(conn, &report.id, Audience::Officials { hidden_actor })
 }

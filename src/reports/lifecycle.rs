@@ -8,13 +8,14 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::events::{record_event, NewEvent, Rejection, MESSAGE};
+use super::events::{record_event, NewEvent, Rejection};
 use super::row::ReportRow;
 use super::ReportStatus;
 use crate::db::schema::reports;
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::notify::notifier::Notifier;
+use crate::values::EventKind;
 
 /// Who may cause a transition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,22 +110,22 @@ impl Transition {
     }
 
     /// The kind of the event it writes on the report's timeline.
-    pub fn event_kind(self) -> &'static str {
+    pub fn event_kind(self) -> EventKind {
         use Transition::*;
         match self {
-            Accept => "accepted",
-            Assign => "assigned",
-            Start => "started",
-            Resolve => "resolved",
-            Reject => "rejected",
-            Transfer => "transferred",
-            Comment | Reply => "comment",
-            Message => MESSAGE,
-            Withdraw => "withdrawn",
-            AddPhotos => "photos_added",
-            Reopen => "reopened",
-            Rate => "rated",
-            AutoClose => "closed",
+            Accept => EventKind::Accepted,
+            Assign => EventKind::Assigned,
+            Start => EventKind::Started,
+            Resolve => EventKind::Resolved,
+            Reject => EventKind::Rejected,
+            Transfer => EventKind::Transferred,
+            Comment | Reply => EventKind::Comment,
+            Message => EventKind::Message,
+            Withdraw => EventKind::Withdrawn,
+            AddPhotos => EventKind::PhotosAdded,
+            Reopen => EventKind::Reopened,
+            Rate => EventKind::Rated,
+            AutoClose => EventKind::Closed,
         }
     }
 

@@ -55,6 +55,11 @@ impl ReportStatus {
             .ok_or_else(|| AppError::invalid(field, FieldIssue::OneOf(Self::NAMES)))
     }
 
+    /// A status read from the database, which holds only statuses this code wrote.
+    pub fn from_stored(raw: &str) -> Result<Self, AppError> {
+        Self::parse(raw, "status").map_err(|_| AppError::Internal(format!("unknown status {raw:?}")))
+    }
+
     /// Still waiting to be handled: what a neighbour may support instead of filing again, and what a
     /// deadline still runs for.
     pub fn is_open(self) -> bool {
@@ -246,20 +251,9 @@ pub struct Rating {
     pub rated_at: DateTime<Utc>,
 }
 
-/// One entry of a report's public timeline.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ReportEvent {
-    #[schema(example = "submitted")]
-    pub kind: String,
-    pub from_status: Option<ReportStatus>,
-    pub to_status: Option<ReportStatus>,
-    pub note: Option<String>,
-    pub at: DateTime<Utc>,
-}
-
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReportDetail {
     #[serde(flatten)]
     pub report: Report,
-    pub timeline: Vec<ReportEvent>,
+    pub timeline: Vec<events::ReportEvent>,
 }

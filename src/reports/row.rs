@@ -44,8 +44,7 @@ pub struct ReportRow {
 
 impl ReportRow {
     pub fn status(&self) -> Result<ReportStatus, AppError> {
-        ReportStatus::parse(&self.status, "status")
-            .map_err(|_| AppError::Internal(format!("unknown status {:?}", self.status)))
+        ReportStatus::from_stored(&self.status)
     }
 
     pub fn visible_to(&self, viewer: Option<&str>) -> bool {

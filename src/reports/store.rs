@@ -19,6 +19,7 @@ use crate::http::IdempotencyKey;
 use crate::notify::notifier::Notifier;
 use crate::routing::locator::UnitLocator;
 use crate::routing::{self, Position};
+use crate::values::EventKind;
 
 pub enum Filed {
     /// A new report.
@@ -134,7 +135,7 @@ pub fn file_report(
                 actor_id: Some(reporter_id),
                 to: Some(ReportStatus::Submitted),
                 note: Some(&note),
-                ..NewEvent::public(&id, "submitted", now)
+                ..NewEvent::public(&id, EventKind::Submitted, now)
             },
         )?;
         if new.urgent {

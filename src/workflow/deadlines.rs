@@ -21,6 +21,7 @@ use crate::reports::lifecycle::{self, Step, Transition};
 use crate::reports::row::ReportRow;
 use crate::reports::store::find_any;
 use crate::reports::ReportStatus;
+use crate::values::EventKind;
 
 /// How long before its deadline the handling office is reminded.
 pub const REMIND_BEFORE_HOURS: i64 = 2;
@@ -132,7 +133,8 @@ fn escalate(
     }
     .unwrap_or_default();
     let note = format!("overdue at {office}");
-    let event = NewEvent { note: Some(&note), is_public: false, ..NewEvent::public(&report.id, "escalated", now) };
+    let event =
+        NewEvent { note: Some(&note), is_public: false, ..NewEvent::public(&report.id, EventKind::Escalated, now) };
     record_event(conn, notifier, event)?;
     let province: Option<String> =
         admin_units::table.find(&report.unit_code).select(admin_units::parent_code).first::<Option<String>>(conn)?;
@@ -144,7 +146,7 @@ fn escalate(
     let iocs = officials(conn, &iocs)?;
     notifier.send(conn, &iocs, now, |locale| {
         let text = templates::escalation(locale, &report.id, &office);
-        notifier.about_report("escalated", &report.id, text, true)
+        notifier.about_report(EventKind::Escalated.as_str(), &report.id, text, true)
     })
 }
 

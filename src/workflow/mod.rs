@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::schema::{admin_units, audit_log, organization_members, organizations, report_events, reports, users};
+use crate::db::schema::{admin_units, audit_log, organization_members, organizations, reports, users};
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldIssue};
 use crate::reports::row::ReportRow;
@@ -165,18 +165,6 @@ pub struct ReporterContact {
     pub email: Option<String>,
 }
 
-/// A timeline entry as officials see it: internal notes included.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct InternalEvent {
-    pub kind: String,
-    pub actor_id: Option<String>,
-    pub from_status: Option<String>,
-    pub to_status: Option<String>,
-    pub note: Option<String>,
-    pub is_public: bool,
-    pub at: chrono::DateTime<Utc>,
-}
-
 /// The reporter's contact for the officials handling the report, recording the look in the audit log.
 /// An anonymous reporter stays anonymous to them: `None`, and nothing was looked at. Only the province's
 /// IOC can see who filed an anonymous report, with a reason ([`reveal_anonymous_reporter`]).
@@ -259,37 +247,4 @@ fn audited_contact(
             .execute(conn)?;
         Ok(contact.map(|(full_name, phone, email)| ReporterContact { full_name, phone, email }))
     })
-}
-
-/// Every event of a report, internal notes included. The reporter's own events (withdrawn, reopened,
-/// rated) carry no actor id on an anonymous report: the id would tie it to their other reports.
-pub fn full_timeline(conn: &mut DbConnection, report: &ReportRow) -> Result<Vec<InternalEvent>, AppError> {
-    let report_id = report.id.as_str();
-    let hidden = report.is_anonymous.then_some(report.reporter_id.as_str());
-    let events: Vec<(String, Option<String>, Option<String>, Option<String>, Option<String>, bool, NaiveDateTime)> =
-        report_events::table
-            .filter(report_events::report_id.eq(report_id))
-            .order(report_events::id.asc())
-            .select((
-                report_events::kind,
-                report_events::actor_id,
-                report_events::from_status,
-                report_events::to_status,
-                report_events::note,
-                report_events::is_public,
-                report_events::created_at,
-            ))
-            .load(conn)?;
-    Ok(events
-        .into_iter()
-        .map(|(kind, actor_id, from_status, to_status, note, is_public, at)| InternalEvent {
-            kind,
-            actor_id: actor_id.filter(|actor| Some(actor.as_str()) != hidden),
-            from_status,
-            to_status,
-            note,
-            is_public,
-            at: at.and_utc(),
-        })
-        .collect())
 }

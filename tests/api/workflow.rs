@@ -206,7 +206,7 @@ async fn concurrent_resolve_and_transfer_leave_one_result(app: TestApp) {
         .database()
         .run({
             let row = row.clone();
-            move |conn| congdanso::workflow::full_timeline(conn, &row)
+            move |conn| congdanso::reports::events::officials_timeline(conn, &row)
         })
         .await
         .unwrap();
@@ -220,7 +220,7 @@ async fn concurrent_resolve_and_transfer_leave_one_result(app: TestApp) {
         }
         other => panic!("inconsistent result {other:?}"),
     }
-    assert_eq!(events.iter().filter(|e| e.kind == "resolved" || e.kind == "transferred").count(), 1);
+    assert_eq!(events.iter().filter(|e| e.kind.as_str() == "resolved" || e.kind.as_str() == "transferred").count(), 1);
 }
 
 /// The whole story over HTTP: a citizen files, the ward accepts and resolves, the citizen reopens, the
