@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use crate::common::smtp::SmtpSink;
-use crate::common::{assert_problem, Backend, TestApp, TestDb};
+use crate::common::{assert_problem, sign_up, Backend, Citizen, TestApp, TestDb, PASSWORD};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -20,26 +20,13 @@ on_both_databases!(
     only_administrators_reach_the_admin_api,
 );
 
-const PASSWORD: &str = "đèn đường hỏng 2026";
-
-async fn register_with_email(app: &TestApp, email: &str, locale: &str) -> serde_json::Value {
-    app.register(
-        json!({"email": email, "password": PASSWORD, "full_name": "Trần Thị Bình", "locale": locale, "consent": true}),
-    )
-    .await
-}
-
-fn access(tokens: &serde_json::Value) -> &str {
-    tokens["access_token"].as_str().unwrap()
-}
-
 async fn verify(app: &TestApp, token: &str) -> reqwest::Response {
     app.post_json("/api/v1/auth/verify-email", &json!({"token": token})).await
 }
 
 async fn the_verification_mail_confirms_the_email_once(app: TestApp) {
-    let tokens = register_with_email(&app, "binh@example.vn", "vi").await;
-    assert_eq!(tokens["user"]["email_verified"], false);
+    let citizen = app.citizen_by_email("binh@example.vn", "vi").await;
+    assert!(!citizen.email_verified);
     let mail = app.mail.next_mail().await;
     assert_eq!(mail.to, "binh@example.vn");
     assert!(mail.body.contains("Chào Trần Thị Bình"), "{}", mail.body);
@@ -48,7 +35,7 @@ async fn the_verification_mail_confirms_the_email_once(app: TestApp) {
     let response = verify(&app, &mail.token()).await;
     assert_eq!(response.status(), 200);
     assert_eq!(response.json::<serde_json::Value>().await.unwrap()["email_verified"], true);
-    let me: serde_json::Value = app.get_as(access(&tokens), "/api/v1/me").await.json().await.unwrap();
+    let me: serde_json::Value = app.get_as(&citizen.token, "/api/v1/me").await.json().await.unwrap();
     assert_eq!(me["email_verified"], true);
 
     assert_problem(verify(&app, &mail.token()).await, 400, "invalid_token").await;
@@ -56,7 +43,7 @@ async fn the_verification_mail_confirms_the_email_once(app: TestApp) {
 }
 
 async fn an_expired_verification_token_is_refused(app: TestApp) {
-    register_with_email(&app, "binh@example.vn", "vi").await;
+    app.citizen_by_email("binh@example.vn", "vi").await;
     let token = app.mail.next_mail().await.token();
     // 24 hours pass.
     app.database()
@@ -75,7 +62,7 @@ async fn an_expired_verification_token_is_refused(app: TestApp) {
 }
 
 async fn mail_speaks_the_accounts_language(app: TestApp) {
-    register_with_email(&app, "mary@example.com", "en").await;
+    app.citizen_by_email("mary@example.com", "en").await;
     let mail = app.mail.next_mail().await;
     assert!(mail.body.starts_with("Hello Trần Thị Bình"), "{}", mail.body);
     assert!(mail.body.contains("The link works once, for 24 hours"));
@@ -102,7 +89,7 @@ async fn mail_survives_an_smtp_outage(db: TestDb) {
     let unused_sink = SmtpSink::start().await;
     let url = db.url.clone();
     let app = TestApp::spawn_with_mail(db, &url, &[("CDS_SMTP_URL", &smtp_url)], unused_sink).await;
-    register_with_email(&app, "binh@example.vn", "vi").await;
+    app.citizen_by_email("binh@example.vn", "vi").await;
 
     // Wait until the worker has tried and failed at least once.
     let database = app.database();
@@ -133,7 +120,8 @@ fn pending_attempts(conn: &mut congdanso::db::DbConnection) -> Result<i32, congd
 }
 
 async fn password_reset_by_mail_ends_every_session(app: TestApp) {
-    let tokens = app.register(json!({"phone": "0912345678", "email": "binh@example.vn", "password": PASSWORD, "full_name": "Bình", "consent": true})).await;
+    let citizen =
+        app.register(sign_up(json!({"phone": "0912345678", "email": "binh@example.vn", "full_name": "Bình"}))).await;
     app.mail.next_mail().await; // verification
     let forgot = app.post_json("/api/v1/auth/password/forgot", &json!({"login": "0912 345 678"})).await;
     assert_eq!(forgot.status(), 202);
@@ -149,10 +137,9 @@ async fn password_reset_by_mail_ends_every_session(app: TestApp) {
         .post_json("/api/v1/auth/password/reset", &json!({"token": mail.token(), "new_password": "mật khẩu mới tinh"}))
         .await;
     assert_eq!(reset.status(), 204);
-    let old_session = app.post_json("/api/v1/auth/refresh", &json!({"refresh_token": tokens["refresh_token"]})).await;
+    let old_session = app.post_json("/api/v1/auth/refresh", &json!({"refresh_token": citizen.refresh_token})).await;
     assert_problem(old_session, 401, "invalid_refresh_token").await;
-    let old_access = tokens["access_token"].as_str().unwrap();
-    assert_problem(app.get_as(old_access, "/api/v1/me").await, 401, "unauthenticated").await;
+    assert_problem(app.get_as(&citizen.token, "/api/v1/me").await, 401, "unauthenticated").await;
     assert_eq!(app.login("0912345678", PASSWORD).await.status(), 401);
     assert_eq!(app.login("0912345678", "mật khẩu mới tinh").await.status(), 200);
 
@@ -168,21 +155,21 @@ async fn forgot_password_answers_202_for_anyone(app: TestApp) {
         assert_eq!(response.status(), 202, "{login}");
     }
     // A phone-only account has nowhere to receive the link: still 202, and no mail.
-    app.register_phone("0912345678").await;
+    app.citizen("0912345678").await;
     assert_eq!(app.post_json("/api/v1/auth/password/forgot", &json!({"login": "0912345678"})).await.status(), 202);
-    register_with_email(&app, "binh@example.vn", "vi").await;
+    app.citizen_by_email("binh@example.vn", "vi").await;
     let first = app.mail.next_mail().await;
     assert_eq!(first.to, "binh@example.vn", "the next mail is the verification, not a reset for the phone account");
     assert!(first.body.contains("/verify-email?token="));
 }
 
 async fn profile_changes_and_a_new_email_is_verified_again(app: TestApp) {
-    let tokens = register_with_email(&app, "binh@example.vn", "vi").await;
+    let citizen = app.citizen_by_email("binh@example.vn", "vi").await;
     let first = app.mail.next_mail().await;
     assert_eq!(verify(&app, &first.token()).await.status(), 200);
 
     let patch = |body: serde_json::Value| {
-        app.client.patch(app.url("/api/v1/me")).bearer_auth(access(&tokens)).json(&body).send()
+        app.client.patch(app.url("/api/v1/me")).bearer_auth(&citizen.token).json(&body).send()
     };
     let updated: serde_json::Value =
         patch(json!({"full_name": " Trần  Bình ", "locale": "en"})).await.unwrap().json().await.unwrap();
@@ -200,7 +187,7 @@ async fn profile_changes_and_a_new_email_is_verified_again(app: TestApp) {
     assert!(mail.body.starts_with("Hello"), "the new locale is used");
     assert_eq!(verify(&app, &mail.token()).await.status(), 200);
 
-    register_with_email(&app, "other@example.vn", "vi").await;
+    app.citizen_by_email("other@example.vn", "vi").await;
     assert_problem(patch(json!({"email": "other@example.vn"})).await.unwrap(), 409, "account_exists").await;
     let problem =
         assert_problem(patch(json!({"locale": "fr", "role": "admin"})).await.unwrap(), 422, "validation_failed").await;
@@ -218,8 +205,9 @@ async fn export_holds_the_personal_data(app: TestApp) {
     let agent: serde_json::Value =
         app.post_json_as(&admin, &path, &json!({"display_name": "Chị Hoa"})).await.json().await.unwrap();
     let code = agent["code"].as_str().unwrap();
-    let tokens = app.register(json!({"phone": "0912345678", "password": PASSWORD, "full_name": "Bình", "consent": true, "onboarding_code": code})).await;
-    let response = app.get_as(access(&tokens), "/api/v1/me/export").await;
+    let citizen =
+        app.register(sign_up(json!({"phone": "0912345678", "full_name": "Bình", "onboarding_code": code}))).await;
+    let response = app.get_as(&citizen.token, "/api/v1/me/export").await;
     assert_eq!(response.status(), 200);
     assert!(response.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
     let data: serde_json::Value = response.json().await.unwrap();
@@ -233,24 +221,21 @@ async fn export_holds_the_personal_data(app: TestApp) {
 }
 
 async fn deleting_the_account_erases_it_and_needs_the_password(app: TestApp) {
-    let tokens = app.register(json!({"phone": "0912345678", "email": "binh@example.vn", "password": PASSWORD, "full_name": "Bình", "consent": true})).await;
+    let account = sign_up(json!({"phone": "0912345678", "email": "binh@example.vn", "full_name": "Bình"}));
+    let citizen = app.register(account.clone()).await;
     let delete = |password: &str| {
-        app.client
-            .delete(app.url("/api/v1/me"))
-            .bearer_auth(access(&tokens))
-            .json(&json!({"password": password}))
-            .send()
+        app.client.delete(app.url("/api/v1/me")).bearer_auth(&citizen.token).json(&json!({"password": password})).send()
     };
     let problem = assert_problem(delete("wrong").await.unwrap(), 422, "validation_failed").await;
     assert_eq!(problem["errors"][0]["code"], "wrong_password");
     assert_eq!(delete(PASSWORD).await.unwrap().status(), 204);
 
-    assert_problem(app.get_as(access(&tokens), "/api/v1/me").await, 401, "unauthenticated").await;
+    assert_problem(app.get_as(&citizen.token, "/api/v1/me").await, 401, "unauthenticated").await;
     assert_eq!(app.login("0912345678", PASSWORD).await.status(), 401);
-    let refresh = app.post_json("/api/v1/auth/refresh", &json!({"refresh_token": tokens["refresh_token"]})).await;
+    let refresh = app.post_json("/api/v1/auth/refresh", &json!({"refresh_token": citizen.refresh_token})).await;
     assert_eq!(refresh.status(), 401);
     // The phone and email are free again.
-    app.register(json!({"phone": "0912345678", "email": "binh@example.vn", "password": PASSWORD, "full_name": "Bình", "consent": true})).await;
+    app.register(account).await;
 }
 
 async fn administrators_create_find_and_deactivate_accounts(app: TestApp) {
@@ -266,7 +251,7 @@ async fn administrators_create_find_and_deactivate_accounts(app: TestApp) {
         (Some("official"), Some("00070"))
     );
     let initial_password = created["initial_password"].as_str().unwrap().to_string();
-    let official: serde_json::Value = app.login("canbo@hoankiem.gov.vn", &initial_password).await.json().await.unwrap();
+    let official: Citizen = app.login("canbo@hoankiem.gov.vn", &initial_password).await.json().await.unwrap();
 
     let problem = assert_problem(
         create(json!({"phone": "0912345678", "full_name": "X", "role": "official"})).await.unwrap(),
@@ -312,13 +297,13 @@ async fn administrators_create_find_and_deactivate_accounts(app: TestApp) {
     let patch = |token: &str, id: &str, body: serde_json::Value| {
         app.client.patch(app.url(&format!("/api/v1/admin/users/{id}"))).bearer_auth(token).json(&body).send()
     };
-    assert_eq!(app.get_as(access(&official), "/api/v1/me").await.status(), 200);
+    assert_eq!(app.get_as(&official.token, "/api/v1/me").await.status(), 200);
     let deactivated: serde_json::Value =
         patch(&admin, id, json!({"active": false})).await.unwrap().json().await.unwrap();
     assert_eq!(deactivated["active"], false);
     // The official's access token, still within its 15 minutes, stops working at once.
-    assert_problem(app.get_as(access(&official), "/api/v1/me").await, 403, "account_disabled").await;
-    let refresh = app.post_json("/api/v1/auth/refresh", &json!({"refresh_token": official["refresh_token"]})).await;
+    assert_problem(app.get_as(&official.token, "/api/v1/me").await, 403, "account_disabled").await;
+    let refresh = app.post_json("/api/v1/auth/refresh", &json!({"refresh_token": official.refresh_token})).await;
     assert_eq!(refresh.status(), 401, "deactivation ended the sessions");
     assert_problem(app.login("canbo@hoankiem.gov.vn", &initial_password).await, 403, "account_disabled").await;
 
@@ -335,8 +320,8 @@ async fn administrators_create_find_and_deactivate_accounts(app: TestApp) {
 }
 
 async fn only_administrators_reach_the_admin_api(app: TestApp) {
-    let citizen = app.register_phone("0912345678").await;
-    let token = access(&citizen);
+    let citizen = app.citizen("0912345678").await;
+    let token = citizen.token.as_str();
     assert_problem(app.get_as(token, "/api/v1/admin/users").await, 403, "forbidden").await;
     let body = json!({"email": "x@example.vn", "full_name": "X", "role": "admin"});
     assert_problem(app.post_json_as(token, "/api/v1/admin/users", &body).await, 403, "forbidden").await;
@@ -345,32 +330,32 @@ async fn only_administrators_reach_the_admin_api(app: TestApp) {
 
 async fn a_retried_sign_up_gets_the_account_the_first_one_made(app: TestApp) {
     let body = json!({"phone": "0912345678", "password": PASSWORD, "full_name": "Bình", "consent": true});
-    let sign_up = |key: &str, body: &serde_json::Value| {
+    let register = |key: &str, body: &serde_json::Value| {
         app.client.post(app.url("/api/v1/auth/register")).header("Idempotency-Key", key).json(body).send()
     };
     let key = uuid::Uuid::now_v7().to_string();
-    let first = sign_up(&key, &body).await.unwrap();
+    let first = register(&key, &body).await.unwrap();
     assert_eq!(first.status(), 201);
-    let first: serde_json::Value = first.json().await.unwrap();
+    let first: Citizen = first.json().await.unwrap();
     // The answer was lost; the app sends the same request again.
-    let retry = sign_up(&key, &body).await.unwrap();
+    let retry = register(&key, &body).await.unwrap();
     assert_eq!(retry.status(), 200);
-    let retry: serde_json::Value = retry.json().await.unwrap();
-    assert_eq!(retry["user"]["id"], first["user"]["id"]);
-    assert_eq!(app.get_as(access(&retry), "/api/v1/me").await.status(), 200);
-    assert_ne!(retry["refresh_token"], first["refresh_token"], "a session of its own");
+    let retry: Citizen = retry.json().await.unwrap();
+    assert_eq!(retry.id, first.id);
+    assert_eq!(app.get_as(&retry.token, "/api/v1/me").await.status(), 200);
+    assert_ne!(retry.refresh_token, first.refresh_token, "a session of its own");
 
     // The key with another body, or with another password, is not a retry.
     let renamed = json!({"phone": "0912345678", "password": PASSWORD, "full_name": "Bình An", "consent": true});
-    assert_problem(sign_up(&key, &renamed).await.unwrap(), 409, "idempotency_key_reused").await;
+    assert_problem(register(&key, &renamed).await.unwrap(), 409, "idempotency_key_reused").await;
     let guessed =
         json!({"phone": "0912345678", "password": "mật khẩu đoán thử 1", "full_name": "Bình", "consent": true});
-    assert_problem(sign_up(&key, &guessed).await.unwrap(), 409, "idempotency_key_reused").await;
+    assert_problem(register(&key, &guessed).await.unwrap(), 409, "idempotency_key_reused").await;
     let other_phone = json!({"phone": "0987654321", "password": PASSWORD, "full_name": "Bình", "consent": true});
-    assert_problem(sign_up(&key, &other_phone).await.unwrap(), 409, "idempotency_key_reused").await;
+    assert_problem(register(&key, &other_phone).await.unwrap(), 409, "idempotency_key_reused").await;
     // Without the key, or under a new one, the phone is simply taken.
     assert_problem(app.post_json("/api/v1/auth/register", &body).await, 409, "account_exists").await;
     let fresh = uuid::Uuid::now_v7().to_string();
-    assert_problem(sign_up(&fresh, &body).await.unwrap(), 409, "account_exists").await;
-    assert_problem(sign_up("short", &body).await.unwrap(), 400, "idempotency_key_required").await;
+    assert_problem(register(&fresh, &body).await.unwrap(), 409, "account_exists").await;
+    assert_problem(register("short", &body).await.unwrap(), 400, "idempotency_key_required").await;
 }

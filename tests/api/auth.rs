@@ -3,7 +3,7 @@
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde_json::json;
 
-use crate::common::{assert_problem, Backend, TestApp, JWT_SECRET};
+use crate::common::{assert_problem, sign_up, Backend, Citizen, TestApp, JWT_SECRET, PASSWORD};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -21,10 +21,10 @@ on_both_databases!(
     addresses_the_mailer_cannot_use_are_refused,
 );
 
-const PASSWORD: &str = "đèn đường hỏng 2026";
-
 async fn sign_up_with_a_phone_in_any_form_stores_e164(app: TestApp) {
-    let tokens = app.register_phone("+84 912.345.678").await;
+    let response = app.post_json("/api/v1/auth/register", &sign_up(json!({"phone": "+84 912.345.678"}))).await;
+    assert_eq!(response.status(), 201);
+    let tokens: serde_json::Value = response.json().await.unwrap();
     assert_eq!(tokens["token_type"], "Bearer");
     assert_eq!(tokens["expires_in"], 900);
     assert!(tokens["refresh_token"].as_str().unwrap().len() >= 40);
@@ -107,7 +107,7 @@ async fn sign_up_lists_every_bad_field(app: TestApp) {
 }
 
 async fn duplicates_are_409_without_saying_which_field(app: TestApp) {
-    app.register(json!({"phone": "0912345678", "email": "an@example.vn", "password": PASSWORD, "full_name": "An", "consent": true})).await;
+    app.register(sign_up(json!({"phone": "0912345678", "email": "an@example.vn", "full_name": "An"}))).await;
     let same_phone = json!({"phone": "84 912 345 678", "password": PASSWORD, "full_name": "Bình", "consent": true});
     let by_phone =
         assert_problem(app.post_json("/api/v1/auth/register", &same_phone).await, 409, "account_exists").await;
@@ -118,17 +118,16 @@ async fn duplicates_are_409_without_saying_which_field(app: TestApp) {
 }
 
 async fn log_in_with_phone_in_any_form_or_email(app: TestApp) {
-    app.register(json!({"phone": "0912345678", "email": "an@example.vn", "password": PASSWORD, "full_name": "An", "consent": true})).await;
+    app.register(sign_up(json!({"phone": "0912345678", "email": "an@example.vn", "full_name": "An"}))).await;
     for login in ["0912345678", "+84912345678", "84 912 345 678", "An@Example.vn"] {
         let response = app.login(login, PASSWORD).await;
         assert_eq!(response.status(), 200, "{login}");
-        let tokens: serde_json::Value = response.json().await.unwrap();
-        assert_eq!(tokens["user"]["phone"], "+84912345678");
+        assert_eq!(response.json::<Citizen>().await.unwrap().phone.as_deref(), Some("+84912345678"));
     }
 }
 
 async fn wrong_password_and_unknown_account_answer_alike(app: TestApp) {
-    app.register_phone("0912345678").await;
+    app.citizen("0912345678").await;
     let wrong = assert_problem(app.login("0912345678", "not the password").await, 401, "invalid_credentials").await;
     let unknown = assert_problem(app.login("0987654321", "not the password").await, 401, "invalid_credentials").await;
     let nonsense = assert_problem(app.login("who?", "not the password").await, 401, "invalid_credentials").await;
@@ -141,56 +140,54 @@ async fn refresh(app: &TestApp, token: &str) -> reqwest::Response {
 }
 
 async fn refresh_rotates_and_reuse_revokes_the_family(app: TestApp) {
-    let first = app.register_phone("0912345678").await;
-    let other_device: serde_json::Value = app.login("0912345678", PASSWORD).await.json().await.unwrap();
-    let r1 = first["refresh_token"].as_str().unwrap();
+    let first = app.citizen("0912345678").await;
+    let other_device: Citizen = app.login("0912345678", PASSWORD).await.json().await.unwrap();
+    let r1 = first.refresh_token.as_str();
 
-    let rotated: serde_json::Value = refresh(&app, r1).await.json().await.unwrap();
-    let r2 = rotated["refresh_token"].as_str().unwrap();
+    let rotated: Citizen = refresh(&app, r1).await.json().await.unwrap();
+    let r2 = rotated.refresh_token.as_str();
     assert_ne!(r1, r2);
-    assert_eq!(app.get_as(rotated["access_token"].as_str().unwrap(), "/api/v1/me").await.status(), 200);
+    assert_eq!(app.get_as(&rotated.token, "/api/v1/me").await.status(), 200);
 
     // r1 again: someone holds a copy. The family (r2 included) is revoked.
     assert_problem(refresh(&app, r1).await, 401, "refresh_token_reused").await;
     assert_problem(refresh(&app, r2).await, 401, "invalid_refresh_token").await;
     // Another log-in is another family, untouched.
-    assert_eq!(refresh(&app, other_device["refresh_token"].as_str().unwrap()).await.status(), 200);
+    assert_eq!(refresh(&app, &other_device.refresh_token).await.status(), 200);
     assert_problem(refresh(&app, "made-up").await, 401, "invalid_refresh_token").await;
 }
 
 async fn log_out_ends_one_session_and_log_out_all_ends_every_one(app: TestApp) {
-    let a = app.register_phone("0912345678").await;
-    let b: serde_json::Value = app.login("0912345678", PASSWORD).await.json().await.unwrap();
-    let c: serde_json::Value = app.login("0912345678", PASSWORD).await.json().await.unwrap();
-    let access = a["access_token"].as_str().unwrap();
+    let a = app.citizen("0912345678").await;
+    let b: Citizen = app.login("0912345678", PASSWORD).await.json().await.unwrap();
+    let c: Citizen = app.login("0912345678", PASSWORD).await.json().await.unwrap();
 
-    let response = app.post_json_as(access, "/api/v1/auth/logout", &json!({"refresh_token": a["refresh_token"]})).await;
+    let response = app.post_json_as(&a.token, "/api/v1/auth/logout", &json!({"refresh_token": a.refresh_token})).await;
     assert_eq!(response.status(), 204);
-    assert_problem(refresh(&app, a["refresh_token"].as_str().unwrap()).await, 401, "invalid_refresh_token").await;
-    let b_rotated: serde_json::Value = refresh(&app, b["refresh_token"].as_str().unwrap()).await.json().await.unwrap();
+    assert_problem(refresh(&app, &a.refresh_token).await, 401, "invalid_refresh_token").await;
+    let b_rotated: Citizen = refresh(&app, &b.refresh_token).await.json().await.unwrap();
 
     // The access token of the ended session ends with it, not minutes later.
-    assert_problem(app.get_as(access, "/api/v1/me").await, 401, "unauthenticated").await;
-    let b_access = b_rotated["access_token"].as_str().unwrap();
-    assert_eq!(app.get_as(c["access_token"].as_str().unwrap(), "/api/v1/me").await.status(), 200);
+    assert_problem(app.get_as(&a.token, "/api/v1/me").await, 401, "unauthenticated").await;
+    assert_eq!(app.get_as(&c.token, "/api/v1/me").await.status(), 200);
 
-    let response = app.client.post(app.url("/api/v1/auth/logout-all")).bearer_auth(b_access).send().await.unwrap();
+    let response =
+        app.client.post(app.url("/api/v1/auth/logout-all")).bearer_auth(&b_rotated.token).send().await.unwrap();
     assert_eq!(response.status(), 204);
-    for ended in [b_access, b["access_token"].as_str().unwrap(), c["access_token"].as_str().unwrap()] {
+    for ended in [&b_rotated.token, &b.token, &c.token] {
         assert_problem(app.get_as(ended, "/api/v1/me").await, 401, "unauthenticated").await;
     }
-    assert_problem(refresh(&app, b_rotated["refresh_token"].as_str().unwrap()).await, 401, "invalid_refresh_token")
-        .await;
-    assert_problem(refresh(&app, c["refresh_token"].as_str().unwrap()).await, 401, "invalid_refresh_token").await;
+    assert_problem(refresh(&app, &b_rotated.refresh_token).await, 401, "invalid_refresh_token").await;
+    assert_problem(refresh(&app, &c.refresh_token).await, 401, "invalid_refresh_token").await;
 
     let unauthenticated = app.post_json("/api/v1/auth/logout", &json!({"refresh_token": "x"})).await;
     assert_problem(unauthenticated, 401, "unauthenticated").await;
 }
 
 /// One claim of a signed token's payload, read without checking the signature.
-fn claim(token: &serde_json::Value, name: &str) -> String {
+fn claim(token: &str, name: &str) -> String {
     use base64::Engine;
-    let payload = token.as_str().unwrap().split('.').nth(1).unwrap();
+    let payload = token.split('.').nth(1).unwrap();
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap();
     let claims: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     claims[name].as_str().unwrap().to_string()
@@ -206,10 +203,10 @@ fn token(claims: serde_json::Value, key: &str) -> String {
 }
 
 async fn forged_expired_and_missing_tokens_are_refused(app: TestApp) {
-    let tokens = app.register_phone("0912345678").await;
-    let user_id = tokens["user"]["id"].as_str().unwrap();
-    let session = claim(&tokens["access_token"], "sid");
-    let someone_else = app.register_phone("0987654321").await;
+    let citizen = app.citizen("0912345678").await;
+    let user_id = citizen.id.as_str();
+    let session = claim(&citizen.token, "sid");
+    let someone_else = app.citizen("0987654321").await;
     let now = chrono::Utc::now().timestamp();
     let claims = |overrides: serde_json::Value| {
         let mut claims = json!({"iss": "http://congdanso.test", "aud": "congdanso-app", "sub": user_id, "role": "admin",
@@ -232,7 +229,7 @@ async fn forged_expired_and_missing_tokens_are_refused(app: TestApp) {
         token(claims(json!({"iss": "https://evil.example"})), JWT_SECRET),
         token(claims(json!({"sub": "00000000-0000-0000-0000-000000000000"})), JWT_SECRET),
         // A token must belong to one of the account's own live sessions.
-        token(claims(json!({"sid": claim(&someone_else["access_token"], "sid")})), JWT_SECRET),
+        token(claims(json!({"sid": claim(&someone_else.token, "sid")})), JWT_SECRET),
         token(claims(json!({"sid": "00000000-0000-0000-0000-000000000000"})), JWT_SECRET),
         token(without(claims(json!({})), "sid"), JWT_SECRET),
         // Not valid before an hour from now.
@@ -259,8 +256,8 @@ async fn forged_expired_and_missing_tokens_are_refused(app: TestApp) {
 }
 
 async fn twenty_wrong_passwords_lock_the_account_but_not_others(app: TestApp) {
-    app.register_phone("0912345678").await;
-    app.register_phone("0987654321").await;
+    app.citizen("0912345678").await;
+    app.citizen("0987654321").await;
     let mut locked = 0;
     for _ in 0..20 {
         let response = app.login("0912345678", "wrong password!").await;
@@ -283,8 +280,7 @@ async fn twenty_wrong_passwords_lock_the_account_but_not_others(app: TestApp) {
 
 async fn outdated_password_hashes_are_upgraded_on_log_in(app: TestApp) {
     use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
-    let tokens = app.register_phone("0912345678").await;
-    let user_id = tokens["user"]["id"].as_str().unwrap().to_string();
+    let user_id = app.citizen("0912345678").await.id;
     let weak = argon2::Argon2::new(
         argon2::Algorithm::Argon2id,
         argon2::Version::V0x13,
@@ -314,7 +310,7 @@ async fn each_address_is_rate_limited_on_auth_endpoints() {
     assert!((1..=60).contains(&retry_after));
     assert_problem(response, 429, "rate_limited").await;
     // Sign-up has its own allowance.
-    assert_eq!(app.register_phone("0912345678").await["user"]["phone"], "+84912345678");
+    assert_eq!(app.citizen("0912345678").await.phone.as_deref(), Some("+84912345678"));
     let forgot = app.post_json("/api/v1/auth/password/forgot", &json!({"login": "x"})).await;
     assert_eq!(forgot.status(), 202);
 }
@@ -360,16 +356,8 @@ async fn addresses_the_mailer_cannot_use_are_refused(app: TestApp) {
             (Some("email"), Some("invalid_email"))
         );
     }
-    let citizen = app.register_phone("0912345678").await;
-    let token = citizen["access_token"].as_str().unwrap();
-    let response = app
-        .client
-        .patch(app.url("/api/v1/me"))
-        .bearer_auth(token)
-        .json(&json!({"email": "a<b>@x.vn"}))
-        .send()
-        .await
-        .unwrap();
+    let citizen = app.citizen("0912345678").await;
+    let response = app.patch_json_as(&citizen.token, "/api/v1/me", &json!({"email": "a<b>@x.vn"})).await;
     assert_problem(response, 422, "validation_failed").await;
     let admin = app.admin_token().await;
     let body = json!({"email": "can<bo>@x.vn", "full_name": "Cán bộ", "role": "official", "unit_code": "68"});

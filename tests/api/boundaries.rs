@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::common::{assert_problem, TestApp};
+use crate::common::{assert_problem, report_at, TestApp};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -61,22 +61,9 @@ async fn a_position_inside_an_imported_boundary_goes_to_that_unit(app: TestApp) 
     assert_eq!(located["approximate"], false);
     assert_eq!(located["province"]["code"], "68");
 
-    let citizen = app.register_phone("0912345678").await["access_token"].as_str().unwrap().to_string();
-    let body =
-        json!({"category": "waste", "description": "Rác thải đổ bừa bãi.", "position": {"lat": lat, "lon": lon}});
-    let report: Value = app
-        .client
-        .post(app.url("/api/v1/reports"))
-        .bearer_auth(&citizen)
-        .header("Idempotency-Key", "boundary-report-1")
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!((report["unit_code"].clone(), report["unit_approximate"].clone()), (a["code"].clone(), json!(false)));
+    let citizen = app.citizen("0912345678").await;
+    let report = app.file_report(&citizen, &report_at((lat, lon), json!({"category": "waste"}))).await;
+    assert_eq!((report.unit_code.as_str(), report.unit_approximate), (a["code"].as_str().unwrap(), false));
 
     // Outside every loaded boundary: back to the nearest centroid, marked approximate.
     let outside = locate(&app, lat + 0.05, lon).await;
@@ -134,9 +121,9 @@ async fn bad_features_are_reported_and_good_ones_kept(app: TestApp) {
 }
 
 async fn only_administrators_import_boundaries(app: TestApp) {
-    let citizen = app.register_phone("0912345678").await["access_token"].as_str().unwrap().to_string();
+    let citizen = app.citizen("0912345678").await;
     let collection = json!({"type": "FeatureCollection", "features": []});
-    assert_problem(import(&app, &citizen, &collection).await, 403, "forbidden").await;
+    assert_problem(import(&app, &citizen.token, &collection).await, 403, "forbidden").await;
     let anonymous = app.client.post(app.url("/api/v1/admin/units/boundaries")).json(&collection).send().await.unwrap();
     assert_problem(anonymous, 401, "unauthenticated").await;
 }

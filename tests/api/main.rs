@@ -20,5 +20,6 @@ mod outbox;
 mod privacy;
 mod reference_data;
 mod reports;
+mod responses;
 mod schema;
 mod workflow;

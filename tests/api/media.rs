@@ -5,7 +5,7 @@ use std::io::Cursor;
 use reqwest::multipart::{Form, Part};
 use serde_json::{json, Value};
 
-use crate::common::{assert_problem, Backend, TestApp};
+use crate::common::{assert_problem, jpeg, report_at, Backend, Media, Report, TestApp, DA_LAT};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -27,13 +27,6 @@ on_both_databases!(with [("CDS_MEDIA_MAX_DECODED_MB", "8")] => big_jpegs_are_thu
 const GPS_MARK: [u8; 4] = [0x0B, 0xAD, 0xCA, 0xFE];
 /// The EXIF entry that points to the GPS directory (big-endian tag 0x8825, type LONG).
 const GPS_POINTER: [u8; 4] = [0x88, 0x25, 0x00, 0x04];
-
-pub(crate) fn jpeg(width: u32, height: u32) -> Vec<u8> {
-    let image = image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x * 4) as u8, (y * 4) as u8, 128]));
-    let mut bytes = Vec::new();
-    image::DynamicImage::ImageRgb8(image).write_to(&mut Cursor::new(&mut bytes), image::ImageFormat::Jpeg).unwrap();
-    bytes
-}
 
 fn png(width: u32, height: u32) -> Vec<u8> {
     let image = image::RgbImage::from_pixel(width, height, image::Rgb([10, 200, 30]));
@@ -80,78 +73,29 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-async fn upload_as(app: &TestApp, token: &str, bytes: Vec<u8>, file_name: &str, mime: &str) -> reqwest::Response {
-    let part = Part::bytes(bytes).file_name(file_name.to_string()).mime_str(mime).unwrap();
-    app.client
-        .post(app.url("/api/v1/media"))
-        .bearer_auth(token)
-        .multipart(Form::new().part("file", part))
-        .send()
-        .await
-        .unwrap()
-}
-
-pub(crate) async fn uploaded(app: &TestApp, token: &str, bytes: Vec<u8>) -> Value {
-    let response = upload_as(app, token, bytes, "photo.jpg", "image/jpeg").await;
-    assert_eq!(response.status(), 201);
-    response.json().await.unwrap()
-}
-
-/// The path of a URL the API handed out (its host is the public URL, not the test server).
-fn path_of(url: &Value) -> String {
-    url.as_str().unwrap().strip_prefix("http://congdanso.test").unwrap().to_string()
-}
-
-pub(crate) async fn fetch(app: &TestApp, token: Option<&str>, url: &Value) -> reqwest::Response {
-    let request = app.client.get(app.url(&path_of(url)));
-    match token {
-        Some(token) => request.bearer_auth(token),
-        None => request,
-    }
-    .send()
-    .await
-    .unwrap()
-}
-
-async fn citizen(app: &TestApp, phone: &str) -> String {
-    app.register_phone(phone).await["access_token"].as_str().unwrap().to_string()
-}
-
-async fn file_report(app: &TestApp, token: &str, media_ids: Value, is_public: bool) -> reqwest::Response {
-    let body = json!({
-        "category": "street_lighting", "description": "Đèn đường hỏng.", "position": {"lat": 11.9404, "lon": 108.4583},
-        "media_ids": media_ids, "is_public": is_public,
-    });
-    app.client
-        .post(app.url("/api/v1/reports"))
-        .bearer_auth(token)
-        .header("Idempotency-Key", uuid::Uuid::now_v7().to_string())
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
+/// Files a report with the photos `media_ids`; the filing may be refused.
+async fn file_with(app: &TestApp, token: &str, media_ids: Value, is_public: bool) -> reqwest::Response {
+    let body = report_at(DA_LAT, json!({"media_ids": media_ids, "is_public": is_public}));
+    app.post_report(token, &uuid::Uuid::now_v7().to_string(), &body).await
 }
 
 async fn exif_gps_is_gone_from_the_photo_and_its_thumbnail(app: TestApp) {
-    let token = citizen(&app, "0912345678").await;
+    let token = app.citizen("0912345678").await.token;
     let original = phone_jpeg();
     assert!(contains(&original, &GPS_MARK) && contains(&original, &GPS_POINTER), "the test photo carries GPS");
-    let media = uploaded(&app, &token, original.clone()).await;
-    assert_eq!(
-        (media["content_type"].as_str(), media["width"].as_i64(), media["height"].as_i64()),
-        (Some("image/jpeg"), Some(64), Some(32))
-    );
+    let media = app.upload(&token, original.clone()).await;
+    assert_eq!((media.content_type.as_str(), media.width, media.height), ("image/jpeg", 64, 32));
 
-    let stored = fetch(&app, Some(&token), &media["url"]).await;
+    let stored = app.fetch(Some(&token), &media.url).await;
     assert_eq!(stored.headers()["content-type"], "image/jpeg");
     let stored = stored.bytes().await.unwrap();
     assert!(!contains(&stored, &GPS_MARK) && !contains(&stored, &GPS_POINTER), "GPS left in the stored photo");
-    assert_eq!(media["bytes"].as_u64(), Some(stored.len() as u64));
+    assert_eq!(media.bytes, stored.len() as u64);
     // Lossless: the compressed picture itself is untouched.
     let scan = |bytes: &[u8]| bytes[bytes.windows(2).position(|w| w == [0xFF, 0xDA]).unwrap()..].to_vec();
     assert_eq!(scan(&stored), scan(&original));
 
-    let thumbnail = fetch(&app, Some(&token), &media["thumbnail_url"]).await.bytes().await.unwrap();
+    let thumbnail = app.fetch(Some(&token), &media.thumbnail_url).await.bytes().await.unwrap();
     assert!(!contains(&thumbnail, &GPS_MARK) && !contains(&thumbnail, &GPS_POINTER), "GPS left in the thumbnail");
     let thumb = image::load_from_memory(&thumbnail).unwrap();
     assert!(thumb.height() > thumb.width(), "orientation 6 was applied: {}x{}", thumb.width(), thumb.height());
@@ -184,36 +128,36 @@ fn jpeg_with_hidden_text() -> Vec<u8> {
 }
 
 async fn jpeg_segments_that_could_carry_text_are_dropped(app: TestApp) {
-    let token = citizen(&app, "0912345678").await;
+    let token = app.citizen("0912345678").await.token;
     let original = jpeg_with_hidden_text();
-    let media = uploaded(&app, &token, original).await;
-    let stored = fetch(&app, Some(&token), &media["url"]).await.bytes().await.unwrap();
+    let media = app.upload(&token, original).await;
+    let stored = app.fetch(Some(&token), &media.url).await.bytes().await.unwrap();
     for text in ["HIDDEN-IN-APP0", "<script>", "HIDDEN-IN-JPG0", "HIDDEN-IN-COMMENT"] {
         assert!(!contains(&stored, text.as_bytes()), "{text} was served back");
     }
     assert!(contains(&stored, b"ICC_PROFILE\0\x01\x01colour profile bytes"), "the colour profile is kept");
     let decoded = image::load_from_memory(&stored).unwrap();
     assert_eq!((decoded.width(), decoded.height()), (64, 32));
-    let thumbnail = fetch(&app, Some(&token), &media["thumbnail_url"]).await.bytes().await.unwrap();
+    let thumbnail = app.fetch(Some(&token), &media.thumbnail_url).await.bytes().await.unwrap();
     let thumb = image::load_from_memory(&thumbnail).unwrap();
     assert!(thumb.height() > thumb.width(), "orientation 6 was applied: {}x{}", thumb.width(), thumb.height());
 }
 
 async fn images_are_judged_by_their_bytes(app: TestApp) {
-    let token = citizen(&app, "0912345678").await;
-    let response = upload_as(&app, &token, png(20, 10), "photo.jpg", "image/jpeg").await;
+    let token = app.citizen("0912345678").await.token;
+    let response = app.upload_as(&token, png(20, 10), "photo.jpg", "image/jpeg").await;
     assert_eq!(response.status(), 201);
-    assert_eq!(response.json::<Value>().await.unwrap()["content_type"], "image/png");
+    assert_eq!(response.json::<Media>().await.unwrap().content_type, "image/png");
 
-    let response = upload_as(&app, &token, webp(20, 10), "x.bin", "application/octet-stream").await;
+    let response = app.upload_as(&token, webp(20, 10), "x.bin", "application/octet-stream").await;
     assert_eq!(response.status(), 201);
-    assert_eq!(response.json::<Value>().await.unwrap()["content_type"], "image/webp");
+    assert_eq!(response.json::<Media>().await.unwrap().content_type, "image/webp");
 
     let text = b"Not a photo at all, just words in a file".to_vec();
-    assert_problem(upload_as(&app, &token, text, "photo.jpg", "image/jpeg").await, 415, "unsupported_media_type").await;
+    assert_problem(app.upload_as(&token, text, "photo.jpg", "image/jpeg").await, 415, "unsupported_media_type").await;
     let truncated = jpeg(64, 32)[..200].to_vec();
     let problem =
-        assert_problem(upload_as(&app, &token, truncated, "photo.jpg", "image/jpeg").await, 422, "validation_failed")
+        assert_problem(app.upload_as(&token, truncated, "photo.jpg", "image/jpeg").await, 422, "validation_failed")
             .await;
     assert_eq!(problem["errors"][0]["code"], "unreadable_image");
 
@@ -315,17 +259,17 @@ fn black_rgba16_png(width: u32, height: u32) -> Vec<u8> {
 }
 
 async fn images_that_would_decode_to_too_many_bytes_are_refused(app: TestApp) {
-    let token = citizen(&app, "0912345678").await;
+    let token = app.citizen("0912345678").await.token;
     let small = black_rgba16_png(40, 30);
     let decoded = image::load_from_memory(&small).unwrap();
     assert_eq!((decoded.width(), decoded.height(), decoded.color()), (40, 30, image::ColorType::Rgba16));
-    assert_eq!(upload_as(&app, &token, small, "a.png", "image/png").await.status(), 201);
+    assert_eq!(app.upload_as(&token, small, "a.png", "image/png").await.status(), 201);
 
     // 25 megapixels, under the 50 allowed, but 8 bytes each: 200 MB to decode from a file of 1.3 MB.
     let heavy = black_rgba16_png(5000, 5000);
     assert!(heavy.len() < 2 * 1024 * 1024, "{} bytes", heavy.len());
     let problem =
-        assert_problem(upload_as(&app, &token, heavy, "heavy.png", "image/png").await, 422, "validation_failed").await;
+        assert_problem(app.upload_as(&token, heavy, "heavy.png", "image/png").await, 422, "validation_failed").await;
     assert_eq!(
         (problem["errors"][0]["field"].as_str(), problem["errors"][0]["code"].as_str()),
         (Some("file"), Some("too_many_decoded_bytes"))
@@ -334,23 +278,22 @@ async fn images_that_would_decode_to_too_many_bytes_are_refused(app: TestApp) {
 }
 
 async fn big_jpegs_are_thumbnailed_from_a_reduced_decode(app: TestApp) {
-    let token = citizen(&app, "0912345678").await;
-    let media = uploaded(&app, &token, with_phone_exif(jpeg(2600, 1300))).await;
-    assert_eq!((media["width"].as_i64(), media["height"].as_i64()), (Some(2600), Some(1300)));
-    let thumbnail = fetch(&app, Some(&token), &media["thumbnail_url"]).await.bytes().await.unwrap();
+    let token = app.citizen("0912345678").await.token;
+    let media = app.upload(&token, with_phone_exif(jpeg(2600, 1300))).await;
+    assert_eq!((media.width, media.height), (2600, 1300));
+    let thumbnail = app.fetch(Some(&token), &media.thumbnail_url).await.bytes().await.unwrap();
     let thumb = image::load_from_memory(&thumbnail).unwrap();
     assert_eq!((thumb.width(), thumb.height()), (160, 320), "320 px on the long side, turned by orientation 6");
 }
 
 async fn oversized_uploads_and_pixel_bombs_are_refused(app: TestApp) {
-    let token = citizen(&app, "0912345678").await;
+    let token = app.citizen("0912345678").await.token;
     let eleven_mb = vec![0xFFu8; 11 * 1024 * 1024];
     let problem =
-        assert_problem(upload_as(&app, &token, eleven_mb, "big.jpg", "image/jpeg").await, 413, "payload_too_large")
-            .await;
+        assert_problem(app.upload_as(&token, eleven_mb, "big.jpg", "image/jpeg").await, 413, "payload_too_large").await;
     assert!(problem["detail"].as_str().unwrap().contains("10485760"));
     let problem =
-        assert_problem(upload_as(&app, &token, png_bomb(), "bomb.png", "image/png").await, 422, "validation_failed")
+        assert_problem(app.upload_as(&token, png_bomb(), "bomb.png", "image/png").await, 422, "validation_failed")
             .await;
     assert_eq!(
         (problem["errors"][0]["field"].as_str(), problem["errors"][0]["code"].as_str()),
@@ -363,74 +306,79 @@ async fn oversized_uploads_and_pixel_bombs_are_refused(app: TestApp) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_is_cut_off_as_it_passes_the_limit() {
     let app = TestApp::spawn_with(Backend::Sqlite, &[("CDS_MEDIA_MAX_BYTES", "100000")]).await.unwrap();
-    let token = citizen(&app, "0912345678").await;
+    let token = app.citizen("0912345678").await.token;
     let mut just_over = jpeg(64, 64);
     just_over.resize(100_001, 0);
-    assert_problem(upload_as(&app, &token, just_over, "p.jpg", "image/jpeg").await, 413, "payload_too_large").await;
-    assert_eq!(upload_as(&app, &token, jpeg(64, 64), "p.jpg", "image/jpeg").await.status(), 201);
+    assert_problem(app.upload_as(&token, just_over, "p.jpg", "image/jpeg").await, 413, "payload_too_large").await;
+    assert_eq!(app.upload_as(&token, jpeg(64, 64), "p.jpg", "image/jpeg").await.status(), 201);
 }
 
 async fn photos_attach_to_reports_once_and_only_the_owners(app: TestApp) {
-    let reporter = citizen(&app, "0912345678").await;
-    let other = citizen(&app, "0987654321").await;
-    let mine = uploaded(&app, &reporter, jpeg(16, 16)).await;
-    let theirs = uploaded(&app, &other, jpeg(16, 16)).await;
+    let reporter = app.citizen("0912345678").await.token;
+    let other = app.citizen("0987654321").await.token;
+    let mine = app.upload(&reporter, jpeg(16, 16)).await;
+    let theirs = app.upload(&other, jpeg(16, 16)).await;
 
-    let response = file_report(&app, &reporter, json!([mine["id"], theirs["id"]]), true).await;
+    let response = file_with(&app, &reporter, json!([mine.id, theirs.id]), true).await;
     let problem = assert_problem(response, 422, "validation_failed").await;
     let fields: Vec<_> = problem["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(fields, ["media_ids[1]"], "someone else's photo is refused");
 
-    let response = file_report(&app, &reporter, json!([mine["id"]]), true).await;
+    let response = file_with(&app, &reporter, json!([mine.id]), true).await;
     assert_eq!(response.status(), 201);
-    let report: Value = response.json().await.unwrap();
-    assert_eq!(report["media"][0]["id"], mine["id"]);
-    assert_eq!(report["media"][0]["thumbnail_url"], mine["thumbnail_url"]);
+    let report: Report = response.json().await.unwrap();
+    assert_eq!(report.media[0].id, mine.id);
+    assert_eq!(report.media[0].thumbnail_url, mine.thumbnail_url);
 
-    let again = file_report(&app, &reporter, json!([mine["id"]]), true).await;
+    let again = file_with(&app, &reporter, json!([mine.id]), true).await;
     let problem = assert_problem(again, 422, "validation_failed").await;
     assert_eq!(problem["errors"][0]["code"], "unknown_media", "a used photo cannot be used again");
 }
 
 async fn photos_are_visible_like_their_report(app: TestApp) {
-    let reporter = citizen(&app, "0912345678").await;
-    let neighbour = citizen(&app, "0987654321").await;
-    let unattached = uploaded(&app, &reporter, jpeg(16, 16)).await;
-    assert_eq!(fetch(&app, Some(&reporter), &unattached["url"]).await.status(), 200);
-    assert_problem(fetch(&app, Some(&neighbour), &unattached["url"]).await, 404, "media_not_found").await;
-    assert_problem(fetch(&app, None, &unattached["thumbnail_url"]).await, 404, "media_not_found").await;
+    let reporter = app.citizen("0912345678").await.token;
+    let neighbour = app.citizen("0987654321").await.token;
+    let unattached = app.upload(&reporter, jpeg(16, 16)).await;
+    assert_eq!(app.fetch(Some(&reporter), &unattached.url).await.status(), 200);
+    assert_problem(app.fetch(Some(&neighbour), &unattached.url).await, 404, "media_not_found").await;
+    assert_problem(app.fetch(None, &unattached.thumbnail_url).await, 404, "media_not_found").await;
 
-    let public_photo = uploaded(&app, &reporter, jpeg(16, 16)).await;
-    file_report(&app, &reporter, json!([public_photo["id"]]), true).await;
-    let response = fetch(&app, None, &public_photo["url"]).await;
+    let public_photo = app.upload(&reporter, jpeg(16, 16)).await;
+    file_with(&app, &reporter, json!([public_photo.id]), true).await;
+    let response = app.fetch(None, &public_photo.url).await;
     assert_eq!(response.status(), 200);
     assert!(response.headers()["cache-control"].to_str().unwrap().starts_with("public"));
     let etag = response.headers()["etag"].clone();
-    let cached =
-        app.client.get(app.url(&path_of(&public_photo["url"]))).header("If-None-Match", etag).send().await.unwrap();
+    let cached = app
+        .client
+        .get(public_photo.url.replace("http://congdanso.test", &app.address))
+        .header("If-None-Match", etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(cached.status(), 304);
 
-    let private_photo = uploaded(&app, &reporter, jpeg(16, 16)).await;
-    file_report(&app, &reporter, json!([private_photo["id"]]), false).await;
-    assert_problem(fetch(&app, None, &private_photo["url"]).await, 404, "media_not_found").await;
-    assert_problem(fetch(&app, Some(&neighbour), &private_photo["thumbnail_url"]).await, 404, "media_not_found").await;
-    let own = fetch(&app, Some(&reporter), &private_photo["url"]).await;
+    let private_photo = app.upload(&reporter, jpeg(16, 16)).await;
+    file_with(&app, &reporter, json!([private_photo.id]), false).await;
+    assert_problem(app.fetch(None, &private_photo.url).await, 404, "media_not_found").await;
+    assert_problem(app.fetch(Some(&neighbour), &private_photo.thumbnail_url).await, 404, "media_not_found").await;
+    let own = app.fetch(Some(&reporter), &private_photo.url).await;
     assert_eq!(own.status(), 200);
     assert!(own.headers()["cache-control"].to_str().unwrap().starts_with("private"));
     assert_problem(app.get("/media/0190aaaa-0000-7000-8000-000000000000").await, 404, "media_not_found").await;
 }
 
 async fn photos_can_be_added_while_the_report_is_submitted(app: TestApp) {
-    let reporter = citizen(&app, "0912345678").await;
-    let report: Value = file_report(&app, &reporter, json!([]), true).await.json().await.unwrap();
-    let path = format!("/api/v1/reports/{}/media", report["id"].as_str().unwrap());
+    let reporter = app.citizen("0912345678").await.token;
+    let report: Report = file_with(&app, &reporter, json!([]), true).await.json().await.unwrap();
+    let path = format!("/api/v1/reports/{}/media", report.id);
     let mut ids = Vec::new();
     for _ in 0..6 {
-        ids.push(uploaded(&app, &reporter, jpeg(8, 8)).await["id"].clone());
+        ids.push(app.upload(&reporter, jpeg(8, 8)).await.id);
     }
-    let added: Value = app.post_json_as(&reporter, &path, &json!({"media_ids": ids[..4]})).await.json().await.unwrap();
-    assert_eq!(added["media"].as_array().unwrap().len(), 4);
-    assert_eq!(added["timeline"][1]["kind"], "photos_added");
+    let added: Report = app.post_json_as(&reporter, &path, &json!({"media_ids": ids[..4]})).await.json().await.unwrap();
+    assert_eq!(added.media.len(), 4);
+    assert_eq!(added.timeline[1].kind, "photos_added");
     let problem = assert_problem(
         app.post_json_as(&reporter, &path, &json!({"media_ids": ids[4..]})).await,
         422,
@@ -439,17 +387,16 @@ async fn photos_can_be_added_while_the_report_is_submitted(app: TestApp) {
     .await;
     assert_eq!(problem["errors"][0]["code"], "too_many");
 
-    let neighbour = citizen(&app, "0987654321").await;
-    let theirs = uploaded(&app, &neighbour, jpeg(8, 8)).await;
+    let neighbour = app.citizen("0987654321").await.token;
+    let theirs = app.upload(&neighbour, jpeg(8, 8)).await;
     assert_problem(
-        app.post_json_as(&neighbour, &path, &json!({"media_ids": [theirs["id"]]})).await,
+        app.post_json_as(&neighbour, &path, &json!({"media_ids": [theirs.id]})).await,
         404,
         "report_not_found",
     )
     .await;
 
-    app.post_json_as(&reporter, &format!("/api/v1/reports/{}/withdraw", report["id"].as_str().unwrap()), &json!({}))
-        .await;
+    app.post_json_as(&reporter, &format!("/api/v1/reports/{}/withdraw", report.id), &json!({})).await;
     assert_problem(
         app.post_json_as(&reporter, &path, &json!({"media_ids": [ids[4]]})).await,
         409,
@@ -459,11 +406,11 @@ async fn photos_can_be_added_while_the_report_is_submitted(app: TestApp) {
 }
 
 async fn unattached_photos_are_deleted_after_a_day(app: TestApp) {
-    let token = citizen(&app, "0912345678").await;
-    let stale = uploaded(&app, &token, jpeg(8, 8)).await;
-    let fresh = uploaded(&app, &token, jpeg(8, 8)).await;
-    let used = uploaded(&app, &token, jpeg(8, 8)).await;
-    file_report(&app, &token, json!([used["id"]]), true).await;
+    let token = app.citizen("0912345678").await.token;
+    let stale = app.upload(&token, jpeg(8, 8)).await;
+    let fresh = app.upload(&token, jpeg(8, 8)).await;
+    let used = app.upload(&token, jpeg(8, 8)).await;
+    file_with(&app, &token, json!([used.id]), true).await;
     let db = app.database();
     db.run(|conn| {
         use congdanso::db::schema::media;
@@ -476,7 +423,7 @@ async fn unattached_photos_are_deleted_after_a_day(app: TestApp) {
     .await
     .unwrap();
     db.run({
-        let fresh_id = fresh["id"].as_str().unwrap().to_string();
+        let fresh_id = fresh.id.clone();
         move |conn| {
             use congdanso::db::schema::media;
             use diesel::prelude::*;
@@ -490,10 +437,10 @@ async fn unattached_photos_are_deleted_after_a_day(app: TestApp) {
     .unwrap();
     let storage = congdanso::media::MediaStorage::local(&app.data_dir.join("media")).unwrap();
     assert_eq!(congdanso::media::delete_unattached(&db, &storage).await.unwrap(), 1);
-    assert_problem(fetch(&app, Some(&token), &stale["url"]).await, 404, "media_not_found").await;
-    assert!(!app.data_dir.join("media").join(stale["id"].as_str().unwrap()).exists(), "the file is gone too");
-    assert_eq!(fetch(&app, Some(&token), &fresh["url"]).await.status(), 200);
-    assert_eq!(fetch(&app, None, &used["url"]).await.status(), 200);
+    assert_problem(app.fetch(Some(&token), &stale.url).await, 404, "media_not_found").await;
+    assert!(!app.data_dir.join("media").join(&stale.id).exists(), "the file is gone too");
+    assert_eq!(app.fetch(Some(&token), &fresh.url).await.status(), 200);
+    assert_eq!(app.fetch(None, &used.url).await.status(), 200);
 }
 
 /// Photos in an S3 bucket (moto's S3 server in CI), through the same code path as on disk.
@@ -516,11 +463,11 @@ async fn photos_are_kept_in_an_s3_bucket() {
     )
     .await
     .unwrap();
-    let token = citizen(&app, "0912345678").await;
-    let media = uploaded(&app, &token, phone_jpeg()).await;
-    let id = media["id"].as_str().unwrap();
+    let token = app.citizen("0912345678").await.token;
+    let media = app.upload(&token, phone_jpeg()).await;
+    let id = media.id.as_str();
 
-    let served = fetch(&app, Some(&token), &media["url"]).await.bytes().await.unwrap();
+    let served = app.fetch(Some(&token), &media.url).await.bytes().await.unwrap();
     assert!(!contains(&served, &GPS_MARK));
     // Read the bucket directly, as another S3 client would.
     use object_store::ObjectStore;

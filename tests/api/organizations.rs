@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::common::{assert_problem, TestApp};
+use crate::common::{assert_problem, report_at, TestApp, DA_LAT};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -12,16 +12,9 @@ on_both_databases!(
     first_reports_of_a_commune_race_to_one_office,
 );
 
-/// Đà Lạt, Lâm Đồng.
-const DA_LAT: (f64, f64) = (11.9404, 108.4583);
-
-async fn file(app: &TestApp, token: &str, category: &str) -> Value {
-    let position = json!({"lat": DA_LAT.0, "lon": DA_LAT.1});
-    app.file_report(
-        token,
-        &json!({"category": category, "description": "Phản ánh để thử định tuyến.", "position": position}),
-    )
-    .await
+/// A report of `category` in Đà Lạt.
+fn report_of(category: &str) -> Value {
+    report_at(DA_LAT, json!({"category": category, "description": "Phản ánh để thử định tuyến."}))
 }
 
 async fn organizations(app: &TestApp, admin: &str, query: &str) -> Vec<Value> {
@@ -31,26 +24,26 @@ async fn organizations(app: &TestApp, admin: &str, query: &str) -> Vec<Value> {
 
 async fn a_commune_category_goes_to_the_office_of_the_commune(app: TestApp) {
     let admin = app.admin_token().await;
-    let citizen = app.register_phone("0912345678").await["access_token"].as_str().unwrap().to_string();
-    let first = file(&app, &citizen, "waste").await;
-    let second = file(&app, &citizen, "street_lighting").await;
-    assert_eq!(first["organization_id"], second["organization_id"], "one office per commune, created once");
+    let citizen = app.citizen("0912345678").await;
+    let first = app.file_report(&citizen, &report_of("waste")).await;
+    let second = app.file_report(&citizen, &report_of("street_lighting")).await;
+    assert_eq!(first.organization_id, second.organization_id, "one office per commune, created once");
     let offices = organizations(&app, &admin, "province=68&kind=commune_office").await;
     assert_eq!(offices.len(), 1);
-    assert_eq!(offices[0]["id"], first["organization_id"]);
-    assert_eq!(offices[0]["unit_code"], first["unit_code"]);
+    assert_eq!(offices[0]["id"], first.organization_id);
+    assert_eq!(offices[0]["unit_code"], first.unit_code);
     assert!(offices[0]["name"].as_str().unwrap().starts_with("UBND "));
-    assert_eq!(first["organization_name"], offices[0]["name"], "the citizen sees who handles it");
-    let note = first["timeline"][0]["note"].as_str().unwrap();
+    assert_eq!(offices[0]["name"], first.organization_name, "the citizen sees who handles it");
+    let note = first.timeline[0].note.as_deref().unwrap();
     assert!(note.contains("handled by the office of commune"), "{note}");
 }
 
 async fn a_department_category_goes_to_the_department_its_rule_names(app: TestApp) {
     let admin = app.admin_token().await;
-    let citizen = app.register_phone("0912345678").await["access_token"].as_str().unwrap().to_string();
+    let citizen = app.citizen("0912345678").await;
     // Without a rule, a department category falls back to the commune office, and says so.
-    let unruled = file(&app, &citizen, "water_supply").await;
-    assert!(unruled["timeline"][0]["note"].as_str().unwrap().contains("has no department"));
+    let unruled = app.file_report(&citizen, &report_of("water_supply")).await;
+    assert!(unruled.timeline[0].note.as_deref().unwrap().contains("has no department"));
 
     let department: Value = app
         .post_json_as(
@@ -71,12 +64,12 @@ async fn a_department_category_goes_to_the_department_its_rule_names(app: TestAp
         .await
         .unwrap();
     assert_eq!(rule.status(), 204);
-    let routed = file(&app, &citizen, "water_supply").await;
-    assert_eq!(routed["organization_id"], department["id"]);
-    assert_eq!(routed["organization_name"], department["name"]);
-    assert!(routed["timeline"][0]["note"].as_str().unwrap().contains("Công ty Cấp nước Lâm Đồng"));
+    let routed = app.file_report(&citizen, &report_of("water_supply")).await;
+    assert_eq!(department["id"], routed.organization_id);
+    assert_eq!(department["name"], routed.organization_name);
+    assert!(routed.timeline[0].note.as_deref().unwrap().contains("Công ty Cấp nước Lâm Đồng"));
     // A commune category is unaffected.
-    assert_ne!(file(&app, &citizen, "waste").await["organization_id"], department["id"]);
+    assert_ne!(department["id"], app.file_report(&citizen, &report_of("waste")).await.organization_id);
 }
 
 async fn administrators_manage_organizations_members_and_rules(app: TestApp) {
@@ -119,36 +112,23 @@ async fn administrators_manage_organizations_members_and_rules(app: TestApp) {
         .json()
         .await
         .unwrap();
-    let citizen = app.register_phone("0912345678").await;
+    let citizen = app.citizen("0912345678").await;
     let member = |org: &str, user: &str| {
         app.client.put(app.url(&format!("/api/v1/admin/organizations/{org}/members/{user}"))).bearer_auth(&admin).send()
     };
-    let ioc_id = ioc["id"].as_str().unwrap();
-    assert_eq!(member(ioc_id, official["user"]["id"].as_str().unwrap()).await.unwrap().status(), 204);
-    assert_eq!(member(ioc_id, official["user"]["id"].as_str().unwrap()).await.unwrap().status(), 204, "idempotent");
-    let problem = assert_problem(
-        member(ioc_id, citizen["user"]["id"].as_str().unwrap()).await.unwrap(),
-        422,
-        "validation_failed",
-    )
-    .await;
+    let (ioc_id, official_id) = (ioc["id"].as_str().unwrap(), official["user"]["id"].as_str().unwrap());
+    assert_eq!(member(ioc_id, official_id).await.unwrap().status(), 204);
+    assert_eq!(member(ioc_id, official_id).await.unwrap().status(), 204, "idempotent");
+    let problem = assert_problem(member(ioc_id, &citizen.id).await.unwrap(), 422, "validation_failed").await;
     assert_eq!(problem["errors"][0]["code"], "not_an_official");
-    assert_problem(
-        member("no-such-org", official["user"]["id"].as_str().unwrap()).await.unwrap(),
-        404,
-        "organization_not_found",
-    )
-    .await;
-    let removed =
-        app.client
-            .delete(app.url(&format!(
-                "/api/v1/admin/organizations/{ioc_id}/members/{}",
-                official["user"]["id"].as_str().unwrap()
-            )))
-            .bearer_auth(&admin)
-            .send()
-            .await
-            .unwrap();
+    assert_problem(member("no-such-org", official_id).await.unwrap(), 404, "organization_not_found").await;
+    let removed = app
+        .client
+        .delete(app.url(&format!("/api/v1/admin/organizations/{ioc_id}/members/{official_id}")))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(removed.status(), 204);
 
     let rule = |province: &str, category: &str, org: &Value| {
@@ -161,20 +141,19 @@ async fn administrators_manage_organizations_members_and_rules(app: TestApp) {
     let problem = assert_problem(rule("68", "water_supply", &ioc["id"]).await.unwrap(), 422, "validation_failed").await;
     assert_eq!(problem["errors"][0]["code"], "not_a_department");
 
-    let citizen_token = citizen["access_token"].as_str().unwrap();
-    assert_problem(app.get_as(citizen_token, "/api/v1/admin/organizations").await, 403, "forbidden").await;
+    assert_problem(app.get_as(&citizen.token, "/api/v1/admin/organizations").await, 403, "forbidden").await;
 }
 
 /// The first reports of a commune, filed at the same moment, share one new office.
 async fn first_reports_of_a_commune_race_to_one_office(app: TestApp) {
     let admin = app.admin_token().await;
-    let mut tokens = Vec::new();
+    let mut citizens = Vec::new();
     for phone in ["0912345671", "0912345672", "0912345673", "0912345674"] {
-        tokens.push(app.register_phone(phone).await["access_token"].as_str().unwrap().to_string());
+        citizens.push(app.citizen(phone).await);
     }
-    let reports = futures_util::future::join_all(tokens.iter().map(|token| file(&app, token, "waste"))).await;
-    let offices: std::collections::HashSet<_> =
-        reports.iter().map(|r| r["organization_id"].as_str().unwrap().to_string()).collect();
+    let waste = report_of("waste");
+    let reports = futures_util::future::join_all(citizens.iter().map(|c| app.file_report(c, &waste))).await;
+    let offices: std::collections::HashSet<_> = reports.into_iter().map(|r| r.organization_id).collect();
     assert_eq!(offices.len(), 1);
     assert_eq!(organizations(&app, &admin, "kind=commune_office").await.len(), 1);
 }

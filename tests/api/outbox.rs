@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::common::TestApp;
+use crate::common::{Message, TestApp, PASSWORD};
 use crate::on_both_databases;
 
 on_both_databases!(no_usable_secret_is_stored_with_a_message, an_erased_account_leaves_no_message_behind);
@@ -15,45 +15,11 @@ on_both_databases!(
     undeliverable_messages_are_given_up
 );
 
-const PASSWORD: &str = "đèn đường hỏng 2026";
-
-#[derive(Debug)]
-struct Stored {
-    user_id: Option<String>,
-    recipient: String,
-    body: String,
-    attempts: i32,
-    failed: bool,
-}
-
-async fn outbox(app: &TestApp) -> Vec<Stored> {
-    app.database()
-        .run(|conn| {
-            use congdanso::db::schema::outbox;
-            use diesel::prelude::*;
-            let rows: Vec<(Option<String>, String, String, i32, Option<chrono::NaiveDateTime>)> = outbox::table
-                .select((outbox::user_id, outbox::recipient, outbox::body, outbox::attempts, outbox::failed_at))
-                .load(conn)?;
-            Ok(rows
-                .into_iter()
-                .map(|(user_id, recipient, body, attempts, failed_at)| Stored {
-                    user_id,
-                    recipient,
-                    body,
-                    attempts,
-                    failed: failed_at.is_some(),
-                })
-                .collect())
-        })
-        .await
-        .unwrap()
-}
-
 /// Waits (up to 15 s) until the outbox satisfies `done`.
-async fn outbox_until(app: &TestApp, done: impl Fn(&[Stored]) -> bool) -> Vec<Stored> {
+async fn outbox_until(app: &TestApp, done: impl Fn(&[Message]) -> bool) -> Vec<Message> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
     loop {
-        let rows = outbox(app).await;
+        let rows = app.outbox().await;
         if done(&rows) {
             return rows;
         }
@@ -62,19 +28,14 @@ async fn outbox_until(app: &TestApp, done: impl Fn(&[Stored]) -> bool) -> Vec<St
     }
 }
 
-async fn register_with_email(app: &TestApp) -> serde_json::Value {
-    let body = json!({"phone": "0912345678", "email": "binh@example.vn", "password": PASSWORD, "full_name": "Trần Thị Bình", "consent": true});
-    app.register(body).await
-}
-
 async fn no_usable_secret_is_stored_with_a_message(app: TestApp) {
-    register_with_email(&app).await;
+    app.citizen_by_email("binh@example.vn", "vi").await;
     let verification = app.mail.next_mail().await.token();
     let forgot = app.post_json("/api/v1/auth/password/forgot", &json!({"login": "binh@example.vn"})).await;
     assert_eq!(forgot.status(), 202);
     let reset = app.mail.next_mail().await.token();
 
-    let stored = outbox(&app).await;
+    let stored = app.outbox().await;
     assert_eq!(stored.len(), 2);
     for row in &stored {
         assert!(!row.body.contains(&verification) && !row.body.contains(&reset), "{}", row.body);
@@ -88,37 +49,37 @@ async fn no_usable_secret_is_stored_with_a_message(app: TestApp) {
 }
 
 async fn an_erased_account_leaves_no_message_behind(app: TestApp) {
-    let tokens = register_with_email(&app).await;
-    let user_id = tokens["user"]["id"].as_str().unwrap().to_string();
+    let citizen = app.citizen_by_email("binh@example.vn", "vi").await;
+    let user_id = citizen.id.as_str();
     app.mail.next_mail().await;
-    app.post_json("/api/v1/auth/password/forgot", &json!({"login": "0912345678"})).await;
+    app.post_json("/api/v1/auth/password/forgot", &json!({"login": "binh@example.vn"})).await;
     app.mail.next_mail().await;
-    assert_eq!(outbox(&app).await.iter().filter(|row| row.user_id.as_deref() == Some(user_id.as_str())).count(), 2);
+    assert_eq!(app.outbox().await.iter().filter(|row| row.user_id.as_deref() == Some(user_id)).count(), 2);
 
     let erased = app
         .client
         .delete(app.url("/api/v1/me"))
-        .bearer_auth(tokens["access_token"].as_str().unwrap())
+        .bearer_auth(&citizen.token)
         .json(&json!({"password": PASSWORD}))
         .send()
         .await
         .unwrap();
     assert_eq!(erased.status(), 204);
-    let left = outbox(&app).await;
+    let left = app.outbox().await;
     assert!(
-        left.iter().all(|row| row.user_id.as_deref() != Some(user_id.as_str()) && row.recipient != "binh@example.vn"),
+        left.iter().all(|row| row.user_id.as_deref() != Some(user_id) && row.recipient != "binh@example.vn"),
         "{left:?}"
     );
 }
 
 async fn sent_messages_go_after_the_retention_period(app: TestApp) {
-    register_with_email(&app).await;
+    app.citizen_by_email("binh@example.vn", "vi").await;
     assert!(app.mail.next_mail().await.body.contains("Chào Trần Thị Bình"));
     outbox_until(&app, |rows| rows.is_empty()).await;
 }
 
 async fn undeliverable_messages_are_given_up(app: TestApp) {
-    register_with_email(&app).await;
+    app.citizen_by_email("binh@example.vn", "vi").await;
     let rows = outbox_until(&app, |rows| rows.iter().any(|row| row.failed)).await;
     assert_eq!(rows[0].attempts, 2);
 }

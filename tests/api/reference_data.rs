@@ -157,17 +157,10 @@ async fn unchanged_reference_data_answers_304(app: TestApp) {
 }
 
 async fn seeding_twice_adds_nothing(app: TestApp) {
-    let report = congdanso::startup::prepare_database(db_of(&app)).await.unwrap();
+    let report = congdanso::startup::prepare_database(app.database()).await.unwrap();
     assert_eq!(report, congdanso::seed::SeedReport::default());
     let page = app.get_json("/api/v1/units?parent=68").await;
     assert_eq!(page["items"].as_array().unwrap().len(), 124);
-}
-
-fn db_of(app: &TestApp) -> congdanso::db::Db {
-    let url = app.db.url.clone();
-    let settings =
-        congdanso::config::Settings::from_lookup(|name| (name == "DATABASE_URL").then(|| url.clone())).unwrap();
-    congdanso::db::Db::new(&settings).unwrap()
 }
 
 async fn locate_finds_the_nearest_commune(app: TestApp) {

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::common::{assert_problem, TestApp};
+use crate::common::{assert_problem, sign_up, Citizen, Report, Reports, TestApp, DA_LAT, PASSWORD, SAI_GON};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -21,9 +21,6 @@ on_both_databases!(
     a_deleted_account_leaves_its_reports_anonymous,
 );
 
-/// Đà Lạt, Lâm Đồng.
-const DA_LAT: (f64, f64) = (11.9404, 108.4583);
-
 fn report(lat: f64, lon: f64) -> Value {
     json!({
         "category": "street_lighting",
@@ -33,32 +30,13 @@ fn report(lat: f64, lon: f64) -> Value {
     })
 }
 
-async fn file(app: &TestApp, token: &str, key: &str, body: &Value) -> reqwest::Response {
-    app.client
-        .post(app.url("/api/v1/reports"))
-        .bearer_auth(token)
-        .header("Idempotency-Key", key)
-        .json(body)
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn filed(app: &TestApp, token: &str, body: &Value) -> Value {
-    let response = file(app, token, &uuid::Uuid::now_v7().to_string(), body).await;
-    assert_eq!(response.status(), 201);
-    response.json().await.unwrap()
-}
-
-async fn citizen(app: &TestApp, phone: &str) -> String {
-    app.register_phone(phone).await["access_token"].as_str().unwrap().to_string()
-}
-
 async fn a_filed_report_lands_in_the_commune_of_its_position(app: TestApp) {
-    let token = citizen(&app, "0912345678").await;
+    let citizen = app.citizen("0912345678").await;
     let mut body = report(DA_LAT.0, DA_LAT.1);
     body["captured_at"] = json!("2026-01-02T03:04:05Z");
-    let report = filed(&app, &token, &body).await;
+    let filed = app.post_report(&citizen.token, "a-filed-report-1", &body).await;
+    assert_eq!(filed.status(), 201);
+    let report: Value = filed.json().await.unwrap();
     assert_eq!(report["status"], "submitted");
     assert_eq!(report["category"], "street_lighting");
     let unit = app.get_json(&format!("/api/v1/units/{}", report["unit_code"].as_str().unwrap())).await;
@@ -77,25 +55,29 @@ async fn a_filed_report_lands_in_the_commune_of_its_position(app: TestApp) {
 }
 
 async fn the_same_key_twice_files_one_report(app: TestApp) {
-    let token = citizen(&app, "0912345678").await;
+    let citizen = app.citizen("0912345678").await;
     let body = report(DA_LAT.0, DA_LAT.1);
-    let first = file(&app, &token, "retry-key-0001", &body).await;
+    let first = app.post_report(&citizen.token, "retry-key-0001", &body).await;
     assert_eq!(first.status(), 201);
-    let first: Value = first.json().await.unwrap();
-    let again = file(&app, &token, "retry-key-0001", &body).await;
+    let first: Report = first.json().await.unwrap();
+    let again = app.post_report(&citizen.token, "retry-key-0001", &body).await;
     assert_eq!(again.status(), 200);
-    assert_eq!(again.json::<Value>().await.unwrap()["id"], first["id"]);
-    let mine: Value = app.get_as(&token, "/api/v1/me/reports").await.json().await.unwrap();
-    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+    assert_eq!(again.json::<Report>().await.unwrap().id, first.id);
+    assert_eq!(mine(&app, &citizen).await.items.len(), 1);
     // The key is the caller's own: another citizen may use the same string.
-    let other = citizen(&app, "0987654321").await;
-    assert_eq!(file(&app, &other, "retry-key-0001", &body).await.status(), 201);
+    let other = app.citizen("0987654321").await;
+    assert_eq!(app.post_report(&other.token, "retry-key-0001", &body).await.status(), 201);
+}
+
+/// The citizen's own reports.
+async fn mine(app: &TestApp, citizen: &Citizen) -> Reports {
+    app.get_json_as(&citizen.token, "/api/v1/me/reports").await
 }
 
 async fn concurrent_retries_file_one_report(app: TestApp) {
-    let token = citizen(&app, "0912345678").await;
+    let citizen = app.citizen("0912345678").await;
     let body = report(DA_LAT.0, DA_LAT.1);
-    let attempts = (0..8).map(|_| file(&app, &token, "concurrent-key-1", &body));
+    let attempts = (0..8).map(|_| app.post_report(&citizen.token, "concurrent-key-1", &body));
     let responses = futures_util::future::join_all(attempts).await;
     let mut created = 0;
     let mut ids = std::collections::HashSet::new();
@@ -105,27 +87,28 @@ async fn concurrent_retries_file_one_report(app: TestApp) {
             200 => {}
             other => panic!("unexpected {other}: {}", response.text().await.unwrap()),
         }
-        ids.insert(response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_string());
+        ids.insert(response.json::<Report>().await.unwrap().id);
     }
     assert_eq!((created, ids.len()), (1, 1));
-    let mine: Value = app.get_as(&token, "/api/v1/me/reports").await.json().await.unwrap();
-    assert_eq!(mine["items"].as_array().unwrap().len(), 1);
+    assert_eq!(mine(&app, &citizen).await.items.len(), 1);
 }
 
 async fn the_same_key_with_another_body_is_409(app: TestApp) {
-    let token = citizen(&app, "0912345678").await;
-    assert_eq!(file(&app, &token, "retry-key-0002", &report(DA_LAT.0, DA_LAT.1)).await.status(), 201);
+    let citizen = app.citizen("0912345678").await;
+    let first = app.post_report(&citizen.token, "retry-key-0002", &report(DA_LAT.0, DA_LAT.1)).await;
+    assert_eq!(first.status(), 201);
     let mut changed = report(DA_LAT.0, DA_LAT.1);
     changed["description"] = json!("Một nội dung hoàn toàn khác.");
-    assert_problem(file(&app, &token, "retry-key-0002", &changed).await, 409, "idempotency_key_reused").await;
+    let again = app.post_report(&citizen.token, "retry-key-0002", &changed).await;
+    assert_problem(again, 409, "idempotency_key_reused").await;
 }
 
 async fn a_report_without_idempotency_key_is_400(app: TestApp) {
-    let token = citizen(&app, "0912345678").await;
-    let response = app.post_json_as(&token, "/api/v1/reports", &report(DA_LAT.0, DA_LAT.1)).await;
+    let citizen = app.citizen("0912345678").await;
+    let response = app.post_json_as(&citizen.token, "/api/v1/reports", &report(DA_LAT.0, DA_LAT.1)).await;
     assert_problem(response, 400, "idempotency_key_required").await;
-    assert_problem(file(&app, &token, "short", &report(DA_LAT.0, DA_LAT.1)).await, 400, "idempotency_key_required")
-        .await;
+    let short_key = app.post_report(&citizen.token, "short", &report(DA_LAT.0, DA_LAT.1)).await;
+    assert_problem(short_key, 400, "idempotency_key_required").await;
     let anonymous = app
         .client
         .post(app.url("/api/v1/reports"))
@@ -138,7 +121,7 @@ async fn a_report_without_idempotency_key_is_400(app: TestApp) {
 }
 
 async fn bad_reports_name_their_fields(app: TestApp) {
-    let token = citizen(&app, "0912345678").await;
+    let citizen = app.citizen("0912345678").await;
     let with = |change: &dyn Fn(&mut Value)| {
         let mut body = report(DA_LAT.0, DA_LAT.1);
         change(&mut body);
@@ -160,29 +143,27 @@ async fn bad_reports_name_their_fields(app: TestApp) {
     ];
     for (body, field, code) in cases {
         let key = uuid::Uuid::now_v7().to_string();
-        let problem = assert_problem(file(&app, &token, &key, &body).await, 422, "validation_failed").await;
+        let problem =
+            assert_problem(app.post_report(&citizen.token, &key, &body).await, 422, "validation_failed").await;
         let errors = problem["errors"].as_array().unwrap();
         assert!(errors.iter().any(|e| e["field"] == field && e["code"] == code), "{field}/{code}: {problem}");
     }
-    let mine: Value = app.get_as(&token, "/api/v1/me/reports").await.json().await.unwrap();
-    assert!(mine["items"].as_array().unwrap().is_empty(), "nothing was filed");
+    assert!(mine(&app, &citizen).await.items.is_empty(), "nothing was filed");
 }
 
 async fn anonymous_reports_never_name_the_reporter(app: TestApp) {
-    let tokens = app
-        .register(json!({"phone": "0912345678", "email": "an.nguyen@example.vn", "password": "đèn đường hỏng 2026",
-            "full_name": "Nguyễn Văn An", "consent": true}))
-        .await;
-    let token = tokens["access_token"].as_str().unwrap();
+    let citizen = app.register(sign_up(json!({"phone": "0912345678", "email": "an.nguyen@example.vn"}))).await;
     let mut body = report(DA_LAT.0, DA_LAT.1);
     body["is_anonymous"] = json!(true);
-    let report = filed(&app, token, &body).await;
+    let filed = app.post_report(&citizen.token, "anonymous-report-1", &body).await;
+    assert_eq!(filed.status(), 201);
+    let report: Value = filed.json().await.unwrap();
     assert_eq!(report["is_mine"], true, "the reporter still knows it is theirs");
     let id = report["id"].as_str().unwrap();
-    let neighbour = citizen(&app, "0987654321").await;
+    let neighbour = app.citizen("0987654321").await;
     let public_views = [
         app.get_json(&format!("/api/v1/reports/{id}")).await,
-        app.get_as(&neighbour, &format!("/api/v1/reports/{id}")).await.json().await.unwrap(),
+        app.get_as(&neighbour.token, &format!("/api/v1/reports/{id}")).await.json().await.unwrap(),
         app.get_json("/api/v1/reports").await,
         app.get_json(&format!("/api/v1/reports?near={},{}", DA_LAT.0, DA_LAT.1)).await,
         app.get_json(&format!("/api/v1/reports/similar?lat={}&lon={}&category=street_lighting", DA_LAT.0, DA_LAT.1))
@@ -191,84 +172,69 @@ async fn anonymous_reports_never_name_the_reporter(app: TestApp) {
     for view in public_views {
         let text = view.to_string();
         assert!(text.contains(id), "the report is listed: {text}");
-        for secret in [
-            "Nguyễn Văn An",
-            "0912345678",
-            "+84912345678",
-            "an.nguyen@example.vn",
-            tokens["user"]["id"].as_str().unwrap(),
-        ] {
+        for secret in ["Nguyễn Văn An", "0912345678", "+84912345678", "an.nguyen@example.vn", citizen.id.as_str()] {
             assert!(!text.contains(secret), "{secret} leaked in {text}");
         }
     }
 }
 
 async fn private_reports_are_seen_by_their_reporter_only(app: TestApp) {
-    let token = citizen(&app, "0912345678").await;
+    let citizen = app.citizen("0912345678").await;
     let mut body = report(DA_LAT.0, DA_LAT.1);
     body["is_public"] = json!(false);
-    let id = filed(&app, &token, &body).await["id"].as_str().unwrap().to_string();
+    let id = app.file_report(&citizen, &body).await.id;
     let path = format!("/api/v1/reports/{id}");
-    assert_eq!(app.get_as(&token, &path).await.status(), 200);
-    let neighbour = citizen(&app, "0987654321").await;
-    assert_problem(app.get_as(&neighbour, &path).await, 404, "report_not_found").await;
+    assert_eq!(app.get_as(&citizen.token, &path).await.status(), 200);
+    let neighbour = app.citizen("0987654321").await;
+    assert_problem(app.get_as(&neighbour.token, &path).await, 404, "report_not_found").await;
     assert_problem(app.get(&path).await, 404, "report_not_found").await;
     assert!(!app.get_json("/api/v1/reports").await.to_string().contains(&id));
-    assert_problem(app.post_json_as(&neighbour, &format!("{path}/support"), &json!({})).await, 404, "report_not_found")
-        .await;
+    let support = app.post_json_as(&neighbour.token, &format!("{path}/support"), &json!({})).await;
+    assert_problem(support, 404, "report_not_found").await;
     assert_problem(app.get("/api/v1/reports/not-a-report").await, 404, "report_not_found").await;
 }
 
 async fn lists_filter_by_place_status_category_unit_text_and_time(app: TestApp) {
-    let token = citizen(&app, "0912345678").await;
-    let here = filed(&app, &token, &report(DA_LAT.0, DA_LAT.1)).await;
+    let citizen = app.citizen("0912345678").await;
+    let here = app.file_report(&citizen, &report(DA_LAT.0, DA_LAT.1)).await;
     let mut waste = report(DA_LAT.0 + 0.002, DA_LAT.1); // about 220 m north
     waste["category"] = json!("waste");
     waste["description"] = json!("Rác thải đổ bừa bãi ở đầu hẻm.");
-    let waste = filed(&app, &token, &waste).await;
-    let far = filed(&app, &token, &report(10.7769, 106.7009)).await; // Hồ Chí Minh City
+    let waste = app.file_report(&citizen, &waste).await;
+    let far = app.file_report(&citizen, &report(SAI_GON.0, SAI_GON.1)).await;
+    let (here_id, waste_id, far_id) = (here.id.as_str(), waste.id.as_str(), far.id.as_str());
 
-    let ids = |page: &Value| {
-        page["items"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect::<Vec<_>>()
-    };
-    let id = |r: &Value| r["id"].as_str().unwrap().to_string();
+    assert_eq!(app.reports("").await.ids(), [far_id, waste_id, here_id], "newest first");
 
-    let newest_first = app.get_json("/api/v1/reports").await;
-    assert_eq!(ids(&newest_first), [id(&far), id(&waste), id(&here)]);
-
-    let near = app.get_json(&format!("/api/v1/reports?near={},{}&radius_m=500", DA_LAT.0, DA_LAT.1)).await;
-    assert_eq!(ids(&near), [id(&here), id(&waste)], "nearest first, the far one left out");
-    let distance = near["items"][1]["distance_m"].as_f64().unwrap();
+    let near = app.reports(&format!("?near={},{}&radius_m=500", DA_LAT.0, DA_LAT.1)).await;
+    assert_eq!(near.ids(), [here_id, waste_id], "nearest first, the far one left out");
+    let distance = near.items[1].distance_m.unwrap();
     assert!((200.0..240.0).contains(&distance), "{distance}");
-    let close = app.get_json(&format!("/api/v1/reports?near={},{}&radius_m=100", DA_LAT.0, DA_LAT.1)).await;
-    assert_eq!(ids(&close), [id(&here)]);
+    let close = app.reports(&format!("?near={},{}&radius_m=100", DA_LAT.0, DA_LAT.1)).await;
+    assert_eq!(close.ids(), [here_id]);
 
-    let paged = app.get_json(&format!("/api/v1/reports?near={},{}&limit=1", DA_LAT.0, DA_LAT.1)).await;
-    assert_eq!(ids(&paged), [id(&here)]);
-    let cursor = paged["next_cursor"].as_str().unwrap();
-    let next = app.get_json(&format!("/api/v1/reports?near={},{}&limit=1&cursor={cursor}", DA_LAT.0, DA_LAT.1)).await;
-    assert_eq!(ids(&next), [id(&waste)]);
-    assert!(next["next_cursor"].is_null());
+    let paged = app.reports(&format!("?near={},{}&limit=1", DA_LAT.0, DA_LAT.1)).await;
+    assert_eq!(paged.ids(), [here_id]);
+    let cursor = paged.next_cursor.as_deref().unwrap();
+    let next = app.reports(&format!("?near={},{}&limit=1&cursor={cursor}", DA_LAT.0, DA_LAT.1)).await;
+    assert_eq!(next.ids(), [waste_id]);
+    assert!(next.next_cursor.is_none());
 
-    let page = app.get_json("/api/v1/reports?limit=2").await;
-    let rest = app.get_json(&format!("/api/v1/reports?limit=2&cursor={}", page["next_cursor"].as_str().unwrap())).await;
-    assert_eq!([ids(&page), ids(&rest)].concat(), [id(&far), id(&waste), id(&here)]);
+    let page = app.reports("?limit=2").await;
+    let rest = app.reports(&format!("?limit=2&cursor={}", page.next_cursor.as_deref().unwrap())).await;
+    assert_eq!([page.ids(), rest.ids()].concat(), [far_id, waste_id, here_id]);
 
-    let bbox = app.get_json("/api/v1/reports?bbox=108.40,11.90,108.50,11.98").await;
-    assert_eq!(ids(&bbox), [id(&waste), id(&here)]);
-    let country = app.get_json("/api/v1/reports?bbox=102.0,8.0,110.0,23.5").await;
-    assert_eq!(ids(&country).len(), 3, "a large box is read by latitude range");
+    assert_eq!(app.reports("?bbox=108.40,11.90,108.50,11.98").await.ids(), [waste_id, here_id]);
+    let country = app.reports("?bbox=102.0,8.0,110.0,23.5").await;
+    assert_eq!(country.items.len(), 3, "a large box is read by latitude range");
 
-    assert_eq!(ids(&app.get_json("/api/v1/reports?category=waste").await), [id(&waste)]);
-    assert_eq!(ids(&app.get_json("/api/v1/reports?q=RAC%20THAI").await), [id(&waste)]);
-    assert_eq!(
-        ids(&app.get_json(&format!("/api/v1/reports?unit={}", far["unit_code"].as_str().unwrap())).await),
-        [id(&far)]
-    );
-    assert_eq!(ids(&app.get_json("/api/v1/reports?status=submitted").await).len(), 3);
-    assert!(ids(&app.get_json("/api/v1/reports?status=resolved").await).is_empty());
-    assert!(ids(&app.get_json("/api/v1/reports?since=2099-01-01T00:00:00Z").await).is_empty());
-    assert_eq!(ids(&app.get_json("/api/v1/reports?since=2020-01-01T00:00:00Z").await).len(), 3);
+    assert_eq!(app.reports("?category=waste").await.ids(), [waste_id]);
+    assert_eq!(app.reports("?q=RAC%20THAI").await.ids(), [waste_id]);
+    assert_eq!(app.reports(&format!("?unit={}", far.unit_code)).await.ids(), [far_id]);
+    assert_eq!(app.reports("?status=submitted").await.items.len(), 3);
+    assert!(app.reports("?status=resolved").await.items.is_empty());
+    assert!(app.reports("?since=2099-01-01T00:00:00Z").await.items.is_empty());
+    assert_eq!(app.reports("?since=2020-01-01T00:00:00Z").await.items.len(), 3);
 
     for bad in [
         "bbox=1,2,3",
@@ -285,82 +251,72 @@ async fn lists_filter_by_place_status_category_unit_text_and_time(app: TestApp) 
 }
 
 async fn similar_offers_open_reports_close_by(app: TestApp) {
-    let token = citizen(&app, "0912345678").await;
-    let same = filed(&app, &token, &report(DA_LAT.0, DA_LAT.1)).await;
-    filed(&app, &token, &report(DA_LAT.0 + 0.002, DA_LAT.1)).await; // 220 m away
+    let citizen = app.citizen("0912345678").await;
+    let same = app.file_report(&citizen, &report(DA_LAT.0, DA_LAT.1)).await;
+    app.file_report(&citizen, &report(DA_LAT.0 + 0.002, DA_LAT.1)).await; // 220 m away
     let mut other_category = report(DA_LAT.0, DA_LAT.1);
     other_category["category"] = json!("waste");
-    filed(&app, &token, &other_category).await;
+    app.file_report(&citizen, &other_category).await;
 
-    let nearby = app
-        .get_json(&format!(
-            "/api/v1/reports/similar?lat={}&lon={}&category=street_lighting",
-            DA_LAT.0 + 0.0002,
-            DA_LAT.1
-        ))
-        .await;
-    let items = nearby["items"].as_array().unwrap();
-    assert_eq!(items.len(), 1, "{nearby}");
-    assert_eq!(items[0]["id"], same["id"]);
-    assert!(items[0]["distance_m"].as_f64().unwrap() < 50.0);
+    let similar = |lat: f64| format!("/api/v1/reports/similar?lat={lat}&lon={}&category=street_lighting", DA_LAT.1);
+    let nearby: Reports = serde_json::from_value(app.get_json(&similar(DA_LAT.0 + 0.0002)).await).unwrap();
+    assert_eq!(nearby.ids(), [same.id.as_str()], "{nearby:?}");
+    assert!(nearby.items[0].distance_m.unwrap() < 50.0);
 
-    app.post_json_as(&token, &format!("/api/v1/reports/{}/withdraw", same["id"].as_str().unwrap()), &json!({})).await;
-    let after = app
-        .get_json(&format!("/api/v1/reports/similar?lat={}&lon={}&category=street_lighting", DA_LAT.0, DA_LAT.1))
-        .await;
+    app.post_json_as(&citizen.token, &format!("/api/v1/reports/{}/withdraw", same.id), &json!({})).await;
+    let after = app.get_json(&similar(DA_LAT.0)).await;
     assert!(after["items"].as_array().unwrap().is_empty(), "a withdrawn report is not offered");
     assert_problem(app.get("/api/v1/reports/similar?lat=91&lon=0&category=waste").await, 422, "validation_failed")
         .await;
 }
 
 async fn support_counts_once_per_person(app: TestApp) {
-    let reporter = citizen(&app, "0912345678").await;
-    let neighbour = citizen(&app, "0987654321").await;
-    let id = filed(&app, &reporter, &report(DA_LAT.0, DA_LAT.1)).await["id"].as_str().unwrap().to_string();
+    let reporter = app.citizen("0912345678").await;
+    let neighbour = app.citizen("0987654321").await;
+    let id = app.file_report(&reporter, &report(DA_LAT.0, DA_LAT.1)).await.id;
     let path = format!("/api/v1/reports/{id}/support");
     for _ in 0..2 {
-        let support: Value = app.post_json_as(&neighbour, &path, &json!({})).await.json().await.unwrap();
+        let support: Value = app.post_json_as(&neighbour.token, &path, &json!({})).await.json().await.unwrap();
         assert_eq!(support["supporters"], 1);
     }
-    let seen: Value = app.get_as(&neighbour, &format!("/api/v1/reports/{id}")).await.json().await.unwrap();
+    let seen: Value = app.get_as(&neighbour.token, &format!("/api/v1/reports/{id}")).await.json().await.unwrap();
     assert_eq!((seen["supporters"].as_i64(), seen["supported_by_me"].as_bool()), (Some(1), Some(true)));
-    assert_problem(app.post_json_as(&reporter, &path, &json!({})).await, 409, "own_report").await;
+    assert_problem(app.post_json_as(&reporter.token, &path, &json!({})).await, 409, "own_report").await;
     assert_problem(app.post_json(&path, &json!({})).await, 401, "unauthenticated").await;
-    let removed: Value =
-        app.client.delete(app.url(&path)).bearer_auth(&neighbour).send().await.unwrap().json().await.unwrap();
+    let remove = || app.client.delete(app.url(&path)).bearer_auth(&neighbour.token).send();
+    let removed: Value = remove().await.unwrap().json().await.unwrap();
     assert_eq!(removed["supporters"], 0);
-    let again: Value =
-        app.client.delete(app.url(&path)).bearer_auth(&neighbour).send().await.unwrap().json().await.unwrap();
+    let again: Value = remove().await.unwrap().json().await.unwrap();
     assert_eq!(again["supporters"], 0);
 }
 
 async fn only_the_reporter_withdraws_and_only_while_submitted(app: TestApp) {
-    let reporter = citizen(&app, "0912345678").await;
-    let neighbour = citizen(&app, "0987654321").await;
-    let id = filed(&app, &reporter, &report(DA_LAT.0, DA_LAT.1)).await["id"].as_str().unwrap().to_string();
+    let reporter = app.citizen("0912345678").await;
+    let neighbour = app.citizen("0987654321").await;
+    let id = app.file_report(&reporter, &report(DA_LAT.0, DA_LAT.1)).await.id;
     let path = format!("/api/v1/reports/{id}/withdraw");
-    assert_problem(app.post_json_as(&neighbour, &path, &json!({})).await, 404, "report_not_found").await;
+    assert_problem(app.post_json_as(&neighbour.token, &path, &json!({})).await, 404, "report_not_found").await;
 
-    let withdrawn: Value = app.post_json_as(&reporter, &path, &json!({})).await.json().await.unwrap();
-    assert_eq!(withdrawn["status"], "withdrawn");
-    assert_eq!(withdrawn["timeline"][1]["kind"], "withdrawn");
-    let problem = assert_problem(app.post_json_as(&reporter, &path, &json!({})).await, 409, "invalid_transition").await;
+    let withdrawn: Report = app.post_json_as(&reporter.token, &path, &json!({})).await.json().await.unwrap();
+    assert_eq!(withdrawn.status, "withdrawn");
+    assert_eq!(withdrawn.timeline[1].kind, "withdrawn");
+    let problem =
+        assert_problem(app.post_json_as(&reporter.token, &path, &json!({})).await, 409, "invalid_transition").await;
     assert!(problem["detail"].as_str().unwrap().contains("withdrawn"));
 
     assert_problem(app.get(&format!("/api/v1/reports/{id}")).await, 404, "report_not_found").await;
-    assert!(app.get_json("/api/v1/reports").await["items"].as_array().unwrap().is_empty());
-    let mine: Value = app.get_as(&reporter, "/api/v1/me/reports").await.json().await.unwrap();
-    assert_eq!(mine["items"][0]["status"], "withdrawn", "the reporter still sees it");
+    assert!(app.reports("").await.items.is_empty());
+    assert_eq!(mine(&app, &reporter).await.items[0].status, "withdrawn", "the reporter still sees it");
 }
 
 async fn a_deleted_account_leaves_its_reports_anonymous(app: TestApp) {
-    let token = citizen(&app, "0912345678").await;
-    let id = filed(&app, &token, &report(DA_LAT.0, DA_LAT.1)).await["id"].as_str().unwrap().to_string();
+    let citizen = app.citizen("0912345678").await;
+    let id = app.file_report(&citizen, &report(DA_LAT.0, DA_LAT.1)).await.id;
     let response = app
         .client
         .delete(app.url("/api/v1/me"))
-        .bearer_auth(&token)
-        .json(&json!({"password": "đèn đường hỏng 2026"}))
+        .bearer_auth(&citizen.token)
+        .json(&json!({"password": PASSWORD}))
         .send()
         .await
         .unwrap();

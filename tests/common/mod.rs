@@ -2,12 +2,16 @@
 //!
 //! Every test runs on SQLite (a new file) and, when `TEST_DATABASE_URL` is set, on PostgreSQL (a new
 //! schema, dropped afterwards). Write a test as `async fn name(app: TestApp)` and list it in
-//! `on_both_databases!`.
+//! `on_both_databases!`. The people, reports and pages tests work with (`app.citizen(…)`,
+//! `app.official_of(…)`, `app.file_report(…)`, `app.acted(…)`, …) are typed helpers in `api.rs`.
 
 #![allow(dead_code)]
 
+mod api;
 pub mod proxy;
 pub mod smtp;
+
+pub use api::*;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -172,6 +176,16 @@ pub fn s3_endpoint() -> Option<String> {
     }
 }
 
+/// A message in the outbox, as stored (its secret left out).
+#[derive(Debug)]
+pub struct Message {
+    pub user_id: Option<String>,
+    pub recipient: String,
+    pub body: String,
+    pub attempts: i32,
+    pub failed: bool,
+}
+
 pub struct TestApp {
     pub address: String,
     pub port: u16,
@@ -248,73 +262,59 @@ impl TestApp {
         congdanso::db::Db::new(&settings).unwrap()
     }
 
+    /// The messages in the outbox, oldest first.
+    pub async fn outbox(&self) -> Vec<Message> {
+        self.database()
+            .run(|conn| {
+                use congdanso::db::schema::outbox;
+                use diesel::prelude::*;
+                let rows: Vec<(Option<String>, String, String, i32, Option<chrono::NaiveDateTime>)> = outbox::table
+                    .order(outbox::id.asc())
+                    .select((outbox::user_id, outbox::recipient, outbox::body, outbox::attempts, outbox::failed_at))
+                    .load(conn)?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(user_id, recipient, body, attempts, failed_at)| Message {
+                        user_id,
+                        recipient,
+                        body,
+                        attempts,
+                        failed: failed_at.is_some(),
+                    })
+                    .collect())
+            })
+            .await
+            .unwrap()
+    }
+
+    /// Moves the resolution of every report `days` into the past.
+    pub async fn resolved_days_ago(&self, days: i64) {
+        self.database()
+            .run(move |conn| {
+                use congdanso::db::schema::reports;
+                use diesel::prelude::*;
+                let then = chrono::Utc::now().naive_utc() - chrono::Duration::days(days);
+                diesel::update(reports::table).set(reports::resolved_at.eq(then)).execute(conn)?;
+                Ok(())
+            })
+            .await
+            .unwrap()
+    }
+
     pub async fn post_json_as(&self, token: &str, path: &str, body: &serde_json::Value) -> reqwest::Response {
         self.client.post(self.url(path)).bearer_auth(token).json(body).send().await.expect("request sent")
+    }
+
+    pub async fn patch_json_as(&self, token: &str, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client.patch(self.url(path)).bearer_auth(token).json(body).send().await.expect("request sent")
     }
 
     pub async fn get_as(&self, token: &str, path: &str) -> reqwest::Response {
         self.client.get(self.url(path)).bearer_auth(token).send().await.expect("request sent")
     }
 
-    /// Signs up a citizen; returns the token response.
-    pub async fn register(&self, body: serde_json::Value) -> serde_json::Value {
-        let response = self.post_json("/api/v1/auth/register", &body).await;
-        assert_eq!(response.status(), 201, "register {body}");
-        response.json().await.unwrap()
-    }
-
-    pub async fn register_phone(&self, phone: &str) -> serde_json::Value {
-        self.register(serde_json::json!({
-            "phone": phone, "password": "đèn đường hỏng 2026", "full_name": "Nguyễn Văn An", "consent": true
-        }))
-        .await
-    }
-
     pub async fn login(&self, login: &str, password: &str) -> reqwest::Response {
         self.post_json("/api/v1/auth/login", &serde_json::json!({"login": login, "password": password})).await
-    }
-
-    /// Files a report as `token` under a fresh `Idempotency-Key`; the filing must succeed.
-    pub async fn file_report(&self, token: &str, body: &serde_json::Value) -> serde_json::Value {
-        let response = self
-            .client
-            .post(self.url("/api/v1/reports"))
-            .bearer_auth(token)
-            .header("Idempotency-Key", uuid::Uuid::now_v7().to_string())
-            .json(body)
-            .send()
-            .await
-            .expect("request sent");
-        assert_eq!(response.status(), 201, "file {body}");
-        response.json().await.unwrap()
-    }
-
-    /// Creates an official (mail in `locale`) who is a member of `organization`, and logs in as them.
-    /// Returns the access token and the user id.
-    pub async fn official_of(&self, admin: &str, organization: &str, email: &str, locale: &str) -> (String, String) {
-        let body = serde_json::json!({"email": email, "full_name": "Cán bộ", "role": "official", "unit_code": "68", "locale": locale});
-        let created: serde_json::Value =
-            self.post_json_as(admin, "/api/v1/admin/users", &body).await.json().await.unwrap();
-        let user_id = created["user"]["id"].as_str().unwrap().to_string();
-        let added = self
-            .client
-            .put(self.url(&format!("/api/v1/admin/organizations/{organization}/members/{user_id}")))
-            .bearer_auth(admin)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(added.status(), 204);
-        let login = self.login(email, created["initial_password"].as_str().unwrap()).await;
-        let tokens: serde_json::Value = login.json().await.unwrap();
-        (tokens["access_token"].as_str().unwrap().to_string(), user_id)
-    }
-
-    /// Creates the monitoring centre (IOC) of `province` as administrator `admin`.
-    pub async fn create_ioc(&self, admin: &str, province: &str) -> serde_json::Value {
-        let body = serde_json::json!({"kind": "ioc", "name": format!("IOC {province}"), "province_code": province});
-        let response = self.post_json_as(admin, "/api/v1/admin/organizations", &body).await;
-        assert_eq!(response.status(), 201);
-        response.json().await.unwrap()
     }
 
     /// Creates an administrator directly (as `congdanso create-admin` does) and logs in as them.
@@ -331,7 +331,7 @@ impl TestApp {
         .unwrap();
         let response = self.login(&email, "quan-tri-vien-2026").await;
         assert_eq!(response.status(), 200);
-        response.json::<serde_json::Value>().await.unwrap()["access_token"].as_str().unwrap().to_string()
+        response.json::<Citizen>().await.unwrap().token
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -344,6 +344,13 @@ impl TestApp {
 
     pub async fn get_json(&self, path: &str) -> serde_json::Value {
         let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.expect("JSON body")
+    }
+
+    /// GET as `token`, which must answer 200, read as `T`.
+    pub async fn get_json_as<T: serde::de::DeserializeOwned>(&self, token: &str, path: &str) -> T {
+        let response = self.get_as(token, path).await;
         assert_eq!(response.status(), 200, "GET {path}");
         response.json().await.expect("JSON body")
     }
