@@ -10,13 +10,13 @@ use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::notify::notifier::{self, Notifier};
 use crate::notify::templates;
-use crate::values::RejectReason;
+use crate::values::{EventId, OrganizationId, RejectReason, ReportId, UserId};
 
 /// An event in a report's history. Public ones are shown on the report and told to its followers.
 #[derive(Debug, Clone, Copy)]
 pub struct NewEvent<'a> {
-    pub report_id: &'a str,
-    pub actor_id: Option<&'a str>,
+    pub report_id: &'a ReportId,
+    pub actor_id: Option<&'a UserId>,
     pub kind: &'a str,
     pub from: Option<ReportStatus>,
     pub to: Option<ReportStatus>,
@@ -33,7 +33,7 @@ pub struct NewEvent<'a> {
 pub struct Rejection<'a> {
     pub reason: RejectReason,
     /// The report it repeats, for [`RejectReason::Duplicate`].
-    pub duplicate_of: Option<&'a str>,
+    pub duplicate_of: Option<&'a ReportId>,
 }
 
 impl NewEvent<'_> {
@@ -50,7 +50,7 @@ impl NewEvent<'_> {
 
 impl<'a> NewEvent<'a> {
     /// A public event with no actor, status change or note: fill in the rest with `..`.
-    pub fn public(report_id: &'a str, kind: &'a str, at: NaiveDateTime) -> Self {
+    pub fn public(report_id: &'a ReportId, kind: &'a str, at: NaiveDateTime) -> Self {
         NewEvent {
             report_id,
             actor_id: None,
@@ -65,7 +65,7 @@ impl<'a> NewEvent<'a> {
     }
 
     pub fn status_change(
-        report_id: &'a str,
+        report_id: &'a ReportId,
         kind: &'a str,
         from: ReportStatus,
         to: ReportStatus,
@@ -80,11 +80,11 @@ impl<'a> NewEvent<'a> {
 pub fn tell_office_of_urgent(
     conn: &mut DbConnection,
     notifier: &Notifier,
-    report_id: &str,
-    organization_id: &str,
+    report_id: &ReportId,
+    organization_id: &OrganizationId,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    let officials = notifier::officials(conn, &[organization_id.to_string()])?;
+    let officials = notifier::officials(conn, std::slice::from_ref(organization_id))?;
     let (description, address, unit): (String, Option<String>, String) = reports::table
         .inner_join(admin_units::table.on(admin_units::code.eq(reports::unit_code)))
         .filter(reports::id.eq(report_id))
@@ -113,8 +113,8 @@ pub const MESSAGE: &str = "message";
 
 /// Records `event`; a public one notifies the report's reporter and supporters (but not its actor), a
 /// message its reporter. Returns the event's id.
-pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEvent) -> Result<String, AppError> {
-    let id = uuid::Uuid::now_v7().to_string();
+pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEvent) -> Result<EventId, AppError> {
+    let id = EventId::new();
     let note = event.stored_note();
     diesel::insert_into(report_events::table)
         .values((
@@ -153,7 +153,7 @@ pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEven
 /// The public events of a report, and for its reporter (`for_reporter`) also the officials' messages.
 pub fn public_timeline(
     conn: &mut DbConnection,
-    report_id: &str,
+    report_id: &ReportId,
     for_reporter: bool,
 ) -> Result<Vec<ReportEvent>, AppError> {
     let shown = if for_reporter { vec![MESSAGE] } else { vec![] };

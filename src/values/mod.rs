@@ -1,9 +1,10 @@
-//! Small value types that are parsed once and trusted after: an email address, a mobile number, a
+//! Small value types that are parsed once and trusted after: the ids, an email address, a mobile number, a
 //! province code, an account's role and language. They sit at the bottom of the crate (they know only
 //! `error.rs`), so settings, accounts, passwords, tokens and notifications can all hold them without
 //! importing each other.
 
 pub mod email;
+pub mod ids;
 pub mod locale;
 pub mod phone;
 pub mod province;
@@ -11,6 +12,7 @@ pub mod reject_reason;
 pub mod role;
 
 pub use email::Email;
+pub use ids::{AgentId, CampaignId, EventId, MediaId, NotificationId, OrganizationId, ReportId, UserId};
 pub use locale::{locale_str, parse_locale, LOCALES};
 pub use phone::PhoneNumber;
 pub use province::{is_known_province, ProvinceCode};

@@ -17,6 +17,7 @@ use crate::db::DbConnection;
 use crate::error::{AppError, FieldIssue};
 use crate::reports::row::ReportRow;
 use crate::reports::ReportStatus;
+use crate::values::{OrganizationId, ReportId, UserId};
 
 type Backend = <DbConnection as diesel::Connection>::Backend;
 
@@ -24,12 +25,12 @@ type Backend = <DbConnection as diesel::Connection>::Backend;
 /// whose IOC they belong to.
 #[derive(Debug, Clone, Default)]
 pub struct Jurisdiction {
-    pub organizations: Vec<String>,
+    pub organizations: Vec<OrganizationId>,
     pub ioc_provinces: Vec<String>,
 }
 
-pub fn jurisdiction(conn: &mut DbConnection, user_id: &str) -> Result<Jurisdiction, AppError> {
-    let memberships: Vec<(String, String, String)> = organization_members::table
+pub fn jurisdiction(conn: &mut DbConnection, user_id: &UserId) -> Result<Jurisdiction, AppError> {
+    let memberships: Vec<(OrganizationId, String, String)> = organization_members::table
         .inner_join(organizations::table.on(organizations::id.eq(organization_members::organization_id)))
         .filter(organization_members::user_id.eq(user_id))
         .select((organizations::id, organizations::kind, organizations::province_code))
@@ -43,7 +44,7 @@ pub fn jurisdiction(conn: &mut DbConnection, user_id: &str) -> Result<Jurisdicti
 pub enum Assignee {
     Me,
     Nobody,
-    User(String),
+    User(UserId),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -64,7 +65,7 @@ pub struct InboxFilter {
 /// The reports within `jurisdiction` that pass `filter` (the status filter only when `by_status`).
 fn scoped(
     jurisdiction: &Jurisdiction,
-    official: &str,
+    official: &UserId,
     filter: &InboxFilter,
     by_status: bool,
 ) -> reports::BoxedQuery<'static, Backend> {
@@ -89,7 +90,7 @@ fn scoped(
         query = query.filter(reports::unit_code.eq(unit.clone()));
     }
     match &filter.assignee {
-        Some(Assignee::Me) => query = query.filter(reports::assignee_id.eq(official.to_string())),
+        Some(Assignee::Me) => query = query.filter(reports::assignee_id.eq(official.clone())),
         Some(Assignee::Nobody) => query = query.filter(reports::assignee_id.is_null()),
         Some(Assignee::User(id)) => query = query.filter(reports::assignee_id.eq(id.clone())),
         None => {}
@@ -122,7 +123,7 @@ fn scoped(
 pub fn inbox(
     conn: &mut DbConnection,
     jurisdiction: &Jurisdiction,
-    official: &str,
+    official: &UserId,
     filter: &InboxFilter,
 ) -> Result<(Vec<ReportRow>, BTreeMap<String, i64>), AppError> {
     let mut page = scoped(jurisdiction, official, filter, true);
@@ -146,11 +147,11 @@ pub fn inbox(
 pub fn find_in(
     conn: &mut DbConnection,
     jurisdiction: &Jurisdiction,
-    official: &str,
-    id: &str,
+    official: &UserId,
+    id: &ReportId,
 ) -> Result<ReportRow, AppError> {
     scoped(jurisdiction, official, &InboxFilter::default(), false)
-        .filter(reports::id.eq(id.to_string()))
+        .filter(reports::id.eq(id.clone()))
         .select(ReportRow::as_select())
         .first(conn)
         .optional()?
@@ -169,7 +170,8 @@ pub struct ReporterContact {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct InternalEvent {
     pub kind: String,
-    pub actor_id: Option<String>,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub actor_id: Option<UserId>,
     pub from_status: Option<String>,
     pub to_status: Option<String>,
     pub note: Option<String>,
@@ -183,7 +185,7 @@ pub struct InternalEvent {
 pub fn reporter_contact(
     conn: &mut DbConnection,
     report: &ReportRow,
-    official: &str,
+    official: &UserId,
 ) -> Result<Option<ReporterContact>, AppError> {
     if report.is_anonymous {
         return Ok(None);
@@ -197,8 +199,8 @@ pub fn reporter_contact(
 pub fn reveal_anonymous_reporter(
     conn: &mut DbConnection,
     jurisdiction: &Jurisdiction,
-    official: &str,
-    id: &str,
+    official: &UserId,
+    id: &ReportId,
     reason: &RevealReason,
 ) -> Result<ReporterContact, AppError> {
     let report = find_in(conn, jurisdiction, official, id)?;
@@ -235,7 +237,7 @@ impl RevealReason {
 fn audited_contact(
     conn: &mut DbConnection,
     report: &ReportRow,
-    official: &str,
+    official: &UserId,
     action: &str,
     reason: Option<&str>,
 ) -> Result<Option<ReporterContact>, AppError> {
@@ -264,9 +266,9 @@ fn audited_contact(
 /// Every event of a report, internal notes included. The reporter's own events (withdrawn, reopened,
 /// rated) carry no actor id on an anonymous report: the id would tie it to their other reports.
 pub fn full_timeline(conn: &mut DbConnection, report: &ReportRow) -> Result<Vec<InternalEvent>, AppError> {
-    let report_id = report.id.as_str();
-    let hidden = report.is_anonymous.then_some(report.reporter_id.as_str());
-    let events: Vec<(String, Option<String>, Option<String>, Option<String>, Option<String>, bool, NaiveDateTime)> =
+    let report_id = &report.id;
+    let hidden = report.is_anonymous.then_some(&report.reporter_id);
+    let events: Vec<(String, Option<UserId>, Option<String>, Option<String>, Option<String>, bool, NaiveDateTime)> =
         report_events::table
             .filter(report_events::report_id.eq(report_id))
             .order(report_events::id.asc())
@@ -284,7 +286,7 @@ pub fn full_timeline(conn: &mut DbConnection, report: &ReportRow) -> Result<Vec<
         .into_iter()
         .map(|(kind, actor_id, from_status, to_status, note, is_public, at)| InternalEvent {
             kind,
-            actor_id: actor_id.filter(|actor| Some(actor.as_str()) != hidden),
+            actor_id: actor_id.filter(|actor| Some(actor) != hidden),
             from_status,
             to_status,
             note,

@@ -1,5 +1,6 @@
 //! Officials act on reports: the state machine, jurisdiction, and concurrent actions.
 
+use congdanso::values::OrganizationId;
 use serde_json::{json, Value};
 
 use crate::common::{assert_problem, TestApp};
@@ -197,7 +198,7 @@ async fn concurrent_resolve_and_transfer_leave_one_result(app: TestApp) {
     let row = app
         .database()
         .run({
-            let id = w.report["id"].as_str().unwrap().to_string();
+            let id = congdanso::values::ReportId::from(w.report["id"].as_str().unwrap());
             move |conn| congdanso::reports::store::find_any(conn, &id)
         })
         .await
@@ -213,10 +214,10 @@ async fn concurrent_resolve_and_transfer_leave_one_result(app: TestApp) {
     let last = events.last().unwrap().kind.clone();
     match (row.status.as_str(), last.as_str()) {
         ("resolved", "resolved") => {
-            assert_eq!(row.organization_id, w.report["organization_id"].as_str().map(str::to_string))
+            assert_eq!(row.organization_id, w.report["organization_id"].as_str().map(OrganizationId::from))
         }
         ("submitted", "transferred") => {
-            assert_eq!(row.organization_id, elsewhere["organization_id"].as_str().map(str::to_string))
+            assert_eq!(row.organization_id, elsewhere["organization_id"].as_str().map(OrganizationId::from))
         }
         other => panic!("inconsistent result {other:?}"),
     }
