@@ -15,6 +15,7 @@ use congdanso::db::schema::{admin_units, reports};
 use congdanso::reports::geo::cell_of;
 use congdanso::reports::row::ReportRow;
 use congdanso::startup::Application;
+use congdanso::values::{ReportId, UserId};
 use diesel::prelude::*;
 use rand::Rng;
 
@@ -97,7 +98,7 @@ async fn main() {
     let tokens: serde_json::Value =
         client.post(format!("{base}/api/v1/auth/login")).json(&login).send().await.unwrap().json().await.unwrap();
     let token = tokens["access_token"].as_str().unwrap().to_string();
-    let user_id = tokens["user"]["id"].as_str().unwrap().to_string();
+    let user_id = UserId::from(tokens["user"]["id"].as_str().unwrap());
 
     let mut conn = db.get().unwrap();
     let communes: Vec<(String, f64, f64)> = admin_units::table
@@ -116,7 +117,7 @@ async fn main() {
             let (code, lat, lon) = &communes[rng.gen_range(0..communes.len())];
             let (lat, lon) = (lat + rng.gen_range(-0.03..0.03), lon + rng.gen_range(-0.03..0.03));
             batch.push(ReportRow {
-                id: uuid::Uuid::now_v7().to_string(),
+                id: ReportId::new(),
                 reporter_id: user_id.clone(),
                 category_code: CATEGORIES[i % CATEGORIES.len()].to_string(),
                 description: format!("Phản ánh mẫu số {i}"),

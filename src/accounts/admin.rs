@@ -15,6 +15,7 @@ use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors, FieldIssue, Locale};
 use crate::organizations;
 use crate::units::{find_unit, UnitCode, UnitRow};
+use crate::values::{OrganizationId, UserId};
 
 /// Pages of the user list: 50 unless `limit` says otherwise, at most 200.
 pub(crate) const PAGE: crate::http::PageSize = crate::http::PageSize { default: 50, max: 200 };
@@ -32,7 +33,8 @@ pub struct CreateUserRequest {
     /// `organization_id` names another organization.
     pub unit_code: Option<String>,
     /// Officials: the organization they work for (a department, the IOC), instead of their commune's office.
-    pub organization_id: Option<String>,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub organization_id: Option<OrganizationId>,
     pub locale: Option<String>,
     /// Leave out to have one generated and returned once as `initial_password`.
     pub password: Option<String>,
@@ -44,7 +46,7 @@ pub struct NewUser {
     pub full_name: FullName,
     pub role: Role,
     pub unit_code: Option<UnitCode>,
-    pub organization_id: Option<String>,
+    pub organization_id: Option<OrganizationId>,
     pub locale: Locale,
     pub password: Password,
     pub generated_password: bool,
@@ -108,7 +110,7 @@ pub fn create_user(conn: &mut DbConnection, new: &NewUser, password_hash: String
         };
         let user = insert_user(conn, &account, password_hash)?;
         if new.role == Role::Official {
-            organizations::place_official(conn, &user.id, unit.as_ref(), new.organization_id.as_deref(), None)?;
+            organizations::place_official(conn, &user.id, unit.as_ref(), new.organization_id.as_ref(), None)?;
         }
         Ok(user)
     })
@@ -175,14 +177,15 @@ pub struct UpdateUserRequest {
     /// one's, unless `organization_id` names another organization.
     pub unit_code: Option<String>,
     /// Officials: add them to this organization (a department, the IOC).
-    pub organization_id: Option<String>,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub organization_id: Option<OrganizationId>,
 }
 
 pub struct UserChange {
     role: Option<Role>,
     active: Option<bool>,
     unit_code: Option<UnitCode>,
-    organization_id: Option<String>,
+    organization_id: Option<OrganizationId>,
 }
 
 impl UpdateUserRequest {
@@ -197,14 +200,14 @@ impl UpdateUserRequest {
 
 pub fn update_user(
     conn: &mut DbConnection,
-    admin_id: &str,
-    user_id: &str,
+    admin_id: &UserId,
+    user_id: &UserId,
     change: &UserChange,
 ) -> Result<UserRow, AppError> {
     crate::db::transaction(conn, |conn| {
         let user = find_user(conn, user_id)?;
         let demotes_self = change.role.is_some_and(|r| r != Role::Admin) || change.active == Some(false);
-        if user.id == admin_id && demotes_self {
+        if &user.id == admin_id && demotes_self {
             return Err(AppError::CannotChangeSelf);
         }
         let new_unit = change.unit_code.as_ref().map(|code| known_unit(conn, code)).transpose()?;
@@ -233,7 +236,7 @@ pub fn update_user(
             (Role::Official, organization) if became_official || moved || organization.is_some() => {
                 let unit = new_unit.or_else(|| old_unit.clone());
                 let left = old_unit.filter(|_| moved);
-                organizations::place_official(conn, user_id, unit.as_ref(), organization.as_deref(), left.as_ref())?;
+                organizations::place_official(conn, user_id, unit.as_ref(), organization.as_ref(), left.as_ref())?;
             }
             (_, Some(_)) if role != Role::Official => {
                 return Err(AppError::invalid("organization_id", FieldIssue::NotAnOfficial));

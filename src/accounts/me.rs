@@ -16,6 +16,7 @@ use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors, Locale};
 use crate::notify::outbox;
 use crate::notify::secrets::MessageSecrets;
+use crate::values::{AgentId, CampaignId, UserId};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -46,7 +47,7 @@ impl UpdateMeRequest {
 
 pub fn update_profile(
     conn: &mut DbConnection,
-    user_id: &str,
+    user_id: &UserId,
     change: &ProfileChange,
     secrets: &MessageSecrets,
 ) -> Result<UserRow, AppError> {
@@ -96,7 +97,7 @@ pub fn verify_email(conn: &mut DbConnection, token: &str) -> Result<UserRow, App
     })
 }
 
-pub fn set_password_hash(conn: &mut DbConnection, user_id: &str, hash: &str) -> Result<(), AppError> {
+pub fn set_password_hash(conn: &mut DbConnection, user_id: &UserId, hash: &str) -> Result<(), AppError> {
     diesel::update(users::table.find(user_id))
         .set((users::password_hash.eq(hash), users::updated_at.eq(Utc::now().naive_utc())))
         .execute(conn)?;
@@ -122,8 +123,10 @@ pub struct PersonalData {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OnboardingRecord {
-    pub campaign_id: String,
-    pub agent_id: String,
+    #[schema(value_type = String, format = Uuid)]
+    pub campaign_id: CampaignId,
+    #[schema(value_type = String, format = Uuid)]
+    pub agent_id: AgentId,
     pub unit_code: String,
     /// Opened by a volunteer on the person's behalf.
     pub assisted: bool,
@@ -138,7 +141,7 @@ pub struct SessionRecord {
     pub revoked_at: Option<chrono::DateTime<Utc>>,
 }
 
-pub fn export(conn: &mut DbConnection, user_id: &str) -> Result<PersonalData, AppError> {
+pub fn export(conn: &mut DbConnection, user_id: &UserId) -> Result<PersonalData, AppError> {
     let user = find_user(conn, user_id)?;
     let sessions: Vec<(NaiveDateTime, NaiveDateTime, Option<NaiveDateTime>, Option<NaiveDateTime>)> =
         refresh_tokens::table
@@ -160,7 +163,7 @@ pub fn export(conn: &mut DbConnection, user_id: &str) -> Result<PersonalData, Ap
             onboarding_signups::assisted,
             onboarding_signups::created_at,
         ))
-        .first::<(String, String, String, bool, NaiveDateTime)>(conn)
+        .first::<(CampaignId, AgentId, String, bool, NaiveDateTime)>(conn)
         .optional()?
         .map(|(campaign_id, agent_id, unit_code, assisted, at)| OnboardingRecord {
             campaign_id,
@@ -193,7 +196,7 @@ pub fn export(conn: &mut DbConnection, user_id: &str) -> Result<PersonalData, Ap
 
 /// Erases the person's data and ends every session. The row stays (without anything personal) so that
 /// what they reported keeps its history, anonymized.
-pub fn erase(conn: &mut DbConnection, user_id: &str) -> Result<(), AppError> {
+pub fn erase(conn: &mut DbConnection, user_id: &UserId) -> Result<(), AppError> {
     crate::db::transaction(conn, |conn| {
         let user = find_user(conn, user_id)?;
         tokens::revoke_all_sessions(conn, user_id)?;

@@ -15,6 +15,7 @@ use crate::auth::password::{self, Password};
 use crate::db::schema::users;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldIssue, Locale};
+use crate::values::UserId;
 pub use crate::values::{locale_str, parse_locale, Email, PhoneNumber, Role, LOCALES};
 
 /// A person's name as they want it shown: 1 to 100 characters, trimmed.
@@ -79,7 +80,7 @@ impl Login {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = users)]
 pub struct UserRow {
-    pub id: String,
+    pub id: UserId,
     pub email: Option<String>,
     pub phone: Option<String>,
     pub password_hash: String,
@@ -110,7 +111,8 @@ impl UserRow {
 /// An account as its owner (or an administrator) sees it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct User {
-    pub id: String,
+    #[schema(value_type = String, format = Uuid)]
+    pub id: UserId,
     /// E.164, e.g. `+84912345678`.
     pub phone: Option<String>,
     pub email: Option<String>,
@@ -151,7 +153,7 @@ pub fn search_text(name: &str, email: Option<&str>, phone: Option<&PhoneNumber>)
 }
 
 /// A live account by id (deleted accounts are gone for every purpose).
-pub fn find_user(conn: &mut DbConnection, id: &str) -> Result<UserRow, AppError> {
+pub fn find_user(conn: &mut DbConnection, id: &UserId) -> Result<UserRow, AppError> {
     users::table
         .find(id)
         .filter(users::deleted_at.is_null())
@@ -211,7 +213,7 @@ pub fn insert_user(
     password_hash: String,
 ) -> Result<UserRow, AppError> {
     let now = Utc::now().naive_utc();
-    let id = uuid::Uuid::now_v7().to_string();
+    let id = UserId::new();
     diesel::insert_into(users::table)
         .values((
             users::id.eq(&id),
@@ -244,7 +246,7 @@ pub fn create_admin(
     email: &Email,
     password: &Password,
     full_name: &str,
-) -> Result<String, AppError> {
+) -> Result<UserId, AppError> {
     let password_hash = password::hash(password)?;
     let full_name = FullName::parse(full_name, "full_name")?;
     crate::db::transaction(conn, |conn| {

@@ -16,6 +16,7 @@ use crate::http::IdempotencyKey;
 use crate::notify::secrets::MessageSecrets;
 use crate::notify::templates;
 use crate::onboarding::codes::CodeSigner;
+use crate::values::UserId;
 
 /// The longest onboarding code looked at (counted after trimming): longer than any real one.
 pub(crate) const ONBOARDING_CODE_CHARS: usize = 64;
@@ -151,7 +152,7 @@ pub struct RetryKey {
 /// body is `idempotency_key_reused`. The caller still checks the password before answering with it.
 pub fn earlier_registration(conn: &mut DbConnection, retry: &RetryKey) -> Result<Option<UserRow>, AppError> {
     let since = Utc::now().naive_utc() - chrono::Duration::hours(RETRY_HOURS);
-    let earlier: Option<(String, String)> = registration_keys::table
+    let earlier: Option<(String, UserId)> = registration_keys::table
         .find(retry.key.as_str())
         .filter(registration_keys::created_at.gt(since))
         .select((registration_keys::request_hash, registration_keys::user_id))

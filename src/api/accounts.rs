@@ -15,6 +15,7 @@ use crate::auth::password::Verification;
 use crate::error::{AppError, FieldIssue};
 use crate::http::{Json, Page, Path, Query};
 use crate::organizations::{memberships, Organization};
+use crate::values::UserId;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -157,7 +158,7 @@ pub async fn admin_list_users(
     let filter = query.into_inner().parse()?;
     let limit = filter.limit;
     let rows = state.db.run(move |conn| list_users(conn, &filter)).await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |row| row.id.clone(), |row| User::try_from(row))?))
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, limit, |row| row.id.to_string(), |row| User::try_from(row))?))
 }
 
 /// Change an account's role, unit or active flag. Deactivation ends its sessions and stops its tokens at once.
@@ -173,7 +174,7 @@ pub async fn admin_list_users(
 pub async fn admin_update_user(
     admin: AdminUser,
     state: web::Data<AppState>,
-    id: Path<String>,
+    id: Path<UserId>,
     body: Json<UpdateUserRequest>,
 ) -> Result<HttpResponse, AppError> {
     let change = body.0.parse()?;

@@ -16,6 +16,7 @@ use crate::api::state::AppState;
 use crate::auth::limits::Action;
 use crate::auth::tokens;
 use crate::error::AppError;
+use crate::values::UserId;
 
 /// The signed-in account behind a valid access token.
 pub struct CurrentUser {
@@ -24,7 +25,7 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
-    pub fn id(&self) -> &str {
+    pub fn id(&self) -> &UserId {
         &self.user.id
     }
 }
@@ -113,7 +114,7 @@ pub fn client_ip(req: &HttpRequest, trust_forwarded: bool) -> IpAddr {
 pub struct MaybeUser(pub Option<CurrentUser>);
 
 impl MaybeUser {
-    pub fn id(&self) -> Option<String> {
+    pub fn id(&self) -> Option<UserId> {
         self.0.as_ref().map(|current| current.user.id.clone())
     }
 }

@@ -13,6 +13,7 @@ use crate::error::{AppError, FieldIssue};
 use crate::http::Path;
 use crate::media::{insert, Media, MediaRow};
 use crate::reports::store::find_any;
+use crate::values::{MediaId, UserId};
 use crate::workflow::{find_in, jurisdiction};
 
 pub fn configure_api(cfg: &mut web::ServiceConfig) {
@@ -96,7 +97,7 @@ pub async fn upload(
     }
     let bytes = read_file(form, limit).await?;
     let processed = state.images.process(bytes).await?;
-    let id = uuid::Uuid::now_v7().to_string();
+    let id = MediaId::new();
     let row = MediaRow {
         id: id.clone(),
         owner_id: current.user.id.clone(),
@@ -119,12 +120,12 @@ async fn serve(
     req: HttpRequest,
     viewer: MaybeUser,
     state: web::Data<AppState>,
-    id: String,
+    id: MediaId,
     thumbnail: bool,
 ) -> Result<HttpResponse, AppError> {
     let viewer = viewer.id();
     let lookup = id.clone();
-    let (row, public) = state.db.run(move |conn| find_visible(conn, &lookup, viewer.as_deref())).await?;
+    let (row, public) = state.db.run(move |conn| find_visible(conn, &lookup, viewer.as_ref())).await?;
     // The bytes behind an id never change, so the id is the entity tag.
     let etag = format!("\"{}{}\"", row.id, if thumbnail { "-t" } else { "" });
     let cache = if public { "public, max-age=31536000, immutable" } else { "private, max-age=3600" };
@@ -162,7 +163,7 @@ pub async fn original(
     req: HttpRequest,
     viewer: MaybeUser,
     state: web::Data<AppState>,
-    id: Path<String>,
+    id: Path<MediaId>,
 ) -> Result<HttpResponse, AppError> {
     serve(req, viewer, state, id.into_inner(), false).await
 }
@@ -179,22 +180,26 @@ pub async fn thumbnail(
     req: HttpRequest,
     viewer: MaybeUser,
     state: web::Data<AppState>,
-    id: Path<String>,
+    id: Path<MediaId>,
 ) -> Result<HttpResponse, AppError> {
     serve(req, viewer, state, id.into_inner(), true).await
 }
 
 /// The photo if `viewer` may see it: its owner always; others once it belongs to a report they may
 /// see, as a citizen or as an official whose jurisdiction holds it.
-pub fn find_visible(conn: &mut DbConnection, id: &str, viewer: Option<&str>) -> Result<(MediaRow, bool), AppError> {
+pub fn find_visible(
+    conn: &mut DbConnection,
+    id: &MediaId,
+    viewer: Option<&UserId>,
+) -> Result<(MediaRow, bool), AppError> {
     let row = crate::media::find(conn, id)?;
     let Some(report_id) = row.report_id.clone() else {
-        return if viewer == Some(row.owner_id.as_str()) { Ok((row, false)) } else { Err(AppError::MediaNotFound) };
+        return if viewer == Some(&row.owner_id) { Ok((row, false)) } else { Err(AppError::MediaNotFound) };
     };
     let report = find_any(conn, &report_id)?;
     let public = report.visible_to(None);
     let visible = public
-        || viewer == Some(row.owner_id.as_str())
+        || viewer == Some(&row.owner_id)
         || report.visible_to(viewer)
         || match viewer {
             Some(official) => {

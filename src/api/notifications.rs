@@ -10,6 +10,7 @@ use crate::api::state::AppState;
 use crate::error::{AppError, FieldErrors};
 use crate::http::{check_id_cursor, page_limit, Page, PageSize, Path, Query};
 use crate::notify::feed::{self, Notification};
+use crate::values::NotificationId;
 
 /// Pages of this list: 20 items unless `limit` says otherwise, at most 100.
 pub(crate) const PAGE: PageSize = PageSize { default: 20, max: 100 };
@@ -63,7 +64,7 @@ pub async fn list(
         .run(move |conn| {
             let rows = feed::list(conn, &user_id, unread.unwrap_or(false), cursor.as_deref(), limit)?;
             Ok(NotificationPage {
-                page: Page::from_rows(rows, limit, |row| row.id.clone(), |row| Ok(Notification::from(row)))?,
+                page: Page::from_rows(rows, limit, |row| row.id.to_string(), |row| Ok(Notification::from(row)))?,
                 unread_count: feed::unread_count(conn, &user_id)?,
             })
         })
@@ -81,7 +82,7 @@ pub async fn list(
 pub async fn read(
     current: CurrentUser,
     state: web::Data<AppState>,
-    id: Path<String>,
+    id: Path<NotificationId>,
 ) -> Result<HttpResponse, AppError> {
     let user_id = current.user.id.clone();
     state.db.run(move |conn| feed::mark_read(conn, &user_id, &id, Utc::now().naive_utc())).await?;

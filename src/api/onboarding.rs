@@ -22,6 +22,7 @@ use crate::onboarding::qr::{self, Poster, Qr};
 use crate::onboarding::stats::{self, CampaignStats, ProvinceStats};
 use crate::onboarding::store::{self, CampaignChanges, NewAgentRequest, NewCampaignRequest};
 use crate::onboarding::{deep_link, vietnam_today, Agent, AgentRow, Campaign, CampaignRow, Manager};
+use crate::values::{AgentId, CampaignId};
 
 /// Pages of this list: 20 items unless `limit` says otherwise, at most 100.
 pub(crate) const PAGE: PageSize = PageSize { default: 20, max: 100 };
@@ -143,7 +144,7 @@ pub async fn list(
     let page = as_manager(&state, current, move |conn, manager| {
         let rows = store::list(conn, manager, province.as_deref(), cursor.as_deref(), limit)?;
         let views = store::views(conn, &rows)?;
-        Page::from_rows(views, limit, |c| c.id.clone(), |c| Ok(c.clone()))
+        Page::from_rows(views, limit, |c| c.id.to_string(), |c| Ok(c.clone()))
     })
     .await?;
     Ok(HttpResponse::Ok().json(page))
@@ -156,7 +157,11 @@ pub async fn list(
         (status = 200, description = "The campaign", body = Campaign),
         CampaignErrors,
     ))]
-pub async fn get(current: CurrentUser, state: web::Data<AppState>, id: Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn get(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    id: Path<CampaignId>,
+) -> Result<HttpResponse, AppError> {
     let campaign = as_manager(&state, current, move |conn, manager| {
         let row = store::find(conn, manager, &id)?;
         one_view(conn, row)
@@ -177,7 +182,7 @@ pub async fn get(current: CurrentUser, state: web::Data<AppState>, id: Path<Stri
 pub async fn update(
     current: CurrentUser,
     state: web::Data<AppState>,
-    id: Path<String>,
+    id: Path<CampaignId>,
     body: Json<CampaignChanges>,
 ) -> Result<HttpResponse, AppError> {
     let campaign = as_manager(&state, current, move |conn, manager| {
@@ -199,7 +204,7 @@ pub async fn update(
 pub async fn close(
     current: CurrentUser,
     state: web::Data<AppState>,
-    id: Path<String>,
+    id: Path<CampaignId>,
 ) -> Result<HttpResponse, AppError> {
     let campaign = as_manager(&state, current, move |conn, manager| {
         let row = store::close(conn, manager, &id)?;
@@ -226,7 +231,7 @@ fn agent_view(conn: &mut DbConnection, state: &AppState, row: AgentRow) -> Resul
 pub async fn add_agent(
     current: CurrentUser,
     state: web::Data<AppState>,
-    id: Path<String>,
+    id: Path<CampaignId>,
     body: Json<NewAgentRequest>,
 ) -> Result<HttpResponse, AppError> {
     let app = state.clone();
@@ -253,7 +258,7 @@ pub struct AgentList {
 pub async fn agents(
     current: CurrentUser,
     state: web::Data<AppState>,
-    id: Path<String>,
+    id: Path<CampaignId>,
 ) -> Result<HttpResponse, AppError> {
     let app = state.clone();
     let items = as_manager(&state, current, move |conn, manager| {
@@ -284,7 +289,7 @@ pub struct AgentChanges {
 pub async fn update_agent(
     current: CurrentUser,
     state: web::Data<AppState>,
-    path: Path<(String, String)>,
+    path: Path<(CampaignId, AgentId)>,
     body: Json<AgentChanges>,
 ) -> Result<HttpResponse, AppError> {
     let (id, agent_id) = path.into_inner();
@@ -301,8 +306,8 @@ pub async fn update_agent(
 async fn campaign_agent(
     state: &web::Data<AppState>,
     current: CurrentUser,
-    id: String,
-    agent_id: Option<String>,
+    id: CampaignId,
+    agent_id: Option<AgentId>,
 ) -> Result<(CampaignRow, AgentRow, String, String, String), AppError> {
     let (campaign, agent, unit_name) = as_manager(state, current, move |conn, manager| {
         let campaign = store::find(conn, manager, &id)?;
@@ -337,7 +342,7 @@ fn svg(body: String) -> HttpResponse {
 pub async fn qr_svg(
     current: CurrentUser,
     state: web::Data<AppState>,
-    path: Path<(String, String)>,
+    path: Path<(CampaignId, AgentId)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, agent_id) = path.into_inner();
     let (.., link) = campaign_agent(&state, current, id, Some(agent_id)).await?;
@@ -364,7 +369,7 @@ pub struct PngQuery {
 pub async fn qr_png(
     current: CurrentUser,
     state: web::Data<AppState>,
-    path: Path<(String, String)>,
+    path: Path<(CampaignId, AgentId)>,
     query: Query<PngQuery>,
 ) -> Result<HttpResponse, AppError> {
     let size = query.size.unwrap_or(512);
@@ -386,7 +391,8 @@ pub async fn qr_png(
 pub struct PosterQuery {
     /// The volunteer whose QR code the poster carries; without it, the campaign's own code (sign-ups
     /// count for the campaign and its unit, with no volunteer).
-    agent_id: Option<String>,
+    #[param(value_type = Option<String>, format = Uuid)]
+    agent_id: Option<AgentId>,
 }
 
 /// A printable A4 poster (SVG): the campaign, its unit, the agent's QR code and how to use it, in Vietnamese.
@@ -400,7 +406,7 @@ pub struct PosterQuery {
 pub async fn poster(
     current: CurrentUser,
     state: web::Data<AppState>,
-    id: Path<String>,
+    id: Path<CampaignId>,
     query: Query<PosterQuery>,
 ) -> Result<HttpResponse, AppError> {
     let (campaign, agent, unit_name, code, link) =
@@ -433,7 +439,7 @@ pub struct StatsQuery {
 pub async fn campaign_stats(
     current: CurrentUser,
     state: web::Data<AppState>,
-    id: Path<String>,
+    id: Path<CampaignId>,
     query: Query<StatsQuery>,
 ) -> Result<HttpResponse, AppError> {
     let csv = match query.format.as_deref().map(|f| STATS_FORMATS.iter().position(|known| *known == f)) {
@@ -516,7 +522,8 @@ pub async fn my_agents(current: CurrentUser, state: web::Data<AppState>) -> Resu
 /// What the app shows on the sign-up screen after a scan.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CodeInfo {
-    pub campaign_id: String,
+    #[schema(value_type = String, format = Uuid)]
+    pub campaign_id: CampaignId,
     pub campaign_name: String,
     pub unit_code: String,
     pub unit_name: String,
@@ -572,8 +579,10 @@ pub struct CreditRequest {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Credited {
-    pub campaign_id: String,
-    pub agent_id: String,
+    #[schema(value_type = String, format = Uuid)]
+    pub campaign_id: CampaignId,
+    #[schema(value_type = String, format = Uuid)]
+    pub agent_id: AgentId,
     pub unit_code: String,
 }
 

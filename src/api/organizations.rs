@@ -12,6 +12,7 @@ use crate::organizations::{
     add_member, create, list, remove_member, set_rule, NewOrganization, Organization, OrganizationKind,
 };
 use crate::units::{ProvinceCode, UnitCode};
+use crate::values::{OrganizationId, UserId};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -132,7 +133,7 @@ pub async fn list_organizations(
 pub async fn add(
     _admin: AdminUser,
     state: web::Data<AppState>,
-    path: Path<(String, String)>,
+    path: Path<(OrganizationId, UserId)>,
 ) -> Result<HttpResponse, AppError> {
     let (organization, user) = path.into_inner();
     state.db.run(move |conn| add_member(conn, &organization, &user)).await?;
@@ -150,7 +151,7 @@ pub async fn add(
 pub async fn remove(
     _admin: AdminUser,
     state: web::Data<AppState>,
-    path: Path<(String, String)>,
+    path: Path<(OrganizationId, UserId)>,
 ) -> Result<HttpResponse, AppError> {
     let (organization, user) = path.into_inner();
     state.db.run(move |conn| remove_member(conn, &organization, &user)).await?;
@@ -161,7 +162,8 @@ pub async fn remove(
 #[serde(deny_unknown_fields)]
 pub struct RoutingRuleRequest {
     /// A department of the province.
-    pub organization_id: String,
+    #[schema(value_type = String, format = Uuid)]
+    pub organization_id: OrganizationId,
 }
 
 /// Route a category's reports in a province to one of its departments.

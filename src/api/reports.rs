@@ -16,6 +16,7 @@ use crate::reports::store::{self, Filed, ReportFilter};
 use crate::reports::{NewReportRequest, Report, ReportDetail, ReportStatus};
 use crate::routing::Position;
 use crate::units::{LatLon, UnitCode};
+use crate::values::{MediaId, ReportId, UserId};
 
 /// What the reporter's own actions on a report answer when the report is not theirs (or not there).
 #[derive(utoipa::IntoResponses)]
@@ -39,10 +40,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/me/reports").route(web::get().to(mine)));
 }
 
-fn detail(conn: &mut DbConnection, id: &str, viewer: Option<&str>, public_url: &str) -> Result<ReportDetail, AppError> {
+fn detail(
+    conn: &mut DbConnection,
+    id: &ReportId,
+    viewer: Option<&UserId>,
+    public_url: &str,
+) -> Result<ReportDetail, AppError> {
     let row = store::find_visible(conn, id, viewer)?;
     let report = store::views(conn, std::slice::from_ref(&row), viewer, None, public_url)?.remove(0);
-    let for_reporter = viewer == Some(row.reporter_id.as_str());
+    let for_reporter = viewer == Some(&row.reporter_id);
     Ok(ReportDetail { report, timeline: events::public_timeline(conn, id, for_reporter)? })
 }
 
@@ -97,10 +103,10 @@ pub async fn file(
         (status = 401, description = "`unauthenticated` or `token_expired` (only when a token is sent)"),
         (status = 404, description = "`report_not_found`, also for reports the caller may not see"),
     ))]
-pub async fn get(viewer: MaybeUser, state: web::Data<AppState>, id: Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn get(viewer: MaybeUser, state: web::Data<AppState>, id: Path<ReportId>) -> Result<HttpResponse, AppError> {
     let viewer = viewer.id();
     let public_url = state.settings.public_url.clone();
-    let report = state.db.run(move |conn| detail(conn, &id, viewer.as_deref(), &public_url)).await?;
+    let report = state.db.run(move |conn| detail(conn, &id, viewer.as_ref(), &public_url)).await?;
     Ok(HttpResponse::Ok().json(report))
 }
 
@@ -219,10 +225,10 @@ pub async fn list(
             let near = filter.near.map(|(center, _)| center);
             let skipped = filter.cursor.as_deref().and_then(|c| c.parse::<usize>().ok()).unwrap_or(0);
             let shown = rows.len().min(filter.limit as usize);
-            let views = store::views(conn, &rows, viewer.as_deref(), near, &public_url)?;
+            let views = store::views(conn, &rows, viewer.as_ref(), near, &public_url)?;
             let key = |report: &Report| match near {
                 Some(_) => (skipped + shown).to_string(),
-                None => report.id.clone(),
+                None => report.id.to_string(),
             };
             Page::from_rows(views, filter.limit, key, |report| Ok(report.clone()))
         })
@@ -262,7 +268,7 @@ pub async fn mine(
         .run(move |conn| {
             let rows = store::list_mine(conn, &user_id, cursor.as_deref(), limit)?;
             let views = store::views(conn, &rows, Some(&user_id), None, &public_url)?;
-            Page::from_rows(views, limit, |report| report.id.clone(), |report| Ok(report.clone()))
+            Page::from_rows(views, limit, |report| report.id.to_string(), |report| Ok(report.clone()))
         })
         .await?;
     Ok(HttpResponse::Ok().json(page))
@@ -304,7 +310,7 @@ pub async fn similar(
         .db
         .run(move |conn| {
             let rows = store::similar(conn, position, &category, radius)?;
-            store::views(conn, &rows, viewer.as_deref(), Some(position), &public_url)
+            store::views(conn, &rows, viewer.as_ref(), Some(position), &public_url)
         })
         .await?;
     Ok(HttpResponse::Ok().json(SimilarReports { items }))
@@ -327,7 +333,7 @@ pub struct Support {
 pub async fn support(
     current: CurrentUser,
     state: web::Data<AppState>,
-    id: Path<String>,
+    id: Path<ReportId>,
 ) -> Result<HttpResponse, AppError> {
     let supporters = state.db.run(move |conn| store::support(conn, &id, &current.user.id)).await?;
     Ok(HttpResponse::Ok().json(Support { supporters, supported_by_me: true }))
@@ -343,7 +349,7 @@ pub async fn support(
 pub async fn unsupport(
     current: CurrentUser,
     state: web::Data<AppState>,
-    id: Path<String>,
+    id: Path<ReportId>,
 ) -> Result<HttpResponse, AppError> {
     let supporters = state.db.run(move |conn| store::unsupport(conn, &id, &current.user.id)).await?;
     Ok(HttpResponse::Ok().json(Support { supporters, supported_by_me: false }))
@@ -354,8 +360,8 @@ pub async fn unsupport(
 async fn change_own_report(
     state: &AppState,
     current: &CurrentUser,
-    id: String,
-    change: impl FnOnce(&mut DbConnection, &Notifier, &str, &str) -> Result<(), AppError> + Send + 'static,
+    id: ReportId,
+    change: impl FnOnce(&mut DbConnection, &Notifier, &ReportId, &UserId) -> Result<(), AppError> + Send + 'static,
 ) -> Result<HttpResponse, AppError> {
     let user_id = current.user.id.clone();
     let public_url = state.settings.public_url.clone();
@@ -382,7 +388,7 @@ async fn change_own_report(
 pub async fn withdraw(
     current: CurrentUser,
     state: web::Data<AppState>,
-    id: Path<String>,
+    id: Path<ReportId>,
 ) -> Result<HttpResponse, AppError> {
     change_own_report(&state, &current, id.into_inner(), move |conn, notifier, id, user_id| {
         store::withdraw(conn, notifier, id, user_id)
@@ -394,7 +400,8 @@ pub async fn withdraw(
 #[serde(deny_unknown_fields)]
 pub struct AddPhotosRequest {
     /// The caller's own unused photos; a report holds at most 5.
-    pub media_ids: Vec<String>,
+    #[schema(value_type = Vec<String>, format = Uuid)]
+    pub media_ids: Vec<MediaId>,
 }
 
 /// Add photos to one's own report while it is still `submitted`.
@@ -409,7 +416,7 @@ pub struct AddPhotosRequest {
 pub async fn add_photos(
     current: CurrentUser,
     state: web::Data<AppState>,
-    id: Path<String>,
+    id: Path<ReportId>,
     body: Json<AddPhotosRequest>,
 ) -> Result<HttpResponse, AppError> {
     let ids = body.0.media_ids;
@@ -444,7 +451,7 @@ pub struct RatingRequest {
 pub async fn rate(
     current: CurrentUser,
     state: web::Data<AppState>,
-    id: Path<String>,
+    id: Path<ReportId>,
     body: Json<RatingRequest>,
 ) -> Result<HttpResponse, AppError> {
     let RatingRequest { score, comment } = body.0;
@@ -486,7 +493,7 @@ pub struct ReopenRequest {
 pub async fn reopen(
     current: CurrentUser,
     state: web::Data<AppState>,
-    id: Path<String>,
+    id: Path<ReportId>,
     body: Json<ReopenRequest>,
 ) -> Result<HttpResponse, AppError> {
     let reason = body.0.reason.trim().to_string();

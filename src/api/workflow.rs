@@ -14,6 +14,7 @@ use crate::reports::events::{officials_timeline, InternalEvent};
 use crate::reports::store;
 use crate::reports::{Report, ReportStatus};
 use crate::units::UnitCode;
+use crate::values::{ReportId, UserId};
 use crate::workflow::{
     find_in, inbox, jurisdiction, reporter_contact, reveal_anonymous_reporter, Assignee, InboxFilter, ReporterContact,
     RevealReason,
@@ -63,7 +64,7 @@ impl InboxQuery {
         let assignee = self.assignee.and_then(|a| match a.as_str() {
             _ if a == ASSIGNEE_WORDS[0] => Some(Assignee::Me),
             _ if a == ASSIGNEE_WORDS[1] => Some(Assignee::Nobody),
-            id if uuid::Uuid::parse_str(id).is_ok() => Some(Assignee::User(id.to_string())),
+            id if uuid::Uuid::parse_str(id).is_ok() => Some(Assignee::User(UserId::from(id))),
             _ => {
                 errors.add("assignee", FieldIssue::InvalidValue("`me`, `none` or an official's id".into()));
                 None
@@ -117,7 +118,8 @@ pub async fn list(
             let jurisdiction = jurisdiction(conn, &official_id)?;
             let (rows, counts) = inbox(conn, &jurisdiction, &official_id, &filter)?;
             let views = store::official_views(conn, &rows, &public_url)?;
-            let page = Page::from_rows(views, filter.limit, |report| report.id.clone(), |report| Ok(report.clone()))?;
+            let page =
+                Page::from_rows(views, filter.limit, |report| report.id.to_string(), |report| Ok(report.clone()))?;
             Ok(Inbox { page, counts })
         })
         .await?;
@@ -148,7 +150,7 @@ pub struct OfficialReport {
 pub async fn get(
     official: OfficialUser,
     state: web::Data<AppState>,
-    id: Path<String>,
+    id: Path<ReportId>,
 ) -> Result<HttpResponse, AppError> {
     let official_id = official.0.user.id.clone();
     let public_url = state.settings.public_url.clone();
@@ -188,7 +190,7 @@ pub struct ActedReport {
 pub async fn act(
     official: OfficialUser,
     state: web::Data<AppState>,
-    id: Path<String>,
+    id: Path<ReportId>,
     body: Json<crate::workflow::actions::ActionRequest>,
 ) -> Result<HttpResponse, AppError> {
     let action = body.0.parse()?;
@@ -231,7 +233,7 @@ pub struct RevealRequest {
 pub async fn reveal_reporter(
     official: OfficialUser,
     state: web::Data<AppState>,
-    id: Path<String>,
+    id: Path<ReportId>,
     body: Json<RevealRequest>,
 ) -> Result<HttpResponse, AppError> {
     let reason = RevealReason::parse(&body.0.reason, "reason")?;

@@ -10,6 +10,7 @@ use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::notify::outbox::{self, Outgoing};
 use crate::notify::secrets::{MessageSecrets, SecretKind, PLACEHOLDER};
+use crate::values::UserId;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
@@ -45,7 +46,7 @@ impl Purpose {
 pub fn send_secret(
     conn: &mut DbConnection,
     secrets: &MessageSecrets,
-    user_id: &str,
+    user_id: &UserId,
     purpose: Purpose,
     email: Option<&str>,
     write: impl FnOnce(&str) -> Outgoing,
@@ -62,7 +63,7 @@ pub fn send_secret(
 
 fn store(
     conn: &mut DbConnection,
-    user_id: &str,
+    user_id: &UserId,
     purpose: Purpose,
     email: Option<&str>,
     hash: String,
@@ -86,7 +87,7 @@ pub fn find_valid(
     conn: &mut DbConnection,
     token: &str,
     purpose: Purpose,
-) -> Result<(String, Option<String>), AppError> {
+) -> Result<(UserId, Option<String>), AppError> {
     find_valid_hash(conn, token_hash(token), purpose)
 }
 
@@ -94,7 +95,7 @@ fn find_valid_hash(
     conn: &mut DbConnection,
     hash: String,
     purpose: Purpose,
-) -> Result<(String, Option<String>), AppError> {
+) -> Result<(UserId, Option<String>), AppError> {
     let now: NaiveDateTime = Utc::now().naive_utc();
     usable(hash, purpose, now)
         .select((one_time_tokens::user_id, one_time_tokens::email))
@@ -104,7 +105,7 @@ fn find_valid_hash(
 }
 
 /// Uses up a token: returns its user and email, or `invalid_token` when unknown, used or expired.
-pub fn consume(conn: &mut DbConnection, token: &str, purpose: Purpose) -> Result<(String, Option<String>), AppError> {
+pub fn consume(conn: &mut DbConnection, token: &str, purpose: Purpose) -> Result<(UserId, Option<String>), AppError> {
     consume_hash(conn, token_hash(token), purpose)
 }
 
@@ -112,13 +113,13 @@ pub fn consume(conn: &mut DbConnection, token: &str, purpose: Purpose) -> Result
 pub fn consume_code(
     conn: &mut DbConnection,
     secrets: &MessageSecrets,
-    user_id: &str,
+    user_id: &UserId,
     code: &str,
 ) -> Result<(), AppError> {
     consume_hash(conn, secrets.code_hash(user_id, code), Purpose::Activate).map(drop)
 }
 
-fn consume_hash(conn: &mut DbConnection, hash: String, purpose: Purpose) -> Result<(String, Option<String>), AppError> {
+fn consume_hash(conn: &mut DbConnection, hash: String, purpose: Purpose) -> Result<(UserId, Option<String>), AppError> {
     let found = find_valid_hash(conn, hash.clone(), purpose)?;
     let now: NaiveDateTime = Utc::now().naive_utc();
     // Two requests with one token: only the one that flips `used_at` goes on.
@@ -149,7 +150,7 @@ type UsableTokens = diesel::dsl::Filter<
 >;
 
 /// Drops the user's unused tokens of `purpose` (a changed email makes older verification links void).
-pub fn void_all(conn: &mut DbConnection, user_id: &str, purpose: Purpose) -> Result<(), AppError> {
+pub fn void_all(conn: &mut DbConnection, user_id: &UserId, purpose: Purpose) -> Result<(), AppError> {
     diesel::delete(
         one_time_tokens::table
             .filter(one_time_tokens::user_id.eq(user_id))

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::db::schema::refresh_tokens;
 use crate::db::DbConnection;
 use crate::error::AppError;
-use crate::values::Role;
+use crate::values::{Role, UserId};
 
 /// Who access tokens are for; a token minted for another audience is refused.
 pub const AUDIENCE: &str = "congdanso-app";
@@ -23,7 +23,7 @@ const REFRESH_TOKEN_DAYS: i64 = 30;
 pub struct Claims {
     pub iss: String,
     pub aud: String,
-    pub sub: String,
+    pub sub: UserId,
     pub role: String,
     pub iat: i64,
     pub exp: i64,
@@ -56,12 +56,12 @@ impl TokenKeys {
         }
     }
 
-    pub fn issue_access_token(&self, user_id: &str, role: Role, session_id: &str) -> Result<String, AppError> {
+    pub fn issue_access_token(&self, user_id: &UserId, role: Role, session_id: &str) -> Result<String, AppError> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             iss: self.issuer.clone(),
             aud: AUDIENCE.to_string(),
-            sub: user_id.to_string(),
+            sub: user_id.clone(),
             role: role.as_str().to_string(),
             iat: now,
             exp: now + ACCESS_TOKEN_SECS,
@@ -100,14 +100,14 @@ pub fn token_hash(token: &str) -> String {
 #[diesel(table_name = refresh_tokens)]
 struct NewRefreshToken<'a> {
     id: String,
-    user_id: &'a str,
+    user_id: &'a UserId,
     family_id: &'a str,
     token_hash: String,
     created_at: NaiveDateTime,
     expires_at: NaiveDateTime,
 }
 
-fn insert_refresh_token(conn: &mut DbConnection, user_id: &str, family_id: &str) -> Result<String, AppError> {
+fn insert_refresh_token(conn: &mut DbConnection, user_id: &UserId, family_id: &str) -> Result<String, AppError> {
     let (token, token_hash) = new_opaque_token();
     let now = Utc::now().naive_utc();
     diesel::insert_into(refresh_tokens::table)
@@ -132,7 +132,7 @@ pub struct Session {
 }
 
 /// Starts a session (a new token family) with its first refresh token.
-pub fn start_session(conn: &mut DbConnection, user_id: &str) -> Result<Session, AppError> {
+pub fn start_session(conn: &mut DbConnection, user_id: &UserId) -> Result<Session, AppError> {
     let id = uuid::Uuid::now_v7().to_string();
     let refresh_token = insert_refresh_token(conn, user_id, &id)?;
     Ok(Session { id, refresh_token })
@@ -142,7 +142,7 @@ pub fn start_session(conn: &mut DbConnection, user_id: &str) -> Result<Session, 
 /// tokens are checked against it on every request, so ending a session ends its tokens at once.
 pub fn session_is_live(
     conn: &mut DbConnection,
-    user_id: &str,
+    user_id: &UserId,
     session_id: &str,
     now: NaiveDateTime,
 ) -> Result<bool, AppError> {
@@ -157,19 +157,19 @@ pub fn session_is_live(
 }
 
 enum Rotation {
-    Rotated { user_id: String, session: Session },
+    Rotated { user_id: UserId, session: Session },
     Reused,
     Invalid,
 }
 
 /// Exchanges a refresh token for the next one in its family. A token presented twice means it was
 /// stolen (or the app is confused): the whole family is revoked, and both holders must sign in again.
-pub fn rotate(conn: &mut DbConnection, presented: &str) -> Result<(String, Session), AppError> {
+pub fn rotate(conn: &mut DbConnection, presented: &str) -> Result<(UserId, Session), AppError> {
     let hash = token_hash(presented);
     let now = Utc::now().naive_utc();
     // The revocation must be committed even though the caller gets an error, hence the inner enum.
     let outcome = crate::db::transaction(conn, |conn| -> Result<Rotation, AppError> {
-        let found: Option<(String, String, String, NaiveDateTime, Option<NaiveDateTime>)> = refresh_tokens::table
+        let found: Option<(String, UserId, String, NaiveDateTime, Option<NaiveDateTime>)> = refresh_tokens::table
             .filter(refresh_tokens::token_hash.eq(&hash))
             .select((
                 refresh_tokens::id,
@@ -216,7 +216,7 @@ fn revoke_family(conn: &mut DbConnection, family_id: &str, now: NaiveDateTime) -
 }
 
 /// Ends the session the refresh token belongs to (log-out on one device).
-pub fn revoke_session(conn: &mut DbConnection, user_id: &str, presented: &str) -> Result<(), AppError> {
+pub fn revoke_session(conn: &mut DbConnection, user_id: &UserId, presented: &str) -> Result<(), AppError> {
     let family: Option<String> = refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(token_hash(presented)))
         .filter(refresh_tokens::user_id.eq(user_id))
@@ -228,7 +228,7 @@ pub fn revoke_session(conn: &mut DbConnection, user_id: &str, presented: &str) -
 }
 
 /// Ends every session of the user (log-out everywhere, password reset, deactivation).
-pub fn revoke_all_sessions(conn: &mut DbConnection, user_id: &str) -> Result<(), AppError> {
+pub fn revoke_all_sessions(conn: &mut DbConnection, user_id: &UserId) -> Result<(), AppError> {
     diesel::update(
         refresh_tokens::table.filter(refresh_tokens::user_id.eq(user_id)).filter(refresh_tokens::revoked_at.is_null()),
     )
@@ -244,7 +244,7 @@ mod tests {
     #[test]
     fn tokens_round_trip_and_are_bound_to_issuer_and_audience() {
         let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef", "https://tinh.example");
-        let token = keys.issue_access_token("user-1", Role::Citizen, "session-1").unwrap();
+        let token = keys.issue_access_token(&UserId::from("user-1"), Role::Citizen, "session-1").unwrap();
         let claims = keys.verify(&token).unwrap();
         assert_eq!(
             (claims.sub.as_str(), claims.role.as_str(), claims.sid.as_str()),

@@ -16,6 +16,7 @@ pub use self::process::{ImageLimits, ImageWork, Processed, THUMBNAIL_PX};
 use crate::db::schema::media;
 use crate::db::{self, Db, DbConnection};
 use crate::error::{AppError, FieldIssue};
+use crate::values::{EventId, MediaId, ReportId, UserId};
 
 /// Photos not attached to a report within this time are deleted.
 pub const UNATTACHED_HOURS: i64 = 24;
@@ -68,11 +69,11 @@ impl MediaStorage {
         Ok(MediaStorage { store: Arc::new(store) })
     }
 
-    fn key(id: &str, thumbnail: bool) -> ObjectPath {
+    fn key(id: &MediaId, thumbnail: bool) -> ObjectPath {
         ObjectPath::from(if thumbnail { format!("{id}.thumb.jpg") } else { id.to_string() })
     }
 
-    pub async fn put(&self, id: &str, thumbnail: bool, bytes: Vec<u8>) -> Result<(), AppError> {
+    pub async fn put(&self, id: &MediaId, thumbnail: bool, bytes: Vec<u8>) -> Result<(), AppError> {
         self.store
             .put(&Self::key(id, thumbnail), PutPayload::from(bytes))
             .await
@@ -80,7 +81,7 @@ impl MediaStorage {
             .map_err(|err| AppError::Internal(format!("media store: {err}")))
     }
 
-    pub async fn get(&self, id: &str, thumbnail: bool) -> Result<Vec<u8>, AppError> {
+    pub async fn get(&self, id: &MediaId, thumbnail: bool) -> Result<Vec<u8>, AppError> {
         let object = self.store.get(&Self::key(id, thumbnail)).await.map_err(|err| match err {
             object_store::Error::NotFound { .. } => AppError::MediaNotFound,
             other => AppError::Internal(format!("media store: {other}")),
@@ -88,7 +89,7 @@ impl MediaStorage {
         Ok(object.bytes().await.map_err(|err| AppError::Internal(format!("media store: {err}")))?.to_vec())
     }
 
-    pub async fn delete(&self, id: &str) -> Result<(), AppError> {
+    pub async fn delete(&self, id: &MediaId) -> Result<(), AppError> {
         for thumbnail in [false, true] {
             match self.store.delete(&Self::key(id, thumbnail)).await {
                 Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
@@ -102,22 +103,23 @@ impl MediaStorage {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = media)]
 pub struct MediaRow {
-    pub id: String,
-    pub owner_id: String,
-    pub report_id: Option<String>,
+    pub id: MediaId,
+    pub owner_id: UserId,
+    pub report_id: Option<ReportId>,
     pub content_type: String,
     pub width: i32,
     pub height: i32,
     pub bytes: i64,
     pub created_at: NaiveDateTime,
     /// The event whose result the photo shows (`resolve`); `None` for the reporter's own photos.
-    pub event_id: Option<String>,
+    pub event_id: Option<EventId>,
 }
 
 /// A stored photo as the API shows it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Media {
-    pub id: String,
+    #[schema(value_type = String, format = Uuid)]
+    pub id: MediaId,
     pub url: String,
     pub thumbnail_url: String,
     pub content_type: String,
@@ -140,7 +142,7 @@ impl Media {
     }
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> Result<MediaRow, AppError> {
+pub fn find(conn: &mut DbConnection, id: &MediaId) -> Result<MediaRow, AppError> {
     media::table.find(id).select(MediaRow::as_select()).first(conn).optional()?.ok_or(AppError::MediaNotFound)
 }
 
@@ -154,10 +156,10 @@ pub fn insert(conn: &mut DbConnection, row: &MediaRow) -> Result<(), AppError> {
 /// under `field`.
 pub fn attach(
     conn: &mut DbConnection,
-    ids: &[String],
-    owner_id: &str,
-    report_id: &str,
-    event_id: Option<&str>,
+    ids: &[MediaId],
+    owner_id: &UserId,
+    report_id: &ReportId,
+    event_id: Option<&EventId>,
     field: &str,
 ) -> Result<(), AppError> {
     let mut errors = crate::error::FieldErrors::default();
@@ -174,7 +176,7 @@ pub fn attach(
     errors.finish()
 }
 
-pub fn of_reports(conn: &mut DbConnection, report_ids: &[&str]) -> Result<Vec<MediaRow>, AppError> {
+pub fn of_reports(conn: &mut DbConnection, report_ids: &[&ReportId]) -> Result<Vec<MediaRow>, AppError> {
     if report_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -185,14 +187,14 @@ pub fn of_reports(conn: &mut DbConnection, report_ids: &[&str]) -> Result<Vec<Me
         .load(conn)?)
 }
 
-pub fn count_of_report(conn: &mut DbConnection, report_id: &str) -> Result<i64, AppError> {
+pub fn count_of_report(conn: &mut DbConnection, report_id: &ReportId) -> Result<i64, AppError> {
     Ok(media::table.filter(media::report_id.eq(report_id)).count().get_result(conn)?)
 }
 
 /// Deletes photos never attached to a report within [`UNATTACHED_HOURS`]; returns how many.
 pub async fn delete_unattached(db: &Db, storage: &MediaStorage) -> Result<usize, AppError> {
     let cutoff = Utc::now().naive_utc() - Duration::hours(UNATTACHED_HOURS);
-    let expired: Vec<String> = db
+    let expired: Vec<MediaId> = db
         .run(move |conn| {
             Ok(media::table
                 .filter(media::report_id.is_null())

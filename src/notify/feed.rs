@@ -8,13 +8,14 @@ use utoipa::ToSchema;
 use crate::db::schema::notifications;
 use crate::db::DbConnection;
 use crate::error::AppError;
+use crate::values::{NotificationId, ReportId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = notifications)]
 pub struct NotificationRow {
-    pub id: String,
+    pub id: NotificationId,
     pub kind: String,
-    pub report_id: Option<String>,
+    pub report_id: Option<ReportId>,
     pub title: String,
     pub body: String,
     pub link: String,
@@ -25,12 +26,14 @@ pub struct NotificationRow {
 /// One notification, in the language its recipient had when it was written.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Notification {
-    pub id: String,
+    #[schema(value_type = String, format = Uuid)]
+    pub id: NotificationId,
     /// What happened: a report event (`accepted`, `started`, `resolved`, `rejected`, `transferred`,
     /// `comment`, `closed`, `reopened`, `withdrawn`, `photos_added`, `rated`), or for officials
     /// `urgent_report`, `deadline_reminder`, `escalated`.
     pub kind: String,
-    pub report_id: Option<String>,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub report_id: Option<ReportId>,
     pub title: String,
     pub body: String,
     /// Where the app opens it (`CDS_APP_LINK_BASE/…`).
@@ -58,7 +61,7 @@ impl From<&NotificationRow> for Notification {
 /// `limit + 1` of the user's notifications after `cursor` (newest first), only unread ones if asked.
 pub fn list(
     conn: &mut DbConnection,
-    user_id: &str,
+    user_id: &UserId,
     unread_only: bool,
     cursor: Option<&str>,
     limit: i64,
@@ -78,7 +81,7 @@ pub fn list(
     Ok(query.load(conn)?)
 }
 
-pub fn unread_count(conn: &mut DbConnection, user_id: &str) -> Result<i64, AppError> {
+pub fn unread_count(conn: &mut DbConnection, user_id: &UserId) -> Result<i64, AppError> {
     Ok(notifications::table
         .filter(notifications::user_id.eq(user_id))
         .filter(notifications::read_at.is_null())
@@ -88,7 +91,12 @@ pub fn unread_count(conn: &mut DbConnection, user_id: &str) -> Result<i64, AppEr
 
 /// Marks one of the user's notifications read (again: the first time is kept). Someone else's is
 /// "not found".
-pub fn mark_read(conn: &mut DbConnection, user_id: &str, id: &str, now: NaiveDateTime) -> Result<(), AppError> {
+pub fn mark_read(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    id: &NotificationId,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
     let mine = notifications::table.filter(notifications::id.eq(id)).filter(notifications::user_id.eq(user_id));
     if mine.count().get_result::<i64>(conn)? == 0 {
         return Err(AppError::NotificationNotFound);
@@ -98,7 +106,7 @@ pub fn mark_read(conn: &mut DbConnection, user_id: &str, id: &str, now: NaiveDat
 }
 
 /// Marks every unread notification of the user read; returns how many.
-pub fn mark_all_read(conn: &mut DbConnection, user_id: &str, now: NaiveDateTime) -> Result<usize, AppError> {
+pub fn mark_all_read(conn: &mut DbConnection, user_id: &UserId, now: NaiveDateTime) -> Result<usize, AppError> {
     Ok(diesel::update(
         notifications::table.filter(notifications::user_id.eq(user_id)).filter(notifications::read_at.is_null()),
     )

@@ -11,12 +11,12 @@ use super::{outbox, Mail};
 use crate::db::schema::{notifications, organization_members, report_supports, reports, users};
 use crate::db::DbConnection;
 use crate::error::{AppError, Locale};
-use crate::values::{parse_locale, Role};
+use crate::values::{parse_locale, NotificationId, OrganizationId, ReportId, Role, UserId};
 
 /// Someone to tell, with how to reach them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Recipient {
-    pub user_id: String,
+    pub user_id: UserId,
     pub locale: Locale,
     /// An address mail may go to: a citizen's once verified; an official's as their admin set it.
     pub email: Option<String>,
@@ -27,7 +27,7 @@ pub struct Recipient {
 pub struct Message {
     /// The event kind for news about a report (`resolved`, …), or `urgent_report`, `deadline_reminder`, `escalated`.
     pub kind: String,
-    pub report_id: Option<String>,
+    pub report_id: Option<ReportId>,
     pub title: String,
     pub body: String,
     pub link: String,
@@ -57,7 +57,7 @@ impl Channel for InApp {
     ) -> Result<(), AppError> {
         diesel::insert_into(notifications::table)
             .values((
-                notifications::id.eq(uuid::Uuid::now_v7().to_string()),
+                notifications::id.eq(NotificationId::new()),
                 notifications::user_id.eq(&to.user_id),
                 notifications::kind.eq(&message.kind),
                 notifications::report_id.eq(&message.report_id),
@@ -106,11 +106,11 @@ impl Notifier {
 
     /// A message about a report, linking to where its recipient opens it: the officials' view of the
     /// report, or the citizens'.
-    pub fn about_report(&self, kind: &str, report_id: &str, text: Text, to_officials: bool) -> Message {
+    pub fn about_report(&self, kind: &str, report_id: &ReportId, text: Text, to_officials: bool) -> Message {
         let path = if to_officials { "admin/reports" } else { "reports" };
         Message {
             kind: kind.to_string(),
-            report_id: Some(report_id.to_string()),
+            report_id: Some(report_id.clone()),
             title: text.title,
             body: text.body,
             link: format!("{}/{path}/{report_id}", self.link_base),
@@ -135,7 +135,7 @@ impl Notifier {
     }
 }
 
-type RecipientRow = (String, String, Option<String>, Option<NaiveDateTime>, String);
+type RecipientRow = (UserId, String, Option<String>, Option<NaiveDateTime>, String);
 
 fn recipient(row: RecipientRow) -> Recipient {
     let (user_id, locale, email, verified_at, role) = row;
@@ -151,18 +151,18 @@ fn recipient(row: RecipientRow) -> Recipient {
 /// caused the news). Deleted and deactivated accounts are told nothing.
 pub fn followers(
     conn: &mut DbConnection,
-    report_id: &str,
-    except: Option<&str>,
+    report_id: &ReportId,
+    except: Option<&UserId>,
     with_supporters: bool,
 ) -> Result<Vec<Recipient>, AppError> {
     let reporter = reports::table.find(report_id).select(reports::reporter_id);
     // An id no support has: no supporters at all.
-    let supported = if with_supporters { report_id } else { "" };
+    let supported = if with_supporters { report_id.as_str() } else { "" };
     let supporters =
         report_supports::table.filter(report_supports::report_id.eq(supported)).select(report_supports::user_id);
     let rows: Vec<RecipientRow> = users::table
         .filter(users::id.eq_any(reporter).or(users::id.eq_any(supporters)))
-        .filter(users::id.ne(except.unwrap_or_default()))
+        .filter(users::id.ne(except.map_or("", UserId::as_str)))
         .filter(users::active.eq(true))
         .filter(users::deleted_at.is_null())
         .order(users::id.asc())
@@ -172,7 +172,7 @@ pub fn followers(
 }
 
 /// The active officials of the organizations `organization_ids`.
-pub fn officials(conn: &mut DbConnection, organization_ids: &[String]) -> Result<Vec<Recipient>, AppError> {
+pub fn officials(conn: &mut DbConnection, organization_ids: &[OrganizationId]) -> Result<Vec<Recipient>, AppError> {
     let members = organization_members::table
         .filter(organization_members::organization_id.eq_any(organization_ids))
         .select(organization_members::user_id);

@@ -9,6 +9,7 @@ use super::Mail;
 use crate::db::schema::outbox;
 use crate::db::DbConnection;
 use crate::error::AppError;
+use crate::values::UserId;
 
 /// How long a claimed row stays with its worker before another may retry it.
 const CLAIM_SECS: i64 = 120;
@@ -67,7 +68,7 @@ pub fn new_id() -> String {
 }
 
 /// Adds a mail for the account `user_id`; call inside the transaction of the change that causes it.
-pub fn enqueue(conn: &mut DbConnection, user_id: &str, mail: Mail, now: NaiveDateTime) -> Result<(), AppError> {
+pub fn enqueue(conn: &mut DbConnection, user_id: &UserId, mail: Mail, now: NaiveDateTime) -> Result<(), AppError> {
     insert(conn, &new_id(), user_id, &mail.into(), None, now)
 }
 
@@ -76,7 +77,7 @@ pub fn enqueue(conn: &mut DbConnection, user_id: &str, mail: Mail, now: NaiveDat
 pub fn enqueue_with_secret(
     conn: &mut DbConnection,
     id: &str,
-    user_id: &str,
+    user_id: &UserId,
     message: &Outgoing,
     kind: SecretKind,
     now: NaiveDateTime,
@@ -87,7 +88,7 @@ pub fn enqueue_with_secret(
 fn insert(
     conn: &mut DbConnection,
     id: &str,
-    user_id: &str,
+    user_id: &UserId,
     message: &Outgoing,
     secret: Option<SecretKind>,
     now: NaiveDateTime,
@@ -193,7 +194,7 @@ pub fn next_due(conn: &mut DbConnection) -> Result<Option<NaiveDateTime>, AppErr
 
 /// Deletes every message of an account, sent or not, and any other to its addresses (its owner
 /// erased it: Decree 13/2023).
-pub fn forget_account(conn: &mut DbConnection, user_id: &str, addresses: &[&str]) -> Result<(), AppError> {
+pub fn forget_account(conn: &mut DbConnection, user_id: &UserId, addresses: &[&str]) -> Result<(), AppError> {
     diesel::delete(outbox::table.filter(outbox::user_id.eq(user_id).or(outbox::recipient.eq_any(addresses))))
         .execute(conn)?;
     Ok(())

@@ -10,6 +10,8 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
+use crate::values::UserId;
+
 /// Stands in a stored message body for the secret it will carry.
 pub const PLACEHOLDER: &str = "{{secret}}";
 
@@ -82,8 +84,8 @@ impl MessageSecrets {
     }
 
     /// The stored form of a six-digit code of `user_id`: keyed, so the database does not reveal it.
-    pub fn code_hash(&self, user_id: &str, code: &str) -> String {
-        self.mac("code hash", &[user_id, code.trim()]).iter().map(|b| format!("{b:02x}")).collect()
+    pub fn code_hash(&self, user_id: &UserId, code: &str) -> String {
+        self.mac("code hash", &[user_id.as_str(), code.trim()]).iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// A stored body made ready to send: the placeholder replaced by the message's secret.
@@ -111,6 +113,6 @@ mod tests {
         let code = secrets.secret(SecretKind::Code, "m1");
         assert!(code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()), "{code}");
         assert_eq!(secrets.reveal("code {{secret}}.", Some(SecretKind::Code), "m1"), format!("code {code}."));
-        assert_ne!(secrets.code_hash("u1", &code), other.code_hash("u1", &code));
+        assert_ne!(secrets.code_hash(&"u1".into(), &code), other.code_hash(&"u1".into(), &code));
     }
 }

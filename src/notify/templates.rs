@@ -51,7 +51,7 @@ pub struct Text {
     pub body: String,
 }
 
-pub fn deadline_reminder(locale: Locale, report_id: &str, hours_left: i64) -> Text {
+pub fn deadline_reminder(locale: Locale, report_id: &crate::values::ReportId, hours_left: i64) -> Text {
     match locale {
         Locale::Vi => Text {
             title: "Phản ánh sắp đến hạn xử lý".into(),
@@ -64,7 +64,7 @@ pub fn deadline_reminder(locale: Locale, report_id: &str, hours_left: i64) -> Te
     }
 }
 
-pub fn escalation(locale: Locale, report_id: &str, office: &str) -> Text {
+pub fn escalation(locale: Locale, report_id: &crate::values::ReportId, office: &str) -> Text {
     match locale {
         Locale::Vi => Text {
             title: "Phản ánh quá hạn được chuyển lên IOC".into(),

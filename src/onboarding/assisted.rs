@@ -17,12 +17,14 @@ use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldErrors, FieldIssue, Locale};
 use crate::notify::outbox::Outgoing;
 use crate::notify::secrets::MessageSecrets;
+use crate::values::{AgentId, UserId};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssistedSignUpRequest {
     /// The volunteer's own agent (see `GET /api/v1/me/agents`) the account is credited to.
-    pub agent_id: String,
+    #[schema(value_type = String, format = Uuid)]
+    pub agent_id: AgentId,
     /// The neighbour's mobile number; the activation code goes there.
     #[schema(example = "0912 345 678")]
     pub phone: String,
@@ -35,7 +37,7 @@ pub struct AssistedSignUpRequest {
 }
 
 pub struct AssistedSignUp {
-    pub agent_id: String,
+    pub agent_id: AgentId,
     pub phone: PhoneNumber,
     pub full_name: FullName,
     pub locale: Locale,
@@ -72,7 +74,7 @@ pub struct Assisted {
 pub fn sign_up(
     conn: &mut DbConnection,
     secrets: &MessageSecrets,
-    volunteer_id: &str,
+    volunteer_id: &UserId,
     request: &AssistedSignUp,
     unusable_hash: String,
 ) -> Result<Assisted, AppError> {
@@ -123,7 +125,8 @@ pub fn sign_up(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResendRequest {
-    pub agent_id: String,
+    #[schema(value_type = String, format = Uuid)]
+    pub agent_id: AgentId,
     #[schema(example = "0912 345 678")]
     pub phone: String,
 }
@@ -133,8 +136,8 @@ pub struct ResendRequest {
 pub fn resend(
     conn: &mut DbConnection,
     secrets: &MessageSecrets,
-    volunteer_id: &str,
-    agent_id: &str,
+    volunteer_id: &UserId,
+    agent_id: &AgentId,
     phone: &PhoneNumber,
 ) -> Result<UserRow, AppError> {
     db::transaction(conn, |conn| {
@@ -158,7 +161,7 @@ pub fn resend(
 /// a retried request (its answer lost on a weak network) gets it again, and no second message.
 fn earlier_sign_up(
     conn: &mut DbConnection,
-    agent_id: &str,
+    agent_id: &AgentId,
     phone: &PhoneNumber,
     unexpired_only: bool,
 ) -> Result<Option<UserRow>, AppError> {
@@ -187,7 +190,7 @@ fn earlier_sign_up(
 fn send_activation_code(
     conn: &mut DbConnection,
     secrets: &MessageSecrets,
-    user_id: &str,
+    user_id: &UserId,
     phone: &PhoneNumber,
     locale: Locale,
 ) -> Result<(), AppError> {

@@ -17,6 +17,7 @@ use crate::accounts::{Role, UserRow};
 use crate::db::schema::{admin_units, campaign_agents, campaigns};
 use crate::db::DbConnection;
 use crate::error::AppError;
+use crate::values::{AgentId, CampaignId, UserId};
 
 /// Campaign days are Vietnamese days (UTC+7, no daylight saving).
 pub fn vietnam_today(now: DateTime<Utc>) -> NaiveDate {
@@ -82,19 +83,19 @@ impl Manager {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = campaigns)]
 pub struct CampaignRow {
-    pub id: String,
+    pub id: CampaignId,
     pub name: String,
     pub unit_code: String,
     pub province_code: String,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub target_signups: i32,
-    pub created_by: String,
+    pub created_by: UserId,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub closed_at: Option<NaiveDateTime>,
     /// The campaign's own agent, whose code posters without a volunteer carry.
-    pub poster_agent_id: Option<String>,
+    pub poster_agent_id: Option<AgentId>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -126,7 +127,8 @@ impl CampaignRow {
 /// A campaign as the API shows it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Campaign {
-    pub id: String,
+    #[schema(value_type = String, format = Uuid)]
+    pub id: CampaignId,
     pub name: String,
     pub unit_code: String,
     pub unit_name: String,
@@ -144,10 +146,10 @@ pub struct Campaign {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = campaign_agents)]
 pub struct AgentRow {
-    pub id: String,
+    pub id: AgentId,
     pub number: i32,
-    pub campaign_id: String,
-    pub user_id: Option<String>,
+    pub campaign_id: CampaignId,
+    pub user_id: Option<UserId>,
     pub display_name: String,
     pub unit_code: String,
     pub active: bool,
@@ -157,11 +159,14 @@ pub struct AgentRow {
 /// A volunteer of a campaign, with the code their QR code carries.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Agent {
-    pub id: String,
-    pub campaign_id: String,
+    #[schema(value_type = String, format = Uuid)]
+    pub id: AgentId,
+    #[schema(value_type = String, format = Uuid)]
+    pub campaign_id: CampaignId,
     pub display_name: String,
     /// The volunteer's own account, when they have one.
-    pub user_id: Option<String>,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub user_id: Option<UserId>,
     /// Where the agent works: the campaign's unit or one under it. Their sign-ups count there.
     pub unit_code: String,
     pub active: bool,

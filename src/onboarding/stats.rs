@@ -13,6 +13,7 @@ use super::{vietnam_date, Campaign, CampaignRow, CampaignStatus, Manager};
 use crate::db::schema::{admin_units, campaign_agents, onboarding_signups, report_supports, reports};
 use crate::db::DbConnection;
 use crate::error::AppError;
+use crate::values::{AgentId, CampaignId, UserId};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DayCount {
@@ -23,7 +24,8 @@ pub struct DayCount {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AgentCount {
-    pub agent_id: String,
+    #[schema(value_type = String, format = Uuid)]
+    pub agent_id: AgentId,
     pub display_name: String,
     pub signups: i64,
     pub activated: i64,
@@ -58,8 +60,8 @@ pub struct CampaignStats {
 
 /// One credited account.
 pub struct Signup {
-    pub campaign_id: String,
-    pub agent_id: String,
+    pub campaign_id: CampaignId,
+    pub agent_id: AgentId,
     pub agent_name: String,
     pub unit_code: String,
     pub unit_name: String,
@@ -70,9 +72,9 @@ pub struct Signup {
 
 #[derive(Queryable)]
 struct SignupRow {
-    user_id: String,
-    campaign_id: String,
-    agent_id: String,
+    user_id: UserId,
+    campaign_id: CampaignId,
+    agent_id: AgentId,
     agent_name: String,
     unit_code: String,
     unit_name: String,
@@ -81,7 +83,7 @@ struct SignupRow {
 }
 
 /// Every account credited to the campaigns `campaign_ids`.
-pub fn signups(conn: &mut DbConnection, campaign_ids: &[String]) -> Result<Vec<Signup>, AppError> {
+pub fn signups(conn: &mut DbConnection, campaign_ids: &[CampaignId]) -> Result<Vec<Signup>, AppError> {
     let rows: Vec<SignupRow> = onboarding_signups::table
         .inner_join(campaign_agents::table.on(campaign_agents::id.eq(onboarding_signups::agent_id)))
         .inner_join(admin_units::table.on(admin_units::code.eq(onboarding_signups::unit_code)))
@@ -99,11 +101,11 @@ pub fn signups(conn: &mut DbConnection, campaign_ids: &[String]) -> Result<Vec<S
         ))
         .load(conn)?;
     let credited = || onboarding_signups::table.filter(onboarding_signups::campaign_id.eq_any(campaign_ids));
-    let mut active: HashSet<String> = reports::table
+    let mut active: HashSet<UserId> = reports::table
         .filter(reports::reporter_id.eq_any(credited().select(onboarding_signups::user_id)))
         .select(reports::reporter_id)
         .distinct()
-        .load::<String>(conn)?
+        .load::<UserId>(conn)?
         .into_iter()
         .collect();
     active.extend(
@@ -111,7 +113,7 @@ pub fn signups(conn: &mut DbConnection, campaign_ids: &[String]) -> Result<Vec<S
             .filter(report_supports::user_id.eq_any(credited().select(onboarding_signups::user_id)))
             .select(report_supports::user_id)
             .distinct()
-            .load::<String>(conn)?,
+            .load::<UserId>(conn)?,
     );
     Ok(rows
         .into_iter()
@@ -161,11 +163,11 @@ pub fn campaign_stats(conn: &mut DbConnection, campaign: Campaign) -> Result<Cam
         .into_iter()
         .map(|(agent_id, display_name, signups, activated)| AgentCount { agent_id, display_name, signups, activated })
         .collect();
-    let idle: Vec<(String, String)> = campaign_agents::table
+    let idle: Vec<(AgentId, String)> = campaign_agents::table
         .filter(campaign_agents::campaign_id.eq(&campaign.id))
         .select((campaign_agents::id, campaign_agents::display_name))
         .load(conn)?;
-    let seen: HashMap<String, ()> = per_agent.iter().map(|a| (a.agent_id.clone(), ())).collect();
+    let seen: HashMap<AgentId, ()> = per_agent.iter().map(|a| (a.agent_id.clone(), ())).collect();
     per_agent.extend(
         idle.into_iter().filter(|(id, _)| !seen.contains_key(id)).map(|(agent_id, display_name)| AgentCount {
             agent_id,
@@ -193,8 +195,8 @@ pub fn campaign_stats(conn: &mut DbConnection, campaign: Campaign) -> Result<Cam
 }
 
 /// The CSV export of a campaign: one row per day, agent and unit; its columns add up to the totals.
-pub fn campaign_csv(conn: &mut DbConnection, campaign_id: &str) -> Result<String, AppError> {
-    let signups = signups(conn, &[campaign_id.to_string()])?;
+pub fn campaign_csv(conn: &mut DbConnection, campaign_id: &CampaignId) -> Result<String, AppError> {
+    let signups = signups(conn, std::slice::from_ref(campaign_id))?;
     let rows = grouped(&signups, |s| {
         ((s.date, s.agent_id.clone(), s.unit_code.clone()), (s.agent_name.clone(), s.unit_name.clone()))
     });
@@ -207,7 +209,7 @@ pub fn campaign_csv(conn: &mut DbConnection, campaign_id: &str) -> Result<String
         writer
             .write_record([
                 date.to_string(),
-                agent_id,
+                agent_id.into_string(),
                 agent_name,
                 unit_code,
                 unit_name,
@@ -222,7 +224,8 @@ pub fn campaign_csv(conn: &mut DbConnection, campaign_id: &str) -> Result<String
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CampaignTally {
-    pub campaign_id: String,
+    #[schema(value_type = String, format = Uuid)]
+    pub campaign_id: CampaignId,
     pub name: String,
     pub unit_code: String,
     pub status: CampaignStatus,
@@ -270,7 +273,7 @@ pub fn province_stats(
         .first(conn)
         .optional()?
         .ok_or_else(|| AppError::UnitNotFound(province_code.to_string()))?;
-    let ids: Vec<String> = campaigns.iter().map(|c| c.id.clone()).collect();
+    let ids: Vec<CampaignId> = campaigns.iter().map(|c| c.id.clone()).collect();
     let signups = signups(conn, &ids)?;
     let tallies = campaigns
         .iter()

@@ -11,6 +11,7 @@ use crate::db::schema::{admin_units, campaign_agents, campaigns, onboarding_sign
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::units::{find_unit, UnitCode};
+use crate::values::{AgentId, CampaignId, UserId};
 
 /// A campaign's name, counted after trimming.
 pub(crate) const NAME_CHARS: (usize, usize) = (3, 200);
@@ -68,7 +69,7 @@ fn check_period_and_target(starts_on: NaiveDate, ends_on: NaiveDate, target: i32
 pub fn create(
     conn: &mut DbConnection,
     manager: &Manager,
-    created_by: &str,
+    created_by: &UserId,
     request: NewCampaignRequest,
 ) -> Result<CampaignRow, AppError> {
     let mut errors = FieldErrors::default();
@@ -84,14 +85,14 @@ pub fn create(
     }
     let now = Utc::now().naive_utc();
     let row = CampaignRow {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: CampaignId::new(),
         name,
         unit_code: unit.code,
         province_code,
         starts_on: request.starts_on,
         ends_on: request.ends_on,
         target_signups: request.target_signups,
-        created_by: created_by.to_string(),
+        created_by: created_by.clone(),
         created_at: now,
         updated_at: now,
         closed_at: None,
@@ -102,7 +103,7 @@ pub fn create(
 }
 
 /// The campaign if the manager may see it; anything else is "not found" (it does not say it exists).
-pub fn find(conn: &mut DbConnection, manager: &Manager, id: &str) -> Result<CampaignRow, AppError> {
+pub fn find(conn: &mut DbConnection, manager: &Manager, id: &CampaignId) -> Result<CampaignRow, AppError> {
     campaigns::table
         .find(id)
         .select(CampaignRow::as_select())
@@ -140,7 +141,7 @@ pub fn list(
 }
 
 /// The campaign if the manager may change it and it is not closed.
-fn open(conn: &mut DbConnection, manager: &Manager, id: &str) -> Result<CampaignRow, AppError> {
+fn open(conn: &mut DbConnection, manager: &Manager, id: &CampaignId) -> Result<CampaignRow, AppError> {
     let campaign = find(conn, manager, id)?;
     if !manager.manages(&campaign.unit_code, &campaign.province_code) {
         return Err(AppError::Forbidden);
@@ -154,7 +155,7 @@ fn open(conn: &mut DbConnection, manager: &Manager, id: &str) -> Result<Campaign
 pub fn update(
     conn: &mut DbConnection,
     manager: &Manager,
-    id: &str,
+    id: &CampaignId,
     changes: CampaignChanges,
 ) -> Result<CampaignRow, AppError> {
     db::transaction(conn, |conn| {
@@ -180,7 +181,7 @@ pub fn update(
 }
 
 /// Ends a campaign for good: its codes are refused from now on.
-pub fn close(conn: &mut DbConnection, manager: &Manager, id: &str) -> Result<CampaignRow, AppError> {
+pub fn close(conn: &mut DbConnection, manager: &Manager, id: &CampaignId) -> Result<CampaignRow, AppError> {
     db::transaction(conn, |conn| {
         open(conn, manager, id)?;
         let now = Utc::now().naive_utc();
@@ -228,7 +229,8 @@ pub fn views(conn: &mut DbConnection, rows: &[CampaignRow]) -> Result<Vec<Campai
 pub struct NewAgentRequest {
     /// The volunteer's account, if they have one (it lets them see their own code and tally, and sign
     /// neighbours up).
-    pub user_id: Option<String>,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub user_id: Option<UserId>,
     #[schema(example = "Đoàn viên Nguyễn Thị Hoa")]
     pub display_name: String,
     /// Where the agent works, within the campaign's unit; the campaign's unit when absent.
@@ -238,7 +240,7 @@ pub struct NewAgentRequest {
 pub fn add_agent(
     conn: &mut DbConnection,
     manager: &Manager,
-    campaign_id: &str,
+    campaign_id: &CampaignId,
     request: NewAgentRequest,
 ) -> Result<AgentRow, AppError> {
     db::transaction(conn, |conn| {
@@ -294,7 +296,7 @@ pub fn add_agent(
             return Err(AppError::Internal("no agent numbers left".into()));
         }
         let row = AgentRow {
-            id: uuid::Uuid::now_v7().to_string(),
+            id: AgentId::new(),
             number,
             campaign_id: campaign.id,
             user_id: request.user_id,
@@ -313,7 +315,11 @@ pub const POSTER_AGENT_NAME: &str = "Áp phích của chiến dịch";
 
 /// The campaign's own agent, made the first time it is needed: posters on the office wall carry its
 /// code, and sign-ups through it count for the campaign and its unit.
-pub fn poster_agent(conn: &mut DbConnection, manager: &Manager, campaign_id: &str) -> Result<AgentRow, AppError> {
+pub fn poster_agent(
+    conn: &mut DbConnection,
+    manager: &Manager,
+    campaign_id: &CampaignId,
+) -> Result<AgentRow, AppError> {
     db::transaction(conn, |conn| {
         // One at a time, so that two first posters make one agent.
         db::lock_until_commit(conn, AGENT_NUMBER_LOCK)?;
@@ -330,7 +336,7 @@ pub fn poster_agent(conn: &mut DbConnection, manager: &Manager, campaign_id: &st
     })
 }
 
-pub fn find_agent(conn: &mut DbConnection, campaign_id: &str, agent_id: &str) -> Result<AgentRow, AppError> {
+pub fn find_agent(conn: &mut DbConnection, campaign_id: &CampaignId, agent_id: &AgentId) -> Result<AgentRow, AppError> {
     campaign_agents::table
         .filter(campaign_agents::id.eq(agent_id))
         .filter(campaign_agents::campaign_id.eq(campaign_id))
@@ -344,8 +350,8 @@ pub fn find_agent(conn: &mut DbConnection, campaign_id: &str, agent_id: &str) ->
 pub fn set_agent_active(
     conn: &mut DbConnection,
     manager: &Manager,
-    campaign_id: &str,
-    agent_id: &str,
+    campaign_id: &CampaignId,
+    agent_id: &AgentId,
     active: bool,
 ) -> Result<AgentRow, AppError> {
     db::transaction(conn, |conn| {
@@ -356,7 +362,7 @@ pub fn set_agent_active(
     })
 }
 
-pub fn agents_of(conn: &mut DbConnection, campaign_id: &str) -> Result<Vec<AgentRow>, AppError> {
+pub fn agents_of(conn: &mut DbConnection, campaign_id: &CampaignId) -> Result<Vec<AgentRow>, AppError> {
     Ok(campaign_agents::table
         .filter(campaign_agents::campaign_id.eq(campaign_id))
         .select(AgentRow::as_select())
@@ -364,7 +370,7 @@ pub fn agents_of(conn: &mut DbConnection, campaign_id: &str) -> Result<Vec<Agent
         .load(conn)?)
 }
 
-pub fn agents_of_user(conn: &mut DbConnection, user_id: &str) -> Result<Vec<AgentRow>, AppError> {
+pub fn agents_of_user(conn: &mut DbConnection, user_id: &UserId) -> Result<Vec<AgentRow>, AppError> {
     Ok(campaign_agents::table
         .filter(campaign_agents::user_id.eq(user_id))
         .select(AgentRow::as_select())
@@ -434,7 +440,7 @@ pub fn resolve(conn: &mut DbConnection, signer: &CodeSigner, code: &str) -> Resu
 
 /// Credits `user_id` to the campaign, agent and unit of an active agent. Once: an account already
 /// credited stays where it is (`already_credited`); the same code again is a harmless retry.
-pub fn credit(conn: &mut DbConnection, user_id: &str, resolved: &Resolved, assisted: bool) -> Result<(), AppError> {
+pub fn credit(conn: &mut DbConnection, user_id: &UserId, resolved: &Resolved, assisted: bool) -> Result<(), AppError> {
     if !resolved.agent.active {
         return Err(AppError::invalid("onboarding_code", FieldIssue::OnboardingCode("onboarding_agent_inactive")));
     }
@@ -444,7 +450,7 @@ pub fn credit(conn: &mut DbConnection, user_id: &str, resolved: &Resolved, assis
             FieldIssue::OnboardingCode("onboarding_campaign_not_started"),
         ));
     }
-    let credited_to: Option<String> =
+    let credited_to: Option<AgentId> =
         onboarding_signups::table.find(user_id).select(onboarding_signups::agent_id).first(conn).optional()?;
     match credited_to {
         Some(agent) if agent == resolved.agent.id => return Ok(()),
@@ -470,7 +476,7 @@ pub fn credit(conn: &mut DbConnection, user_id: &str, resolved: &Resolved, assis
 pub fn credit_at_sign_up(
     conn: &mut DbConnection,
     signer: &CodeSigner,
-    user_id: &str,
+    user_id: &UserId,
     code: &str,
 ) -> Result<Resolved, AppError> {
     let resolved = resolve(conn, signer, code).map_err(|err| match err {

@@ -11,6 +11,7 @@ use crate::db::schema::{categories, organization_members, organizations, routing
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldIssue};
 use crate::units::UnitRow;
+use crate::values::{OrganizationId, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -45,7 +46,7 @@ impl OrganizationKind {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = organizations)]
 pub struct OrganizationRow {
-    pub id: String,
+    pub id: OrganizationId,
     pub kind: String,
     pub name: String,
     pub province_code: String,
@@ -55,7 +56,8 @@ pub struct OrganizationRow {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Organization {
-    pub id: String,
+    #[schema(value_type = String, format = Uuid)]
+    pub id: OrganizationId,
     pub kind: OrganizationKind,
     pub name: String,
     pub province_code: String,
@@ -86,7 +88,7 @@ fn insert(
     unit_code: Option<&str>,
 ) -> Result<OrganizationRow, AppError> {
     let row = OrganizationRow {
-        id: uuid::Uuid::now_v7().to_string(),
+        id: OrganizationId::new(),
         kind: kind.as_str().to_string(),
         name: name.to_string(),
         province_code: province_code.to_string(),
@@ -100,7 +102,7 @@ fn insert(
     Ok(row)
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> Result<OrganizationRow, AppError> {
+pub fn find(conn: &mut DbConnection, id: &OrganizationId) -> Result<OrganizationRow, AppError> {
     organizations::table
         .find(id)
         .select(OrganizationRow::as_select())
@@ -149,7 +151,7 @@ pub fn route(
     let category: CategoryRow = categories::table.find(category).select(CategoryRow::as_select()).first(conn)?;
     let province = commune.parent_code.clone().unwrap_or_default();
     if category.handler_kind == "department" {
-        let rule: Option<String> = routing_rules::table
+        let rule: Option<OrganizationId> = routing_rules::table
             .find((&province, &category.code))
             .select(routing_rules::organization_id)
             .first(conn)
@@ -220,7 +222,7 @@ pub fn list(
 }
 
 /// Adds an official to an organization (idempotent).
-pub fn add_member(conn: &mut DbConnection, organization_id: &str, user_id: &str) -> Result<(), AppError> {
+pub fn add_member(conn: &mut DbConnection, organization_id: &OrganizationId, user_id: &UserId) -> Result<(), AppError> {
     db::transaction(conn, |conn| {
         find(conn, organization_id)?;
         let role: Option<String> = users::table
@@ -248,14 +250,18 @@ pub fn add_member(conn: &mut DbConnection, organization_id: &str, user_id: &str)
     })
 }
 
-pub fn remove_member(conn: &mut DbConnection, organization_id: &str, user_id: &str) -> Result<(), AppError> {
+pub fn remove_member(
+    conn: &mut DbConnection,
+    organization_id: &OrganizationId,
+    user_id: &UserId,
+) -> Result<(), AppError> {
     find(conn, organization_id)?;
     diesel::delete(organization_members::table.find((organization_id, user_id))).execute(conn)?;
     Ok(())
 }
 
 /// The organizations an official acts for, by name.
-pub fn memberships(conn: &mut DbConnection, user_id: &str) -> Result<Vec<Organization>, AppError> {
+pub fn memberships(conn: &mut DbConnection, user_id: &UserId) -> Result<Vec<Organization>, AppError> {
     let rows: Vec<OrganizationRow> = organizations::table
         .inner_join(organization_members::table.on(organization_members::organization_id.eq(organizations::id)))
         .filter(organization_members::user_id.eq(user_id))
@@ -271,16 +277,16 @@ pub fn memberships(conn: &mut DbConnection, user_id: &str) -> Result<Vec<Organiz
 /// only where named (the IOC or a department). `moved_from`: the unit they leave, whose office they leave.
 pub fn place_official(
     conn: &mut DbConnection,
-    user_id: &str,
+    user_id: &UserId,
     unit: Option<&UnitRow>,
-    organization: Option<&str>,
+    organization: Option<&OrganizationId>,
     moved_from: Option<&UnitRow>,
 ) -> Result<(), AppError> {
     if let Some(old_office) = moved_from.map(|unit| find_commune_office(conn, unit)).transpose()?.flatten() {
         remove_member(conn, &old_office.id, user_id)?;
     }
     let office = match (organization, unit) {
-        (Some(named), _) => named.to_string(),
+        (Some(named), _) => named.clone(),
         (None, Some(unit)) if unit.level == 2 => commune_office(conn, unit)?.id,
         (None, _) => return Ok(()),
     };
@@ -297,7 +303,7 @@ pub fn set_rule(
     conn: &mut DbConnection,
     province: &str,
     category: &str,
-    organization_id: &str,
+    organization_id: &OrganizationId,
 ) -> Result<(), AppError> {
     db::transaction(conn, |conn| {
         let department = find(conn, organization_id)

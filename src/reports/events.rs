@@ -15,13 +15,13 @@ use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::notify::notifier::{self, Notifier};
 use crate::notify::templates;
-use crate::values::{EventKind, RejectReason};
+use crate::values::{EventId, EventKind, OrganizationId, RejectReason, ReportId, UserId};
 
 /// An event in a report's history. Public ones are shown on the report and told to its followers.
 #[derive(Debug, Clone, Copy)]
 pub struct NewEvent<'a> {
-    pub report_id: &'a str,
-    pub actor_id: Option<&'a str>,
+    pub report_id: &'a ReportId,
+    pub actor_id: Option<&'a UserId>,
     pub kind: EventKind,
     pub from: Option<ReportStatus>,
     pub to: Option<ReportStatus>,
@@ -38,7 +38,7 @@ pub struct NewEvent<'a> {
 pub struct Rejection<'a> {
     pub reason: RejectReason,
     /// The report it repeats, for [`RejectReason::Duplicate`].
-    pub duplicate_of: Option<&'a str>,
+    pub duplicate_of: Option<&'a ReportId>,
 }
 
 impl NewEvent<'_> {
@@ -55,7 +55,7 @@ impl NewEvent<'_> {
 
 impl<'a> NewEvent<'a> {
     /// A public event with no actor, status change or note: fill in the rest with `..`.
-    pub fn public(report_id: &'a str, kind: EventKind, at: NaiveDateTime) -> Self {
+    pub fn public(report_id: &'a ReportId, kind: EventKind, at: NaiveDateTime) -> Self {
         NewEvent {
             report_id,
             actor_id: None,
@@ -70,7 +70,7 @@ impl<'a> NewEvent<'a> {
     }
 
     pub fn status_change(
-        report_id: &'a str,
+        report_id: &'a ReportId,
         kind: EventKind,
         from: ReportStatus,
         to: ReportStatus,
@@ -85,11 +85,11 @@ impl<'a> NewEvent<'a> {
 pub fn tell_office_of_urgent(
     conn: &mut DbConnection,
     notifier: &Notifier,
-    report_id: &str,
-    organization_id: &str,
+    report_id: &ReportId,
+    organization_id: &OrganizationId,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    let officials = notifier::officials(conn, &[organization_id.to_string()])?;
+    let officials = notifier::officials(conn, std::slice::from_ref(organization_id))?;
     let (description, address, unit): (String, Option<String>, String) = reports::table
         .inner_join(admin_units::table.on(admin_units::code.eq(reports::unit_code)))
         .filter(reports::id.eq(report_id))
@@ -114,8 +114,8 @@ fn excerpt(description: &str) -> String {
 
 /// Records `event`; a public one notifies the report's reporter and supporters (but not its actor), a
 /// message its reporter. Returns the event's id.
-pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEvent) -> Result<String, AppError> {
-    let id = uuid::Uuid::now_v7().to_string();
+pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEvent) -> Result<EventId, AppError> {
+    let id = EventId::new();
     let note = event.stored_note();
     diesel::insert_into(report_events::table)
         .values((
@@ -168,7 +168,8 @@ pub struct ReportEvent {
 pub struct InternalEvent {
     #[schema(value_type = String)]
     pub kind: EventKind,
-    pub actor_id: Option<String>,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub actor_id: Option<UserId>,
     #[schema(value_type = Option<String>)]
     pub from_status: Option<ReportStatus>,
     #[schema(value_type = Option<String>)]
@@ -187,11 +188,11 @@ enum Audience<'a> {
     Reporter,
     /// Officials: every event. The reporter's own events carry no actor id on an anonymous report
     /// (`hidden_actor`): the id would tie it to their other reports.
-    Officials { hidden_actor: Option<&'a str> },
+    Officials { hidden_actor: Option<&'a UserId> },
 }
 
 /// A report's timeline as `audience` sees it, oldest first.
-fn timeline(conn: &mut DbConnection, report_id: &str, audience: Audience) -> Result<Vec<InternalEvent>, AppError> {
+fn timeline(conn: &mut DbConnection, report_id: &ReportId, audience: Audience) -> Result<Vec<InternalEvent>, AppError> {
     let mut query = report_events::table.filter(report_events::report_id.eq(report_id)).into_boxed();
     query = match audience {
         Audience::Public => query.filter(report_events::is_public.eq(true)),
@@ -204,7 +205,7 @@ fn timeline(conn: &mut DbConnection, report_id: &str, audience: Audience) -> Res
         Audience::Officials { hidden_actor } => hidden_actor,
         Audience::Public | Audience::Reporter => None,
     };
-    type Row = (String, Option<String>, Option<String>, Option<String>, Option<String>, bool, NaiveDateTime);
+    type Row = (String, Option<UserId>, Option<String>, Option<String>, Option<String>, bool, NaiveDateTime);
     let rows: Vec<Row> = query
         .order(report_events::id.asc())
         .select((
@@ -222,7 +223,7 @@ fn timeline(conn: &mut DbConnection, report_id: &str, audience: Audience) -> Res
         .map(|(kind, actor_id, from, to, note, is_public, at)| {
             Ok(InternalEvent {
                 kind: EventKind::from_stored(&kind)?,
-                actor_id: actor_id.filter(|actor| Some(actor.as_str()) != hidden),
+                actor_id: actor_id.filter(|actor| Some(actor) != hidden),
                 from_status: status(from)?,
                 to_status: status(to)?,
                 note,
@@ -236,7 +237,7 @@ fn timeline(conn: &mut DbConnection, report_id: &str, audience: Audience) -> Res
 /// The public events of a report, and for its reporter (`for_reporter`) also the officials' messages.
 pub fn public_timeline(
     conn: &mut DbConnection,
-    report_id: &str,
+    report_id: &ReportId,
     for_reporter: bool,
 ) -> Result<Vec<ReportEvent>, AppError> {
     let audience = if for_reporter { Audience::Reporter } else { Audience::Public };
@@ -254,6 +255,6 @@ pub fn public_timeline(
 
 /// Every event of a report, internal notes included, as the officials handling it see them.
 pub fn officials_timeline(conn: &mut DbConnection, report: &ReportRow) -> Result<Vec<InternalEvent>, AppError> {
-    let hidden_actor = report.is_anonymous.then_some(report.reporter_id.as_str());
+    let hidden_actor = report.is_anonymous.then_some(&report.reporter_id);
     timeline(conn, &report.id, Audience::Officials { hidden_actor })
 }

@@ -15,7 +15,7 @@ use crate::db::schema::reports;
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::notify::notifier::Notifier;
-use crate::values::EventKind;
+use crate::values::{EventId, EventKind, OrganizationId, UserId};
 
 /// Who may cause a transition.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,8 +142,8 @@ impl Transition {
 #[diesel(table_name = reports)]
 pub struct Changes<'a> {
     pub due_at: Option<Option<NaiveDateTime>>,
-    pub organization_id: Option<Option<&'a str>>,
-    pub assignee_id: Option<Option<&'a str>>,
+    pub organization_id: Option<Option<&'a OrganizationId>>,
+    pub assignee_id: Option<Option<&'a UserId>>,
     pub resolved_at: Option<Option<NaiveDateTime>>,
     pub rating_score: Option<Option<i32>>,
     pub rating_comment: Option<Option<&'a str>>,
@@ -162,7 +162,7 @@ struct Always<'a> {
 pub struct Step<'a> {
     pub transition: Transition,
     /// The official or reporter; `None` for the system.
-    pub actor: Option<&'a str>,
+    pub actor: Option<&'a UserId>,
     pub changes: Changes<'a>,
     pub note: Option<&'a str>,
     pub rejection: Option<Rejection<'a>>,
@@ -170,7 +170,7 @@ pub struct Step<'a> {
 }
 
 impl<'a> Step<'a> {
-    pub fn new(transition: Transition, actor: Option<&'a str>, at: NaiveDateTime) -> Self {
+    pub fn new(transition: Transition, actor: Option<&'a UserId>, at: NaiveDateTime) -> Self {
         Step { transition, actor, changes: Changes::default(), note: None, rejection: None, at }
     }
 }
@@ -184,11 +184,16 @@ pub fn ensure_allowed(transition: Transition, report: &ReportRow) -> Result<Repo
 /// Applies `step` to `report` as read: the guarded update, then the event (which notifies the report's
 /// followers when public). Returns the event's id. The caller runs it in a transaction with whatever else
 /// the transition does (photos attached, offices told).
-pub fn apply(conn: &mut DbConnection, notifier: &Notifier, report: &ReportRow, step: Step) -> Result<String, AppError> {
+pub fn apply(
+    conn: &mut DbConnection,
+    notifier: &Notifier,
+    report: &ReportRow,
+    step: Step,
+) -> Result<EventId, AppError> {
     let from = report.status()?;
     let to = ensure_allowed(step.transition, report)?;
     // The update applies only if nobody changed the report's status or organization since it was read.
-    let organization = report.organization_id.clone().unwrap_or_default();
+    let organization = report.organization_id.as_ref().map_or("", OrganizationId::as_str);
     let unchanged = reports::table
         .filter(reports::id.eq(&report.id))
         .filter(reports::status.eq(from.as_str()))

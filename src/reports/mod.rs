@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::routing::Position;
 use crate::units::LatLon;
+use crate::values::{MediaId, OrganizationId, ReportId, UserId};
 
 /// The reporter may reopen a resolved report for this long; then it closes by itself.
 pub const REOPEN_DAYS: i64 = 7;
@@ -106,7 +107,8 @@ pub struct NewReportRequest {
     pub address_text: Option<String>,
     /// Up to 5 photos uploaded first, the caller's own and not yet used.
     #[serde(default)]
-    pub media_ids: Vec<String>,
+    #[schema(value_type = Vec<String>, format = Uuid)]
+    pub media_ids: Vec<MediaId>,
     /// When the phone captured the report (it may be sent much later over a weak network).
     #[serde(default)]
     pub captured_at: Option<DateTime<Utc>>,
@@ -129,7 +131,7 @@ pub struct NewReport {
     pub position: Position,
     pub accuracy_m: Option<f64>,
     pub address_text: Option<String>,
-    pub media_ids: Vec<String>,
+    pub media_ids: Vec<MediaId>,
     pub captured_at: Option<NaiveDateTime>,
     pub is_public: bool,
     pub is_anonymous: bool,
@@ -194,7 +196,8 @@ pub struct Reporter {
 /// A report as the app shows it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Report {
-    pub id: String,
+    #[schema(value_type = String, format = Uuid)]
+    pub id: ReportId,
     pub status: ReportStatus,
     /// The category's `code`.
     pub category: String,
@@ -226,12 +229,14 @@ pub struct Report {
     pub updated_at: DateTime<Utc>,
     pub due_at: Option<DateTime<Utc>>,
     /// The organization handling the report.
-    pub organization_id: Option<String>,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub organization_id: Option<OrganizationId>,
     /// Its name, e.g. "UBND Phường Lâm Viên - Đà Lạt".
     pub organization_name: Option<String>,
     /// The official it is assigned to: in officials' views only (the public sees the organization's name).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub assignee_id: Option<String>,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub assignee_id: Option<UserId>,
     /// When it missed its deadline and escalated to the province IOC.
     pub escalated_at: Option<DateTime<Utc>>,
     /// When it was last resolved; the reporter may reopen it for 7 days.

@@ -7,12 +7,13 @@ use super::ReportStatus;
 use crate::db::schema::reports;
 use crate::error::AppError;
 use crate::routing::Position;
+use crate::values::{OrganizationId, ReportId, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = reports)]
 pub struct ReportRow {
-    pub id: String,
-    pub reporter_id: String,
+    pub id: ReportId,
+    pub reporter_id: UserId,
     pub category_code: String,
     pub description: String,
     pub address_text: Option<String>,
@@ -32,8 +33,8 @@ pub struct ReportRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub due_at: Option<NaiveDateTime>,
-    pub organization_id: Option<String>,
-    pub assignee_id: Option<String>,
+    pub organization_id: Option<OrganizationId>,
+    pub assignee_id: Option<UserId>,
     pub resolved_at: Option<NaiveDateTime>,
     pub rating_score: Option<i32>,
     pub rating_comment: Option<String>,
@@ -47,8 +48,8 @@ impl ReportRow {
         ReportStatus::from_stored(&self.status)
     }
 
-    pub fn visible_to(&self, viewer: Option<&str>) -> bool {
-        let mine = viewer == Some(self.reporter_id.as_str());
+    pub fn visible_to(&self, viewer: Option<&UserId>) -> bool {
+        let mine = viewer == Some(&self.reporter_id);
         mine || (self.is_public && self.status != ReportStatus::Withdrawn.as_str())
     }
 

@@ -19,23 +19,23 @@ use crate::http::IdempotencyKey;
 use crate::notify::notifier::Notifier;
 use crate::routing::locator::UnitLocator;
 use crate::routing::{self, Position};
-use crate::values::EventKind;
+use crate::values::{EventKind, MediaId, OrganizationId, ReportId, UserId};
 
 pub enum Filed {
     /// A new report.
-    New(String),
+    New(ReportId),
     /// The report this key already filed (a retry).
-    Existing(String),
+    Existing(ReportId),
 }
 
 /// What an earlier request with this key filed, if anything; another body under the same key is refused.
 fn earlier_filing(
     conn: &mut DbConnection,
-    user_id: &str,
+    user_id: &UserId,
     key: &IdempotencyKey,
     request_hash: &str,
-) -> Result<Option<String>, AppError> {
-    let earlier: Option<(String, String)> = idempotency_keys::table
+) -> Result<Option<ReportId>, AppError> {
+    let earlier: Option<(String, ReportId)> = idempotency_keys::table
         .find((user_id, key.as_str()))
         .select((idempotency_keys::request_hash, idempotency_keys::report_id))
         .first(conn)
@@ -71,7 +71,7 @@ impl From<diesel::result::Error> for FilingError {
 pub fn file_report(
     conn: &mut DbConnection,
     notifier: &Notifier,
-    reporter_id: &str,
+    reporter_id: &UserId,
     key: &IdempotencyKey,
     request_hash: &str,
     new: &NewReport,
@@ -89,13 +89,13 @@ pub fn file_report(
         })?;
         let (organization, reason) = crate::organizations::route(conn, &new.category, &located.unit)?;
         let now = Utc::now().naive_utc();
-        let id = uuid::Uuid::now_v7().to_string();
+        let id = ReportId::new();
         let search_text =
             crate::text::fold(&format!("{} {}", new.description, new.address_text.as_deref().unwrap_or_default()));
         diesel::insert_into(reports::table)
             .values(ReportRow {
                 id: id.clone(),
-                reporter_id: reporter_id.to_string(),
+                reporter_id: reporter_id.clone(),
                 category_code: new.category.clone(),
                 description: new.description.clone(),
                 address_text: new.address_text.clone(),
@@ -163,7 +163,7 @@ pub fn file_report(
 }
 
 /// The category exists and takes this report; the photos are the reporter's own and unused.
-fn check_references(conn: &mut DbConnection, new: &NewReport, reporter_id: &str) -> Result<(), AppError> {
+fn check_references(conn: &mut DbConnection, new: &NewReport, reporter_id: &UserId) -> Result<(), AppError> {
     let mut errors = FieldErrors::default();
     let urgent_allowed: Option<bool> = categories::table
         .find(&new.category)
@@ -194,12 +194,12 @@ fn check_references(conn: &mut DbConnection, new: &NewReport, reporter_id: &str)
 
 /// The report if `viewer` may see it: public ones for everyone, the rest for their reporter only.
 /// Anything else is "not found", so hidden reports do not reveal that they exist.
-pub fn find_visible(conn: &mut DbConnection, id: &str, viewer: Option<&str>) -> Result<ReportRow, AppError> {
+pub fn find_visible(conn: &mut DbConnection, id: &ReportId, viewer: Option<&UserId>) -> Result<ReportRow, AppError> {
     Some(find_any(conn, id)?).filter(|r| r.visible_to(viewer)).ok_or(AppError::ReportNotFound)
 }
 
 /// A report whatever its visibility (for callers that have already checked the right to see it).
-pub fn find_any(conn: &mut DbConnection, id: &str) -> Result<ReportRow, AppError> {
+pub fn find_any(conn: &mut DbConnection, id: &ReportId) -> Result<ReportRow, AppError> {
     reports::table.find(id).select(ReportRow::as_select()).first(conn).optional()?.ok_or(AppError::ReportNotFound)
 }
 
@@ -216,45 +216,46 @@ pub fn official_views(conn: &mut DbConnection, rows: &[ReportRow], public_url: &
 pub fn views(
     conn: &mut DbConnection,
     rows: &[ReportRow],
-    viewer: Option<&str>,
+    viewer: Option<&UserId>,
     near: Option<Position>,
     public_url: &str,
 ) -> Result<Vec<Report>, AppError> {
     // The reporter's photos, and the officials' photos of the result, per report.
-    let mut photos: HashMap<(String, bool), Vec<crate::media::Media>> = HashMap::new();
-    for row in crate::media::of_reports(conn, &rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>())? {
-        let key = (row.report_id.clone().unwrap_or_default(), row.event_id.is_some());
+    let mut photos: HashMap<(ReportId, bool), Vec<crate::media::Media>> = HashMap::new();
+    for row in crate::media::of_reports(conn, &rows.iter().map(|r| &r.id).collect::<Vec<_>>())? {
+        let Some(report_id) = row.report_id.clone() else { continue };
+        let key = (report_id, row.event_id.is_some());
         photos.entry(key).or_default().push(crate::media::Media::of(&row, public_url));
     }
-    let named: Vec<&str> = rows.iter().filter(|r| !r.is_anonymous).map(|r| r.reporter_id.as_str()).collect();
-    let names: HashMap<String, String> = if named.is_empty() {
+    let named: Vec<&UserId> = rows.iter().filter(|r| !r.is_anonymous).map(|r| &r.reporter_id).collect();
+    let names: HashMap<UserId, String> = if named.is_empty() {
         HashMap::new()
     } else {
         users::table
             .filter(users::id.eq_any(named))
             .filter(users::deleted_at.is_null())
             .select((users::id, users::full_name))
-            .load::<(String, String)>(conn)?
+            .load::<(UserId, String)>(conn)?
             .into_iter()
             .collect()
     };
-    let organization_ids: Vec<&str> = rows.iter().filter_map(|r| r.organization_id.as_deref()).collect();
-    let organization_names: HashMap<String, String> = if organization_ids.is_empty() {
+    let organization_ids: Vec<&OrganizationId> = rows.iter().filter_map(|r| r.organization_id.as_ref()).collect();
+    let organization_names: HashMap<OrganizationId, String> = if organization_ids.is_empty() {
         HashMap::new()
     } else {
         organizations::table
             .filter(organizations::id.eq_any(organization_ids))
             .select((organizations::id, organizations::name))
-            .load::<(String, String)>(conn)?
+            .load::<(OrganizationId, String)>(conn)?
             .into_iter()
             .collect()
     };
-    let supported: HashSet<String> = match viewer {
+    let supported: HashSet<ReportId> = match viewer {
         Some(viewer) if !rows.is_empty() => report_supports::table
             .filter(report_supports::user_id.eq(viewer))
-            .filter(report_supports::report_id.eq_any(rows.iter().map(|r| r.id.as_str())))
+            .filter(report_supports::report_id.eq_any(rows.iter().map(|r| &r.id)))
             .select(report_supports::report_id)
-            .load::<String>(conn)?
+            .load::<ReportId>(conn)?
             .into_iter()
             .collect(),
         _ => HashSet::new(),
@@ -280,7 +281,7 @@ pub fn views(
                     .filter(|_| !row.is_anonymous)
                     .map(|name| Reporter { display_name: name.clone() }),
                 supporters: row.supporters,
-                is_mine: viewer == Some(row.reporter_id.as_str()),
+                is_mine: viewer == Some(&row.reporter_id),
                 supported_by_me: supported.contains(&row.id),
                 captured_at: row.captured_at.map(|t| t.and_utc()),
                 received_at: row.created_at.and_utc(),
@@ -382,7 +383,7 @@ pub fn list_public(conn: &mut DbConnection, filter: &ReportFilter) -> Result<Vec
 /// The caller's own reports, every status, newest first (`limit + 1` rows).
 pub fn list_mine(
     conn: &mut DbConnection,
-    user_id: &str,
+    user_id: &UserId,
     before: Option<&str>,
     limit: i64,
 ) -> Result<Vec<ReportRow>, AppError> {
@@ -421,10 +422,10 @@ pub fn similar(
 }
 
 /// "Me too": counted once per person; supporting twice changes nothing. Returns the new count.
-pub fn support(conn: &mut DbConnection, report_id: &str, user_id: &str) -> Result<i32, AppError> {
+pub fn support(conn: &mut DbConnection, report_id: &ReportId, user_id: &UserId) -> Result<i32, AppError> {
     db::transaction(conn, |conn| {
         let report = find_visible(conn, report_id, Some(user_id))?;
-        if report.reporter_id == user_id {
+        if &report.reporter_id == user_id {
             return Err(AppError::OwnReport);
         }
         let already = report_supports::table.find((report_id, user_id)).count().get_result::<i64>(conn)? > 0;
@@ -444,7 +445,7 @@ pub fn support(conn: &mut DbConnection, report_id: &str, user_id: &str) -> Resul
     })
 }
 
-pub fn unsupport(conn: &mut DbConnection, report_id: &str, user_id: &str) -> Result<i32, AppError> {
+pub fn unsupport(conn: &mut DbConnection, report_id: &ReportId, user_id: &UserId) -> Result<i32, AppError> {
     db::transaction(conn, |conn| {
         find_visible(conn, report_id, Some(user_id))?;
         let removed = diesel::delete(report_supports::table.find((report_id, user_id))).execute(conn)?;
@@ -459,9 +460,14 @@ pub fn unsupport(conn: &mut DbConnection, report_id: &str, user_id: &str) -> Res
 
 /// The caller's own report, if `transition` is allowed in its status. Someone else's report is "not
 /// found", so it does not reveal that it exists.
-fn own(conn: &mut DbConnection, report_id: &str, user_id: &str, transition: Transition) -> Result<ReportRow, AppError> {
+fn own(
+    conn: &mut DbConnection,
+    report_id: &ReportId,
+    user_id: &UserId,
+    transition: Transition,
+) -> Result<ReportRow, AppError> {
     let report = find_visible(conn, report_id, Some(user_id))?;
-    if report.reporter_id != user_id {
+    if &report.reporter_id != user_id {
         return Err(AppError::ReportNotFound);
     }
     lifecycle::ensure_allowed(transition, &report)?;
@@ -472,9 +478,9 @@ fn own(conn: &mut DbConnection, report_id: &str, user_id: &str, transition: Tran
 pub fn add_photos(
     conn: &mut DbConnection,
     notifier: &Notifier,
-    report_id: &str,
-    user_id: &str,
-    ids: &[String],
+    report_id: &ReportId,
+    user_id: &UserId,
+    ids: &[MediaId],
 ) -> Result<(), AppError> {
     db::transaction(conn, |conn| {
         let report = own(conn, report_id, user_id, Transition::AddPhotos)?;
@@ -489,7 +495,12 @@ pub fn add_photos(
 }
 
 /// The reporter takes a report back while nobody has started on it.
-pub fn withdraw(conn: &mut DbConnection, notifier: &Notifier, report_id: &str, user_id: &str) -> Result<(), AppError> {
+pub fn withdraw(
+    conn: &mut DbConnection,
+    notifier: &Notifier,
+    report_id: &ReportId,
+    user_id: &UserId,
+) -> Result<(), AppError> {
     db::transaction(conn, |conn| {
         let report = own(conn, report_id, user_id, Transition::Withdraw)?;
         let step = Step::new(Transition::Withdraw, Some(user_id), Utc::now().naive_utc());
@@ -501,8 +512,8 @@ pub fn withdraw(conn: &mut DbConnection, notifier: &Notifier, report_id: &str, u
 pub fn rate(
     conn: &mut DbConnection,
     notifier: &Notifier,
-    report_id: &str,
-    user_id: &str,
+    report_id: &ReportId,
+    user_id: &UserId,
     score: i32,
     comment: Option<&str>,
 ) -> Result<(), AppError> {
@@ -523,8 +534,8 @@ pub fn rate(
 pub fn reopen(
     conn: &mut DbConnection,
     notifier: &Notifier,
-    report_id: &str,
-    user_id: &str,
+    report_id: &ReportId,
+    user_id: &UserId,
     reason: &str,
 ) -> Result<(), AppError> {
     db::transaction(conn, |conn| {

@@ -16,7 +16,7 @@ use crate::reports::events::{tell_office_of_urgent, Rejection};
 use crate::reports::lifecycle::{self, Step, Transition};
 use crate::reports::row::ReportRow;
 use crate::reports::MAX_MEDIA;
-use crate::values::RejectReason;
+use crate::values::{MediaId, OrganizationId, RejectReason, ReportId, UserId};
 
 /// Urgent reports are due within hours, whatever the category's usual deadline.
 const URGENT_SLA_HOURS: i64 = 4;
@@ -31,37 +31,41 @@ pub struct ActionRequest {
     /// Required for `resolve` (shown to the citizen), `transfer`, `comment` and `message` (to the reporter only).
     pub note: Option<String>,
     /// `assign`: an official of the report's organization.
-    pub assignee_id: Option<String>,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub assignee_id: Option<UserId>,
     /// `transfer`: the organization to take the report over.
-    pub organization_id: Option<String>,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub organization_id: Option<OrganizationId>,
     /// `reject`: `duplicate`, `out_of_scope`, `spam` or `insufficient_info`.
     pub reason: Option<String>,
     /// `reject` as `duplicate`: the report this one repeats.
-    pub duplicate_of: Option<String>,
+    #[schema(value_type = Option<String>, format = Uuid)]
+    pub duplicate_of: Option<ReportId>,
     /// `comment`: shown to the citizen (default false: an internal note).
     pub public: Option<bool>,
     /// `resolve`: photos of the result (at most 5), uploaded by the acting official beforehand.
-    pub media_ids: Option<Vec<String>>,
+    #[schema(value_type = Option<Vec<String>>, format = Uuid)]
+    pub media_ids: Option<Vec<MediaId>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     Accept,
     Assign {
-        assignee: String,
+        assignee: UserId,
     },
     Start,
     Resolve {
         note: String,
-        media_ids: Vec<String>,
+        media_ids: Vec<MediaId>,
     },
     Reject {
         reason: RejectReason,
-        duplicate_of: Option<String>,
+        duplicate_of: Option<ReportId>,
         note: Option<String>,
     },
     Transfer {
-        organization: String,
+        organization: OrganizationId,
         note: String,
     },
     Comment {
@@ -94,23 +98,19 @@ impl ActionRequest {
         if !media_ids.is_empty() && self.action != "resolve" {
             errors.add("media_ids", FieldIssue::InvalidValue("photos only with `resolve`".into()));
         }
-        let mut required = |value: Option<String>, field: &str| {
-            if value.is_none() {
-                errors.add(field, FieldIssue::Required);
-            }
-            value.unwrap_or_default()
-        };
         let action = match self.action.as_str() {
             "accept" => Action::Accept,
             "start" => Action::Start,
-            "assign" => Action::Assign { assignee: required(self.assignee_id, "assignee_id") },
-            "resolve" => Action::Resolve { note: required(note, "note"), media_ids },
+            "assign" => Action::Assign { assignee: required(&mut errors, self.assignee_id, "assignee_id") },
+            "resolve" => Action::Resolve { note: required(&mut errors, note, "note"), media_ids },
             "transfer" => {
-                let organization = required(self.organization_id, "organization_id");
-                Action::Transfer { organization, note: required(note, "note") }
+                let organization = required(&mut errors, self.organization_id, "organization_id");
+                Action::Transfer { organization, note: required(&mut errors, note, "note") }
             }
-            "comment" => Action::Comment { note: required(note, "note"), public: self.public.unwrap_or(false) },
-            "message" => Action::Message { note: required(note, "note") },
+            "comment" => {
+                Action::Comment { note: required(&mut errors, note, "note"), public: self.public.unwrap_or(false) }
+            }
+            "message" => Action::Message { note: required(&mut errors, note, "note") },
             "reject" => {
                 let reason = errors.check(RejectReason::parse(self.reason.as_deref().unwrap_or_default(), "reason"));
                 if reason == Some(RejectReason::Duplicate) && self.duplicate_of.is_none() {
@@ -126,6 +126,14 @@ impl ActionRequest {
         errors.finish()?;
         Ok(action)
     }
+}
+
+/// `value`, or an error that `field` is missing (the empty stand-in returned then never leaves `parse`).
+fn required<T: From<String>>(errors: &mut FieldErrors, value: Option<T>, field: &str) -> T {
+    value.unwrap_or_else(|| {
+        errors.add(field, FieldIssue::Required);
+        T::from(String::new())
+    })
 }
 
 impl Action {
@@ -151,15 +159,15 @@ pub fn act(
     conn: &mut DbConnection,
     notifier: &Notifier,
     jurisdiction: &Jurisdiction,
-    official: &str,
-    report_id: &str,
+    official: &UserId,
+    report_id: &ReportId,
     action: &Action,
 ) -> Result<(), AppError> {
     db::transaction(conn, |conn| {
         let report = find_in(conn, jurisdiction, official, report_id)?;
         lifecycle::ensure_allowed(action.transition(), &report)?;
         let now = Utc::now().naive_utc();
-        let organization = report.organization_id.clone().unwrap_or_default();
+        let organization = report.organization_id.as_ref();
         let mut step = Step::new(action.transition(), Some(official), now);
         let note = match action {
             Action::Accept => {
@@ -168,14 +176,14 @@ pub fn act(
             }
             Action::Start => None,
             Action::Assign { assignee } => {
-                ensure_member(conn, &organization, assignee)?;
+                ensure_member(conn, organization, assignee)?;
                 step.changes.assignee_id = Some(Some(assignee));
                 Some(format!("to {assignee}"))
             }
             Action::Transfer { organization: target, note } => {
                 let name: Option<String> =
                     organizations::table.find(target).select(organizations::name).first(conn).optional()?;
-                let Some(name) = name.filter(|_| *target != organization) else {
+                let Some(name) = name.filter(|_| Some(target) != organization) else {
                     return Err(AppError::invalid(
                         "organization_id",
                         FieldIssue::InvalidValue("another existing organization".into()),
@@ -190,7 +198,7 @@ pub fn act(
                 if let Some(original) = duplicate_of {
                     ensure_citable(conn, jurisdiction, official, &report, original)?;
                 }
-                step.rejection = Some(Rejection { reason: *reason, duplicate_of: duplicate_of.as_deref() });
+                step.rejection = Some(Rejection { reason: *reason, duplicate_of: duplicate_of.as_ref() });
                 note.clone()
             }
             Action::Resolve { note, .. } => {
@@ -218,11 +226,11 @@ pub fn act(
 fn ensure_citable(
     conn: &mut DbConnection,
     jurisdiction: &Jurisdiction,
-    official: &str,
+    official: &UserId,
     report: &ReportRow,
-    original: &str,
+    original: &ReportId,
 ) -> Result<(), AppError> {
-    let citable = original != report.id
+    let citable = *original != report.id
         && match find_in(conn, jurisdiction, official, original) {
             Ok(original) => original.visible_to(None),
             Err(AppError::ReportNotFound) => false,
@@ -244,10 +252,14 @@ fn sla_hours(conn: &mut DbConnection, report: &ReportRow) -> Result<i64, AppErro
 }
 
 /// Reports are assigned only to active officials of the organization that handles them.
-fn ensure_member(conn: &mut DbConnection, organization: &str, user_id: &str) -> Result<(), AppError> {
+fn ensure_member(
+    conn: &mut DbConnection,
+    organization: Option<&OrganizationId>,
+    user_id: &UserId,
+) -> Result<(), AppError> {
     let member = organization_members::table
         .inner_join(users::table.on(users::id.eq(organization_members::user_id)))
-        .filter(organization_members::organization_id.eq(organization))
+        .filter(organization_members::organization_id.nullable().eq(organization))
         .filter(organization_members::user_id.eq(user_id))
         .filter(users::active.eq(true))
         .count()

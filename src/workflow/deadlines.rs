@@ -21,7 +21,7 @@ use crate::reports::lifecycle::{self, Step, Transition};
 use crate::reports::row::ReportRow;
 use crate::reports::store::find_any;
 use crate::reports::ReportStatus;
-use crate::values::EventKind;
+use crate::values::{EventKind, OrganizationId, ReportId};
 
 /// How long before its deadline the handling office is reminded.
 pub const REMIND_BEFORE_HOURS: i64 = 2;
@@ -83,8 +83,7 @@ pub fn run_once(conn: &mut DbConnection, notifier: &Notifier, now: NaiveDateTime
                 continue;
             }
             let hours_left = report.due_at.map_or(0, |due| (due - now).num_hours().max(1));
-            let office: Vec<String> = report.organization_id.iter().cloned().collect();
-            let office = officials(conn, &office)?;
+            let office = officials(conn, report.organization_id.as_slice())?;
             notifier.send(conn, &office, now, |locale| {
                 let text = templates::deadline_reminder(locale, &report.id, hours_left);
                 notifier.about_report("deadline_reminder", &report.id, text, true)
@@ -103,7 +102,7 @@ pub fn run_once(conn: &mut DbConnection, notifier: &Notifier, now: NaiveDateTime
                 .filter(reports::resolved_at.lt(now - Duration::days(crate::reports::REOPEN_DAYS)))
                 .select(reports::id)
                 .limit(BATCH),
-            String
+            ReportId
         )?;
         let mut closed = 0;
         for id in settled {
@@ -138,7 +137,7 @@ fn escalate(
     record_event(conn, notifier, event)?;
     let province: Option<String> =
         admin_units::table.find(&report.unit_code).select(admin_units::parent_code).first::<Option<String>>(conn)?;
-    let iocs: Vec<String> = organizations::table
+    let iocs: Vec<OrganizationId> = organizations::table
         .filter(organizations::kind.eq("ioc"))
         .filter(organizations::province_code.eq(province.unwrap_or_default()))
         .select(organizations::id)

@@ -17,6 +17,7 @@ use crate::db::DbConnection;
 use crate::error::{AppError, FieldIssue};
 use crate::reports::row::ReportRow;
 use crate::reports::ReportStatus;
+use crate::values::{OrganizationId, ReportId, UserId};
 
 type Backend = <DbConnection as diesel::Connection>::Backend;
 
@@ -24,12 +25,12 @@ type Backend = <DbConnection as diesel::Connection>::Backend;
 /// whose IOC they belong to.
 #[derive(Debug, Clone, Default)]
 pub struct Jurisdiction {
-    pub organizations: Vec<String>,
+    pub organizations: Vec<OrganizationId>,
     pub ioc_provinces: Vec<String>,
 }
 
-pub fn jurisdiction(conn: &mut DbConnection, user_id: &str) -> Result<Jurisdiction, AppError> {
-    let memberships: Vec<(String, String, String)> = organization_members::table
+pub fn jurisdiction(conn: &mut DbConnection, user_id: &UserId) -> Result<Jurisdiction, AppError> {
+    let memberships: Vec<(OrganizationId, String, String)> = organization_members::table
         .inner_join(organizations::table.on(organizations::id.eq(organization_members::organization_id)))
         .filter(organization_members::user_id.eq(user_id))
         .select((organizations::id, organizations::kind, organizations::province_code))
@@ -43,7 +44,7 @@ pub fn jurisdiction(conn: &mut DbConnection, user_id: &str) -> Result<Jurisdicti
 pub enum Assignee {
     Me,
     Nobody,
-    User(String),
+    User(UserId),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -64,7 +65,7 @@ pub struct InboxFilter {
 /// The reports within `jurisdiction` that pass `filter` (the status filter only when `by_status`).
 fn scoped(
     jurisdiction: &Jurisdiction,
-    official: &str,
+    official: &UserId,
     filter: &InboxFilter,
     by_status: bool,
 ) -> reports::BoxedQuery<'static, Backend> {
@@ -89,7 +90,7 @@ fn scoped(
         query = query.filter(reports::unit_code.eq(unit.clone()));
     }
     match &filter.assignee {
-        Some(Assignee::Me) => query = query.filter(reports::assignee_id.eq(official.to_string())),
+        Some(Assignee::Me) => query = query.filter(reports::assignee_id.eq(official.clone())),
         Some(Assignee::Nobody) => query = query.filter(reports::assignee_id.is_null()),
         Some(Assignee::User(id)) => query = query.filter(reports::assignee_id.eq(id.clone())),
         None => {}
@@ -122,7 +123,7 @@ fn scoped(
 pub fn inbox(
     conn: &mut DbConnection,
     jurisdiction: &Jurisdiction,
-    official: &str,
+    official: &UserId,
     filter: &InboxFilter,
 ) -> Result<(Vec<ReportRow>, BTreeMap<String, i64>), AppError> {
     let mut page = scoped(jurisdiction, official, filter, true);
@@ -146,11 +147,11 @@ pub fn inbox(
 pub fn find_in(
     conn: &mut DbConnection,
     jurisdiction: &Jurisdiction,
-    official: &str,
-    id: &str,
+    official: &UserId,
+    id: &ReportId,
 ) -> Result<ReportRow, AppError> {
     scoped(jurisdiction, official, &InboxFilter::default(), false)
-        .filter(reports::id.eq(id.to_string()))
+        .filter(reports::id.eq(id.clone()))
         .select(ReportRow::as_select())
         .first(conn)
         .optional()?
@@ -171,7 +172,7 @@ pub struct ReporterContact {
 pub fn reporter_contact(
     conn: &mut DbConnection,
     report: &ReportRow,
-    official: &str,
+    official: &UserId,
 ) -> Result<Option<ReporterContact>, AppError> {
     if report.is_anonymous {
         return Ok(None);
@@ -185,8 +186,8 @@ pub fn reporter_contact(
 pub fn reveal_anonymous_reporter(
     conn: &mut DbConnection,
     jurisdiction: &Jurisdiction,
-    official: &str,
-    id: &str,
+    official: &UserId,
+    id: &ReportId,
     reason: &RevealReason,
 ) -> Result<ReporterContact, AppError> {
     let report = find_in(conn, jurisdiction, official, id)?;
@@ -223,7 +224,7 @@ impl RevealReason {
 fn audited_contact(
     conn: &mut DbConnection,
     report: &ReportRow,
-    official: &str,
+    official: &UserId,
     action: &str,
     reason: Option<&str>,
 ) -> Result<Option<ReporterContact>, AppError> {

@@ -290,11 +290,11 @@ async fn outdated_password_hashes_are_upgraded_on_log_in(app: TestApp) {
     .unwrap()
     .to_string();
     let db = app.database();
-    let id = user_id.clone();
+    let id = congdanso::values::UserId::from(user_id.clone());
     db.run(move |conn| congdanso::accounts::me::set_password_hash(conn, &id, &weak)).await.unwrap();
 
     assert_eq!(app.login("0912345678", PASSWORD).await.status(), 200);
-    let stored = db.run(move |conn| congdanso::accounts::find_user(conn, &user_id)).await.unwrap().password_hash;
+    let stored = db.run(move |conn| congdanso::accounts::find_user(conn, &user_id.into())).await.unwrap().password_hash;
     assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
     assert_eq!(app.login("0912345678", PASSWORD).await.status(), 200);
 }

@@ -1,5 +1,6 @@
 //! Officials act on reports: the state machine, jurisdiction, and concurrent actions.
 
+use congdanso::values::OrganizationId;
 use serde_json::{json, Value};
 
 use crate::common::{assert_problem, jpeg, report_at, Citizen, Media, Official, Report, TestApp, DA_LAT, SAI_GON};
@@ -150,7 +151,7 @@ async fn concurrent_resolve_and_transfer_leave_one_result(app: TestApp) {
         .database()
         .run({
             let id = w.report.id.clone();
-            move |conn| congdanso::reports::store::find_any(conn, &id)
+            move |conn| congdanso::reports::store::find_any(conn, &congdanso::values::ReportId::from(id))
         })
         .await
         .unwrap();
@@ -164,8 +165,12 @@ async fn concurrent_resolve_and_transfer_leave_one_result(app: TestApp) {
         .unwrap();
     let last = events.last().unwrap().kind.clone();
     match (row.status.as_str(), last.as_str()) {
-        ("resolved", "resolved") => assert_eq!(row.organization_id, Some(w.report.organization_id)),
-        ("submitted", "transferred") => assert_eq!(row.organization_id, Some(elsewhere.organization_id)),
+        ("resolved", "resolved") => {
+            assert_eq!(row.organization_id, Some(OrganizationId::from(w.report.organization_id)))
+        }
+        ("submitted", "transferred") => {
+            assert_eq!(row.organization_id, Some(OrganizationId::from(elsewhere.organization_id)))
+        }
         other => panic!("inconsistent result {other:?}"),
     }
     assert_eq!(events.iter().filter(|e| e.kind.as_str() == "resolved" || e.kind.as_str() == "transferred").count(), 1);
