@@ -203,7 +203,6 @@ fn routes(cfg: &mut web::ServiceConfig) {
     .route("/api-docs/openapi.json", web::get().to(openapi::serve));
 }
 
-/// Brings the schema up to date and seeds reference data; safe to run on every start.
 /// Boundaries imported by another process (the CLI, another instance) reach this one within
 /// `CDS_BOUNDARY_CHECK_SECS`.
 fn spawn_boundary_refresh(state: web::Data<AppState>) {
@@ -224,8 +223,10 @@ fn spawn_boundary_refresh(state: web::Data<AppState>) {
                 .await;
             match reloaded {
                 Ok(Some(locator)) => {
-                    tracing::info!(units = locator.len(), "unit boundaries reloaded");
+                    // Swapped in before it is said, so whoever reads the log finds it in use.
+                    let units = locator.len();
                     state.replace_boundaries(locator);
+                    tracing::info!(units, "unit boundaries reloaded");
                 }
                 Ok(None) => {}
                 Err(err) => tracing::warn!(error = %err, "boundary check failed; will retry"),
