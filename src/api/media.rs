@@ -12,7 +12,7 @@ use crate::db::DbConnection;
 use crate::error::{AppError, FieldIssue};
 use crate::http::Path;
 use crate::media::{insert, Media, MediaRow};
-use crate::reports::store::find_any;
+use crate::reports::queries::find_any;
 use crate::values::{MediaId, UserId};
 use crate::workflow::{find_in, jurisdiction};
 

@@ -11,8 +11,10 @@ use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::http::{check_id_cursor, page_limit, request_hash, IdempotencyKey, Json, Page, PageSize, Path, Query};
 use crate::notify::notifier::Notifier;
 use crate::reports::events;
+use crate::reports::filing::{self, Filed};
 use crate::reports::geo::BoundingBox;
-use crate::reports::store::{self, Filed, ReportFilter};
+use crate::reports::queries::{self, ReportFilter};
+use crate::reports::{actions, views};
 use crate::reports::{NewReportRequest, Report, ReportDetail, ReportStatus};
 use crate::routing::Position;
 use crate::units::{LatLon, UnitCode};
@@ -46,8 +48,8 @@ fn detail(
     viewer: Option<&UserId>,
     public_url: &str,
 ) -> Result<ReportDetail, AppError> {
-    let row = store::find_visible(conn, id, viewer)?;
-    let report = store::views(conn, std::slice::from_ref(&row), viewer, None, public_url)?.remove(0);
+    let row = queries::find_visible(conn, id, viewer)?;
+    let report = views::views(conn, std::slice::from_ref(&row), viewer, None, public_url)?.remove(0);
     let for_reporter = viewer == Some(&row.reporter_id);
     Ok(ReportDetail { report, timeline: events::public_timeline(conn, id, for_reporter)? })
 }
@@ -81,7 +83,7 @@ pub async fn file(
     let (filed, report) = state
         .db
         .run(move |conn| {
-            let filed = store::file_report(conn, &notifier, &user_id, &key, &request_hash, &new, &area, &boundaries)?;
+            let filed = filing::file_report(conn, &notifier, &user_id, &key, &request_hash, &new, &area, &boundaries)?;
             let id = match &filed {
                 Filed::New(id) | Filed::Existing(id) => id.clone(),
             };
@@ -221,11 +223,11 @@ pub async fn list(
     let page = state
         .db
         .run(move |conn| {
-            let rows = store::list_public(conn, &filter)?;
+            let rows = queries::list_public(conn, &filter)?;
             let near = filter.near.map(|(center, _)| center);
             let skipped = filter.cursor.as_deref().and_then(|c| c.parse::<usize>().ok()).unwrap_or(0);
             let shown = rows.len().min(filter.limit as usize);
-            let views = store::views(conn, &rows, viewer.as_ref(), near, &public_url)?;
+            let views = views::views(conn, &rows, viewer.as_ref(), near, &public_url)?;
             let key = |report: &Report| match near {
                 Some(_) => (skipped + shown).to_string(),
                 None => report.id.to_string(),
@@ -266,8 +268,8 @@ pub async fn mine(
     let page = state
         .db
         .run(move |conn| {
-            let rows = store::list_mine(conn, &user_id, cursor.as_deref(), limit)?;
-            let views = store::views(conn, &rows, Some(&user_id), None, &public_url)?;
+            let rows = queries::list_mine(conn, &user_id, cursor.as_deref(), limit)?;
+            let views = views::views(conn, &rows, Some(&user_id), None, &public_url)?;
             Page::from_rows(views, limit, |report| report.id.to_string(), |report| Ok(report.clone()))
         })
         .await?;
@@ -309,8 +311,8 @@ pub async fn similar(
     let items = state
         .db
         .run(move |conn| {
-            let rows = store::similar(conn, position, &category, radius)?;
-            store::views(conn, &rows, viewer.as_ref(), Some(position), &public_url)
+            let rows = queries::similar(conn, position, &category, radius)?;
+            views::views(conn, &rows, viewer.as_ref(), Some(position), &public_url)
         })
         .await?;
     Ok(HttpResponse::Ok().json(SimilarReports { items }))
@@ -335,7 +337,7 @@ pub async fn support(
     state: web::Data<AppState>,
     id: Path<ReportId>,
 ) -> Result<HttpResponse, AppError> {
-    let supporters = state.db.run(move |conn| store::support(conn, &id, &current.user.id)).await?;
+    let supporters = state.db.run(move |conn| actions::support(conn, &id, &current.user.id)).await?;
     Ok(HttpResponse::Ok().json(Support { supporters, supported_by_me: true }))
 }
 
@@ -351,7 +353,7 @@ pub async fn unsupport(
     state: web::Data<AppState>,
     id: Path<ReportId>,
 ) -> Result<HttpResponse, AppError> {
-    let supporters = state.db.run(move |conn| store::unsupport(conn, &id, &current.user.id)).await?;
+    let supporters = state.db.run(move |conn| actions::unsupport(conn, &id, &current.user.id)).await?;
     Ok(HttpResponse::Ok().json(Support { supporters, supported_by_me: false }))
 }
 
@@ -391,7 +393,7 @@ pub async fn withdraw(
     id: Path<ReportId>,
 ) -> Result<HttpResponse, AppError> {
     change_own_report(&state, &current, id.into_inner(), move |conn, notifier, id, user_id| {
-        store::withdraw(conn, notifier, id, user_id)
+        actions::withdraw(conn, notifier, id, user_id)
     })
     .await
 }
@@ -421,7 +423,7 @@ pub async fn add_photos(
 ) -> Result<HttpResponse, AppError> {
     let ids = body.0.media_ids;
     change_own_report(&state, &current, id.into_inner(), move |conn, notifier, id, user_id| {
-        store::add_photos(conn, notifier, id, user_id, &ids)
+        actions::add_photos(conn, notifier, id, user_id, &ids)
     })
     .await
 }
@@ -466,7 +468,7 @@ pub async fn rate(
     }
     errors.finish()?;
     change_own_report(&state, &current, id.into_inner(), move |conn, notifier, id, user_id| {
-        store::rate(conn, notifier, id, user_id, score, comment.as_deref())
+        actions::rate(conn, notifier, id, user_id, score, comment.as_deref())
     })
     .await
 }
@@ -507,7 +509,7 @@ pub async fn reopen(
         _ => {}
     }
     change_own_report(&state, &current, id.into_inner(), move |conn, notifier, id, user_id| {
-        store::reopen(conn, notifier, id, user_id, &reason)
+        actions::reopen(conn, notifier, id, user_id, &reason)
     })
     .await
 }

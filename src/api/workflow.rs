@@ -11,7 +11,7 @@ use crate::api::state::AppState;
 use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::http::{Json, Page, PageSize, Path, Query};
 use crate::reports::events::{officials_timeline, InternalEvent};
-use crate::reports::store;
+use crate::reports::views::official_views;
 use crate::reports::{Report, ReportStatus};
 use crate::units::UnitCode;
 use crate::values::{ReportId, UserId};
@@ -117,7 +117,7 @@ pub async fn list(
         .run(move |conn| {
             let jurisdiction = jurisdiction(conn, &official_id)?;
             let (rows, counts) = inbox(conn, &jurisdiction, &official_id, &filter)?;
-            let views = store::official_views(conn, &rows, &public_url)?;
+            let views = official_views(conn, &rows, &public_url)?;
             let page =
                 Page::from_rows(views, filter.limit, |report| report.id.to_string(), |report| Ok(report.clone()))?;
             Ok(Inbox { page, counts })
@@ -161,7 +161,7 @@ pub async fn get(
             let row = find_in(conn, &jurisdiction, &official_id, &id)?;
             let reporter_contact = reporter_contact(conn, &row, &official_id)?;
             let timeline = officials_timeline(conn, &row)?;
-            let report = store::official_views(conn, std::slice::from_ref(&row), &public_url)?.remove(0);
+            let report = official_views(conn, std::slice::from_ref(&row), &public_url)?.remove(0);
             Ok(OfficialReport { report, reporter_contact, timeline })
         })
         .await?;
@@ -203,8 +203,8 @@ pub async fn act(
             let jurisdiction = jurisdiction(conn, &official_id)?;
             crate::workflow::actions::act(conn, &notifier, &jurisdiction, &official_id, &id, &action)?;
             // After a transfer the report may have left the official's jurisdiction: read it directly.
-            let row = crate::reports::store::find_any(conn, &id)?;
-            let report = store::official_views(conn, std::slice::from_ref(&row), &public_url)?.remove(0);
+            let row = crate::reports::queries::find_any(conn, &id)?;
+            let report = official_views(conn, std::slice::from_ref(&row), &public_url)?.remove(0);
             Ok(ActedReport { report, timeline: officials_timeline(conn, &row)? })
         })
         .await?;

@@ -150,14 +150,6 @@ pub struct Changes<'a> {
     pub rated_at: Option<Option<NaiveDateTime>>,
 }
 
-/// The status and time every transition writes, beside its [`Changes`].
-#[derive(AsChangeset)]
-#[diesel(table_name = reports)]
-struct Always<'a> {
-    status: &'a str,
-    updated_at: NaiveDateTime,
-}
-
 /// One transition of one report, as the caller (who has checked their right to the report) asks it.
 pub struct Step<'a> {
     pub transition: Transition,
@@ -198,7 +190,8 @@ pub fn apply(
         .filter(reports::id.eq(&report.id))
         .filter(reports::status.eq(from.as_str()))
         .filter(reports::organization_id.eq(organization).or(reports::organization_id.is_null()));
-    let always = Always { status: to.as_str(), updated_at: step.at };
+    // The one statement in the crate that changes a report's status.
+    let always = (reports::status.eq(to.as_str()), reports::updated_at.eq(step.at));
     let claimed = diesel::update(unchanged).set((always, &step.changes)).execute(conn)?;
     if claimed == 0 {
         // Someone else acted first: tell the status the report has now.

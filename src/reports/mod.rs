@@ -1,11 +1,14 @@
 //! Feedback reports ("phản ánh hiện trường"): a citizen's description of a problem at a place, its
 //! status, its timeline, and the neighbours who support it.
 
+pub mod actions;
 pub mod events;
+pub mod filing;
 pub mod geo;
 pub mod lifecycle;
+pub mod queries;
 pub mod row;
-pub mod store;
+pub mod views;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};

@@ -18,8 +18,8 @@ use crate::notify::notifier::{officials, Notifier};
 use crate::notify::templates;
 use crate::reports::events::{record_event, NewEvent};
 use crate::reports::lifecycle::{self, Step, Transition};
+use crate::reports::queries::find_any;
 use crate::reports::row::ReportRow;
-use crate::reports::store::find_any;
 use crate::reports::ReportStatus;
 use crate::values::{EventKind, OrganizationId, ReportId};
 

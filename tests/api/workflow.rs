@@ -151,7 +151,7 @@ async fn concurrent_resolve_and_transfer_leave_one_result(app: TestApp) {
         .database()
         .run({
             let id = w.report.id.clone();
-            move |conn| congdanso::reports::store::find_any(conn, &congdanso::values::ReportId::from(id))
+            move |conn| congdanso::reports::queries::find_any(conn, &congdanso::values::ReportId::from(id))
         })
         .await
         .unwrap();

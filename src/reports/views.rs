@@ -1,0 +1,115 @@
+//! Reports as the API shows them: reporters' names where not anonymous, photos, support, distance;
+//! officials also see whom each is assigned to.
+
+use std::collections::{HashMap, HashSet};
+
+use diesel::prelude::*;
+
+use super::row::ReportRow;
+use super::{Report, ReportPosition, Reporter};
+use crate::db::schema::{organizations, report_supports, users};
+use crate::db::DbConnection;
+use crate::error::AppError;
+use crate::routing::Position;
+use crate::values::{OrganizationId, ReportId, UserId};
+
+/// Reports as the officials who handle them see them: the public view, plus whom each is assigned to.
+pub fn official_views(conn: &mut DbConnection, rows: &[ReportRow], public_url: &str) -> Result<Vec<Report>, AppError> {
+    let mut views = views(conn, rows, None, None, public_url)?;
+    for (view, row) in views.iter_mut().zip(rows) {
+        view.assignee_id = row.assignee_id.clone();
+    }
+    Ok(views)
+}
+
+/// The API view of rows, for `viewer`: reporters' names where not anonymous, and what the viewer supports.
+pub fn views(
+    conn: &mut DbConnection,
+    rows: &[ReportRow],
+    viewer: Option<&UserId>,
+    near: Option<Position>,
+    public_url: &str,
+) -> Result<Vec<Report>, AppError> {
+    // The reporter's photos, and the officials' photos of the result, per report.
+    let mut photos: HashMap<(ReportId, bool), Vec<crate::media::Media>> = HashMap::new();
+    for row in crate::media::of_reports(conn, &rows.iter().map(|r| &r.id).collect::<Vec<_>>())? {
+        let Some(report_id) = row.report_id.clone() else { continue };
+        let key = (report_id, row.event_id.is_some());
+        photos.entry(key).or_default().push(crate::media::Media::of(&row, public_url));
+    }
+    let named: Vec<&UserId> = rows.iter().filter(|r| !r.is_anonymous).map(|r| &r.reporter_id).collect();
+    let names: HashMap<UserId, String> = if named.is_empty() {
+        HashMap::new()
+    } else {
+        users::table
+            .filter(users::id.eq_any(named))
+            .filter(users::deleted_at.is_null())
+            .select((users::id, users::full_name))
+            .load::<(UserId, String)>(conn)?
+            .into_iter()
+            .collect()
+    };
+    let organization_ids: Vec<&OrganizationId> = rows.iter().filter_map(|r| r.organization_id.as_ref()).collect();
+    let organization_names: HashMap<OrganizationId, String> = if organization_ids.is_empty() {
+        HashMap::new()
+    } else {
+        organizations::table
+            .filter(organizations::id.eq_any(organization_ids))
+            .select((organizations::id, organizations::name))
+            .load::<(OrganizationId, String)>(conn)?
+            .into_iter()
+            .collect()
+    };
+    let supported: HashSet<ReportId> = match viewer {
+        Some(viewer) if !rows.is_empty() => report_supports::table
+            .filter(report_supports::user_id.eq(viewer))
+            .filter(report_supports::report_id.eq_any(rows.iter().map(|r| &r.id)))
+            .select(report_supports::report_id)
+            .load::<ReportId>(conn)?
+            .into_iter()
+            .collect(),
+        _ => HashSet::new(),
+    };
+    rows.iter()
+        .map(|row| {
+            Ok(Report {
+                id: row.id.clone(),
+                status: row.status()?,
+                category: row.category_code.clone(),
+                description: row.description.clone(),
+                position: ReportPosition { lat: row.lat, lon: row.lon, accuracy_m: row.accuracy_m },
+                address_text: row.address_text.clone(),
+                unit_code: row.unit_code.clone(),
+                unit_approximate: row.unit_approximate,
+                media: photos.remove(&(row.id.clone(), false)).unwrap_or_default(),
+                result_media: photos.remove(&(row.id.clone(), true)).unwrap_or_default(),
+                is_public: row.is_public,
+                is_anonymous: row.is_anonymous,
+                urgent: row.urgent,
+                reporter: names
+                    .get(&row.reporter_id)
+                    .filter(|_| !row.is_anonymous)
+                    .map(|name| Reporter { display_name: name.clone() }),
+                supporters: row.supporters,
+                is_mine: viewer == Some(&row.reporter_id),
+                supported_by_me: supported.contains(&row.id),
+                captured_at: row.captured_at.map(|t| t.and_utc()),
+                received_at: row.created_at.and_utc(),
+                created_at: row.created_at.and_utc(),
+                updated_at: row.updated_at.and_utc(),
+                due_at: row.due_at.map(|t| t.and_utc()),
+                organization_id: row.organization_id.clone(),
+                organization_name: row.organization_id.as_ref().and_then(|id| organization_names.get(id).cloned()),
+                assignee_id: None,
+                resolved_at: row.resolved_at.map(|t| t.and_utc()),
+                escalated_at: row.escalated_at.map(|t| t.and_utc()),
+                rating: row.rating_score.zip(row.rated_at).map(|(score, at)| super::Rating {
+                    score,
+                    comment: row.rating_comment.clone(),
+                    rated_at: at.and_utc(),
+                }),
+                distance_m: near.map(|p| (row.distance_m(p) * 10.0).round() / 10.0),
+            })
+        })
+        .collect()
+}
