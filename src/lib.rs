@@ -7,6 +7,7 @@ pub mod allocator;
 pub mod api;
 pub mod auth;
 pub mod blocking;
+pub mod calendar;
 pub mod categories;
 pub mod cli;
 pub mod config;

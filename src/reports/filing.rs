@@ -14,8 +14,8 @@ use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::http::IdempotencyKey;
 use crate::notify::notifier::Notifier;
-use crate::routing::locator::UnitLocator;
 use crate::routing;
+use crate::routing::locator::UnitLocator;
 use crate::values::{EventKind, ReportId, UserId};
 
 pub enum Filed {
