@@ -12,6 +12,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::auth::password::{self, Password};
+use crate::auth::tokens;
 use crate::db::schema::users;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldIssue, Locale};
@@ -158,6 +159,23 @@ pub fn find_user(conn: &mut DbConnection, id: &UserId) -> Result<UserRow, AppErr
         .find(id)
         .filter(users::deleted_at.is_null())
         .select(UserRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(AppError::UserNotFound)
+}
+
+/// The account behind an access token, with whether the token's session is still live, in one query:
+/// every authenticated request asks both.
+pub fn find_signed_in(
+    conn: &mut DbConnection,
+    id: &UserId,
+    session_id: &str,
+    now: NaiveDateTime,
+) -> Result<(UserRow, bool), AppError> {
+    users::table
+        .find(id)
+        .filter(users::deleted_at.is_null())
+        .select((UserRow::as_select(), diesel::dsl::exists(tokens::live_session(id, session_id, now))))
         .first(conn)
         .optional()?
         .ok_or(AppError::UserNotFound)

@@ -11,10 +11,9 @@ use actix_web::{web, FromRequest, HttpRequest};
 
 use chrono::Utc;
 
-use crate::accounts::{find_user, Role, UserRow};
+use crate::accounts::{find_signed_in, Role, UserRow};
 use crate::api::state::AppState;
 use crate::auth::limits::Action;
-use crate::auth::tokens;
 use crate::error::AppError;
 use crate::values::UserId;
 
@@ -49,13 +48,13 @@ impl FromRequest for CurrentUser {
             let user = state
                 .db
                 .run(move |conn| {
-                    let user = find_user(conn, &claims.sub)?;
+                    let (user, session_live) = find_signed_in(conn, &claims.sub, &claims.sid, Utc::now().naive_utc())?;
                     if !user.active {
                         // Said before the session check, which deactivation also ends: the app can tell why.
                         return Err(AppError::AccountDisabled);
                     }
                     // Logging out, a password reset or revocation ends the session and its tokens with it.
-                    if !tokens::session_is_live(conn, &claims.sub, &claims.sid, Utc::now().naive_utc())? {
+                    if !session_live {
                         return Err(AppError::Unauthenticated);
                     }
                     Ok(user)

@@ -138,22 +138,16 @@ pub fn start_session(conn: &mut DbConnection, user_id: &UserId) -> Result<Sessio
     Ok(Session { id, refresh_token })
 }
 
-/// Whether `user_id`'s session `session_id` still goes on: not logged out, revoked or expired. Access
-/// tokens are checked against it on every request, so ending a session ends its tokens at once.
-pub fn session_is_live(
-    conn: &mut DbConnection,
-    user_id: &UserId,
-    session_id: &str,
-    now: NaiveDateTime,
-) -> Result<bool, AppError> {
-    let live: i64 = refresh_tokens::table
+/// The refresh tokens that keep `user_id`'s session `session_id` going: not logged out, revoked or
+/// expired. The session is live while one is left; access tokens are checked against it on every
+/// request (see [`crate::accounts::find_signed_in`]), so ending a session ends its tokens at once.
+#[diesel::dsl::auto_type(no_type_alias)]
+pub fn live_session<'a>(user_id: &'a UserId, session_id: &'a str, now: NaiveDateTime) -> _ {
+    refresh_tokens::table
         .filter(refresh_tokens::family_id.eq(session_id))
         .filter(refresh_tokens::user_id.eq(user_id))
         .filter(refresh_tokens::revoked_at.is_null())
         .filter(refresh_tokens::expires_at.gt(now))
-        .count()
-        .get_result(conn)?;
-    Ok(live > 0)
 }
 
 enum Rotation {
