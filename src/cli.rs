@@ -61,7 +61,10 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Migrate => {
             let db = Db::new(&settings).map_err(|err| format!("DATABASE_URL: {err}"))?;
             let report = prepare_database(db).await.map_err(|err| format!("DATABASE_URL: {err}"))?;
-            println!("database ready: {} units and {} categories added", report.units_added, report.categories_added);
+            println!(
+                "database ready: {} units, {} categories and {} calendar days added",
+                report.units_added, report.categories_added, report.calendar_days_added
+            );
             Ok(())
         }
         Command::CreateAdmin { email, full_name } => {

@@ -108,6 +108,8 @@ pub enum FieldIssue {
     /// An onboarding code refused for the reason the `AppError` code names.
     OnboardingCode(&'static str),
     UnknownUser,
+    /// A well-formed province code that is not one of the 34 provinces.
+    UnknownProvince,
     /// NUL and other control characters (tab and line breaks aside) are not text anyone types.
     ControlCharacter,
 }
@@ -270,6 +272,11 @@ impl FieldIssue {
                 issue(code, refusal.at_sign_up(Locale::Vi), refusal.at_sign_up(Locale::En))
             }
             FieldIssue::UnknownUser => issue("unknown_user", "Không có tài khoản này.", "There is no such account."),
+            FieldIssue::UnknownProvince => issue(
+                "unknown_province",
+                "Không có tỉnh, thành phố mang mã này.",
+                "There is no province with this code.",
+            ),
             FieldIssue::ControlCharacter => issue(
                 "control_character",
                 "Không được chứa ký tự điều khiển (như NUL).",

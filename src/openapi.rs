@@ -25,6 +25,8 @@ use utoipa::OpenApi;
         crate::api::units::locate,
         crate::api::units::import_boundaries,
         crate::api::categories::list,
+        crate::api::calendar::get_year,
+        crate::api::calendar::put_day,
         crate::api::auth::register,
         crate::api::auth::log_in,
         crate::api::auth::refresh,
@@ -101,6 +103,7 @@ use utoipa::OpenApi;
         (name = "notifications", description = "News of the reports one filed or supports, in-app (and by mail when the email is verified)"),
         (name = "units", description = "Administrative units: 34 provinces and 3,321 communes, wards and special zones"),
         (name = "categories", description = "Report categories"),
+        (name = "calendar", description = "The working calendar: holidays, compensatory days and announced changes"),
         (name = "health", description = "Liveness and readiness for orchestrators"),
     ),
 )]
@@ -382,6 +385,7 @@ impl utoipa::Modify for Constraints {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use crate::api::reports;
         use crate::auth::password::{MAX_CHARS, MIN_CHARS};
+        use crate::calendar::store as day;
         use crate::onboarding::store as campaigns;
         use serde_json::json;
         use utoipa::openapi::schema::Schema;
@@ -427,6 +431,9 @@ impl utoipa::Modify for Constraints {
             ("NewCampaignRequest", "target_signups", signups.clone()),
             ("CampaignChanges", "target_signups", signups),
             ("NewAgentRequest", "display_name", Limits::chars(1, campaigns::DISPLAY_NAME_CHARS)),
+            ("CalendarDayRequest", "name", Limits::chars(*day::NAME_CHARS.start(), *day::NAME_CHARS.end())),
+            ("CalendarDayRequest", "notice", Limits::chars(*day::NOTICE_CHARS.start(), *day::NOTICE_CHARS.end())),
+            ("CalendarDayRequest", "reason", Limits::chars(*day::REASON_CHARS.start(), *day::REASON_CHARS.end())),
         ];
         let Some(components) = openapi.components.as_mut() else { return };
         for (schema, property, limits) in properties {
@@ -477,6 +484,9 @@ impl utoipa::Modify for Constraints {
                         },
                         ("listUnits", "q") => Limits::at_most(crate::api::units::MAX_QUERY_CHARS),
                         ("agentQrPng", "size") => Limits::range(smallest.into(), largest.into()),
+                        ("getCalendar", "year") => {
+                            Limits::range((*day::YEARS.start()).into(), (*day::YEARS.end()).into())
+                        }
                         (_, "radius_m") => Limits::range(1.0, reports::MAX_RADIUS_M),
                         (_, "lat") => Limits::range(-90.0, 90.0),
                         (_, "lon") => Limits::range(-180.0, 180.0),

@@ -1,5 +1,6 @@
 //! Reference data seeded on start: the national list of administrative units (embedded in the binary,
-//! so the server needs no files beside it) and a starter set of report categories.
+//! so the server needs no files beside it), a starter set of report categories, and the working calendar's
+//! announced days off and worked weekend days (the 2026 notice, until an administrator enters the next).
 //!
 //! Seeding only adds what is missing, so it runs on every start and never duplicates or overwrites.
 
@@ -28,6 +29,7 @@ const INSERT_BATCH: usize = 400;
 pub struct SeedReport {
     pub units_added: usize,
     pub categories_added: usize,
+    pub calendar_days_added: usize,
 }
 
 /// Parses the embedded list: provinces first (parents before children), then communes in code order.
@@ -143,6 +145,9 @@ pub fn category_rows() -> Vec<CategoryRow> {
         .collect()
 }
 
+/// Why the seeded calendar days are there, in their `reason`.
+const NOTICE_REASON: &str = "Lịch nghỉ năm 2026 theo Thông báo 9441/TB-BNV của Bộ Nội vụ, nạp sẵn khi khởi tạo.";
+
 /// Adds the reference rows the database lacks, in one transaction.
 pub fn seed_reference_data(conn: &mut DbConnection) -> Result<SeedReport, AppError> {
     let units = unit_rows()?;
@@ -161,7 +166,9 @@ pub fn seed_reference_data(conn: &mut DbConnection) -> Result<SeedReport, AppErr
         if !new_categories.is_empty() {
             crate::insert_batch!(conn, categories::table, &new_categories)?;
         }
-        Ok(SeedReport { units_added: new_units.len(), categories_added: new_categories.len() })
+        let calendar_days_added =
+            crate::calendar::store::add_missing(conn, &crate::calendar::notice_2026(), NOTICE_REASON)?;
+        Ok(SeedReport { units_added: new_units.len(), categories_added: new_categories.len(), calendar_days_added })
     })
 }
 

@@ -49,7 +49,9 @@ impl Application {
         let db = Db::new(&settings).map_err(StartupError::Database)?;
         let report = prepare_database(db.clone()).await.map_err(StartupError::Database)?;
         if report != SeedReport::default() {
-            tracing::info!(units = report.units_added, categories = report.categories_added, "seeded reference data");
+            let (units, categories, calendar_days) =
+                (report.units_added, report.categories_added, report.calendar_days_added);
+            tracing::info!(units, categories, calendar_days, "seeded reference data");
         }
         if let Some(email) = settings.bootstrap_admin_email.clone() {
             let bootstrap_db = db.clone();
@@ -189,6 +191,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/api/v1")
             .configure(api::units::configure)
             .configure(api::categories::configure)
+            .configure(api::calendar::configure)
             .configure(crate::api::auth::configure)
             .configure(crate::api::accounts::configure)
             .configure(crate::api::reports::configure)

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod calendar;
 pub mod categories;
 pub mod extractors;
 pub mod health;

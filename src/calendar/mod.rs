@@ -7,6 +7,7 @@
 //! counted, and a period ends at 24:00 of its last day, local time.
 
 pub mod lunar;
+pub mod store;
 
 use std::collections::BTreeMap;
 
@@ -15,7 +16,9 @@ use chrono::{Datelike, Days, NaiveDate, Weekday};
 use self::lunar::LunarDate;
 
 /// Where a day's status comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[schema(as = DaySource)]
 pub enum Source {
     /// A public holiday of the Labour Code, computed for the year.
     Statute,

@@ -290,6 +290,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    calendar_days (date, province_code) {
+        date -> Date,
+        province_code -> Text,
+        working -> Bool,
+        name -> Text,
+        notice -> Text,
+        reason -> Text,
+        updated_by -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(reports -> users (reporter_id));
 diesel::joinable!(report_events -> reports (report_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -316,5 +329,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     campaigns,
     campaign_agents,
     onboarding_signups,
-    registration_keys
+    registration_keys,
+    calendar_days
 );

@@ -68,9 +68,9 @@ fn migrate_and_create_admin(db: TestDb) {
 
     let first = run(congdanso(&env).arg("migrate"), "");
     assert!(first.status.success(), "{}", text(&first.stderr));
-    assert_eq!(text(&first.stdout).trim(), "database ready: 3355 units and 17 categories added");
+    assert_eq!(text(&first.stdout).trim(), "database ready: 3355 units, 17 categories and 4 calendar days added");
     let again = run(congdanso(&env).arg("migrate"), "");
-    assert_eq!(text(&again.stdout).trim(), "database ready: 0 units and 0 categories added");
+    assert_eq!(text(&again.stdout).trim(), "database ready: 0 units, 0 categories and 0 calendar days added");
 
     let created = run(congdanso(&env).args(["create-admin", "--email", " Admin@Tinh.gov.vn "]), "mat-khau-quan-tri\n");
     assert!(created.status.success(), "{}", text(&created.stderr));

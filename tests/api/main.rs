@@ -6,6 +6,7 @@ mod common;
 mod accounts;
 mod auth;
 mod boundaries;
+mod calendar;
 mod cli;
 mod contract;
 mod deadlines;

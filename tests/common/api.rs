@@ -228,7 +228,30 @@ pub fn redacted(value: Value) -> Value {
     }
 }
 
+/// A day of the working calendar (`GET /api/v1/calendar/{year}`).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct CalendarDay {
+    pub date: String,
+    pub working: bool,
+    pub name: String,
+    pub source: String,
+    pub notice: Option<String>,
+}
+
 impl TestApp {
+    /// The special days of the calendar at `path` (`/api/v1/calendar/2026?province=68`), which must answer 200.
+    pub async fn calendar(&self, path: &str) -> Vec<CalendarDay> {
+        let year = self.get_json(path).await;
+        assert_eq!(year["time_zone"], "Asia/Ho_Chi_Minh");
+        serde_json::from_value(year["days"].clone()).expect("calendar days")
+    }
+
+    /// `PUT /api/v1/admin/calendar/{date}` as `token`.
+    pub async fn put_calendar_day(&self, token: &str, date: &str, body: &Value) -> reqwest::Response {
+        let request = self.client.put(self.url(&format!("/api/v1/admin/calendar/{date}"))).bearer_auth(token);
+        request.json(body).send().await.expect("request sent")
+    }
+
     /// Signs up a citizen; the sign-up must succeed.
     pub async fn register(&self, body: Value) -> Citizen {
         let response = self.post_json("/api/v1/auth/register", &body).await;
