@@ -7,6 +7,7 @@
 //! counted, and a period ends at 24:00 of its last day, local time.
 
 pub mod lunar;
+pub mod office_hours;
 pub mod store;
 
 use std::collections::BTreeMap;
