@@ -15,7 +15,6 @@ use crate::error::{AppError, FieldErrors, FieldIssue, Locale};
 use crate::http::IdempotencyKey;
 use crate::notify::secrets::MessageSecrets;
 use crate::notify::templates;
-use crate::onboarding::codes::CodeSigner;
 use crate::values::UserId;
 
 /// The longest onboarding code looked at (counted after trimming): longer than any real one.
@@ -93,14 +92,16 @@ impl RegisterRequest {
 }
 
 /// Creates the citizen, the verification mail (when there is an email) and the first session, in one
-/// transaction. Returns the account and its refresh token.
+/// transaction. `on_created` runs in it as soon as the account exists: the caller credits a volunteer's
+/// onboarding code there, so an account and its credit commit together (and accounts need not know
+/// onboarding, which builds on them). Returns the account and its refresh token.
 pub fn register_citizen(
     conn: &mut DbConnection,
     registration: &Registration,
     password_hash: String,
     secrets: &MessageSecrets,
-    signer: &CodeSigner,
     retry_key: Option<&RetryKey>,
+    on_created: impl FnOnce(&mut DbConnection, &UserRow) -> Result<(), AppError>,
 ) -> Result<(UserRow, tokens::Session), AppError> {
     crate::db::transaction(conn, |conn| {
         ensure_unused(conn, registration.phone.as_ref(), registration.email.as_ref())?;
@@ -116,9 +117,7 @@ pub fn register_citizen(
             onboarding_code: registration.onboarding_code.as_deref(),
         };
         let user = insert_user(conn, &account, password_hash)?;
-        if let Some(code) = &registration.onboarding_code {
-            crate::onboarding::store::credit_at_sign_up(conn, signer, &user.id, code)?;
-        }
+        on_created(conn, &user)?;
         if let Some(email) = &registration.email {
             send_verification(conn, secrets, &user, email.as_str())?;
         }

@@ -18,6 +18,7 @@ use crate::auth::password::{Password, Verification};
 use crate::auth::tokens;
 use crate::error::AppError;
 use crate::http::{request_hash, IdempotencyKey, Json};
+use crate::onboarding;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/auth/register").route(web::post().to(register)))
@@ -68,7 +69,11 @@ pub async fn register(
     let made = state
         .db
         .run(move |conn| {
-            register_citizen(conn, &registration, password_hash, &app.secrets, &app.onboarding, key.as_deref())
+            let code = registration.onboarding_code.clone();
+            register_citizen(conn, &registration, password_hash, &app.secrets, key.as_deref(), |conn, user| {
+                let Some(code) = code else { return Ok(()) };
+                onboarding::store::credit_at_sign_up(conn, &app.onboarding, &user.id, &code).map(|_| ())
+            })
         })
         .await;
     match made {
