@@ -16,8 +16,8 @@ use crate::auth::tokens;
 use crate::db::schema::users;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldIssue, Locale};
-use crate::values::UserId;
 pub use crate::values::{locale_str, parse_locale, Email, PhoneNumber, Role, LOCALES};
+use crate::values::{SessionId, UserId};
 
 /// A person's name as they want it shown: 1 to 100 characters, trimmed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,7 +169,7 @@ pub fn find_user(conn: &mut DbConnection, id: &UserId) -> Result<UserRow, AppErr
 pub fn find_signed_in(
     conn: &mut DbConnection,
     id: &UserId,
-    session_id: &str,
+    session_id: &SessionId,
     now: NaiveDateTime,
 ) -> Result<(UserRow, bool), AppError> {
     users::table

@@ -10,7 +10,7 @@ use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::notify::outbox::{self, Outgoing};
 use crate::notify::secrets::{MessageSecrets, SecretKind, PLACEHOLDER};
-use crate::values::UserId;
+use crate::values::{MessageId, UserId};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Purpose {
@@ -51,7 +51,7 @@ pub fn send_secret(
     email: Option<&str>,
     write: impl FnOnce(&str) -> Outgoing,
 ) -> Result<(), AppError> {
-    let message_id = outbox::new_id();
+    let message_id = MessageId::new();
     let hash = match purpose {
         Purpose::Activate => secrets.code_hash(user_id, &secrets.secret(SecretKind::Code, &message_id)),
         Purpose::VerifyEmail | Purpose::ResetPassword => token_hash(&secrets.secret(SecretKind::Token, &message_id)),

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::db::schema::refresh_tokens;
 use crate::db::DbConnection;
 use crate::error::AppError;
-use crate::values::{Role, UserId};
+use crate::values::{Role, SessionId, UserId};
 
 /// Who access tokens are for; a token minted for another audience is refused.
 pub const AUDIENCE: &str = "congdanso-app";
@@ -29,7 +29,7 @@ pub struct Claims {
     pub exp: i64,
     pub jti: String,
     /// The session (refresh-token family) the token was issued in: ending the session ends the token.
-    pub sid: String,
+    pub sid: SessionId,
 }
 
 /// Signs and checks access tokens: HS256 only, with issuer and audience pinned.
@@ -56,7 +56,7 @@ impl TokenKeys {
         }
     }
 
-    pub fn issue_access_token(&self, user_id: &UserId, role: Role, session_id: &str) -> Result<String, AppError> {
+    pub fn issue_access_token(&self, user_id: &UserId, role: Role, session_id: &SessionId) -> Result<String, AppError> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             iss: self.issuer.clone(),
@@ -66,7 +66,7 @@ impl TokenKeys {
             iat: now,
             exp: now + ACCESS_TOKEN_SECS,
             jti: uuid::Uuid::now_v7().to_string(),
-            sid: session_id.to_string(),
+            sid: session_id.clone(),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(|err| AppError::Internal(format!("jwt: {err}")))
@@ -101,13 +101,13 @@ pub fn token_hash(token: &str) -> String {
 struct NewRefreshToken<'a> {
     id: String,
     user_id: &'a UserId,
-    family_id: &'a str,
+    family_id: &'a SessionId,
     token_hash: String,
     created_at: NaiveDateTime,
     expires_at: NaiveDateTime,
 }
 
-fn insert_refresh_token(conn: &mut DbConnection, user_id: &UserId, family_id: &str) -> Result<String, AppError> {
+fn insert_refresh_token(conn: &mut DbConnection, user_id: &UserId, family_id: &SessionId) -> Result<String, AppError> {
     let (token, token_hash) = new_opaque_token();
     let now = Utc::now().naive_utc();
     diesel::insert_into(refresh_tokens::table)
@@ -126,14 +126,13 @@ fn insert_refresh_token(conn: &mut DbConnection, user_id: &UserId, family_id: &s
 /// A session: one log-in on one device, and the refresh token that continues it.
 #[derive(Debug, Clone)]
 pub struct Session {
-    /// The refresh-token family; access tokens carry it as `sid`.
-    pub id: String,
+    pub id: SessionId,
     pub refresh_token: String,
 }
 
 /// Starts a session (a new token family) with its first refresh token.
 pub fn start_session(conn: &mut DbConnection, user_id: &UserId) -> Result<Session, AppError> {
-    let id = uuid::Uuid::now_v7().to_string();
+    let id = SessionId::new();
     let refresh_token = insert_refresh_token(conn, user_id, &id)?;
     Ok(Session { id, refresh_token })
 }
@@ -142,7 +141,7 @@ pub fn start_session(conn: &mut DbConnection, user_id: &UserId) -> Result<Sessio
 /// expired. The session is live while one is left; access tokens are checked against it on every
 /// request (see [`crate::accounts::find_signed_in`]), so ending a session ends its tokens at once.
 #[diesel::dsl::auto_type(no_type_alias)]
-pub fn live_session<'a>(user_id: &'a UserId, session_id: &'a str, now: NaiveDateTime) -> _ {
+pub fn live_session<'a>(user_id: &'a UserId, session_id: &'a SessionId, now: NaiveDateTime) -> _ {
     refresh_tokens::table
         .filter(refresh_tokens::family_id.eq(session_id))
         .filter(refresh_tokens::user_id.eq(user_id))
@@ -163,7 +162,7 @@ pub fn rotate(conn: &mut DbConnection, presented: &str) -> Result<(UserId, Sessi
     let now = Utc::now().naive_utc();
     // The revocation must be committed even though the caller gets an error, hence the inner enum.
     let outcome = crate::db::transaction(conn, |conn| -> Result<Rotation, AppError> {
-        let found: Option<(String, UserId, String, NaiveDateTime, Option<NaiveDateTime>)> = refresh_tokens::table
+        let found: Option<(String, UserId, SessionId, NaiveDateTime, Option<NaiveDateTime>)> = refresh_tokens::table
             .filter(refresh_tokens::token_hash.eq(&hash))
             .select((
                 refresh_tokens::id,
@@ -198,7 +197,7 @@ pub fn rotate(conn: &mut DbConnection, presented: &str) -> Result<(UserId, Sessi
     }
 }
 
-fn revoke_family(conn: &mut DbConnection, family_id: &str, now: NaiveDateTime) -> Result<(), AppError> {
+fn revoke_family(conn: &mut DbConnection, family_id: &SessionId, now: NaiveDateTime) -> Result<(), AppError> {
     diesel::update(
         refresh_tokens::table
             .filter(refresh_tokens::family_id.eq(family_id))
@@ -211,7 +210,7 @@ fn revoke_family(conn: &mut DbConnection, family_id: &str, now: NaiveDateTime) -
 
 /// Ends the session the refresh token belongs to (log-out on one device).
 pub fn revoke_session(conn: &mut DbConnection, user_id: &UserId, presented: &str) -> Result<(), AppError> {
-    let family: Option<String> = refresh_tokens::table
+    let family: Option<SessionId> = refresh_tokens::table
         .filter(refresh_tokens::token_hash.eq(token_hash(presented)))
         .filter(refresh_tokens::user_id.eq(user_id))
         .select(refresh_tokens::family_id)
@@ -238,7 +237,8 @@ mod tests {
     #[test]
     fn tokens_round_trip_and_are_bound_to_issuer_and_audience() {
         let keys = TokenKeys::new(b"0123456789abcdef0123456789abcdef", "https://tinh.example");
-        let token = keys.issue_access_token(&UserId::from("user-1"), Role::Citizen, "session-1").unwrap();
+        let token =
+            keys.issue_access_token(&UserId::from("user-1"), Role::Citizen, &SessionId::from("session-1")).unwrap();
         let claims = keys.verify(&token).unwrap();
         assert_eq!(
             (claims.sub.as_str(), claims.role.as_str(), claims.sid.as_str()),

@@ -9,7 +9,7 @@ use super::Mail;
 use crate::db::schema::outbox;
 use crate::db::DbConnection;
 use crate::error::AppError;
-use crate::values::UserId;
+use crate::values::{MessageId, UserId};
 
 /// How long a claimed row stays with its worker before another may retry it.
 const CLAIM_SECS: i64 = 120;
@@ -20,7 +20,7 @@ const LONGEST_BACKOFF_SECS: i64 = 3600;
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = outbox)]
 pub struct OutboxRow {
-    pub id: String,
+    pub id: MessageId,
     pub recipient: String,
     pub subject: String,
     pub body: String,
@@ -62,21 +62,16 @@ impl From<Mail> for Outgoing {
     }
 }
 
-/// A new message id: the secret a message carries is derived from it.
-pub fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
-}
-
 /// Adds a mail for the account `user_id`; call inside the transaction of the change that causes it.
 pub fn enqueue(conn: &mut DbConnection, user_id: &UserId, mail: Mail, now: NaiveDateTime) -> Result<(), AppError> {
-    insert(conn, &new_id(), user_id, &mail.into(), None, now)
+    insert(conn, &MessageId::new(), user_id, &mail.into(), None, now)
 }
 
 /// Adds a message whose body holds the placeholder of a secret of `kind`, derived from `id` when it
 /// is sent (use [`crate::auth::one_time::send_secret`], which also keeps the secret's hash).
 pub fn enqueue_with_secret(
     conn: &mut DbConnection,
-    id: &str,
+    id: &MessageId,
     user_id: &UserId,
     message: &Outgoing,
     kind: SecretKind,
@@ -87,7 +82,7 @@ pub fn enqueue_with_secret(
 
 fn insert(
     conn: &mut DbConnection,
-    id: &str,
+    id: &MessageId,
     user_id: &UserId,
     message: &Outgoing,
     secret: Option<SecretKind>,
@@ -133,7 +128,7 @@ pub fn claim_due(conn: &mut DbConnection, now: NaiveDateTime) -> Result<Vec<Outb
     Ok(claimed)
 }
 
-pub fn mark_sent(conn: &mut DbConnection, id: &str, now: NaiveDateTime) -> Result<(), AppError> {
+pub fn mark_sent(conn: &mut DbConnection, id: &MessageId, now: NaiveDateTime) -> Result<(), AppError> {
     diesel::update(outbox::table.find(id))
         .set((
             outbox::sent_at.eq(now),

@@ -10,7 +10,7 @@ use base64::Engine;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use crate::values::UserId;
+use crate::values::{MessageId, UserId};
 
 /// Stands in a stored message body for the secret it will carry.
 pub const PLACEHOLDER: &str = "{{secret}}";
@@ -72,8 +72,8 @@ impl MessageSecrets {
     }
 
     /// The secret message `message_id` carries.
-    pub fn secret(&self, kind: SecretKind, message_id: &str) -> String {
-        let bytes = self.mac(kind.as_str(), &[message_id]);
+    pub fn secret(&self, kind: SecretKind, message_id: &MessageId) -> String {
+        let bytes = self.mac(kind.as_str(), &[message_id.as_str()]);
         match kind {
             SecretKind::Token => URL_SAFE_NO_PAD.encode(bytes),
             SecretKind::Code => {
@@ -89,7 +89,7 @@ impl MessageSecrets {
     }
 
     /// A stored body made ready to send: the placeholder replaced by the message's secret.
-    pub fn reveal(&self, body: &str, kind: Option<SecretKind>, message_id: &str) -> String {
+    pub fn reveal(&self, body: &str, kind: Option<SecretKind>, message_id: &MessageId) -> String {
         match kind {
             Some(kind) => body.replace(PLACEHOLDER, &self.secret(kind, message_id)),
             None => body.to_string(),
@@ -104,15 +104,18 @@ mod tests {
     #[test]
     fn secrets_depend_on_the_message_and_the_key() {
         let secrets = MessageSecrets::derive(b"a server key of thirty-two bytes!", "https://app.example");
-        let token = secrets.secret(SecretKind::Token, "m1");
+        let token = secrets.secret(SecretKind::Token, &MessageId::from("m1"));
         assert_eq!(token.len(), 43);
-        assert_eq!(token, secrets.secret(SecretKind::Token, "m1"));
-        assert_ne!(token, secrets.secret(SecretKind::Token, "m2"));
+        assert_eq!(token, secrets.secret(SecretKind::Token, &MessageId::from("m1")));
+        assert_ne!(token, secrets.secret(SecretKind::Token, &MessageId::from("m2")));
         let other = MessageSecrets::derive(b"another server key, thirty-two b", "https://app.example");
-        assert_ne!(token, other.secret(SecretKind::Token, "m1"));
-        let code = secrets.secret(SecretKind::Code, "m1");
+        assert_ne!(token, other.secret(SecretKind::Token, &MessageId::from("m1")));
+        let code = secrets.secret(SecretKind::Code, &MessageId::from("m1"));
         assert!(code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()), "{code}");
-        assert_eq!(secrets.reveal("code {{secret}}.", Some(SecretKind::Code), "m1"), format!("code {code}."));
+        assert_eq!(
+            secrets.reveal("code {{secret}}.", Some(SecretKind::Code), &MessageId::from("m1")),
+            format!("code {code}.")
+        );
         assert_ne!(secrets.code_hash(&"u1".into(), &code), other.code_hash(&"u1".into(), &code));
     }
 }

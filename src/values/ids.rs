@@ -105,6 +105,10 @@ ids! {
     CampaignId;
     /// A volunteer's (or a poster's) signed code in a campaign.
     AgentId;
+    /// A session: one log-in on one device (its refresh-token family; access tokens carry it as `sid`).
+    SessionId;
+    /// A message in the mail/SMS outbox (its one-time secrets are derived from it).
+    MessageId;
 }
 
 /// How every id appears in the contract: a string in UUID format.

@@ -14,7 +14,9 @@ pub mod role;
 
 pub use email::Email;
 pub use event_kind::EventKind;
-pub use ids::{AgentId, CampaignId, EventId, MediaId, NotificationId, OrganizationId, ReportId, UserId};
+pub use ids::{
+    AgentId, CampaignId, EventId, MediaId, MessageId, NotificationId, OrganizationId, ReportId, SessionId, UserId,
+};
 pub use locale::{locale_str, parse_locale, LOCALES};
 pub use phone::PhoneNumber;
 pub use province::{is_known_province, ProvinceCode};
