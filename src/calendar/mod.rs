@@ -145,7 +145,7 @@ impl WorkingCalendar {
     /// The last day of a period of `days` working days that starts with an event on `start`: `start` itself
     /// is not counted. The period ends at 24:00 of the day returned.
     pub fn add_working_days(&self, start: NaiveDate, days: u32) -> NaiveDate {
-        let year_days = YearDays::new(self);
+        let mut year_days = YearDays::new(self);
         let mut day = start;
         let mut left = days;
         while left > 0 {
@@ -160,7 +160,7 @@ impl WorkingCalendar {
     /// The day a period of calendar days that ends on `last` really ends: a last day off moves to the next
     /// working day (Civil Code, Art. 148.5).
     pub fn end_on_working_day(&self, last: NaiveDate) -> NaiveDate {
-        let year_days = YearDays::new(self);
+        let mut year_days = YearDays::new(self);
         let mut day = last;
         while !year_days.is_working(day) {
             day = day.succ_opt().expect("a deadline within the calendar's range");
@@ -180,17 +180,16 @@ fn name_of_run(days: &BTreeMap<NaiveDate, SpecialDay>, compensation: NaiveDate) 
 /// The special days of the years a count passes through, computed once per year.
 struct YearDays<'a> {
     calendar: &'a WorkingCalendar,
-    years: std::cell::RefCell<BTreeMap<i32, BTreeMap<NaiveDate, bool>>>,
+    years: BTreeMap<i32, BTreeMap<NaiveDate, bool>>,
 }
 
 impl<'a> YearDays<'a> {
     fn new(calendar: &'a WorkingCalendar) -> Self {
-        YearDays { calendar, years: Default::default() }
+        YearDays { calendar, years: BTreeMap::new() }
     }
 
-    fn is_working(&self, date: NaiveDate) -> bool {
-        let mut years = self.years.borrow_mut();
-        let year = years.entry(date.year()).or_insert_with(|| {
+    fn is_working(&mut self, date: NaiveDate) -> bool {
+        let year = self.years.entry(date.year()).or_insert_with(|| {
             self.calendar.special_days(date.year()).into_iter().map(|d| (d.date, d.working)).collect()
         });
         year.get(&date).copied().unwrap_or(!is_weekend(date))

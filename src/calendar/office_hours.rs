@@ -53,7 +53,7 @@ const MOST_DAYS: u32 = 3 * 366;
 impl WorkingCalendar {
     /// The local moment at which `minutes` of office time have passed since local moment `start`.
     pub fn add_office_minutes(&self, start: NaiveDateTime, minutes: i64, hours: &OfficeHours) -> NaiveDateTime {
-        let year_days = YearDays::new(self);
+        let mut year_days = YearDays::new(self);
         let mut left = Duration::minutes(minutes.max(0));
         let mut day = start.date();
         for _ in 0..MOST_DAYS {
@@ -77,7 +77,7 @@ impl WorkingCalendar {
 
     /// The office time between two local moments, in minutes; 0 when `to` is not after `from`.
     pub fn office_minutes_between(&self, from: NaiveDateTime, to: NaiveDateTime, hours: &OfficeHours) -> i64 {
-        let year_days = YearDays::new(self);
+        let mut year_days = YearDays::new(self);
         let mut total = Duration::zero();
         let mut day = from.date();
         while day <= to.date() {
