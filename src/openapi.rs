@@ -123,6 +123,11 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// Every operation of a path (the methods this API uses).
+fn operations_mut(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten()
+}
+
 /// Gives every error response (status 4xx or 5xx, declared without a body by an annotation or by
 /// `CommonErrors`) the `application/problem+json` body, so each declaration names only its codes.
 struct ProblemBodies;
@@ -131,8 +136,7 @@ impl utoipa::Modify for ProblemBodies {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::{ContentBuilder, Ref, RefOr};
         for item in openapi.paths.paths.values_mut() {
-            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
-            for operation in operations.into_iter().flatten() {
+            for operation in operations_mut(item) {
                 for (status, response) in operation.responses.responses.iter_mut() {
                     let RefOr::T(response) = response else { continue };
                     if (status.starts_with('4') || status.starts_with('5')) && response.content.is_empty() {
@@ -159,8 +163,7 @@ impl utoipa::Modify for CommonErrors {
         // The body comes from `ProblemBodies`, which runs after this.
         let problem = |description: &str| RefOr::T(ResponseBuilder::new().description(description).build());
         for (path, item) in openapi.paths.paths.iter_mut() {
-            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
-            for operation in operations.into_iter().flatten() {
+            for operation in operations_mut(item) {
                 let has = |place: ParameterIn| operation.parameters.iter().flatten().any(|p| p.parameter_in == place);
                 let (validated, has_path) =
                     (operation.request_body.is_some() || has(ParameterIn::Query), has(ParameterIn::Path));
@@ -270,8 +273,7 @@ impl utoipa::Modify for UuidIds {
             uuid_ids(schema);
         }
         for item in openapi.paths.paths.values_mut() {
-            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
-            for operation in operations.into_iter().flatten() {
+            for operation in operations_mut(item) {
                 for parameter in operation.parameters.iter_mut().flatten().filter(|p| is_id(&p.name)) {
                     parameter.schema.iter_mut().for_each(set_uuid);
                 }
@@ -473,8 +475,7 @@ impl utoipa::Modify for Constraints {
         let idempotency_key = Limits { pattern: Some("^[!-~]{8,128}$"), ..Default::default() };
         let (smallest, largest) = crate::onboarding::qr::PNG_SIZES;
         for item in openapi.paths.paths.values_mut() {
-            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
-            for operation in operations.into_iter().flatten() {
+            for operation in operations_mut(item) {
                 let id = operation.operation_id.clone().unwrap_or_default();
                 for parameter in operation.parameters.iter_mut().flatten() {
                     let limits = match (id.as_str(), parameter.name.as_str()) {
@@ -565,8 +566,7 @@ impl utoipa::Modify for Enums {
             }
         }
         for item in openapi.paths.paths.values_mut() {
-            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
-            for operation in operations.into_iter().flatten() {
+            for operation in operations_mut(item) {
                 for parameter in operation.parameters.iter_mut().flatten() {
                     let target = match parameter.name.as_str() {
                         "status" => "ReportStatus",
@@ -672,8 +672,7 @@ fn add_link(
 ) {
     use utoipa::openapi::RefOr;
     for item in openapi.paths.paths.values_mut() {
-        let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
-        for operation in operations.into_iter().flatten() {
+        for operation in operations_mut(item) {
             if operation.operation_id.as_deref() != Some(operation_id) {
                 continue;
             }
