@@ -144,8 +144,11 @@ async fn main() {
                 rating_score: None,
                 rating_comment: None,
                 rated_at: None,
-                reminded_at: None,
                 escalated_at: None,
+                remind_at: None,
+                closes_at: None,
+                resolved_on_time: None,
+                review_requested_at: None,
             });
             if batch.len() == 2000 || i + 1 == total {
                 congdanso::insert_batch!(&mut *conn, reports::table, &batch).unwrap();

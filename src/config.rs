@@ -50,10 +50,14 @@ pub struct Settings {
     /// How many photos are decoded at once; times `media_max_decoded_bytes`, it bounds image memory.
     pub image_concurrency: usize,
     pub media_store: MediaStore,
-    /// How often reports' deadlines are checked (reminders, escalation).
-    pub deadline_check: Duration,
+    /// How often reports' deadlines are checked (reminders, escalation, closing); `None` (0) leaves it
+    /// to other instances.
+    pub deadline_check: Option<Duration>,
     /// How often a running server looks for boundaries imported elsewhere (the CLI, another instance).
     pub boundary_check: Duration,
+    /// The moment the clock reports' lives go by starts at, when not now (`CDS_CLOCK_START`): for
+    /// rehearsing a date (the eve of Tết) in development and tests; refused in production.
+    pub clock_start: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Where photos are kept.
@@ -429,8 +433,25 @@ impl Settings {
             Ok(n) if (1..=3600).contains(&n) => Ok(Duration::from_secs(n)),
             _ => Err(format!("expected seconds from 1 to 3600, got {raw:?}")),
         };
-        let deadline_check = setting(&lookup, "CDS_DEADLINE_CHECK_SECS", "60", interval)?;
+        let deadline_check = setting(&lookup, "CDS_DEADLINE_CHECK_SECS", "60", |raw| match raw.trim() {
+            "0" => Ok(None),
+            _ => interval(raw).map(Some).map_err(|_| format!("expected seconds from 0 (off) to 3600, got {raw:?}")),
+        })?;
         let boundary_check = setting(&lookup, "CDS_BOUNDARY_CHECK_SECS", "60", interval)?;
+        let clock_start = match lookup("CDS_CLOCK_START") {
+            None => None,
+            Some(_) if production => {
+                return Err(ConfigError { var: "CDS_CLOCK_START", message: "is for development only".into() })
+            }
+            Some(raw) => Some(
+                chrono::DateTime::parse_from_rfc3339(raw.trim())
+                    .map_err(|_| ConfigError {
+                        var: "CDS_CLOCK_START",
+                        message: format!("expected an RFC 3339 time such as 2027-02-05T10:00:00+07:00, got {raw:?}"),
+                    })?
+                    .to_utc(),
+            ),
+        };
 
         Ok(Settings {
             database,
@@ -463,6 +484,7 @@ impl Settings {
             media_store,
             deadline_check,
             boundary_check,
+            clock_start,
         })
     }
 }

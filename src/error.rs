@@ -420,6 +420,12 @@ pub enum AppError {
     OrganizationExists,
     #[error("the time to reopen has passed")]
     ReopenPeriodOver,
+    #[error("no such category")]
+    CategoryNotFound,
+    #[error("the report's deadline was extended already")]
+    AlreadyExtended,
+    #[error("the report is not in the review queue")]
+    NoReviewPending,
     #[error("no such campaign")]
     CampaignNotFound,
     #[error("no such agent")]
@@ -592,8 +598,17 @@ impl AppError {
                 .vi("Cơ quan đã tồn tại", "Xã, phường này đã có trụ sở UBND, hoặc tỉnh đã có IOC.")
                 .en("Organization exists", "This commune already has its office, or the province its IOC."),
             AppError::ReopenPeriodOver => row("reopen_period_over", StatusCode::CONFLICT)
-                .vi("Đã quá hạn mở lại", "Chỉ mở lại được trong 7 ngày sau khi xử lý xong; hãy gửi phản ánh mới.")
-                .en("Too late to reopen", "A report can be reopened for 7 days after it was resolved; file a new one."),
+                .vi("Đã quá hạn mở lại", "Chỉ mở lại được trong 7 ngày làm việc sau khi xử lý xong; hãy gửi phản ánh mới.")
+                .en("Too late to reopen", "A report can be reopened for 7 working days after it was resolved; file a new one."),
+            AppError::CategoryNotFound => row("category_not_found", StatusCode::NOT_FOUND)
+                .vi("Không tìm thấy lĩnh vực", "Không có lĩnh vực phản ánh với mã này.")
+                .en("Category not found", "There is no report category with this code."),
+            AppError::AlreadyExtended => row("already_extended", StatusCode::CONFLICT)
+                .vi("Đã gia hạn", "Mỗi phản ánh chỉ được gia hạn xử lý một lần.")
+                .en("Already extended", "A report's deadline can be extended only once."),
+            AppError::NoReviewPending => row("no_review_pending", StatusCode::CONFLICT)
+                .vi("Không chờ xem xét", "Phản ánh này không nằm trong danh sách xem xét của IOC.")
+                .en("No review pending", "This report is not in the IOC's review queue."),
             AppError::CampaignNotFound => row("campaign_not_found", StatusCode::NOT_FOUND)
                 .vi("Không tìm thấy chiến dịch", "Không có chiến dịch này, hoặc bạn không được xem.")
                 .en("Campaign not found", "There is no such campaign, or you may not see it."),

@@ -25,6 +25,7 @@ use utoipa::OpenApi;
         crate::api::units::locate,
         crate::api::units::import_boundaries,
         crate::api::categories::list,
+        crate::api::categories::put_deadlines,
         crate::api::calendar::get_year,
         crate::api::calendar::put_day,
         crate::api::auth::register,
@@ -53,6 +54,7 @@ use utoipa::OpenApi;
         crate::api::reports::add_photos,
         crate::api::reports::rate,
         crate::api::reports::reopen,
+        crate::api::reports::answer,
         crate::api::media::upload,
         crate::api::media::original,
         crate::api::media::thumbnail,
@@ -60,6 +62,7 @@ use utoipa::OpenApi;
         crate::api::organizations::list_organizations,
         crate::api::organizations::add,
         crate::api::organizations::remove,
+        crate::api::organizations::put_office_hours,
         crate::api::organizations::put_rule,
         crate::api::workflow::list,
         crate::api::workflow::get,
@@ -401,6 +404,7 @@ impl utoipa::Modify for Constraints {
         let reveal = crate::workflow::RevealReason::MIN_CHARS..=crate::workflow::RevealReason::MAX_CHARS;
         let reopen = reports::REOPEN_REASON_CHARS;
         let score = reports::RATING_SCORES;
+        let whole = |range: std::ops::RangeInclusive<i32>| Limits::range((*range.start()).into(), (*range.end()).into());
         let properties = [
             ("RegisterRequest", "password", password.clone()),
             ("ResetPasswordRequest", "new_password", password.clone()),
@@ -420,6 +424,11 @@ impl utoipa::Modify for Constraints {
             ("RatingRequest", "score", Limits::range((*score.start()).into(), (*score.end()).into())),
             ("RatingRequest", "comment", Limits::at_most(reports::COMMENT_CHARS)),
             ("ReopenRequest", "reason", Limits::chars(*reopen.start(), *reopen.end())),
+            ("AnswerRequest", "note", Limits::chars(1, crate::workflow::actions::NOTE_CHARS)),
+            ("DeadlinesRequest", "accept_working_hours", whole(crate::categories::ACCEPT_HOURS)),
+            ("DeadlinesRequest", "resolve_working_days", whole(crate::categories::RESOLVE_DAYS)),
+            ("DeadlinesRequest", "max_resolve_working_days", whole(crate::categories::MAX_RESOLVE_DAYS)),
+            ("DeadlinesRequest", "urgent_hours", whole(crate::categories::URGENT_HOURS)),
             ("ActionRequest", "note", Limits::at_most(crate::workflow::actions::NOTE_CHARS)),
             ("ActionRequest", "media_ids", photos),
             ("RevealRequest", "reason", Limits::chars(*reveal.start(), *reveal.end())),
@@ -507,7 +516,7 @@ impl utoipa::Modify for Constraints {
 struct Enums;
 
 /// Each named enum: its name, description and values.
-fn named_enums() -> [(&'static str, &'static str, &'static [&'static str]); 8] {
+fn named_enums() -> [(&'static str, &'static str, &'static [&'static str]); 9] {
     [
         ("Role", "What an account may do", crate::accounts::Role::NAMES),
         ("Locale", "The language of messages, mail and texts", crate::accounts::LOCALES),
@@ -525,6 +534,7 @@ fn named_enums() -> [(&'static str, &'static str, &'static [&'static str]); 8] {
             "The inbox's reports assigned to the caller (`me`) or to nobody (`none`)",
             crate::api::workflow::ASSIGNEE_WORDS,
         ),
+        ("ReviewFilter", "The IOC's review queue: reports rated 1 or 2, not yet reviewed", crate::api::workflow::REVIEW_WORDS),
     ]
 }
 
@@ -573,6 +583,7 @@ impl utoipa::Modify for Enums {
                         "kind" => "OrganizationKind",
                         "role" => "Role",
                         "format" => "StatsFormat",
+                        "review" => "ReviewFilter",
                         "assignee" => {
                             parameter.schema = Some(assignee());
                             continue;

@@ -102,45 +102,51 @@ pub fn unit_rows() -> Result<Vec<UnitRow>, AppError> {
 
 /// The starter categories; a province edits or extends them later.
 pub fn category_rows() -> Vec<CategoryRow> {
-    // (code, Vietnamese, English, handled by, SLA hours, urgent allowed)
+    // (code, Vietnamese, English, handled by, working days to resolve, urgent allowed). On-the-spot fixes
+    // (lighting, sanitation, public order) take 3 working days as in Đà Nẵng's 1022 rules; the rest the
+    // 10 of the Law on Citizen Reception (Art. 28.1), extensible to 15 where offices must coordinate (as
+    // TP.HCM's 1022 allows). Triage within one working day (8 office hours); urgent reports within a day.
     const STARTER: &[(&str, &str, &str, &str, i32, bool)] = &[
-        ("roads", "Giao thông, đường sá", "Roads and traffic", "commune", 72, true),
-        ("street_lighting", "Chiếu sáng công cộng", "Street lighting", "commune", 48, false),
-        ("waste", "Rác thải, vệ sinh môi trường", "Waste and sanitation", "commune", 48, false),
-        ("drainage_flooding", "Thoát nước, ngập úng", "Drainage and flooding", "commune", 24, true),
+        ("roads", "Giao thông, đường sá", "Roads and traffic", "commune", 10, true),
+        ("street_lighting", "Chiếu sáng công cộng", "Street lighting", "commune", 3, false),
+        ("waste", "Rác thải, vệ sinh môi trường", "Waste and sanitation", "commune", 3, false),
+        ("drainage_flooding", "Thoát nước, ngập úng", "Drainage and flooding", "commune", 10, true),
         (
             "urban_order",
             "Trật tự đô thị, lấn chiếm vỉa hè",
             "Urban order and sidewalk encroachment",
             "commune",
-            72,
+            3,
             false,
         ),
-        ("construction", "Trật tự xây dựng", "Construction without permit", "commune", 120, false),
-        ("trees_parks", "Cây xanh, công viên", "Trees and parks", "commune", 72, true),
-        ("security", "An ninh, trật tự", "Public security and order", "commune", 24, true),
-        ("land", "Đất đai", "Land management", "commune", 240, false),
-        ("administrative_procedures", "Thủ tục hành chính", "Administrative procedures", "commune", 120, false),
-        ("water_supply", "Cấp nước sinh hoạt", "Water supply", "department", 24, true),
-        ("electricity", "Điện", "Electricity", "department", 24, true),
-        ("environment_pollution", "Ô nhiễm môi trường", "Environmental pollution", "department", 72, true),
-        ("food_safety", "An toàn thực phẩm", "Food safety", "department", 72, true),
-        ("public_health", "Y tế, dịch bệnh", "Public health", "department", 72, true),
-        ("education", "Giáo dục", "Education", "department", 120, false),
-        ("other", "Khác", "Other", "commune", 120, false),
+        ("construction", "Trật tự xây dựng", "Construction without permit", "commune", 10, false),
+        ("trees_parks", "Cây xanh, công viên", "Trees and parks", "commune", 10, true),
+        ("security", "An ninh, trật tự", "Public security and order", "commune", 3, true),
+        ("land", "Đất đai", "Land management", "commune", 10, false),
+        ("administrative_procedures", "Thủ tục hành chính", "Administrative procedures", "commune", 10, false),
+        ("water_supply", "Cấp nước sinh hoạt", "Water supply", "department", 10, true),
+        ("electricity", "Điện", "Electricity", "department", 10, true),
+        ("environment_pollution", "Ô nhiễm môi trường", "Environmental pollution", "department", 10, true),
+        ("food_safety", "An toàn thực phẩm", "Food safety", "department", 10, true),
+        ("public_health", "Y tế, dịch bệnh", "Public health", "department", 10, true),
+        ("education", "Giáo dục", "Education", "department", 10, false),
+        ("other", "Khác", "Other", "commune", 10, false),
     ];
     STARTER
         .iter()
         .zip(1..)
-        .map(|(&(code, name_vi, name_en, handler_kind, sla_hours, urgent_allowed), sort_order)| CategoryRow {
+        .map(|(&(code, name_vi, name_en, handler_kind, resolve_days, urgent_allowed), sort_order)| CategoryRow {
             code: code.to_string(),
             name_vi: name_vi.to_string(),
             name_en: name_en.to_string(),
             handler_kind: handler_kind.to_string(),
-            sla_hours,
+            urgent_hours: 24,
             urgent_allowed,
             sort_order,
             active: true,
+            accept_hours: 8,
+            resolve_days,
+            max_resolve_days: if resolve_days < 10 { 10 } else { 15 },
         })
         .collect()
 }
@@ -196,6 +202,6 @@ mod tests {
         assert!(rows.len() >= 15);
         let codes: HashSet<_> = rows.iter().map(|r| &r.code).collect();
         assert_eq!(codes.len(), rows.len());
-        assert!(rows.iter().all(|r| !r.name_vi.is_empty() && !r.name_en.is_empty() && r.sla_hours > 0));
+        assert!(rows.iter().all(|r| !r.name_vi.is_empty() && !r.name_en.is_empty() && r.resolve_days > 0 && r.max_resolve_days >= r.resolve_days));
     }
 }

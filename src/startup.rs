@@ -15,6 +15,7 @@ use crate::api::state::AppState;
 use crate::auth::limits::RateLimiter;
 use crate::auth::password::PasswordService;
 use crate::auth::tokens::TokenKeys;
+use crate::calendar::clock::Clock;
 use crate::config::{Environment, Secret, Settings};
 use crate::db::{self, Db};
 use crate::error::{self, AppError};
@@ -86,12 +87,16 @@ impl Application {
         };
         worker::spawn(db.clone(), senders, policy, Arc::clone(&outbox_wake));
         let notifier = Arc::new(Notifier::new(&settings.app_link_base));
-        crate::workflow::deadlines::spawn(
-            db.clone(),
-            Arc::clone(&notifier),
-            settings.deadline_check,
-            Arc::clone(&outbox_wake),
-        );
+        let clock = match settings.clock_start {
+            Some(start) => {
+                tracing::warn!(%start, "CDS_CLOCK_START: reports' clock starts at another moment than now");
+                Clock::starting_at(start)
+            }
+            None => Clock::default(),
+        };
+        if let Some(every) = settings.deadline_check {
+            crate::workflow::deadlines::spawn(db.clone(), clock, Arc::clone(&notifier), every, Arc::clone(&outbox_wake));
+        }
         let media = MediaStorage::new(&settings).map_err(StartupError::Setting)?;
         let boundaries = {
             let db = db.clone();
@@ -127,6 +132,7 @@ impl Application {
                 },
             ),
             boundaries: std::sync::RwLock::new(Arc::new(boundaries)),
+            clock,
             settings,
         });
         spawn_boundary_refresh(state.clone());

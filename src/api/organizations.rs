@@ -8,8 +8,10 @@ use crate::api::extractors::{AdminOnly, AdminUser};
 use crate::api::state::AppState;
 use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::http::{Json, Path, Query};
+use crate::calendar::office_hours::OfficeHours;
 use crate::organizations::{
-    add_member, create, list, remove_member, set_rule, NewOrganization, Organization, OrganizationKind,
+    add_member, create, list, remove_member, set_office_hours, set_rule, NewOrganization, Organization,
+    OrganizationKind,
 };
 use crate::units::{ProvinceCode, UnitCode};
 use crate::values::{OrganizationId, UserId};
@@ -25,7 +27,39 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::put().to(add))
             .route(web::delete().to(remove)),
     )
+    .service(web::resource("/admin/organizations/{id}/office-hours").route(web::put().to(put_office_hours)))
     .service(web::resource("/admin/routing-rules/{province}/{category}").route(web::put().to(put_rule)));
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfficeHoursRequest {
+    /// Periods `HH:MM-HH:MM` in order, separated by commas, local time.
+    #[schema(example = "07:00-11:30,13:00-16:30")]
+    pub office_hours: String,
+}
+
+/// Set the hours an organization's deadlines in working hours (triage) run in; the default is
+/// 07:30–11:30 and 13:30–17:00. Steps that begin from now on use them.
+#[utoipa::path(put, path = "/api/v1/admin/organizations/{id}/office-hours", tag = "admin", operation_id = "setOfficeHours", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Organization id")), request_body = OfficeHoursRequest,
+    responses(
+        (status = 200, description = "The organization with its hours", body = Organization),
+        AdminOnly,
+        (status = 404, description = "`organization_not_found`"),
+        (status = 422, description = "`validation_failed`: not periods `HH:MM-HH:MM` in order"),
+    ))]
+pub async fn put_office_hours(
+    _admin: AdminUser,
+    state: web::Data<AppState>,
+    id: Path<OrganizationId>,
+    body: Json<OfficeHoursRequest>,
+) -> Result<HttpResponse, AppError> {
+    let hours = OfficeHours::parse(&body.0.office_hours).ok_or_else(|| {
+        AppError::invalid("office_hours", FieldIssue::InvalidValue("periods HH:MM-HH:MM in order, comma-separated".into()))
+    })?;
+    let row = state.db.run(move |conn| set_office_hours(conn, &id, &hours)).await?;
+    Ok(HttpResponse::Ok().json(Organization::try_from(&row)?))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

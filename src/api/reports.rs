@@ -1,6 +1,7 @@
 //! `/api/v1/reports` and `/api/v1/me/reports`.
 
 use actix_web::{web, HttpRequest, HttpResponse};
+use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -19,6 +20,7 @@ use crate::reports::{NewReportRequest, Report, ReportDetail, ReportStatus};
 use crate::routing::Position;
 use crate::units::{LatLon, UnitCode};
 use crate::values::{MediaId, ReportId, UserId};
+use crate::workflow::actions::NOTE_CHARS;
 
 /// What the reporter's own actions on a report answer when the report is not theirs (or not there).
 #[derive(utoipa::IntoResponses)]
@@ -39,6 +41,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/reports/{id}/media").route(web::post().to(add_photos)))
         .service(web::resource("/reports/{id}/rating").route(web::post().to(rate)))
         .service(web::resource("/reports/{id}/reopen").route(web::post().to(reopen)))
+        .service(web::resource("/reports/{id}/answer").route(web::post().to(answer)))
         .service(web::resource("/me/reports").route(web::get().to(mine)));
 }
 
@@ -47,11 +50,13 @@ fn detail(
     id: &ReportId,
     viewer: Option<&UserId>,
     public_url: &str,
+    now: NaiveDateTime,
 ) -> Result<ReportDetail, AppError> {
     let row = queries::find_visible(conn, id, viewer)?;
     let report = views::views(conn, std::slice::from_ref(&row), viewer, None, public_url)?.remove(0);
     let for_reporter = viewer == Some(&row.reporter_id);
-    Ok(ReportDetail { report, timeline: events::public_timeline(conn, id, for_reporter)? })
+    let deadline = crate::reports::deadlines::current(conn, &row, now)?;
+    Ok(ReportDetail { report, deadline, timeline: events::public_timeline(conn, id, for_reporter)? })
 }
 
 /// File a report. Send an `Idempotency-Key` (a UUID per report): retrying with the same key returns the
@@ -80,14 +85,16 @@ pub async fn file(
     let public_url = state.settings.public_url.clone();
     let notifier = state.notifier();
     let boundaries = state.boundaries();
+    let now = state.clock.now();
     let (filed, report) = state
         .db
         .run(move |conn| {
-            let filed = filing::file_report(conn, &notifier, &user_id, &key, &request_hash, &new, &area, &boundaries)?;
+            let filed =
+                filing::file_report(conn, &notifier, &user_id, &key, &request_hash, &new, &area, &boundaries, now)?;
             let id = match &filed {
                 Filed::New(id) | Filed::Existing(id) => id.clone(),
             };
-            Ok((filed, detail(conn, &id, Some(&user_id), &public_url)?))
+            Ok((filed, detail(conn, &id, Some(&user_id), &public_url, now)?))
         })
         .await?;
     state.outbox_wake.notify_one();
@@ -108,7 +115,8 @@ pub async fn file(
 pub async fn get(viewer: MaybeUser, state: web::Data<AppState>, id: Path<ReportId>) -> Result<HttpResponse, AppError> {
     let viewer = viewer.id();
     let public_url = state.settings.public_url.clone();
-    let report = state.db.run(move |conn| detail(conn, &id, viewer.as_ref(), &public_url)).await?;
+    let now = state.clock.now();
+    let report = state.db.run(move |conn| detail(conn, &id, viewer.as_ref(), &public_url, now)).await?;
     Ok(HttpResponse::Ok().json(report))
 }
 
@@ -363,16 +371,19 @@ async fn change_own_report(
     state: &AppState,
     current: &CurrentUser,
     id: ReportId,
-    change: impl FnOnce(&mut DbConnection, &Notifier, &ReportId, &UserId) -> Result<(), AppError> + Send + 'static,
+    change: impl FnOnce(&mut DbConnection, &Notifier, &ReportId, &UserId, NaiveDateTime) -> Result<(), AppError>
+        + Send
+        + 'static,
 ) -> Result<HttpResponse, AppError> {
     let user_id = current.user.id.clone();
     let public_url = state.settings.public_url.clone();
     let notifier = state.notifier();
+    let now = state.clock.now();
     let report = state
         .db
         .run(move |conn| {
-            change(conn, &notifier, &id, &user_id)?;
-            detail(conn, &id, Some(&user_id), &public_url)
+            change(conn, &notifier, &id, &user_id, now)?;
+            detail(conn, &id, Some(&user_id), &public_url, now)
         })
         .await?;
     state.outbox_wake.notify_one();
@@ -392,7 +403,7 @@ pub async fn withdraw(
     state: web::Data<AppState>,
     id: Path<ReportId>,
 ) -> Result<HttpResponse, AppError> {
-    change_own_report(&state, &current, id.into_inner(), move |conn, notifier, id, user_id| {
+    change_own_report(&state, &current, id.into_inner(), move |conn, notifier, id, user_id, _| {
         actions::withdraw(conn, notifier, id, user_id)
     })
     .await
@@ -422,7 +433,7 @@ pub async fn add_photos(
     body: Json<AddPhotosRequest>,
 ) -> Result<HttpResponse, AppError> {
     let ids = body.0.media_ids;
-    change_own_report(&state, &current, id.into_inner(), move |conn, notifier, id, user_id| {
+    change_own_report(&state, &current, id.into_inner(), move |conn, notifier, id, user_id, _| {
         actions::add_photos(conn, notifier, id, user_id, &ids)
     })
     .await
@@ -441,7 +452,8 @@ pub struct RatingRequest {
     pub comment: Option<String>,
 }
 
-/// Rate how one's resolved report was handled; the report is then closed.
+/// Rate how one's resolved report was handled; the report is then closed. A rating of 1 or 2 also puts
+/// it in the review queue of the province's IOC.
 #[utoipa::path(post, path = "/api/v1/reports/{id}/rating", tag = "reports", operation_id = "rateReport", security(("bearer" = [])),
     params(("id" = String, Path, description = "Report id")), request_body = RatingRequest,
     responses(
@@ -467,8 +479,8 @@ pub async fn rate(
         errors.add("comment", FieldIssue::TooLong { max: COMMENT_CHARS });
     }
     errors.finish()?;
-    change_own_report(&state, &current, id.into_inner(), move |conn, notifier, id, user_id| {
-        actions::rate(conn, notifier, id, user_id, score, comment.as_deref())
+    change_own_report(&state, &current, id.into_inner(), move |conn, notifier, id, user_id, now| {
+        actions::rate(conn, notifier, id, user_id, score, comment.as_deref(), now)
     })
     .await
 }
@@ -483,13 +495,14 @@ pub struct ReopenRequest {
     pub reason: String,
 }
 
-/// Reopen one's resolved report within 7 days when the problem is not solved; it goes back to `in_progress`.
+/// Reopen one's resolved report within 7 working days when the problem is not solved; it goes back to
+/// `in_progress` with a new deadline.
 #[utoipa::path(post, path = "/api/v1/reports/{id}/reopen", tag = "reports", operation_id = "reopenReport", security(("bearer" = [])),
     params(("id" = String, Path, description = "Report id")), request_body = ReopenRequest,
     responses(
         (status = 200, description = "Reopened", body = ReportDetail),
         NotOwnReport,
-        (status = 409, description = "`invalid_transition` (not `resolved`) or `reopen_period_over` (resolved more than 7 days ago)"),
+        (status = 409, description = "`invalid_transition` (not `resolved`) or `reopen_period_over` (resolved more than 7 working days ago)"),
         (status = 422, description = "`validation_failed`: the reason is too short or too long"),
     ))]
 pub async fn reopen(
@@ -508,8 +521,44 @@ pub async fn reopen(
         }
         _ => {}
     }
-    change_own_report(&state, &current, id.into_inner(), move |conn, notifier, id, user_id| {
-        actions::reopen(conn, notifier, id, user_id, &reason)
+    change_own_report(&state, &current, id.into_inner(), move |conn, notifier, id, user_id, now| {
+        actions::reopen(conn, notifier, id, user_id, &reason, now)
+    })
+    .await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerRequest {
+    /// The answer to the office's question (1 to 2000 characters).
+    pub note: String,
+}
+
+/// Answer the question the office asked about one's report (`waiting_for_citizen`): the report goes back
+/// to `in_progress`, and its deadline moves on by the working time the office waited.
+#[utoipa::path(post, path = "/api/v1/reports/{id}/answer", tag = "reports", operation_id = "answerQuestion", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Report id")), request_body = AnswerRequest,
+    responses(
+        (status = 200, description = "Answered", body = ReportDetail),
+        NotOwnReport,
+        (status = 409, description = "`invalid_transition`: the report is not `waiting_for_citizen`"),
+        (status = 422, description = "`validation_failed`: the answer is empty or too long"),
+    ))]
+pub async fn answer(
+    current: CurrentUser,
+    state: web::Data<AppState>,
+    id: Path<ReportId>,
+    body: Json<AnswerRequest>,
+) -> Result<HttpResponse, AppError> {
+    let note = body.0.note.trim().to_string();
+    if note.is_empty() {
+        return Err(AppError::invalid("note", FieldIssue::Required));
+    }
+    if note.chars().count() > NOTE_CHARS {
+        return Err(AppError::invalid("note", FieldIssue::TooLong { max: NOTE_CHARS }));
+    }
+    change_own_report(&state, &current, id.into_inner(), move |conn, notifier, id, user_id, now| {
+        actions::answer(conn, notifier, id, user_id, &note, now)
     })
     .await
 }

@@ -9,6 +9,7 @@ use tokio::sync::Notify;
 use crate::auth::limits::RateLimiter;
 use crate::auth::password::PasswordService;
 use crate::auth::tokens::TokenKeys;
+use crate::calendar::clock::Clock;
 use crate::config::Settings;
 use crate::db::Db;
 use crate::media::{ImageWork, MediaStorage};
@@ -35,6 +36,8 @@ pub struct AppState {
     pub media: MediaStorage,
     /// Decodes photos a bounded number at a time.
     pub images: ImageWork,
+    /// The time reports' lives go by (see `CDS_CLOCK_START`).
+    pub clock: Clock,
     /// Unit boundaries for locating positions; replaced whole when boundaries are imported.
     pub boundaries: std::sync::RwLock<Arc<UnitLocator>>,
 }

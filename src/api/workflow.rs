@@ -10,6 +10,7 @@ use crate::api::extractors::{OfficialOnly, OfficialUser};
 use crate::api::state::AppState;
 use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::http::{Json, Page, PageSize, Path, Query};
+use crate::reports::deadlines::{self, Deadline};
 use crate::reports::events::{officials_timeline, InternalEvent};
 use crate::reports::views::official_views;
 use crate::reports::{Report, ReportStatus};
@@ -51,13 +52,18 @@ pub struct InboxQuery {
     from: Option<chrono::DateTime<chrono::Utc>>,
     /// Received before (RFC 3339).
     to: Option<chrono::DateTime<chrono::Utc>>,
+    /// `pending`: the IOC's review queue, reports a reporter rated 1 or 2 that nobody has reviewed yet.
+    review: Option<String>,
     /// 1 to 100, default 20.
     limit: Option<u32>,
     cursor: Option<String>,
 }
 
+/// The one value `review` takes.
+pub(crate) const REVIEW_WORDS: &[&str] = &["pending"];
+
 impl InboxQuery {
-    fn parse(self) -> Result<InboxFilter, AppError> {
+    fn parse(self, now: chrono::NaiveDateTime) -> Result<InboxFilter, AppError> {
         let mut errors = FieldErrors::default();
         let status = self.status.as_deref().and_then(|s| errors.check(ReportStatus::parse(s, "status")));
         let unit = self.unit.as_deref().and_then(|u| errors.check(UnitCode::parse_field(u, "unit")));
@@ -70,6 +76,14 @@ impl InboxQuery {
                 None
             }
         });
+        let review_pending = match self.review.as_deref() {
+            None => false,
+            Some(word) if word == REVIEW_WORDS[0] => true,
+            Some(_) => {
+                errors.add("review", FieldIssue::OneOf(REVIEW_WORDS));
+                false
+            }
+        };
         let limit = crate::http::page_limit(self.limit, PAGE, &mut errors);
         crate::http::check_id_cursor(self.cursor.as_deref(), &mut errors);
         errors.finish()?;
@@ -83,8 +97,10 @@ impl InboxQuery {
             text: self.q.map(|q| crate::text::fold(&q)).filter(|q| !q.is_empty()),
             from: self.from.map(|t| t.naive_utc()),
             to: self.to.map(|t| t.naive_utc()),
+            review_pending,
             cursor: self.cursor,
             limit,
+            now,
         })
     }
 }
@@ -98,6 +114,7 @@ pub struct Inbox {
 }
 
 /// The reports of the caller's organizations (an IOC member: of the whole province), newest first.
+/// `review=pending` is the IOC's review queue.
 #[utoipa::path(get, path = "/api/v1/admin/reports", tag = "officials", operation_id = "inbox", security(("bearer" = [])), params(InboxQuery),
     responses(
         (status = 200, description = "A page of the inbox with counts per status", body = Inbox),
@@ -109,7 +126,7 @@ pub async fn list(
     state: web::Data<AppState>,
     query: Query<InboxQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let filter = query.into_inner().parse()?;
+    let filter = query.into_inner().parse(state.clock.now())?;
     let official_id = official.0.user.id.clone();
     let public_url = state.settings.public_url.clone();
     let inbox = state
@@ -134,6 +151,8 @@ pub struct OfficialReport {
     /// `POST …/reporter`; others reach the reporter with the `message` action) or the reporter deleted
     /// their account.
     pub reporter_contact: Option<ReporterContact>,
+    /// The current step's deadline, in UTC and local time, with the working time left.
+    pub deadline: Option<Deadline>,
     /// Every event, internal notes included.
     pub timeline: Vec<InternalEvent>,
 }
@@ -154,6 +173,7 @@ pub async fn get(
 ) -> Result<HttpResponse, AppError> {
     let official_id = official.0.user.id.clone();
     let public_url = state.settings.public_url.clone();
+    let now = state.clock.now();
     let report = state
         .db
         .run(move |conn| {
@@ -161,8 +181,9 @@ pub async fn get(
             let row = find_in(conn, &jurisdiction, &official_id, &id)?;
             let reporter_contact = reporter_contact(conn, &row, &official_id)?;
             let timeline = officials_timeline(conn, &row)?;
+            let deadline = deadlines::current(conn, &row, now)?;
             let report = official_views(conn, std::slice::from_ref(&row), &public_url)?.remove(0);
-            Ok(OfficialReport { report, reporter_contact, timeline })
+            Ok(OfficialReport { report, reporter_contact, deadline, timeline })
         })
         .await?;
     Ok(HttpResponse::Ok().json(report))
@@ -172,20 +193,26 @@ pub async fn get(
 pub struct ActedReport {
     #[serde(flatten)]
     pub report: Report,
+    pub deadline: Option<Deadline>,
     pub timeline: Vec<InternalEvent>,
 }
 
-/// Act on a report: `accept` (sets `due_at` from the category's SLA; urgent: 4 h at most), `assign`,
-/// `start`, `resolve` (with a public note), `reject` (with a reason), `transfer` (to another
-/// organization, back to `submitted` there) or `comment` (internal unless `public`).
+/// Act on a report: `accept` (the resolution is due in the category's working days; urgent: its clock
+/// hours), `assign`, `start`, `resolve` (with a public note), `reject` (with a reason), `transfer` (to
+/// another organization, back to `submitted` there, whose triage starts), `comment` (internal unless
+/// `public`), `message` (to the reporter only), `ask` (a question to the reporter: `waiting_for_citizen`,
+/// the clock stops), `extend` (once, with a public reason, to `due_date` at the latest the category's
+/// most), and for the IOC of the report's province `review_reopen` / `review_close` of a report in its
+/// review queue.
 #[utoipa::path(post, path = "/api/v1/admin/reports/{id}/actions", tag = "officials", operation_id = "actOnReport", security(("bearer" = [])),
     params(("id" = String, Path, description = "Report id")), request_body = crate::workflow::actions::ActionRequest,
     responses(
         (status = 200, description = "The report after the action", body = ActedReport),
         OfficialOnly,
         (status = 404, description = "`report_not_found`, also outside the caller's jurisdiction"),
-        (status = 409, description = "`invalid_transition`: not allowed in the report's current status (named in `detail`), or someone acted first"),
-        (status = 422, description = "`validation_failed`: unknown action, missing note, reason or assignee"),
+        (status = 403, description = "`forbidden`: a review action by someone not of the IOC of the report's province"),
+        (status = 409, description = "`invalid_transition`: not allowed in the report's current status (named in `detail`), or someone acted first; `already_extended`; `no_review_pending`"),
+        (status = 422, description = "`validation_failed`: unknown action, missing note, reason or assignee, `due_date` not after the deadline or beyond the category's most"),
     ))]
 pub async fn act(
     official: OfficialUser,
@@ -197,15 +224,17 @@ pub async fn act(
     let official_id = official.0.user.id.clone();
     let public_url = state.settings.public_url.clone();
     let notifier = state.notifier();
+    let now = state.clock.now();
     let acted = state
         .db
         .run(move |conn| {
             let jurisdiction = jurisdiction(conn, &official_id)?;
-            crate::workflow::actions::act(conn, &notifier, &jurisdiction, &official_id, &id, &action)?;
+            crate::workflow::actions::act(conn, &notifier, &jurisdiction, &official_id, &id, &action, now)?;
             // After a transfer the report may have left the official's jurisdiction: read it directly.
             let row = crate::reports::queries::find_any(conn, &id)?;
+            let deadline = deadlines::current(conn, &row, now)?;
             let report = official_views(conn, std::slice::from_ref(&row), &public_url)?.remove(0);
-            Ok(ActedReport { report, timeline: officials_timeline(conn, &row)? })
+            Ok(ActedReport { report, deadline, timeline: officials_timeline(conn, &row)? })
         })
         .await?;
     state.outbox_wake.notify_one();

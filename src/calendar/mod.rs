@@ -6,6 +6,7 @@
 //! Periods are counted as the Civil Code says (91/2015/QH13, Art. 147–148): the day of the event is not
 //! counted, and a period ends at 24:00 of its last day, local time.
 
+pub mod clock;
 pub mod lunar;
 pub mod office_hours;
 pub mod store;
@@ -155,6 +156,12 @@ impl WorkingCalendar {
             }
         }
         day
+    }
+
+    /// How many working days there are after `from` up to and including `to`.
+    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> u32 {
+        let mut year_days = YearDays::new(self);
+        from.iter_days().skip(1).take_while(|day| *day <= to).map(|day| u32::from(year_days.is_working(day))).sum()
     }
 
     /// The day a period of calendar days that ends on `last` really ends: a last day off moves to the next

@@ -41,9 +41,31 @@ impl OfficeHours {
         (ordered && !periods.is_empty()).then_some(OfficeHours { periods })
     }
 
+    /// From the text an administrator writes: periods `HH:MM-HH:MM`, separated by commas
+    /// (`07:30-11:30,13:30-17:00`).
+    pub fn parse(raw: &str) -> Option<Self> {
+        let time = |t: &str| NaiveTime::parse_from_str(t.trim(), "%H:%M").ok();
+        let periods = raw
+            .split(',')
+            .map(|period| {
+                let (start, end) = period.split_once('-')?;
+                Some((time(start)?, time(end)?))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Self::new(periods)
+    }
+
     /// The open periods of `day` as moments.
     fn on(&self, day: NaiveDate) -> impl Iterator<Item = (NaiveDateTime, NaiveDateTime)> + '_ {
         self.periods.iter().map(move |(start, end)| (day.and_time(*start), day.and_time(*end)))
+    }
+}
+
+impl std::fmt::Display for OfficeHours {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let periods: Vec<String> =
+            self.periods.iter().map(|(start, end)| format!("{}-{}", start.format("%H:%M"), end.format("%H:%M"))).collect();
+        f.write_str(&periods.join(","))
     }
 }
 
@@ -138,6 +160,15 @@ mod tests {
         assert!(OfficeHours::new(vec![(t(13), t(17)), (t(8), t(12))]).is_none());
         assert!(OfficeHours::new(vec![(t(8), t(8))]).is_none());
         assert!(OfficeHours::new(vec![]).is_none());
+    }
+
+    #[test]
+    fn office_hours_read_as_written_and_write_as_read() {
+        assert_eq!(OfficeHours::parse("07:30-11:30, 13:30-17:00"), Some(OfficeHours::default()));
+        assert_eq!(OfficeHours::default().to_string(), "07:30-11:30,13:30-17:00");
+        for bad in ["", "7-11", "08:00-12:00,11:00-17:00", "12:00-08:00", "08:00"] {
+            assert_eq!(OfficeHours::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 
 use super::{Override, SpecialDay, WorkingCalendar};
-use crate::db::schema::{audit_log, calendar_days};
+use crate::db::schema::calendar_days;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::values::{is_known_province, ProvinceCode, UserId};
@@ -97,9 +97,28 @@ pub fn overrides(
     year: i32,
     province: Option<&ProvinceCode>,
 ) -> Result<Vec<Override>, AppError> {
-    let first = NaiveDate::from_ymd_opt(year, 1, 1).ok_or_else(|| AppError::Internal(format!("year {year}")))?;
-    let last = NaiveDate::from_ymd_opt(year, 12, 31).ok_or_else(|| AppError::Internal(format!("year {year}")))?;
-    let provinces = [NATIONAL, province.map_or(NATIONAL, ProvinceCode::as_str)];
+    overrides_within(conn, year..=year, province.map(ProvinceCode::as_str))
+}
+
+/// The calendar a count that starts in `years`' first year and may run into the next ones uses, with
+/// `province`'s own days.
+pub fn working_calendar(
+    conn: &mut DbConnection,
+    years: RangeInclusive<i32>,
+    province: Option<&str>,
+) -> Result<WorkingCalendar, AppError> {
+    Ok(WorkingCalendar::new(overrides_within(conn, years, province)?))
+}
+
+fn overrides_within(
+    conn: &mut DbConnection,
+    years: RangeInclusive<i32>,
+    province: Option<&str>,
+) -> Result<Vec<Override>, AppError> {
+    let out_of_range = || AppError::Internal(format!("years {years:?}"));
+    let first = NaiveDate::from_ymd_opt(*years.start(), 1, 1).ok_or_else(out_of_range)?;
+    let last = NaiveDate::from_ymd_opt(*years.end(), 12, 31).ok_or_else(out_of_range)?;
+    let provinces = [NATIONAL, province.unwrap_or(NATIONAL)];
     let rows: Vec<CalendarDayRow> = calendar_days::table
         .filter(calendar_days::date.between(first, last))
         .filter(calendar_days::province_code.eq_any(provinces))
@@ -143,17 +162,14 @@ pub fn set_day(conn: &mut DbConnection, entry: &DayEntry, admin: &UserId) -> Res
     crate::db::transaction(conn, |conn| {
         diesel::delete(calendar_days::table.find((row.date, &row.province_code))).execute(conn)?;
         diesel::insert_into(calendar_days::table).values(&row).execute(conn)?;
-        diesel::insert_into(audit_log::table)
-            .values((
-                audit_log::id.eq(uuid::Uuid::now_v7().to_string()),
-                audit_log::actor_id.eq(admin),
-                audit_log::action.eq("calendar_override"),
-                audit_log::subject_type.eq("calendar_day"),
-                audit_log::subject_id.eq(&subject_id),
-                audit_log::created_at.eq(now),
-                audit_log::reason.eq(&row.reason),
-            ))
-            .execute(conn)?;
+        let entry = crate::audit::Entry {
+            actor: admin,
+            action: "calendar_override",
+            subject: ("calendar_day", &subject_id),
+            reason: Some(&row.reason),
+            at: now,
+        };
+        crate::audit::record(conn, entry)?;
         Ok(row.clone())
     })
 }

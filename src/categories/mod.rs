@@ -1,12 +1,15 @@
 //! Report categories: what a report is about, who handles it and how fast.
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::schema::categories;
+use crate::db::schema::{categories, category_deadlines};
 use crate::db::DbConnection;
 use crate::error::AppError;
+use crate::reports::deadlines::StepRules;
+use crate::values::{ProvinceCode, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = categories)]
@@ -15,10 +18,13 @@ pub struct CategoryRow {
     pub name_vi: String,
     pub name_en: String,
     pub handler_kind: String,
-    pub sla_hours: i32,
+    pub urgent_hours: i32,
     pub urgent_allowed: bool,
     pub sort_order: i32,
     pub active: bool,
+    pub accept_hours: i32,
+    pub resolve_days: i32,
+    pub max_resolve_days: i32,
 }
 
 /// Which kind of organization handles reports of a category.
@@ -41,8 +47,8 @@ pub struct Category {
     #[schema(example = "Street lighting")]
     pub name_en: String,
     pub handler_kind: HandlerKind,
-    /// Hours the handling organization has before the report escalates.
-    pub sla_hours: i32,
+    /// How long each step may take (a province may set its own).
+    pub deadlines: StepRules,
     pub urgent_allowed: bool,
 }
 
@@ -60,7 +66,12 @@ impl TryFrom<CategoryRow> for Category {
             name_vi: row.name_vi,
             name_en: row.name_en,
             handler_kind,
-            sla_hours: row.sla_hours,
+            deadlines: StepRules {
+                accept_working_hours: row.accept_hours,
+                resolve_working_days: row.resolve_days,
+                max_resolve_working_days: row.max_resolve_days,
+                urgent_hours: row.urgent_hours,
+            },
             urgent_allowed: row.urgent_allowed,
         })
     }
@@ -73,4 +84,69 @@ pub fn list_active(conn: &mut DbConnection) -> Result<Vec<CategoryRow>, AppError
         .filter(categories::active.eq(true))
         .order((categories::sort_order.asc(), categories::code.asc()))
         .load(conn)?)
+}
+
+/// Deadlines an administrator may set, per step.
+pub const ACCEPT_HOURS: std::ops::RangeInclusive<i32> = 1..=80;
+pub const RESOLVE_DAYS: std::ops::RangeInclusive<i32> = 1..=60;
+pub const MAX_RESOLVE_DAYS: std::ops::RangeInclusive<i32> = 1..=90;
+pub const URGENT_HOURS: std::ops::RangeInclusive<i32> = 1..=168;
+
+/// Sets `category`'s deadlines for every province (`province: None`) or one province's own, and writes
+/// who did it to the audit log. Reports take them when their next step begins.
+pub fn set_deadlines(
+    conn: &mut DbConnection,
+    category: &str,
+    province: Option<&ProvinceCode>,
+    rules: StepRules,
+    admin: &UserId,
+    now: NaiveDateTime,
+) -> Result<StepRules, AppError> {
+    crate::db::transaction(conn, |conn| {
+        let known = categories::table.find(category).count().get_result::<i64>(conn)? > 0;
+        if !known {
+            return Err(AppError::CategoryNotFound);
+        }
+        let StepRules { accept_working_hours, resolve_working_days, max_resolve_working_days, urgent_hours } = rules;
+        match province {
+            None => {
+                diesel::update(categories::table.find(category))
+                    .set((
+                        categories::accept_hours.eq(accept_working_hours),
+                        categories::resolve_days.eq(resolve_working_days),
+                        categories::max_resolve_days.eq(max_resolve_working_days),
+                        categories::urgent_hours.eq(urgent_hours),
+                    ))
+                    .execute(conn)?;
+            }
+            Some(province) => {
+                diesel::delete(category_deadlines::table.find((category, province.as_str()))).execute(conn)?;
+                diesel::insert_into(category_deadlines::table)
+                    .values((
+                        category_deadlines::category_code.eq(category),
+                        category_deadlines::province_code.eq(province.as_str()),
+                        category_deadlines::accept_hours.eq(accept_working_hours),
+                        category_deadlines::resolve_days.eq(resolve_working_days),
+                        category_deadlines::max_resolve_days.eq(max_resolve_working_days),
+                        category_deadlines::urgent_hours.eq(urgent_hours),
+                        category_deadlines::updated_by.eq(admin),
+                        category_deadlines::updated_at.eq(now),
+                    ))
+                    .execute(conn)?;
+            }
+        }
+        let subject = match province {
+            Some(province) => format!("{category}/{}", province.as_str()),
+            None => category.to_string(),
+        };
+        let entry = crate::audit::Entry {
+            actor: admin,
+            action: "category_deadlines",
+            subject: ("category", &subject),
+            reason: None,
+            at: now,
+        };
+        crate::audit::record(conn, entry)?;
+        crate::reports::deadlines::rules(conn, category, province.map_or("", ProvinceCode::as_str))
+    })
 }

@@ -26,10 +26,26 @@ diesel::table! {
         name_vi -> Text,
         name_en -> Text,
         handler_kind -> Text,
-        sla_hours -> Integer,
+        urgent_hours -> Integer,
         urgent_allowed -> Bool,
         sort_order -> Integer,
         active -> Bool,
+        accept_hours -> Integer,
+        resolve_days -> Integer,
+        max_resolve_days -> Integer,
+    }
+}
+
+diesel::table! {
+    category_deadlines (category_code, province_code) {
+        category_code -> Text,
+        province_code -> Text,
+        accept_hours -> Integer,
+        resolve_days -> Integer,
+        max_resolve_days -> Integer,
+        urgent_hours -> Integer,
+        updated_by -> Nullable<Text>,
+        updated_at -> Timestamp,
     }
 }
 
@@ -136,8 +152,11 @@ diesel::table! {
         rating_score -> Nullable<Integer>,
         rating_comment -> Nullable<Text>,
         rated_at -> Nullable<Timestamp>,
-        reminded_at -> Nullable<Timestamp>,
         escalated_at -> Nullable<Timestamp>,
+        remind_at -> Nullable<Timestamp>,
+        closes_at -> Nullable<Timestamp>,
+        resolved_on_time -> Nullable<Bool>,
+        review_requested_at -> Nullable<Timestamp>,
     }
 }
 
@@ -161,6 +180,7 @@ diesel::table! {
         province_code -> Text,
         unit_code -> Nullable<Text>,
         created_at -> Timestamp,
+        office_hours -> Nullable<Text>,
     }
 }
 
@@ -330,5 +350,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     campaign_agents,
     onboarding_signups,
     registration_keys,
-    calendar_days
+    calendar_days,
+    category_deadlines
 );

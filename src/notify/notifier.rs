@@ -8,7 +8,7 @@ use diesel::prelude::*;
 
 use super::templates::Text;
 use super::{outbox, Mail};
-use crate::db::schema::{notifications, organization_members, report_supports, reports, users};
+use crate::db::schema::{notifications, organization_members, organizations, report_supports, reports, users};
 use crate::db::DbConnection;
 use crate::error::{AppError, Locale};
 use crate::values::{parse_locale, NotificationId, OrganizationId, ReportId, Role, UserId};
@@ -169,6 +169,16 @@ pub fn followers(
         .select((users::id, users::locale, users::email, users::email_verified_at, users::role))
         .load(conn)?;
     Ok(rows.into_iter().map(recipient).collect())
+}
+
+/// The active officials of the IOC of `province`.
+pub fn ioc_officials(conn: &mut DbConnection, province: &str) -> Result<Vec<Recipient>, AppError> {
+    let iocs: Vec<OrganizationId> = organizations::table
+        .filter(organizations::kind.eq("ioc"))
+        .filter(organizations::province_code.eq(province))
+        .select(organizations::id)
+        .load(conn)?;
+    officials(conn, &iocs)
 }
 
 /// The active officials of the organizations `organization_ids`.

@@ -51,15 +51,44 @@ pub struct Text {
     pub body: String,
 }
 
-pub fn deadline_reminder(locale: Locale, report_id: &crate::values::ReportId, hours_left: i64) -> Text {
+/// `due` is the deadline on Vietnam's clocks (`reports::deadlines::local_label`).
+pub fn deadline_reminder(locale: Locale, report_id: &crate::values::ReportId, due: &str) -> Text {
     match locale {
         Locale::Vi => Text {
             title: "Phản ánh sắp đến hạn xử lý".into(),
-            body: format!("Phản ánh {report_id} sẽ đến hạn xử lý trong khoảng {hours_left} giờ nữa."),
+            body: format!("Phản ánh {report_id} sẽ đến hạn xử lý lúc {due}."),
         },
         Locale::En => Text {
             title: "A report is nearly due".into(),
-            body: format!("Report {report_id} is due in about {hours_left} hours."),
+            body: format!("Report {report_id} is due at {due} (Vietnam time)."),
+        },
+    }
+}
+
+/// To the officials of the office: the reporter answered their question, and the clock runs again.
+pub fn answered(locale: Locale, report_id: &crate::values::ReportId) -> Text {
+    match locale {
+        Locale::Vi => Text {
+            title: "Người phản ánh đã trả lời".into(),
+            body: format!("Người gửi phản ánh {report_id} đã trả lời câu hỏi của đơn vị; thời hạn xử lý tiếp tục được tính."),
+        },
+        Locale::En => Text {
+            title: "The reporter answered".into(),
+            body: format!("The reporter of report {report_id} answered your question; its deadline runs again."),
+        },
+    }
+}
+
+/// To the officials of the province's IOC: a reporter rated the handling 1 or 2 stars.
+pub fn review_requested(locale: Locale, report_id: &crate::values::ReportId, score: i32) -> Text {
+    match locale {
+        Locale::Vi => Text {
+            title: "Phản ánh bị đánh giá không hài lòng cần xem xét".into(),
+            body: format!("Người dân đánh giá kết quả xử lý phản ánh {report_id} {score}/5; phản ánh được đưa vào danh sách xem xét của IOC."),
+        },
+        Locale::En => Text {
+            title: "A poorly rated report needs review".into(),
+            body: format!("The reporter rated the handling of report {report_id} {score}/5; it is in the IOC's review queue."),
         },
     }
 }
@@ -102,8 +131,8 @@ pub struct ReportNews<'a> {
     /// The free text of the event.
     pub note: Option<&'a str>,
     pub reject_reason: Option<RejectReason>,
-    /// How long a resolved report may be reopened (the lifecycle's rule, told here).
-    pub reopen_days: i64,
+    /// How many working days a resolved report may be reopened (the lifecycle's rule, told here).
+    pub reopen_days: u32,
 }
 
 /// To the reporter and supporters of a report, about a public event (or a message to the reporter).
@@ -124,8 +153,13 @@ pub fn report_news(locale: Locale, news: &ReportNews) -> Text {
         EventKind::Reopened => ["Phản ánh được mở lại", "Report reopened"],
         EventKind::PhotosAdded => ["Phản ánh có thêm ảnh", "Photos added to the report"],
         EventKind::Rated => ["Kết quả xử lý đã được đánh giá", "The handling was rated"],
+        EventKind::Question => ["Cơ quan xử lý cần bạn bổ sung thông tin", "The office needs more information from you"],
+        EventKind::Extended => ["Thời hạn xử lý phản ánh được gia hạn", "The deadline of the report was extended"],
+        EventKind::Reviewed => ["Trung tâm IOC đã xem xét phản ánh", "The IOC reviewed the report"],
         // Internal events are not told to followers; should one be, it still reads well.
-        EventKind::Assigned | EventKind::Escalated => ["Phản ánh có cập nhật", "Report updated"],
+        EventKind::Assigned | EventKind::Escalated | EventKind::Answered | EventKind::ReviewRequested => {
+            ["Phản ánh có cập nhật", "Report updated"]
+        }
     }[usize::from(!vi)];
     let mut body = if vi { format!("Phản ánh: «{excerpt}»") } else { format!("Report: “{excerpt}”") };
     if let Some(reason) = reject_reason {
@@ -137,9 +171,9 @@ pub fn report_news(locale: Locale, news: &ReportNews) -> Text {
     if kind == EventKind::Resolved {
         let days = reopen_days;
         body += &if vi {
-            format!("\nHãy đánh giá kết quả xử lý; nếu chưa hài lòng, bạn có thể mở lại phản ánh trong {days} ngày.")
+            format!("\nHãy đánh giá kết quả xử lý; nếu chưa hài lòng, bạn có thể mở lại phản ánh trong {days} ngày làm việc.")
         } else {
-            format!("\nPlease rate how it was handled; if you are not satisfied, you can reopen it within {days} days.")
+            format!("\nPlease rate how it was handled; if you are not satisfied, you can reopen it within {days} working days.")
         };
     }
     Text { title: title.to_string(), body }

@@ -7,6 +7,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::categories::CategoryRow;
+use crate::calendar::office_hours::OfficeHours;
 use crate::db::schema::{categories, organization_members, organizations, routing_rules, users};
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldIssue};
@@ -52,6 +53,8 @@ pub struct OrganizationRow {
     pub province_code: String,
     pub unit_code: Option<String>,
     pub created_at: chrono::NaiveDateTime,
+    /// As `OfficeHours` writes them; `None` keeps the default.
+    pub office_hours: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -63,6 +66,9 @@ pub struct Organization {
     pub province_code: String,
     /// The commune of a commune office.
     pub unit_code: Option<String>,
+    /// The hours its deadlines in working hours run in, local time.
+    #[schema(example = "07:30-11:30,13:30-17:00")]
+    pub office_hours: String,
 }
 
 impl TryFrom<&OrganizationRow> for Organization {
@@ -76,6 +82,7 @@ impl TryFrom<&OrganizationRow> for Organization {
             name: row.name.clone(),
             province_code: row.province_code.clone(),
             unit_code: row.unit_code.clone(),
+            office_hours: row.office_hours.clone().unwrap_or_else(|| OfficeHours::default().to_string()),
         })
     }
 }
@@ -94,12 +101,27 @@ fn insert(
         province_code: province_code.to_string(),
         unit_code: unit_code.map(str::to_string),
         created_at: Utc::now().naive_utc(),
+        office_hours: None,
     };
     diesel::insert_into(organizations::table)
         .values(&row)
         .execute(conn)
         .map_err(crate::db::taken_as(AppError::OrganizationExists))?;
     Ok(row)
+}
+
+/// Sets the hours an organization's deadlines in working hours run in; steps begun from now on use them.
+pub fn set_office_hours(
+    conn: &mut DbConnection,
+    id: &OrganizationId,
+    hours: &OfficeHours,
+) -> Result<OrganizationRow, AppError> {
+    let changed =
+        diesel::update(organizations::table.find(id)).set(organizations::office_hours.eq(hours.to_string())).execute(conn)?;
+    if changed == 0 {
+        return Err(AppError::OrganizationNotFound);
+    }
+    find(conn, id)
 }
 
 pub fn find(conn: &mut DbConnection, id: &OrganizationId) -> Result<OrganizationRow, AppError> {

@@ -130,8 +130,8 @@ pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEven
             report_events::created_at.eq(event.at),
         ))
         .execute(conn)?;
-    // An officials' message is not public, yet told to the reporter.
-    if event.is_public || event.kind == EventKind::Message {
+    // What passes between the office and the reporter is not public, yet told to the reporter.
+    if event.is_public || event.kind.between_office_and_reporter() {
         let followers = notifier::followers(conn, event.report_id, event.actor_id, event.is_public)?;
         if !followers.is_empty() {
             let description: String = reports::table.find(event.report_id).select(reports::description).first(conn)?;
@@ -142,7 +142,7 @@ pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEven
                     excerpt: &excerpt,
                     note: event.note,
                     reject_reason: event.rejection.map(|r| r.reason),
-                    reopen_days: super::REOPEN_DAYS,
+                    reopen_days: super::deadlines::REOPEN_DAYS,
                 };
                 let text = templates::report_news(locale, &news);
                 notifier.about_report(event.kind.as_str(), event.report_id, text, false)
@@ -150,6 +150,19 @@ pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEven
         }
     }
     Ok(id)
+}
+
+/// When the latest event of `kind` happened on a report, if ever.
+pub fn last_event_at(
+    conn: &mut DbConnection,
+    report_id: &ReportId,
+    kind: EventKind,
+) -> Result<Option<NaiveDateTime>, AppError> {
+    Ok(report_events::table
+        .filter(report_events::report_id.eq(report_id))
+        .filter(report_events::kind.eq(kind.as_str()))
+        .select(diesel::dsl::max(report_events::created_at))
+        .first(conn)?)
 }
 
 /// One entry of a report's public timeline.
@@ -184,7 +197,7 @@ pub struct InternalEvent {
 enum Audience<'a> {
     /// Anyone: the public events.
     Public,
-    /// Its reporter: the public events and the officials' messages.
+    /// Its reporter: the public events and what passes between the office and them.
     Reporter,
     /// Officials: every event. The reporter's own events carry no actor id on an anonymous report
     /// (`hidden_actor`): the id would tie it to their other reports.
@@ -197,7 +210,10 @@ fn timeline(conn: &mut DbConnection, report_id: &ReportId, audience: Audience) -
     query = match audience {
         Audience::Public => query.filter(report_events::is_public.eq(true)),
         Audience::Reporter => {
-            query.filter(report_events::is_public.eq(true).or(report_events::kind.eq(EventKind::Message.as_str())))
+            let private = [EventKind::Message, EventKind::Question, EventKind::Answered];
+            debug_assert!(private.iter().all(|kind| kind.between_office_and_reporter()));
+            let private = private.map(EventKind::as_str);
+            query.filter(report_events::is_public.eq(true).or(report_events::kind.eq_any(private)))
         }
         Audience::Officials { .. } => query,
     };
@@ -234,7 +250,8 @@ fn timeline(conn: &mut DbConnection, report_id: &ReportId, audience: Audience) -
         .collect()
 }
 
-/// The public events of a report, and for its reporter (`for_reporter`) also the officials' messages.
+/// The public events of a report, and for its reporter (`for_reporter`) also what passed between the
+/// office and them.
 pub fn public_timeline(
     conn: &mut DbConnection,
     report_id: &ReportId,

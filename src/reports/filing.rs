@@ -1,9 +1,10 @@
 //! Filing a report: at most once per idempotency key, located and routed, its photos attached, the
 //! urgent ones told to their office at once.
 
-use chrono::Utc;
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::deadlines::{ReportClock, Step};
 use super::events::{record_event, tell_office_of_urgent, NewEvent};
 use super::geo::cell_of;
 use super::row::ReportRow;
@@ -74,6 +75,7 @@ pub fn file_report(
     new: &NewReport,
     area: &ServiceArea,
     boundaries: &UnitLocator,
+    now: NaiveDateTime,
 ) -> Result<Filed, AppError> {
     let result = db::transaction(conn, |conn| -> Result<Filed, FilingError> {
         if let Some(report_id) = earlier_filing(conn, reporter_id, key, request_hash)? {
@@ -85,12 +87,10 @@ pub fn file_report(
             other => other,
         })?;
         let (organization, reason) = crate::organizations::route(conn, &new.category, &located.unit)?;
-        let now = Utc::now().naive_utc();
         let id = ReportId::new();
         let search_text =
             crate::text::fold(&format!("{} {}", new.description, new.address_text.as_deref().unwrap_or_default()));
-        diesel::insert_into(reports::table)
-            .values(ReportRow {
+        let mut row = ReportRow {
                 id: id.clone(),
                 reporter_id: reporter_id.clone(),
                 category_code: new.category.clone(),
@@ -118,10 +118,16 @@ pub fn file_report(
                 rating_score: None,
                 rating_comment: None,
                 rated_at: None,
-                reminded_at: None,
                 escalated_at: None,
-            })
-            .execute(conn)?;
+                remind_at: None,
+                closes_at: None,
+                resolved_on_time: None,
+                review_requested_at: None,
+        };
+        // The office's triage is due in its working hours from now.
+        let due = ReportClock::load(conn, &row, Some(&organization.id), now)?.due(Step::Accept, now);
+        (row.due_at, row.remind_at) = (Some(due.due_at), Some(due.remind_at));
+        diesel::insert_into(reports::table).values(row).execute(conn)?;
         crate::media::attach(conn, &new.media_ids, reporter_id, &id, None, "media_ids")?;
         let how = if located.approximate { "nearest centroid, to be confirmed" } else { "boundary" };
         let note = format!("unit {} ({how}); {reason}", located.unit.code);

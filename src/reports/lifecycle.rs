@@ -1,6 +1,7 @@
 //! A report's life in one place: which transition is allowed from which status and by whom, and the one
 //! function that makes it happen. Every change of `reports.status` goes through [`apply`]: the officials'
-//! actions, the reporter's (withdraw, add photos, reopen, rate) and the system's (auto-close).
+//! actions, the IOC's review, the reporter's (withdraw, add photos, answer, reopen, rate) and the system's
+//! (auto-close).
 //!
 //! [`apply`] is a conditional update on the status (and organization) the caller read, so of two
 //! concurrent transitions on one report only one can win; the other is told the report's new status.
@@ -8,6 +9,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::deadlines::Due;
 use super::events::{record_event, NewEvent, Rejection};
 use super::row::ReportRow;
 use super::ReportStatus;
@@ -42,16 +44,27 @@ pub enum Transition {
     Reply,
     /// A note to the reporter only.
     Message,
+    /// A question to the reporter, who must answer before the office goes on: the clock stops.
+    Ask,
+    /// The office's one extension of its deadline.
+    Extend,
+    /// The IOC sends a poorly rated report back to its office.
+    ReviewReopen,
+    /// The IOC closes the review of a poorly rated report with a note.
+    ReviewClose,
     Withdraw,
     AddPhotos,
+    /// The reporter answers the office's question: the clock runs again.
+    Answer,
     Reopen,
     Rate,
-    /// A resolved report closes once its reopening period is over.
+    /// A resolved report closes once its reopening period is over, and one waiting for an answer that did
+    /// not come is rejected for want of information.
     AutoClose,
 }
 
 impl Transition {
-    pub const ALL: [Transition; 14] = [
+    pub const ALL: [Transition; 19] = [
         Transition::Accept,
         Transition::Assign,
         Transition::Start,
@@ -61,8 +74,13 @@ impl Transition {
         Transition::Comment,
         Transition::Reply,
         Transition::Message,
+        Transition::Ask,
+        Transition::Extend,
+        Transition::ReviewReopen,
+        Transition::ReviewClose,
         Transition::Withdraw,
         Transition::AddPhotos,
+        Transition::Answer,
         Transition::Reopen,
         Transition::Rate,
         Transition::AutoClose,
@@ -71,8 +89,9 @@ impl Transition {
     pub fn party(self) -> Party {
         use Transition::*;
         match self {
-            Accept | Assign | Start | Resolve | Reject | Transfer | Comment | Reply | Message => Party::Official,
-            Withdraw | AddPhotos | Reopen | Rate => Party::Reporter,
+            Accept | Assign | Start | Resolve | Reject | Transfer | Comment | Reply | Message | Ask | Extend
+            | ReviewReopen | ReviewClose => Party::Official,
+            Withdraw | AddPhotos | Answer | Reopen | Rate => Party::Reporter,
             AutoClose => Party::System,
         }
     }
@@ -86,16 +105,23 @@ impl Transition {
             (T::Accept, Submitted) => Some(Accepted),
             (T::Start, Accepted) => Some(InProgress),
             (T::Resolve, Accepted | InProgress) => Some(Resolved),
-            (T::Reject, Submitted | Accepted) => Some(Rejected),
+            (T::Reject, Submitted | Accepted | WaitingForCitizen) => Some(Rejected),
             (T::Transfer, Submitted | Accepted | InProgress) => Some(Submitted),
-            (T::Assign, Submitted | Accepted | InProgress) => Some(from),
-            (T::Comment | T::Reply | T::Message, Submitted | Accepted | InProgress | Resolved | Closed | Rejected) => {
-                Some(from)
-            }
+            (T::Assign, Submitted | Accepted | InProgress | WaitingForCitizen) => Some(from),
+            (
+                T::Comment | T::Reply | T::Message,
+                Submitted | Accepted | InProgress | WaitingForCitizen | Resolved | Closed | Rejected,
+            ) => Some(from),
+            (T::Ask, Accepted | InProgress) => Some(WaitingForCitizen),
+            (T::Extend, Accepted | InProgress) => Some(from),
+            (T::ReviewReopen, Closed) => Some(InProgress),
+            (T::ReviewClose, Closed) => Some(Closed),
             (T::Withdraw, Submitted) => Some(Withdrawn),
             (T::AddPhotos, Submitted) => Some(Submitted),
+            (T::Answer, WaitingForCitizen) => Some(InProgress),
             (T::Reopen, Resolved) => Some(InProgress),
             (T::Rate | T::AutoClose, Resolved) => Some(Closed),
+            (T::AutoClose, WaitingForCitizen) => Some(Rejected),
             _ => None,
         }
     }
@@ -121,18 +147,26 @@ impl Transition {
             Transfer => EventKind::Transferred,
             Comment | Reply => EventKind::Comment,
             Message => EventKind::Message,
+            Ask => EventKind::Question,
+            Extend => EventKind::Extended,
+            ReviewReopen | Reopen => EventKind::Reopened,
+            ReviewClose => EventKind::Reviewed,
             Withdraw => EventKind::Withdrawn,
             AddPhotos => EventKind::PhotosAdded,
-            Reopen => EventKind::Reopened,
+            Answer => EventKind::Answered,
             Rate => EventKind::Rated,
             AutoClose => EventKind::Closed,
         }
     }
 
     /// Whether its event is on the public timeline (and told to the report's followers). An assignment
-    /// names an official, a comment is internal, a message is for the reporter alone.
+    /// names an official, a comment is internal, a message, question or answer is between the office and
+    /// the reporter.
     fn is_public(self) -> bool {
-        !matches!(self, Transition::Assign | Transition::Comment | Transition::Message)
+        !matches!(
+            self,
+            Transition::Assign | Transition::Comment | Transition::Message | Transition::Ask | Transition::Answer
+        )
     }
 }
 
@@ -148,6 +182,20 @@ pub struct Changes<'a> {
     pub rating_score: Option<Option<i32>>,
     pub rating_comment: Option<Option<&'a str>>,
     pub rated_at: Option<Option<NaiveDateTime>>,
+    pub remind_at: Option<Option<NaiveDateTime>>,
+    pub escalated_at: Option<Option<NaiveDateTime>>,
+    pub closes_at: Option<Option<NaiveDateTime>>,
+    pub resolved_on_time: Option<Option<bool>>,
+    pub review_requested_at: Option<Option<NaiveDateTime>>,
+}
+
+impl Changes<'_> {
+    /// A new step's deadline: its reminder and escalation are still to come.
+    pub fn start_step(&mut self, due: Due) {
+        self.due_at = Some(Some(due.due_at));
+        self.remind_at = Some(Some(due.remind_at));
+        self.escalated_at = Some(None);
+    }
 }
 
 /// One transition of one report, as the caller (who has checked their right to the report) asks it.
@@ -222,25 +270,32 @@ mod tests {
     use ReportStatus::*;
     use Transition as T;
 
-    const STATUSES: [ReportStatus; 7] = [Submitted, Accepted, InProgress, Resolved, Closed, Rejected, Withdrawn];
+    const STATUSES: [ReportStatus; 8] =
+        [Submitted, Accepted, InProgress, WaitingForCitizen, Resolved, Closed, Rejected, Withdrawn];
     const PARTIES: [Party; 3] = [Party::Official, Party::Reporter, Party::System];
 
     /// The design's table, written out in full: (transition, who, from) → to. Anything not listed is refused.
     fn expected(transition: Transition, party: Party, from: ReportStatus) -> Option<ReportStatus> {
-        let notes = [Submitted, Accepted, InProgress, Resolved, Closed, Rejected];
+        let notes = [Submitted, Accepted, InProgress, WaitingForCitizen, Resolved, Closed, Rejected];
         let rows: &[(Transition, Party, &[ReportStatus], Option<ReportStatus>)] = &[
             (T::Accept, Party::Official, &[Submitted], Some(Accepted)),
             (T::Start, Party::Official, &[Accepted], Some(InProgress)),
             (T::Resolve, Party::Official, &[Accepted, InProgress], Some(Resolved)),
-            (T::Reject, Party::Official, &[Submitted, Accepted], Some(Rejected)),
+            (T::Reject, Party::Official, &[Submitted, Accepted, WaitingForCitizen], Some(Rejected)),
             (T::Transfer, Party::Official, &[Submitted, Accepted, InProgress], Some(Submitted)),
+            (T::Ask, Party::Official, &[Accepted, InProgress], Some(WaitingForCitizen)),
+            (T::ReviewReopen, Party::Official, &[Closed], Some(InProgress)),
             (T::Withdraw, Party::Reporter, &[Submitted], Some(Withdrawn)),
+            (T::Answer, Party::Reporter, &[WaitingForCitizen], Some(InProgress)),
             (T::Reopen, Party::Reporter, &[Resolved], Some(InProgress)),
             (T::Rate, Party::Reporter, &[Resolved], Some(Closed)),
             (T::AutoClose, Party::System, &[Resolved], Some(Closed)),
+            (T::AutoClose, Party::System, &[WaitingForCitizen], Some(Rejected)),
         ];
         let unchanged: &[(Transition, Party, &[ReportStatus])] = &[
-            (T::Assign, Party::Official, &[Submitted, Accepted, InProgress]),
+            (T::Assign, Party::Official, &[Submitted, Accepted, InProgress, WaitingForCitizen]),
+            (T::Extend, Party::Official, &[Accepted, InProgress]),
+            (T::ReviewClose, Party::Official, &[Closed]),
             (T::Comment, Party::Official, &notes),
             (T::Reply, Party::Official, &notes),
             (T::Message, Party::Official, &notes),
@@ -274,12 +329,12 @@ mod tests {
     }
 
     #[test]
-    fn nothing_leaves_a_withdrawn_report_and_only_notes_touch_a_closed_one() {
+    fn nothing_leaves_a_withdrawn_report_and_only_notes_and_the_iocs_review_touch_a_closed_one() {
         for transition in Transition::ALL {
             assert_eq!(transition.next(Withdrawn), None, "{transition:?}");
             if let Some(to) = transition.next(Closed) {
-                assert_eq!(to, Closed, "{transition:?}");
-                assert!(matches!(transition, T::Comment | T::Reply | T::Message));
+                assert!(matches!(transition, T::Comment | T::Reply | T::Message | T::ReviewClose | T::ReviewReopen));
+                assert_eq!(to == Closed, transition != T::ReviewReopen, "{transition:?}");
             }
         }
     }
@@ -288,5 +343,6 @@ mod tests {
     fn only_status_changes_are_public_among_officials_notes() {
         assert!(T::Reply.is_public() && T::Resolve.is_public() && T::AutoClose.is_public());
         assert!(!T::Comment.is_public() && !T::Message.is_public() && !T::Assign.is_public());
+        assert!(!T::Ask.is_public() && !T::Answer.is_public() && T::Extend.is_public());
     }
 }

@@ -2,6 +2,7 @@
 //! status, its timeline, and the neighbours who support it.
 
 pub mod actions;
+pub mod deadlines;
 pub mod events;
 pub mod filing;
 pub mod geo;
@@ -19,15 +20,14 @@ use crate::routing::Position;
 use crate::units::LatLon;
 use crate::values::{MediaId, OrganizationId, ReportId, UserId};
 
-/// The reporter may reopen a resolved report for this long; then it closes by itself.
-pub const REOPEN_DAYS: i64 = 7;
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportStatus {
     Submitted,
     Accepted,
     InProgress,
+    /// The office asked the reporter a question; its clock is stopped until the answer.
+    WaitingForCitizen,
     Resolved,
     Closed,
     Rejected,
@@ -36,17 +36,18 @@ pub enum ReportStatus {
 }
 
 impl ReportStatus {
-    const ALL: [ReportStatus; 7] = [
+    const ALL: [ReportStatus; 8] = [
         ReportStatus::Submitted,
         ReportStatus::Accepted,
         ReportStatus::InProgress,
+        ReportStatus::WaitingForCitizen,
         ReportStatus::Resolved,
         ReportStatus::Closed,
         ReportStatus::Rejected,
         ReportStatus::Withdrawn,
     ];
     pub const NAMES: &'static [&'static str] =
-        &["submitted", "accepted", "in_progress", "resolved", "closed", "rejected", "withdrawn"];
+        &["submitted", "accepted", "in_progress", "waiting_for_citizen", "resolved", "closed", "rejected", "withdrawn"];
 
     pub fn as_str(self) -> &'static str {
         Self::NAMES[Self::ALL.iter().position(|s| *s == self).unwrap_or(0)]
@@ -64,15 +65,25 @@ impl ReportStatus {
         Self::parse(raw, "status").map_err(|_| AppError::Internal(format!("unknown status {raw:?}")))
     }
 
-    /// Still waiting to be handled: what a neighbour may support instead of filing again, and what a
-    /// deadline still runs for.
+    /// Still waiting to be handled: what a neighbour may support instead of filing again.
     pub fn is_open(self) -> bool {
+        self.clock_runs() || self == ReportStatus::WaitingForCitizen
+    }
+
+    /// The office's deadline runs: it can be overdue, reminded and escalated (not while it waits for the
+    /// reporter's answer).
+    pub fn clock_runs(self) -> bool {
         matches!(self, ReportStatus::Submitted | ReportStatus::Accepted | ReportStatus::InProgress)
     }
 
     /// The names of the open statuses, for queries.
     pub fn open_names() -> Vec<&'static str> {
         Self::ALL.iter().filter(|s| s.is_open()).map(|s| s.as_str()).collect()
+    }
+
+    /// The names of the statuses whose deadline runs, for queries.
+    pub fn running_names() -> Vec<&'static str> {
+        Self::ALL.iter().filter(|s| s.clock_runs()).map(|s| s.as_str()).collect()
     }
 }
 
@@ -240,10 +251,16 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<String>, format = Uuid)]
     pub assignee_id: Option<UserId>,
-    /// When it missed its deadline and escalated to the province IOC.
+    /// When its current step missed its deadline and escalated to the province IOC.
     pub escalated_at: Option<DateTime<Utc>>,
-    /// When it was last resolved; the reporter may reopen it for 7 days.
+    /// When it was last resolved; the reporter may reopen it for 7 working days.
     pub resolved_at: Option<DateTime<Utc>>,
+    /// Whether it was last resolved before its deadline.
+    pub resolved_on_time: Option<bool>,
+    /// When it closes by itself: resolved and not reopened, or waiting for an answer that does not come.
+    pub closes_at: Option<DateTime<Utc>>,
+    /// Since when it is in the IOC's review queue (a rating of 1 or 2 not yet reviewed).
+    pub review_requested_at: Option<DateTime<Utc>>,
     /// The reporter's rating of the handling (given once, on a resolved report, which closes it).
     pub rating: Option<Rating>,
     /// Distance from `near`, in metres, when the list was asked for by distance.
@@ -263,5 +280,7 @@ pub struct Rating {
 pub struct ReportDetail {
     #[serde(flatten)]
     pub report: Report,
+    /// The current step's deadline, in UTC and local time, with the working time left.
+    pub deadline: Option<deadlines::Deadline>,
     pub timeline: Vec<events::ReportEvent>,
 }

@@ -39,8 +39,14 @@ pub struct ReportRow {
     pub rating_score: Option<i32>,
     pub rating_comment: Option<String>,
     pub rated_at: Option<NaiveDateTime>,
-    pub reminded_at: Option<NaiveDateTime>,
     pub escalated_at: Option<NaiveDateTime>,
+    /// When the office is to be reminded of the deadline; cleared once it has been.
+    pub remind_at: Option<NaiveDateTime>,
+    /// When the report closes by itself: resolved and not reopened, or waiting for an answer.
+    pub closes_at: Option<NaiveDateTime>,
+    pub resolved_on_time: Option<bool>,
+    /// A rating of 1–2 put it in the IOC's review queue; cleared once reviewed.
+    pub review_requested_at: Option<NaiveDateTime>,
 }
 
 impl ReportRow {

@@ -103,6 +103,9 @@ pub fn views(
                 assignee_id: None,
                 resolved_at: row.resolved_at.map(|t| t.and_utc()),
                 escalated_at: row.escalated_at.map(|t| t.and_utc()),
+                resolved_on_time: row.resolved_on_time,
+                closes_at: row.closes_at.map(|t| t.and_utc()),
+                review_requested_at: row.review_requested_at.map(|t| t.and_utc()),
                 rating: row.rating_score.zip(row.rated_at).map(|(score, at)| super::Rating {
                     score,
                     comment: row.rating_comment.clone(),

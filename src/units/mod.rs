@@ -153,6 +153,11 @@ pub fn find_unit(conn: &mut DbConnection, code: &UnitCode) -> Result<UnitRow, Ap
         .ok_or_else(|| AppError::UnitNotFound(code.as_str().to_string()))
 }
 
+/// The province a commune-level unit (a report's) belongs to; `None` for a province itself.
+pub fn province_of(conn: &mut DbConnection, commune: &str) -> Result<Option<String>, AppError> {
+    Ok(admin_units::table.find(commune).select(admin_units::parent_code).first(conn)?)
+}
+
 /// Current units in code order, up to `filter.limit + 1` (the extra one tells that more follow).
 pub fn list_units(conn: &mut DbConnection, filter: &UnitFilter) -> Result<Vec<UnitRow>, AppError> {
     let mut query =

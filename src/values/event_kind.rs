@@ -27,10 +27,20 @@ pub enum EventKind {
     Closed,
     /// Its deadline passed (internal).
     Escalated,
+    /// The office asks the reporter a question (to the reporter only); the clock stops.
+    Question,
+    /// The reporter's answer (to the officials); the clock runs again.
+    Answered,
+    /// The office took its one extension, with the reason and the new deadline.
+    Extended,
+    /// A rating of 1 or 2 sent the report to the IOC's review queue (internal).
+    ReviewRequested,
+    /// The IOC reviewed a poorly rated report and closed the review, with a note.
+    Reviewed,
 }
 
 impl EventKind {
-    const ALL: [EventKind; 15] = [
+    const ALL: [EventKind; 20] = [
         EventKind::Submitted,
         EventKind::Accepted,
         EventKind::Assigned,
@@ -46,8 +56,13 @@ impl EventKind {
         EventKind::Rated,
         EventKind::Closed,
         EventKind::Escalated,
+        EventKind::Question,
+        EventKind::Answered,
+        EventKind::Extended,
+        EventKind::ReviewRequested,
+        EventKind::Reviewed,
     ];
-    const NAMES: [&'static str; 15] = [
+    const NAMES: [&'static str; 20] = [
         "submitted",
         "accepted",
         "assigned",
@@ -63,10 +78,20 @@ impl EventKind {
         "rated",
         "closed",
         "escalated",
+        "question",
+        "answered",
+        "extended",
+        "review_requested",
+        "reviewed",
     ];
 
     pub fn as_str(self) -> &'static str {
         Self::NAMES[Self::ALL.iter().position(|k| *k == self).unwrap_or(0)]
+    }
+
+    /// Not public, yet the reporter sees it and is told of it: what passes between the office and them.
+    pub fn between_office_and_reporter(self) -> bool {
+        matches!(self, EventKind::Message | EventKind::Question | EventKind::Answered)
     }
 
     /// The kind of a stored event; the database holds only kinds this code wrote.

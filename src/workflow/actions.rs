@@ -2,34 +2,39 @@
 //! Which action is allowed in which status, and the change itself, are the lifecycle's
 //! (`reports::lifecycle`).
 
-use chrono::{Duration, Utc};
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::{find_in, Jurisdiction};
-use crate::db::schema::{categories, organization_members, organizations, users};
+use crate::db::schema::{organization_members, organizations, users};
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::notify::notifier::Notifier;
-use crate::reports::events::{tell_office_of_urgent, Rejection};
-use crate::reports::lifecycle::{self, Step, Transition};
+use crate::reports::deadlines::{last_day, Due, ReportClock, Step as DeadlineStep, REOPEN_DAYS};
+use crate::reports::events::{last_event_at, tell_office_of_urgent, Rejection};
+use crate::reports::lifecycle::{self, Changes, Step, Transition};
 use crate::reports::row::ReportRow;
 use crate::reports::MAX_MEDIA;
-use crate::values::{MediaId, OrganizationId, RejectReason, ReportId, UserId};
+use crate::values::{EventKind, MediaId, OrganizationId, RejectReason, ReportId, UserId};
 
-/// Urgent reports are due within hours, whatever the category's usual deadline.
-const URGENT_SLA_HOURS: i64 = 4;
 /// A note, counted after trimming.
 pub(crate) const NOTE_CHARS: usize = 2000;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActionRequest {
-    /// `accept`, `assign`, `start`, `resolve`, `reject`, `transfer`, `comment` or `message`.
+    /// `accept`, `assign`, `start`, `resolve`, `reject`, `transfer`, `comment`, `message`, `ask`, `extend`,
+    /// and for the province's IOC `review_reopen` and `review_close`.
     pub action: String,
-    /// Required for `resolve` (shown to the citizen), `transfer`, `comment` and `message` (to the reporter only).
+    /// Required for `resolve` (shown to the citizen), `transfer`, `comment`, `message` and `ask` (to the
+    /// reporter only: the question), `extend` (the reason, public), `review_reopen` and `review_close`.
     pub note: Option<String>,
+    /// `extend`: the last day of the new deadline (local date, `YYYY-MM-DD`); a day off moves to the next
+    /// working day. It must be later than the current deadline and no later than the category's most.
+    #[schema(value_type = Option<String>, format = Date, example = "2027-02-19")]
+    pub due_date: Option<String>,
     /// `assign`: an official of the report's organization.
     #[schema(value_type = Option<String>, format = Uuid)]
     pub assignee_id: Option<UserId>,
@@ -77,10 +82,39 @@ pub enum Action {
     Message {
         note: String,
     },
+    /// A question the reporter must answer before the office goes on; the clock stops meanwhile.
+    Ask {
+        note: String,
+    },
+    /// The one extension of the deadline, to the end of `due_date`, for a public reason.
+    Extend {
+        due_date: NaiveDate,
+        note: String,
+    },
+    /// The IOC sends a poorly rated report back to its office.
+    ReviewReopen {
+        note: String,
+    },
+    /// The IOC closes the review of a poorly rated report.
+    ReviewClose {
+        note: String,
+    },
 }
 
-pub(crate) const ACTIONS: &[&str] =
-    &["accept", "assign", "start", "resolve", "reject", "transfer", "comment", "message"];
+pub(crate) const ACTIONS: &[&str] = &[
+    "accept",
+    "assign",
+    "start",
+    "resolve",
+    "reject",
+    "transfer",
+    "comment",
+    "message",
+    "ask",
+    "extend",
+    "review_reopen",
+    "review_close",
+];
 
 pub(crate) const REJECT_REASONS: &[&str] = RejectReason::NAMES;
 
@@ -111,6 +145,19 @@ impl ActionRequest {
                 Action::Comment { note: required(&mut errors, note, "note"), public: self.public.unwrap_or(false) }
             }
             "message" => Action::Message { note: required(&mut errors, note, "note") },
+            "ask" => Action::Ask { note: required(&mut errors, note, "note") },
+            "extend" => {
+                let due_date = match self.due_date.as_deref() {
+                    None => {
+                        errors.add("due_date", FieldIssue::Required);
+                        None
+                    }
+                    Some(raw) => errors.check(crate::calendar::store::parse_date(raw, "due_date")),
+                };
+                Action::Extend { due_date: due_date.unwrap_or_default(), note: required(&mut errors, note, "note") }
+            }
+            "review_reopen" => Action::ReviewReopen { note: required(&mut errors, note, "note") },
+            "review_close" => Action::ReviewClose { note: required(&mut errors, note, "note") },
             "reject" => {
                 let reason = errors.check(RejectReason::parse(self.reason.as_deref().unwrap_or_default(), "reason"));
                 if reason == Some(RejectReason::Duplicate) && self.duplicate_of.is_none() {
@@ -149,12 +196,17 @@ impl Action {
             Action::Comment { public: false, .. } => Transition::Comment,
             Action::Comment { public: true, .. } => Transition::Reply,
             Action::Message { .. } => Transition::Message,
+            Action::Ask { .. } => Transition::Ask,
+            Action::Extend { .. } => Transition::Extend,
+            Action::ReviewReopen { .. } => Transition::ReviewReopen,
+            Action::ReviewClose { .. } => Transition::ReviewClose,
         }
     }
 }
 
-/// Applies `action` to a report of the official's jurisdiction: checks what the action names (the
-/// assignee, the organization, the original of a duplicate), then hands the transition to the lifecycle.
+/// Applies `action`, at `now`, to a report of the official's jurisdiction: checks what the action names
+/// (the assignee, the organization, the original of a duplicate, the new deadline), sets the deadline of
+/// the step it leads to, then hands the transition to the lifecycle.
 pub fn act(
     conn: &mut DbConnection,
     notifier: &Notifier,
@@ -162,16 +214,17 @@ pub fn act(
     official: &UserId,
     report_id: &ReportId,
     action: &Action,
+    now: NaiveDateTime,
 ) -> Result<(), AppError> {
     db::transaction(conn, |conn| {
         let report = find_in(conn, jurisdiction, official, report_id)?;
         lifecycle::ensure_allowed(action.transition(), &report)?;
-        let now = Utc::now().naive_utc();
         let organization = report.organization_id.as_ref();
         let mut step = Step::new(action.transition(), Some(official), now);
         let note = match action {
             Action::Accept => {
-                step.changes.due_at = Some(Some(now + Duration::hours(sla_hours(conn, &report)?)));
+                let clock = ReportClock::load(conn, &report, organization, now)?;
+                step.changes.start_step(clock.due(DeadlineStep::Resolve, now));
                 None
             }
             Action::Start => None,
@@ -191,7 +244,9 @@ pub fn act(
                 };
                 step.changes.organization_id = Some(Some(target));
                 step.changes.assignee_id = Some(None);
-                step.changes.due_at = Some(None);
+                // The new office's triage starts now, in its own hours.
+                let clock = ReportClock::load(conn, &report, Some(target), now)?;
+                step.changes.start_step(clock.due(DeadlineStep::Accept, now));
                 Some(format!("{name}: {note}"))
             }
             Action::Reject { reason, duplicate_of, note } => {
@@ -199,10 +254,49 @@ pub fn act(
                     ensure_citable(conn, jurisdiction, official, &report, original)?;
                 }
                 step.rejection = Some(Rejection { reason: *reason, duplicate_of: duplicate_of.as_ref() });
+                step.changes.closes_at = Some(None);
                 note.clone()
             }
             Action::Resolve { note, .. } => {
+                let clock = ReportClock::load(conn, &report, organization, now)?;
                 step.changes.resolved_at = Some(Some(now));
+                step.changes.resolved_on_time = Some(Some(report.due_at.is_none_or(|due| now <= due)));
+                step.changes.closes_at = Some(Some(clock.after_working_days(now, REOPEN_DAYS)));
+                Some(note.clone())
+            }
+            Action::Ask { note } => {
+                // The question's event marks when the clock stopped.
+                let clock = ReportClock::load(conn, &report, organization, now)?;
+                step.changes.closes_at = Some(Some(clock.due(DeadlineStep::Answer, now).due_at));
+                Some(note.clone())
+            }
+            Action::Extend { due_date, note } => {
+                // Two officials extending at once: the second waits, then finds the first's event.
+                db::lock_until_commit(conn, report.id.lock_key())?;
+                if last_event_at(conn, &report.id, EventKind::Extended)?.is_some() {
+                    return Err(AppError::AlreadyExtended);
+                }
+                let clock = ReportClock::load(conn, &report, organization, now)?;
+                let due_at = clock.end_of_working_day(*due_date);
+                let current = report.due_at.unwrap_or(now);
+                let latest = clock.latest_extension(current);
+                if due_at <= current.max(now) || due_at > latest {
+                    let why = format!("a day after the current deadline and no later than {}", last_day(latest));
+                    return Err(AppError::invalid("due_date", FieldIssue::InvalidValue(why)));
+                }
+                step.changes.start_step(Due { due_at, remind_at: clock.reminder(DeadlineStep::Resolve, now, due_at) });
+                // The public timeline tells the new last day with the reason.
+                Some(format!("{}: {note}", last_day(due_at)))
+            }
+            Action::ReviewReopen { note } | Action::ReviewClose { note } => {
+                ensure_reviewer(conn, jurisdiction, &report)?;
+                step.changes.review_requested_at = Some(None);
+                if matches!(action, Action::ReviewReopen { .. }) {
+                    let clock = ReportClock::load(conn, &report, organization, now)?;
+                    step.changes.start_step(clock.due(DeadlineStep::Resolve, now));
+                    // The reporter rates the new result afresh; the old rating stays on the timeline.
+                    clear_rating(&mut step.changes);
+                }
                 Some(note.clone())
             }
             Action::Comment { note, .. } | Action::Message { note } => Some(note.clone()),
@@ -219,6 +313,24 @@ pub fn act(
             _ => Ok(()),
         }
     })
+}
+
+fn clear_rating(changes: &mut Changes) {
+    changes.rating_score = Some(None);
+    changes.rating_comment = Some(None);
+    changes.rated_at = Some(None);
+}
+
+/// Only the IOC of the report's province reviews it, and only while the review is asked for.
+fn ensure_reviewer(conn: &mut DbConnection, jurisdiction: &Jurisdiction, report: &ReportRow) -> Result<(), AppError> {
+    let province = crate::units::province_of(conn, &report.unit_code)?;
+    if !province.is_some_and(|p| jurisdiction.ioc_provinces.contains(&p)) {
+        return Err(AppError::Forbidden);
+    }
+    if report.review_requested_at.is_none() {
+        return Err(AppError::NoReviewPending);
+    }
+    Ok(())
 }
 
 /// The original of a duplicate goes on the public timeline: it must be a report both this official and
@@ -244,11 +356,6 @@ fn ensure_citable(
             FieldIssue::InvalidValue("another public report of your jurisdiction".into()),
         ))
     }
-}
-
-fn sla_hours(conn: &mut DbConnection, report: &ReportRow) -> Result<i64, AppError> {
-    let hours: i32 = categories::table.find(&report.category_code).select(categories::sla_hours).first(conn)?;
-    Ok(if report.urgent { i64::from(hours).min(URGENT_SLA_HOURS) } else { i64::from(hours) })
 }
 
 /// Reports are assigned only to active officials of the organization that handles them.

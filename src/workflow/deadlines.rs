@@ -1,37 +1,41 @@
-//! Deadlines: a reminder to the handling office shortly before a report is due, escalation to the
-//! province IOC once it is missed, and the closing of resolved reports after the reopening period. Each
-//! happens exactly once per report however many instances run the worker: workers take different
-//! reports (`FOR UPDATE SKIP LOCKED` on PostgreSQL), and a report is claimed by a conditional update
-//! (of `reminded_at`, `escalated_at`, or its status) that only one of them can win.
+//! Deadlines: a reminder to the handling office once most of a step's working time has run
+//! (`remind_at`), escalation to the province IOC once the step's deadline is missed, and the closing of
+//! reports whose time is up (`closes_at`): resolved ones after the reopening period, and those whose
+//! reporter did not answer the office's question, rejected for want of information. The times are set
+//! in working time when each step begins (`reports::deadlines`); this worker only compares them with
+//! `now`. Each happens exactly once per report however many instances run the worker: workers take
+//! different reports (`FOR UPDATE SKIP LOCKED` on PostgreSQL), and a report is claimed by a conditional
+//! update (clearing `remind_at`, setting `escalated_at`, or of its status) that only one of them can win.
 
 use std::sync::Arc;
 
-use chrono::{Duration, NaiveDateTime};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use tokio::sync::Notify;
 
-use crate::db::schema::{admin_units, organizations, reports};
+use crate::calendar::clock::Clock;
+use crate::db::schema::{organizations, reports};
 use crate::db::{self, Db, DbConnection};
 use crate::error::AppError;
 use crate::load_skip_locked;
-use crate::notify::notifier::{officials, Notifier};
+use crate::notify::notifier::{ioc_officials, officials, Notifier};
 use crate::notify::templates;
-use crate::reports::events::{record_event, NewEvent};
+use crate::reports::deadlines::local_label;
+use crate::reports::events::{record_event, NewEvent, Rejection};
 use crate::reports::lifecycle::{self, Step, Transition};
 use crate::reports::queries::find_any;
 use crate::reports::row::ReportRow;
 use crate::reports::ReportStatus;
-use crate::values::{EventKind, OrganizationId, ReportId};
+use crate::values::{EventKind, RejectReason, ReportId};
 
-/// How long before its deadline the handling office is reminded.
-pub const REMIND_BEFORE_HOURS: i64 = 2;
 const BATCH: i64 = 100;
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct DeadlineRun {
     pub reminded: usize,
     pub escalated: usize,
-    /// Resolved reports closed because their reporter neither rated nor reopened them in time.
+    /// Resolved reports closed because their reporter neither rated nor reopened them in time, and
+    /// reports rejected because their reporter did not answer the office's question in time.
     pub closed: usize,
 }
 
@@ -43,7 +47,7 @@ pub fn run_once(conn: &mut DbConnection, notifier: &Notifier, now: NaiveDateTime
             reports::table
                 .select(ReportRow::as_select())
                 .filter(reports::due_at.lt(now))
-                .filter(reports::status.eq_any(ReportStatus::open_names()))
+                .filter(reports::status.eq_any(ReportStatus::running_names()))
                 .filter(reports::escalated_at.is_null())
                 .limit(BATCH),
             ReportRow
@@ -67,25 +71,25 @@ pub fn run_once(conn: &mut DbConnection, notifier: &Notifier, now: NaiveDateTime
             &mut *conn,
             reports::table
                 .select(ReportRow::as_select())
+                .filter(reports::remind_at.le(now))
                 .filter(reports::due_at.ge(now))
-                .filter(reports::due_at.lt(now + Duration::hours(REMIND_BEFORE_HOURS)))
-                .filter(reports::status.eq_any(ReportStatus::open_names()))
-                .filter(reports::reminded_at.is_null())
+                .filter(reports::status.eq_any(ReportStatus::running_names()))
+
                 .limit(BATCH),
             ReportRow
         )?;
         let mut reminded = 0;
         for report in nearly_due {
-            let claimed = diesel::update(reports::table.find(&report.id).filter(reports::reminded_at.is_null()))
-                .set(reports::reminded_at.eq(now))
+            let claimed = diesel::update(reports::table.find(&report.id).filter(reports::remind_at.is_not_null()))
+                .set(reports::remind_at.eq(None::<NaiveDateTime>))
                 .execute(conn)?;
             if claimed == 0 {
                 continue;
             }
-            let hours_left = report.due_at.map_or(0, |due| (due - now).num_hours().max(1));
+            let due = report.due_at.map(local_label).unwrap_or_default();
             let office = officials(conn, report.organization_id.as_slice())?;
             notifier.send(conn, &office, now, |locale| {
-                let text = templates::deadline_reminder(locale, &report.id, hours_left);
+                let text = templates::deadline_reminder(locale, &report.id, &due);
                 notifier.about_report("deadline_reminder", &report.id, text, true)
             })?;
             reminded += 1;
@@ -93,13 +97,17 @@ pub fn run_once(conn: &mut DbConnection, notifier: &Notifier, now: NaiveDateTime
         Ok(reminded)
     })?;
 
-    // A resolved report the reporter neither rated nor reopened within the reopening period closes.
+    // A resolved report the reporter neither rated nor reopened within the reopening period closes; one
+    // whose reporter never answered the office's question is rejected for want of information.
     let closed = db::transaction(conn, |conn| -> Result<usize, AppError> {
         let settled = load_skip_locked!(
             &mut *conn,
             reports::table
-                .filter(reports::status.eq(ReportStatus::Resolved.as_str()))
-                .filter(reports::resolved_at.lt(now - Duration::days(crate::reports::REOPEN_DAYS)))
+                .filter(reports::status.eq_any([
+                    ReportStatus::Resolved.as_str(),
+                    ReportStatus::WaitingForCitizen.as_str(),
+                ]))
+                .filter(reports::closes_at.lt(now))
                 .select(reports::id)
                 .limit(BATCH),
             ReportId
@@ -107,9 +115,14 @@ pub fn run_once(conn: &mut DbConnection, notifier: &Notifier, now: NaiveDateTime
         let mut closed = 0;
         for id in settled {
             let report = find_any(conn, &id)?;
-            match lifecycle::apply(conn, notifier, &report, Step::new(Transition::AutoClose, None, now)) {
+            let mut step = Step::new(Transition::AutoClose, None, now);
+            step.changes.closes_at = Some(None);
+            if report.status == ReportStatus::WaitingForCitizen.as_str() {
+                step.rejection = Some(Rejection { reason: RejectReason::InsufficientInfo, duplicate_of: None });
+            }
+            match lifecycle::apply(conn, notifier, &report, step) {
                 Ok(_) => closed += 1,
-                // Rated or reopened since it was read: nothing to close.
+                // Rated, reopened or answered since it was read: nothing to close.
                 Err(AppError::InvalidTransition(_)) => {}
                 Err(other) => return Err(other),
             }
@@ -135,26 +148,20 @@ fn escalate(
     let event =
         NewEvent { note: Some(&note), is_public: false, ..NewEvent::public(&report.id, EventKind::Escalated, now) };
     record_event(conn, notifier, event)?;
-    let province: Option<String> =
-        admin_units::table.find(&report.unit_code).select(admin_units::parent_code).first::<Option<String>>(conn)?;
-    let iocs: Vec<OrganizationId> = organizations::table
-        .filter(organizations::kind.eq("ioc"))
-        .filter(organizations::province_code.eq(province.unwrap_or_default()))
-        .select(organizations::id)
-        .load(conn)?;
-    let iocs = officials(conn, &iocs)?;
+    let province = crate::units::province_of(conn, &report.unit_code)?.unwrap_or_default();
+    let iocs = ioc_officials(conn, &province)?;
     notifier.send(conn, &iocs, now, |locale| {
         let text = templates::escalation(locale, &report.id, &office);
         notifier.about_report(EventKind::Escalated.as_str(), &report.id, text, true)
     })
 }
 
-/// Checks deadlines every `every`, waking the outbox worker when it wrote mail.
-pub fn spawn(db: Db, notifier: Arc<Notifier>, every: std::time::Duration, outbox_wake: Arc<Notify>) {
+/// Checks deadlines every `every` by `clock`, waking the outbox worker when it wrote mail.
+pub fn spawn(db: Db, clock: Clock, notifier: Arc<Notifier>, every: std::time::Duration, outbox_wake: Arc<Notify>) {
     tokio::spawn(async move {
         loop {
             let notifier = Arc::clone(&notifier);
-            match db.run(move |conn| run_once(conn, &notifier, chrono::Utc::now().naive_utc())).await {
+            match db.run(move |conn| run_once(conn, &notifier, clock.now())).await {
                 Ok(run) if run != DeadlineRun::default() => {
                     tracing::info!(
                         reminded = run.reminded,

@@ -12,7 +12,8 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::db::schema::{admin_units, audit_log, organization_members, organizations, reports, users};
+use crate::audit::Entry;
+use crate::db::schema::{admin_units, organization_members, organizations, reports, users};
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldIssue};
 use crate::reports::row::ReportRow;
@@ -58,8 +59,12 @@ pub struct InboxFilter {
     pub text: Option<String>,
     pub from: Option<NaiveDateTime>,
     pub to: Option<NaiveDateTime>,
+    /// Only reports a rating of 1–2 sent to the IOC's review queue and not yet reviewed.
+    pub review_pending: bool,
     pub cursor: Option<String>,
     pub limit: i64,
+    /// The moment "overdue" is judged at.
+    pub now: NaiveDateTime,
 }
 
 /// The reports within `jurisdiction` that pass `filter` (the status filter only when `by_status`).
@@ -95,14 +100,17 @@ fn scoped(
         Some(Assignee::User(id)) => query = query.filter(reports::assignee_id.eq(id.clone())),
         None => {}
     }
-    let open = ReportStatus::open_names();
-    let now = Utc::now().naive_utc();
+    let open = ReportStatus::running_names();
+    let now = filter.now;
     match filter.overdue {
         Some(true) => query = query.filter(reports::due_at.lt(now)).filter(reports::status.eq_any(open)),
         Some(false) => {
             query = query.filter(reports::due_at.is_null().or(reports::due_at.ge(now)).or(reports::status.ne_all(open)))
         }
         None => {}
+    }
+    if filter.review_pending {
+        query = query.filter(reports::review_requested_at.is_not_null());
     }
     if let Some(urgent) = filter.urgent {
         query = query.filter(reports::urgent.eq(urgent));
@@ -191,8 +199,7 @@ pub fn reveal_anonymous_reporter(
     reason: &RevealReason,
 ) -> Result<ReporterContact, AppError> {
     let report = find_in(conn, jurisdiction, official, id)?;
-    let province: Option<String> =
-        admin_units::table.find(&report.unit_code).select(admin_units::parent_code).first(conn)?;
+    let province = crate::units::province_of(conn, &report.unit_code)?;
     if !province.is_some_and(|p| jurisdiction.ioc_provinces.contains(&p)) {
         return Err(AppError::Forbidden);
     }
@@ -235,17 +242,8 @@ fn audited_contact(
             .select((users::full_name, users::phone, users::email))
             .first(conn)
             .optional()?;
-        diesel::insert_into(audit_log::table)
-            .values((
-                audit_log::id.eq(uuid::Uuid::now_v7().to_string()),
-                audit_log::actor_id.eq(official),
-                audit_log::action.eq(action),
-                audit_log::subject_type.eq("report"),
-                audit_log::subject_id.eq(&report.id),
-                audit_log::created_at.eq(Utc::now().naive_utc()),
-                audit_log::reason.eq(reason),
-            ))
-            .execute(conn)?;
+        let subject = ("report", report.id.as_str());
+        crate::audit::record(conn, Entry { actor: official, action, subject, reason, at: Utc::now().naive_utc() })?;
         Ok(contact.map(|(full_name, phone, email)| ReporterContact { full_name, phone, email }))
     })
 }

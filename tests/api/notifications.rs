@@ -59,7 +59,7 @@ async fn followers_hear_of_every_public_event_in_their_language(app: TestApp) {
     let resolved = &english.items[0];
     assert_eq!(resolved.report_id.as_deref(), Some(id));
     assert!(resolved.body.contains("Đã nạo vét cống."), "{resolved:?}");
-    assert!(resolved.body.contains("reopen it within 7 days"), "{resolved:?}");
+    assert!(resolved.body.contains("reopen it within 7 working days"), "{resolved:?}");
     assert!(resolved.link.as_deref().unwrap().ends_with(&format!("/reports/{id}")));
     assert!(resolved.read_at.is_none());
 

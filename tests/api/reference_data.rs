@@ -15,7 +15,7 @@ on_both_databases!(
     malformed_unit_codes_name_the_field,
     unknown_query_parameters_are_refused,
     limit_out_of_range_is_refused,
-    categories_are_bilingual_with_sla,
+    categories_are_bilingual_with_deadlines,
     unchanged_reference_data_answers_304,
     seeding_twice_adds_nothing,
     locate_finds_the_nearest_commune,
@@ -121,18 +121,22 @@ async fn limit_out_of_range_is_refused(app: TestApp) {
     }
 }
 
-async fn categories_are_bilingual_with_sla(app: TestApp) {
+async fn categories_are_bilingual_with_deadlines(app: TestApp) {
     let page = app.get_json("/api/v1/categories").await;
     let items = page["items"].as_array().unwrap();
     assert!(items.len() >= 15, "a starter set of about 15");
     for category in items {
         assert!(category["name_vi"].as_str().is_some_and(|n| !n.is_empty()));
         assert!(category["name_en"].as_str().is_some_and(|n| !n.is_empty()));
-        assert!(category["sla_hours"].as_i64().unwrap() > 0);
+        let deadlines = &category["deadlines"];
+        let resolve = deadlines["resolve_working_days"].as_i64().unwrap();
+        assert!(resolve > 0 && deadlines["max_resolve_working_days"].as_i64().unwrap() >= resolve, "{deadlines}");
+        assert!(deadlines["accept_working_hours"].as_i64().unwrap() > 0 && deadlines["urgent_hours"].as_i64().unwrap() > 0);
         assert!(["commune", "department"].contains(&category["handler_kind"].as_str().unwrap()));
     }
     let lighting = items.iter().find(|c| c["code"] == "street_lighting").unwrap();
     assert_eq!(lighting["name_vi"], "Chiếu sáng công cộng");
+    assert_eq!(lighting["deadlines"]["resolve_working_days"], 3, "an on-the-spot fix, as in Đà Nẵng's 1022 rules");
 }
 
 async fn unchanged_reference_data_answers_304(app: TestApp) {

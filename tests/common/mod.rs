@@ -64,6 +64,8 @@ pub struct TestDb {
 enum Cleanup {
     File(PathBuf),
     Schema { admin_url: String, schema: String },
+    /// Another handle on a database the first one cleans up.
+    Nothing,
 }
 
 impl TestDb {
@@ -86,6 +88,11 @@ impl TestDb {
                 Some(TestDb { backend, url, cleanup: Cleanup::Schema { admin_url, schema } })
             }
         }
+    }
+
+    /// Another handle on the same database, for a second instance of the app; the first one cleans up.
+    pub fn shared(&self) -> TestDb {
+        TestDb { backend: self.backend, url: self.url.clone(), cleanup: Cleanup::Nothing }
     }
 
     /// The same database reached through another host and port (used to put a proxy in between).
@@ -120,6 +127,7 @@ impl Drop for TestDb {
                     let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {schema} CASCADE")).execute(&mut conn);
                 }
             }
+            Cleanup::Nothing => {}
         }
     }
 }
@@ -287,16 +295,19 @@ impl TestApp {
             .unwrap()
     }
 
-    /// Moves the resolution of every report `days` into the past.
-    pub async fn resolved_days_ago(&self, days: i64) {
+    /// Another instance of the app on the same database whose reports' clock reads `moment` (RFC 3339)
+    /// now: "later", or a date to rehearse. It runs no deadline worker, so a test runs its own at the
+    /// moments it chooses.
+    pub async fn at(&self, moment: &str) -> TestApp {
+        let env = [("CDS_CLOCK_START", moment), ("CDS_DEADLINE_CHECK_SECS", "0")];
+        TestApp::spawn_on(self.db.shared(), &self.db.url, &env).await
+    }
+
+    /// Runs the deadline worker once as of `at`, as the app's own would then.
+    pub async fn run_deadlines_at(&self, at: chrono::DateTime<chrono::Utc>) -> congdanso::workflow::deadlines::DeadlineRun {
+        let notifier = congdanso::notify::notifier::Notifier::new("http://app.test");
         self.database()
-            .run(move |conn| {
-                use congdanso::db::schema::reports;
-                use diesel::prelude::*;
-                let then = chrono::Utc::now().naive_utc() - chrono::Duration::days(days);
-                diesel::update(reports::table).set(reports::resolved_at.eq(then)).execute(conn)?;
-                Ok(())
-            })
+            .run(move |conn| congdanso::workflow::deadlines::run_once(conn, &notifier, at.naive_utc()))
             .await
             .unwrap()
     }
