@@ -404,7 +404,8 @@ impl utoipa::Modify for Constraints {
         let reveal = crate::workflow::RevealReason::MIN_CHARS..=crate::workflow::RevealReason::MAX_CHARS;
         let reopen = reports::REOPEN_REASON_CHARS;
         let score = reports::RATING_SCORES;
-        let whole = |range: std::ops::RangeInclusive<i32>| Limits::range((*range.start()).into(), (*range.end()).into());
+        let whole =
+            |range: std::ops::RangeInclusive<i32>| Limits::range((*range.start()).into(), (*range.end()).into());
         let properties = [
             ("RegisterRequest", "password", password.clone()),
             ("ResetPasswordRequest", "new_password", password.clone()),
@@ -534,7 +535,11 @@ fn named_enums() -> [(&'static str, &'static str, &'static [&'static str]); 9] {
             "The inbox's reports assigned to the caller (`me`) or to nobody (`none`)",
             crate::api::workflow::ASSIGNEE_WORDS,
         ),
-        ("ReviewFilter", "The IOC's review queue: reports rated 1 or 2, not yet reviewed", crate::api::workflow::REVIEW_WORDS),
+        (
+            "ReviewFilter",
+            "The IOC's review queue: reports rated 1 or 2, not yet reviewed",
+            crate::api::workflow::REVIEW_WORDS,
+        ),
     ]
 }
 

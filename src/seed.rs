@@ -202,6 +202,9 @@ mod tests {
         assert!(rows.len() >= 15);
         let codes: HashSet<_> = rows.iter().map(|r| &r.code).collect();
         assert_eq!(codes.len(), rows.len());
-        assert!(rows.iter().all(|r| !r.name_vi.is_empty() && !r.name_en.is_empty() && r.resolve_days > 0 && r.max_resolve_days >= r.resolve_days));
+        assert!(rows.iter().all(|r| !r.name_vi.is_empty()
+            && !r.name_en.is_empty()
+            && r.resolve_days > 0
+            && r.max_resolve_days >= r.resolve_days));
     }
 }

@@ -95,7 +95,13 @@ impl Application {
             None => Clock::default(),
         };
         if let Some(every) = settings.deadline_check {
-            crate::workflow::deadlines::spawn(db.clone(), clock, Arc::clone(&notifier), every, Arc::clone(&outbox_wake));
+            crate::workflow::deadlines::spawn(
+                db.clone(),
+                clock,
+                Arc::clone(&notifier),
+                every,
+                Arc::clone(&outbox_wake),
+            );
         }
         let media = MediaStorage::new(&settings).map_err(StartupError::Setting)?;
         let boundaries = {

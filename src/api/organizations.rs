@@ -6,9 +6,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::extractors::{AdminOnly, AdminUser};
 use crate::api::state::AppState;
+use crate::calendar::office_hours::OfficeHours;
 use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::http::{Json, Path, Query};
-use crate::calendar::office_hours::OfficeHours;
 use crate::organizations::{
     add_member, create, list, remove_member, set_office_hours, set_rule, NewOrganization, Organization,
     OrganizationKind,
@@ -56,7 +56,10 @@ pub async fn put_office_hours(
     body: Json<OfficeHoursRequest>,
 ) -> Result<HttpResponse, AppError> {
     let hours = OfficeHours::parse(&body.0.office_hours).ok_or_else(|| {
-        AppError::invalid("office_hours", FieldIssue::InvalidValue("periods HH:MM-HH:MM in order, comma-separated".into()))
+        AppError::invalid(
+            "office_hours",
+            FieldIssue::InvalidValue("periods HH:MM-HH:MM in order, comma-separated".into()),
+        )
     })?;
     let row = state.db.run(move |conn| set_office_hours(conn, &id, &hours)).await?;
     Ok(HttpResponse::Ok().json(Organization::try_from(&row)?))

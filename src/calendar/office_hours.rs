@@ -63,8 +63,11 @@ impl OfficeHours {
 
 impl std::fmt::Display for OfficeHours {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let periods: Vec<String> =
-            self.periods.iter().map(|(start, end)| format!("{}-{}", start.format("%H:%M"), end.format("%H:%M"))).collect();
+        let periods: Vec<String> = self
+            .periods
+            .iter()
+            .map(|(start, end)| format!("{}-{}", start.format("%H:%M"), end.format("%H:%M")))
+            .collect();
         f.write_str(&periods.join(","))
     }
 }

@@ -70,7 +70,9 @@ pub fn answered(locale: Locale, report_id: &crate::values::ReportId) -> Text {
     match locale {
         Locale::Vi => Text {
             title: "Người phản ánh đã trả lời".into(),
-            body: format!("Người gửi phản ánh {report_id} đã trả lời câu hỏi của đơn vị; thời hạn xử lý tiếp tục được tính."),
+            body: format!(
+                "Người gửi phản ánh {report_id} đã trả lời câu hỏi của đơn vị; thời hạn xử lý tiếp tục được tính."
+            ),
         },
         Locale::En => Text {
             title: "The reporter answered".into(),
@@ -153,7 +155,9 @@ pub fn report_news(locale: Locale, news: &ReportNews) -> Text {
         EventKind::Reopened => ["Phản ánh được mở lại", "Report reopened"],
         EventKind::PhotosAdded => ["Phản ánh có thêm ảnh", "Photos added to the report"],
         EventKind::Rated => ["Kết quả xử lý đã được đánh giá", "The handling was rated"],
-        EventKind::Question => ["Cơ quan xử lý cần bạn bổ sung thông tin", "The office needs more information from you"],
+        EventKind::Question => {
+            ["Cơ quan xử lý cần bạn bổ sung thông tin", "The office needs more information from you"]
+        }
         EventKind::Extended => ["Thời hạn xử lý phản ánh được gia hạn", "The deadline of the report was extended"],
         EventKind::Reviewed => ["Trung tâm IOC đã xem xét phản ánh", "The IOC reviewed the report"],
         // Internal events are not told to followers; should one be, it still reads well.

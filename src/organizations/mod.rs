@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::categories::CategoryRow;
 use crate::calendar::office_hours::OfficeHours;
+use crate::categories::CategoryRow;
 use crate::db::schema::{categories, organization_members, organizations, routing_rules, users};
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldIssue};
@@ -116,8 +116,9 @@ pub fn set_office_hours(
     id: &OrganizationId,
     hours: &OfficeHours,
 ) -> Result<OrganizationRow, AppError> {
-    let changed =
-        diesel::update(organizations::table.find(id)).set(organizations::office_hours.eq(hours.to_string())).execute(conn)?;
+    let changed = diesel::update(organizations::table.find(id))
+        .set(organizations::office_hours.eq(hours.to_string()))
+        .execute(conn)?;
     if changed == 0 {
         return Err(AppError::OrganizationNotFound);
     }

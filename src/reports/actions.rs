@@ -196,7 +196,12 @@ pub fn answer(
         lifecycle::apply(conn, notifier, &report, step)?;
         let office = officials(conn, report.organization_id.as_slice())?;
         notifier.send(conn, &office, now, |locale| {
-            notifier.about_report(EventKind::Answered.as_str(), &report.id, templates::answered(locale, &report.id), false)
+            notifier.about_report(
+                EventKind::Answered.as_str(),
+                &report.id,
+                templates::answered(locale, &report.id),
+                false,
+            )
         })
     })
 }

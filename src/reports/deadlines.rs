@@ -167,7 +167,13 @@ impl ReportClock {
 
     /// The deadline of a step `due_at`, stopped from `paused_at` to `resumed_at`: later by the working
     /// days (or clock time, or office time) that passed meanwhile.
-    pub fn resumed(&self, step: Step, due_at: NaiveDateTime, paused_at: NaiveDateTime, resumed_at: NaiveDateTime) -> Due {
+    pub fn resumed(
+        &self,
+        step: Step,
+        due_at: NaiveDateTime,
+        paused_at: NaiveDateTime,
+        resumed_at: NaiveDateTime,
+    ) -> Due {
         let due_at = match self.counting(step) {
             Counting::Hours => due_at + (resumed_at - paused_at).max(Duration::zero()),
             Counting::WorkingHours => {
@@ -316,8 +322,12 @@ mod tests {
     }
 
     fn clock(urgent: bool) -> ReportClock {
-        let rules =
-            StepRules { accept_working_hours: 8, resolve_working_days: 3, max_resolve_working_days: 5, urgent_hours: 24 };
+        let rules = StepRules {
+            accept_working_hours: 8,
+            resolve_working_days: 3,
+            max_resolve_working_days: 5,
+            urgent_hours: 24,
+        };
         ReportClock::new(rules, urgent, OfficeHours::default(), WorkingCalendar::new(notice_2026()))
     }
 

@@ -74,7 +74,6 @@ pub fn run_once(conn: &mut DbConnection, notifier: &Notifier, now: NaiveDateTime
                 .filter(reports::remind_at.le(now))
                 .filter(reports::due_at.ge(now))
                 .filter(reports::status.eq_any(ReportStatus::running_names()))
-
                 .limit(BATCH),
             ReportRow
         )?;
@@ -103,10 +102,10 @@ pub fn run_once(conn: &mut DbConnection, notifier: &Notifier, now: NaiveDateTime
         let settled = load_skip_locked!(
             &mut *conn,
             reports::table
-                .filter(reports::status.eq_any([
-                    ReportStatus::Resolved.as_str(),
-                    ReportStatus::WaitingForCitizen.as_str(),
-                ]))
+                .filter(
+                    reports::status
+                        .eq_any([ReportStatus::Resolved.as_str(), ReportStatus::WaitingForCitizen.as_str(),])
+                )
                 .filter(reports::closes_at.lt(now))
                 .select(reports::id)
                 .limit(BATCH),

@@ -10,6 +10,7 @@ mod calendar;
 mod cli;
 mod contract;
 mod deadlines;
+mod deadlines_in_working_time;
 mod errors;
 mod health;
 mod inbox;

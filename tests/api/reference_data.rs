@@ -131,7 +131,9 @@ async fn categories_are_bilingual_with_deadlines(app: TestApp) {
         let deadlines = &category["deadlines"];
         let resolve = deadlines["resolve_working_days"].as_i64().unwrap();
         assert!(resolve > 0 && deadlines["max_resolve_working_days"].as_i64().unwrap() >= resolve, "{deadlines}");
-        assert!(deadlines["accept_working_hours"].as_i64().unwrap() > 0 && deadlines["urgent_hours"].as_i64().unwrap() > 0);
+        assert!(
+            deadlines["accept_working_hours"].as_i64().unwrap() > 0 && deadlines["urgent_hours"].as_i64().unwrap() > 0
+        );
         assert!(["commune", "department"].contains(&category["handler_kind"].as_str().unwrap()));
     }
     let lighting = items.iter().find(|c| c["code"] == "street_lighting").unwrap();

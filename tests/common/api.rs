@@ -237,7 +237,7 @@ pub fn redacted(value: Value) -> Value {
             fields
                 .into_iter()
                 .map(|(name, value)| match value {
-                    Value::String(_) if VOLATILE.contains(&name.as_str()) => {
+                    Value::String(_) | Value::Number(_) if VOLATILE.contains(&name.as_str()) => {
                         let placeholder = format!("[{name}]");
                         (name, Value::String(placeholder))
                     }

@@ -63,7 +63,10 @@ pub struct TestDb {
 
 enum Cleanup {
     File(PathBuf),
-    Schema { admin_url: String, schema: String },
+    Schema {
+        admin_url: String,
+        schema: String,
+    },
     /// Another handle on a database the first one cleans up.
     Nothing,
 }
@@ -304,7 +307,10 @@ impl TestApp {
     }
 
     /// Runs the deadline worker once as of `at`, as the app's own would then.
-    pub async fn run_deadlines_at(&self, at: chrono::DateTime<chrono::Utc>) -> congdanso::workflow::deadlines::DeadlineRun {
+    pub async fn run_deadlines_at(
+        &self,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> congdanso::workflow::deadlines::DeadlineRun {
         let notifier = congdanso::notify::notifier::Notifier::new("http://app.test");
         self.database()
             .run(move |conn| congdanso::workflow::deadlines::run_once(conn, &notifier, at.naive_utc()))
@@ -314,6 +320,10 @@ impl TestApp {
 
     pub async fn post_json_as(&self, token: &str, path: &str, body: &serde_json::Value) -> reqwest::Response {
         self.client.post(self.url(path)).bearer_auth(token).json(body).send().await.expect("request sent")
+    }
+
+    pub async fn put_json_as(&self, token: &str, path: &str, body: &serde_json::Value) -> reqwest::Response {
+        self.client.put(self.url(path)).bearer_auth(token).json(body).send().await.unwrap()
     }
 
     pub async fn patch_json_as(&self, token: &str, path: &str, body: &serde_json::Value) -> reqwest::Response {
