@@ -117,6 +117,16 @@ fn uuid_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
     ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::Uuid))).into()
 }
 
+impl ReportId {
+    /// A key for `db::lock_until_commit` that serializes changes to one report: the id's last 16 hex
+    /// digits (random in a UUID v7); ids that do not parse share key 0, which is only slower.
+    pub fn lock_key(&self) -> i64 {
+        let digits: String = self.0.chars().filter(char::is_ascii_hexdigit).collect();
+        let tail = &digits[digits.len().saturating_sub(16)..];
+        u64::from_str_radix(tail, 16).map_or(0, |key| key as i64)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,15 +144,5 @@ mod tests {
         let id = UserId::new();
         assert!(uuid::Uuid::parse_str(id.as_str()).is_ok());
         assert_eq!(id.to_string(), id.as_str());
-    }
-}
-
-impl ReportId {
-    /// A key for `db::lock_until_commit` that serializes changes to one report: the id's last 16 hex
-    /// digits (random in a UUID v7); ids that do not parse share key 0, which is only slower.
-    pub fn lock_key(&self) -> i64 {
-        let digits: String = self.0.chars().filter(char::is_ascii_hexdigit).collect();
-        let tail = &digits[digits.len().saturating_sub(16)..];
-        u64::from_str_radix(tail, 16).map_or(0, |key| key as i64)
     }
 }
