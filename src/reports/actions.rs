@@ -137,7 +137,7 @@ pub fn rate(
             let iocs = ioc_officials(conn, &province)?;
             notifier.send(conn, &iocs, now, |locale| {
                 let text = templates::review_requested(locale, &report.id, score);
-                notifier.about_report(EventKind::ReviewRequested.as_str(), &report.id, text, false)
+                notifier.about_report(EventKind::ReviewRequested.as_str(), &report.id, text, true)
             })?;
         }
         Ok(())

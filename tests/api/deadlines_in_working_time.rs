@@ -170,7 +170,9 @@ async fn a_one_star_rating_lands_in_the_iocs_review_queue(app: TestApp) {
     assert!(rated.review_requested_at.is_some());
 
     assert_eq!(app.inbox(&ioc.token, "?review=pending").await.ids(), [report.id.as_str()]);
-    assert!(app.notifications(&ioc.token, "").await.kinds().contains(&"review_requested"));
+    let told = app.notifications(&ioc.token, "").await;
+    let review = told.items.iter().find(|n| n.kind == "review_requested").expect("the IOC is told");
+    assert!(review.link.as_deref().unwrap().ends_with(&format!("/admin/reports/{}", report.id)), "{review:?}");
     let mails = app.outbox().await;
     assert!(mails.iter().any(|m| m.recipient == "ioc@lamdong.gov.vn" && m.body.contains("1/5")), "{mails:?}");
     assert_problem(app.get_as(&ioc.token, "/api/v1/admin/reports?review=all").await, 422, "validation_failed").await;
