@@ -8,11 +8,10 @@ use crate::api::extractors::{AdminOnly, AdminUser};
 use crate::api::state::AppState;
 use crate::calendar::store;
 use crate::categories::{
-    list_active, set_deadlines, Category, ACCEPT_HOURS, MAX_RESOLVE_DAYS, RESOLVE_DAYS, URGENT_HOURS,
+    list_active, set_deadlines, Category, StepRules, ACCEPT_HOURS, MAX_RESOLVE_DAYS, RESOLVE_DAYS, URGENT_HOURS,
 };
 use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::http::{cacheable_json, Json, Page, Path};
-use crate::reports::deadlines::StepRules;
 use crate::values::ProvinceCode;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

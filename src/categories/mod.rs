@@ -8,7 +8,6 @@ use utoipa::ToSchema;
 use crate::db::schema::{categories, category_deadlines};
 use crate::db::DbConnection;
 use crate::error::AppError;
-use crate::reports::deadlines::StepRules;
 use crate::values::{ProvinceCode, UserId};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -74,6 +73,45 @@ impl TryFrom<CategoryRow> for Category {
             },
             urgent_allowed: row.urgent_allowed,
         })
+    }
+}
+
+/// A category's deadlines, or a province's own for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable, Serialize, ToSchema)]
+pub struct StepRules {
+    /// Office hours to accept (triage) a report.
+    pub accept_working_hours: i32,
+    /// Working days to resolve it once accepted.
+    pub resolve_working_days: i32,
+    /// The latest an extension may move the resolution to, in working days from acceptance.
+    pub max_resolve_working_days: i32,
+    /// Clock hours to resolve an urgent report.
+    pub urgent_hours: i32,
+}
+
+/// The deadlines of `category` in `province`: the province's own where it set them, else the category's.
+pub fn deadlines_in(conn: &mut DbConnection, category: &str, province: &str) -> Result<StepRules, AppError> {
+    let own: Option<StepRules> = category_deadlines::table
+        .find((category, province))
+        .select((
+            category_deadlines::accept_hours,
+            category_deadlines::resolve_days,
+            category_deadlines::max_resolve_days,
+            category_deadlines::urgent_hours,
+        ))
+        .first(conn)
+        .optional()?;
+    match own {
+        Some(rules) => Ok(rules),
+        None => Ok(categories::table
+            .find(category)
+            .select((
+                categories::accept_hours,
+                categories::resolve_days,
+                categories::max_resolve_days,
+                categories::urgent_hours,
+            ))
+            .first(conn)?),
     }
 }
 
@@ -147,6 +185,6 @@ pub fn set_deadlines(
             at: now,
         };
         crate::audit::record(conn, entry)?;
-        crate::reports::deadlines::rules(conn, category, province.map_or("", ProvinceCode::as_str))
+        deadlines_in(conn, category, province.map_or("", ProvinceCode::as_str))
     })
 }

@@ -147,7 +147,7 @@ pub fn rate(
 /// Ratings that send a report to the IOC's review queue: the handling did not satisfy.
 pub const REVIEW_SCORES: std::ops::RangeInclusive<i32> = 1..=2;
 
-/// The reporter says a resolved report is not solved, within [`REOPEN_DAYS`](super::deadlines::REOPEN_DAYS) working days: back to
+/// The reporter says a resolved report is not solved, within [`REOPEN_DAYS`](super::REOPEN_DAYS) working days: back to
 /// `in_progress`, with a new deadline to resolve it.
 pub fn reopen(
     conn: &mut DbConnection,

@@ -14,7 +14,8 @@ use super::row::ReportRow;
 use super::ReportStatus;
 use crate::calendar::office_hours::{self, OfficeHours};
 use crate::calendar::{store, WorkingCalendar};
-use crate::db::schema::{categories, category_deadlines, organizations};
+use crate::categories::{self, StepRules};
+use crate::db::schema::organizations;
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::values::OrganizationId;
@@ -23,8 +24,6 @@ use crate::values::OrganizationId;
 pub const URGENT_ACCEPT_HOURS: i64 = 2;
 /// The reporter has this many working days to answer an office's question; then the report closes.
 pub const ANSWER_DAYS: u32 = 10;
-/// A resolved report may be reopened for this many working days; then it closes by itself.
-pub const REOPEN_DAYS: u32 = 7;
 /// The office is reminded when this share of a step's (working) time has run.
 pub const REMIND_SHARE: f64 = 0.8;
 
@@ -63,19 +62,6 @@ pub enum Counting {
     Hours,
 }
 
-/// A category's deadlines, or a province's own for it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Queryable, Serialize, ToSchema)]
-pub struct StepRules {
-    /// Office hours to accept (triage) a report.
-    pub accept_working_hours: i32,
-    /// Working days to resolve it once accepted.
-    pub resolve_working_days: i32,
-    /// The latest an extension may move the resolution to, in working days from acceptance.
-    pub max_resolve_working_days: i32,
-    /// Clock hours to resolve an urgent report.
-    pub urgent_hours: i32,
-}
-
 /// When a step is due, and when its office is reminded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Due {
@@ -106,7 +92,7 @@ impl ReportClock {
         at: NaiveDateTime,
     ) -> Result<Self, AppError> {
         let province = crate::units::province_of(conn, &report.unit_code)?.unwrap_or_default();
-        let rules = rules(conn, &report.category_code, &province)?;
+        let rules = categories::deadlines_in(conn, &report.category_code, &province)?;
         let stored: Option<Option<String>> = match organization {
             Some(id) => organizations::table.find(id).select(organizations::office_hours).first(conn).optional()?,
             None => None,
@@ -248,32 +234,6 @@ pub fn local_label(due_at: NaiveDateTime) -> String {
         format!("24:00 {}", last_day(due_at).format("%d/%m/%Y"))
     } else {
         local.format("%H:%M %d/%m/%Y").to_string()
-    }
-}
-
-/// The deadlines of `category` in `province`: the province's own where it set them, else the category's.
-pub fn rules(conn: &mut DbConnection, category: &str, province: &str) -> Result<StepRules, AppError> {
-    let own: Option<StepRules> = category_deadlines::table
-        .find((category, province))
-        .select((
-            category_deadlines::accept_hours,
-            category_deadlines::resolve_days,
-            category_deadlines::max_resolve_days,
-            category_deadlines::urgent_hours,
-        ))
-        .first(conn)
-        .optional()?;
-    match own {
-        Some(rules) => Ok(rules),
-        None => Ok(categories::table
-            .find(category)
-            .select((
-                categories::accept_hours,
-                categories::resolve_days,
-                categories::max_resolve_days,
-                categories::urgent_hours,
-            ))
-            .first(conn)?),
     }
 }
 

@@ -142,7 +142,7 @@ pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEven
                     excerpt: &excerpt,
                     note: event.note,
                     reject_reason: event.rejection.map(|r| r.reason),
-                    reopen_days: super::deadlines::REOPEN_DAYS,
+                    reopen_days: super::REOPEN_DAYS,
                 };
                 let text = templates::report_news(locale, &news);
                 notifier.about_report(event.kind.as_str(), event.report_id, text, false)

@@ -20,6 +20,9 @@ use crate::routing::Position;
 use crate::units::LatLon;
 use crate::values::{MediaId, OrganizationId, ReportId, UserId};
 
+/// A resolved report may be reopened for this many working days; then it closes by itself.
+pub const REOPEN_DAYS: u32 = 7;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportStatus {

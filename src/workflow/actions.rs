@@ -12,11 +12,11 @@ use crate::db::schema::{organization_members, organizations, users};
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::notify::notifier::Notifier;
-use crate::reports::deadlines::{last_day, Due, ReportClock, Step as DeadlineStep, REOPEN_DAYS};
+use crate::reports::deadlines::{last_day, Due, ReportClock, Step as DeadlineStep};
 use crate::reports::events::{last_event_at, tell_office_of_urgent, Rejection};
 use crate::reports::lifecycle::{self, Changes, Step, Transition};
 use crate::reports::row::ReportRow;
-use crate::reports::MAX_MEDIA;
+use crate::reports::{MAX_MEDIA, REOPEN_DAYS};
 use crate::values::{EventKind, MediaId, OrganizationId, RejectReason, ReportId, UserId};
 
 /// A note, counted after trimming.
