@@ -58,6 +58,9 @@ pub struct Settings {
     /// The moment the clock reports' lives go by starts at, when not now (`CDS_CLOCK_START`): for
     /// rehearsing a date (the eve of Tết) in development and tests; refused in production.
     pub clock_start: Option<chrono::DateTime<chrono::Utc>>,
+    /// The licence open data is published under: its name and where it is read.
+    pub open_data_license: String,
+    pub open_data_license_url: String,
 }
 
 /// Where photos are kept.
@@ -438,6 +441,16 @@ impl Settings {
             _ => interval(raw).map(Some).map_err(|_| format!("expected seconds from 0 (off) to 3600, got {raw:?}")),
         })?;
         let boundary_check = setting(&lookup, "CDS_BOUNDARY_CHECK_SECS", "60", interval)?;
+        // Both go into a `Link` header: printable ASCII without quotes or angle brackets.
+        let header_text = |raw: &str| {
+            let text = raw.trim();
+            let fits = !text.is_empty() && text.bytes().all(|b| (0x20..0x7f).contains(&b) && !b"\"<>".contains(&b));
+            fits.then(|| text.to_string())
+                .ok_or_else(|| format!("expected printable ASCII without quotes or <>, got {raw:?}"))
+        };
+        let open_data_license = setting(&lookup, "CDS_OPEN_DATA_LICENSE", "CC BY 4.0", header_text)?;
+        let open_data_license_url =
+            setting(&lookup, "CDS_OPEN_DATA_LICENSE_URL", "https://creativecommons.org/licenses/by/4.0/", header_text)?;
         let clock_start = match lookup("CDS_CLOCK_START") {
             None => None,
             Some(_) if production => {
@@ -485,6 +498,8 @@ impl Settings {
             deadline_check,
             boundary_check,
             clock_start,
+            open_data_license,
+            open_data_license_url,
         })
     }
 }

@@ -90,6 +90,7 @@ use utoipa::OpenApi;
         crate::api::onboarding::assisted_sign_up,
         crate::api::onboarding::resend_activation,
         crate::api::onboarding::activate,
+        crate::api::open_data::export,
         crate::api::health::live,
         crate::api::health::ready,
     ),
@@ -107,6 +108,7 @@ use utoipa::OpenApi;
         (name = "units", description = "Administrative units: 34 provinces and 3,321 communes, wards and special zones"),
         (name = "categories", description = "Report categories"),
         (name = "calendar", description = "The working calendar: holidays, compensatory days and announced changes"),
+        (name = "open data", description = "The public reports, anonymized, for anyone to reuse under the province's licence"),
         (name = "health", description = "Liveness and readiness for orchestrators"),
     ),
 )]
@@ -517,7 +519,7 @@ impl utoipa::Modify for Constraints {
 struct Enums;
 
 /// Each named enum: its name, description and values.
-fn named_enums() -> [(&'static str, &'static str, &'static [&'static str]); 9] {
+fn named_enums() -> [(&'static str, &'static str, &'static [&'static str]); 10] {
     [
         ("Role", "What an account may do", crate::accounts::Role::NAMES),
         ("Locale", "The language of messages, mail and texts", crate::accounts::LOCALES),
@@ -535,6 +537,7 @@ fn named_enums() -> [(&'static str, &'static str, &'static [&'static str]); 9] {
             "The inbox's reports assigned to the caller (`me`) or to nobody (`none`)",
             crate::api::workflow::ASSIGNEE_WORDS,
         ),
+        ("OpenDataFormat", "The file an open-data export comes as", crate::open_data::formats::Format::EXTENSIONS),
         (
             "ReviewFilter",
             "The IOC's review queue: reports rated 1 or 2, not yet reviewed",
@@ -545,6 +548,7 @@ fn named_enums() -> [(&'static str, &'static str, &'static [&'static str]); 9] {
 
 impl utoipa::Modify for Enums {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::path::ParameterIn;
         use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
         use utoipa::openapi::RefOr;
         let Some(components) = openapi.components.as_mut() else { return };
@@ -587,6 +591,7 @@ impl utoipa::Modify for Enums {
                         "status" => "ReportStatus",
                         "kind" => "OrganizationKind",
                         "role" => "Role",
+                        "format" if parameter.parameter_in == ParameterIn::Path => "OpenDataFormat",
                         "format" => "StatsFormat",
                         "review" => "ReviewFilter",
                         "assignee" => {

@@ -211,7 +211,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
             .configure(crate::api::organizations::configure)
             .configure(crate::api::workflow::configure)
             .configure(crate::api::notifications::configure)
-            .configure(crate::api::onboarding::configure),
+            .configure(crate::api::onboarding::configure)
+            .configure(crate::api::open_data::configure),
     )
     .configure(crate::api::media::configure_files)
     .configure(api::health::configure)

@@ -11,6 +11,7 @@ pub mod health;
 pub mod media;
 pub mod notifications;
 pub mod onboarding;
+pub mod open_data;
 pub mod organizations;
 pub mod reports;
 pub mod session_response;

@@ -17,6 +17,7 @@ mod inbox;
 mod media;
 mod notifications;
 mod onboarding;
+mod open_data;
 mod organizations;
 mod outbox;
 mod privacy;
