@@ -210,6 +210,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
             .configure(crate::api::media::configure_api)
             .configure(crate::api::organizations::configure)
             .configure(crate::api::workflow::configure)
+            .configure(crate::api::stats::configure)
             .configure(crate::api::notifications::configure)
             .configure(crate::api::onboarding::configure)
             .configure(crate::api::open_data::configure),

@@ -16,5 +16,6 @@ pub mod organizations;
 pub mod reports;
 pub mod session_response;
 pub mod state;
+pub mod stats;
 pub mod units;
 pub mod workflow;

@@ -14,6 +14,7 @@ use crate::notify::notifier::Notifier;
 use crate::reports::events;
 use crate::reports::filing::{self, Filed};
 use crate::reports::geo::BoundingBox;
+use crate::reports::heatmap::{self, Heatmap};
 use crate::reports::queries::{self, ReportFilter};
 use crate::reports::{actions, views};
 use crate::reports::{NewReportRequest, Report, ReportDetail, ReportStatus};
@@ -33,6 +34,7 @@ enum NotOwnReport {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/reports").route(web::post().to(file)).route(web::get().to(list)))
         .service(web::resource("/reports/similar").route(web::get().to(similar)))
+        .service(web::resource("/reports/heatmap").route(web::get().to(heatmap)))
         .service(web::resource("/reports/{id}").route(web::get().to(get)))
         .service(
             web::resource("/reports/{id}/support").route(web::post().to(support)).route(web::delete().to(unsupport)),
@@ -164,25 +166,7 @@ fn parse_lat_lon(raw: &str, field: &str) -> Result<Position, AppError> {
 impl ListReportsQuery {
     fn parse(self) -> Result<ReportFilter, AppError> {
         let mut errors = FieldErrors::default();
-        let bbox = self.bbox.as_deref().and_then(|raw| {
-            let parts: Option<Vec<f64>> = raw.split(',').map(|p| p.trim().parse::<f64>().ok()).collect();
-            match parts.as_deref() {
-                Some(&[min_lon, min_lat, max_lon, max_lat])
-                    if min_lat < max_lat
-                        && min_lon < max_lon
-                        && min_lat >= -90.0
-                        && max_lat <= 90.0
-                        && min_lon >= -180.0
-                        && max_lon <= 180.0 =>
-                {
-                    Some(BoundingBox { min_lat, min_lon, max_lat, max_lon })
-                }
-                _ => {
-                    errors.add("bbox", FieldIssue::InvalidValue("expected minLon,minLat,maxLon,maxLat".into()));
-                    None
-                }
-            }
-        });
+        let bbox = self.bbox.as_deref().and_then(|raw| errors.check(BoundingBox::parse(raw, "bbox")));
         let center = self.near.as_deref().and_then(|raw| errors.check(parse_lat_lon(raw, "near")));
         let radius = self.radius_m.unwrap_or(500.0);
         if !(1.0..=MAX_RADIUS_M).contains(&radius) {
@@ -561,4 +545,48 @@ pub async fn answer(
         actions::answer(conn, notifier, id, user_id, &note, now)
     })
     .await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct HeatmapQuery {
+    /// `minLon,minLat,maxLon,maxLat`.
+    #[param(example = "108.35,11.85,108.55,12.00")]
+    bbox: String,
+    /// The map's zoom, 0 to 22: squares of 0.01° (about 1.1 km) at 14 and closer, twice as wide for each
+    /// level further out; at most 20,000 squares in the box.
+    #[param(example = 12)]
+    zoom: i64,
+    category: Option<String>,
+}
+
+/// Parses a heatmap's box and zoom together: the box may hold only so many squares at that zoom.
+pub(crate) fn heatmap_area(bbox: &str, zoom: i64) -> Result<(BoundingBox, u8), AppError> {
+    let mut errors = FieldErrors::default();
+    let area = errors.check(BoundingBox::parse(bbox, "bbox"));
+    let zoom = u8::try_from(zoom).ok().filter(|z| heatmap::ZOOMS.contains(z));
+    if zoom.is_none() {
+        let (min, max) = (f64::from(*heatmap::ZOOMS.start()), f64::from(*heatmap::ZOOMS.end()));
+        errors.add("zoom", FieldIssue::OutOfRange { min, max });
+    }
+    errors.finish()?;
+    let (Some(area), Some(zoom)) = (area, zoom) else { return Err(AppError::Internal("parsed without value".into())) };
+    heatmap::check_area(&area, zoom, "bbox")?;
+    Ok((area, zoom))
+}
+
+/// Where public reports cluster: counts per square of a grid as fine as the map's zoom, with the share
+/// overdue, for a map layer.
+#[utoipa::path(get, path = "/api/v1/reports/heatmap", tag = "reports", operation_id = "reportsHeatmap", params(HeatmapQuery),
+    responses(
+        (status = 200, description = "The squares with reports", body = Heatmap),
+        (status = 422, description = "`validation_failed`: a malformed `bbox`, a `zoom` outside 0–22, or too many squares for the zoom"),
+    ))]
+pub async fn heatmap(state: web::Data<AppState>, query: Query<HeatmapQuery>) -> Result<HttpResponse, AppError> {
+    let HeatmapQuery { bbox, zoom, category } = query.into_inner();
+    let (area, zoom) = heatmap_area(&bbox, zoom)?;
+    let now = state.clock.now();
+    let map = state.db.run(move |conn| heatmap::public(conn, &area, category.as_deref(), zoom, now)).await?;
+    Ok(HttpResponse::Ok().insert_header((actix_web::http::header::CACHE_CONTROL, "public, max-age=60")).json(map))
 }

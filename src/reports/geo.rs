@@ -1,16 +1,25 @@
 //! The grid reports are indexed by: cells of 0.01° (about 1.1 km north–south), numbered so that a
 //! query for "near here" or "in this box" becomes `cell IN (…)` on an index, on both databases.
 
+use crate::error::{AppError, FieldIssue};
 use crate::routing::Position;
 
 const CELLS_PER_DEGREE: f64 = 100.0;
-const ROW: i64 = 100_000;
+/// A cell is `row * ROW + column`.
+pub(super) const ROW: i64 = 100_000;
+const ROW_OFFSET: i64 = 9_000;
+const COLUMN_OFFSET: i64 = 18_000;
 
 /// The cell holding a position.
 pub fn cell_of(lat: f64, lon: f64) -> i64 {
-    let row = (lat * CELLS_PER_DEGREE).floor() as i64 + 9_000;
-    let column = (lon * CELLS_PER_DEGREE).floor() as i64 + 18_000;
+    let row = (lat * CELLS_PER_DEGREE).floor() as i64 + ROW_OFFSET;
+    let column = (lon * CELLS_PER_DEGREE).floor() as i64 + COLUMN_OFFSET;
     row * ROW + column
+}
+
+/// The south-west corner (lat, lon) of the cell in `row` and `column`.
+pub(super) fn cell_corner(row: i64, column: i64) -> (f64, f64) {
+    ((row - ROW_OFFSET) as f64 / CELLS_PER_DEGREE, (column - COLUMN_OFFSET) as f64 / CELLS_PER_DEGREE)
 }
 
 /// A box in WGS84: `minLon,minLat,maxLon,maxLat` as GeoJSON orders it.
@@ -23,6 +32,24 @@ pub struct BoundingBox {
 }
 
 impl BoundingBox {
+    /// From `minLon,minLat,maxLon,maxLat`, given in field `field`.
+    pub fn parse(raw: &str, field: &str) -> Result<Self, AppError> {
+        let parts: Option<Vec<f64>> = raw.split(',').map(|p| p.trim().parse::<f64>().ok()).collect();
+        match parts.as_deref() {
+            Some(&[min_lon, min_lat, max_lon, max_lat])
+                if min_lat < max_lat
+                    && min_lon < max_lon
+                    && min_lat >= -90.0
+                    && max_lat <= 90.0
+                    && min_lon >= -180.0
+                    && max_lon <= 180.0 =>
+            {
+                Ok(BoundingBox { min_lat, min_lon, max_lat, max_lon })
+            }
+            _ => Err(AppError::invalid(field, FieldIssue::InvalidValue("expected minLon,minLat,maxLon,maxLat".into()))),
+        }
+    }
+
     /// The box around `center` reaching `radius_m` in every direction.
     pub fn around(center: Position, radius_m: f64) -> Self {
         let dlat = radius_m / 111_320.0;

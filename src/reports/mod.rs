@@ -6,6 +6,7 @@ pub mod deadlines;
 pub mod events;
 pub mod filing;
 pub mod geo;
+pub mod heatmap;
 pub mod lifecycle;
 pub mod queries;
 pub mod row;

@@ -16,6 +16,8 @@ use crate::audit::Entry;
 use crate::db::schema::{admin_units, organization_members, organizations, reports, users};
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldIssue};
+use crate::reports::geo::BoundingBox;
+use crate::reports::heatmap::{self, Heatmap};
 use crate::reports::row::ReportRow;
 use crate::reports::ReportStatus;
 use crate::values::{OrganizationId, ReportId, UserId};
@@ -149,6 +151,23 @@ pub fn inbox(
         counts.insert(status.to_string(), count);
     }
     Ok((rows, counts))
+}
+
+/// The reports within `jurisdiction` that pass `filter` and lie in `area`, per square at `zoom`.
+pub fn heatmap(
+    conn: &mut DbConnection,
+    jurisdiction: &Jurisdiction,
+    official: &UserId,
+    filter: &InboxFilter,
+    area: &BoundingBox,
+    zoom: u8,
+) -> Result<Heatmap, AppError> {
+    let rows: Vec<(i64, String, Option<NaiveDateTime>)> = scoped(jurisdiction, official, filter, true)
+        .filter(reports::lat.between(area.min_lat, area.max_lat))
+        .filter(reports::lon.between(area.min_lon, area.max_lon))
+        .select((reports::cell, reports::status, reports::due_at))
+        .load(conn)?;
+    Ok(heatmap::aggregate(rows, zoom, filter.now))
 }
 
 /// A report within the official's jurisdiction, or "not found".

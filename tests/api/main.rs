@@ -13,6 +13,7 @@ mod deadlines;
 mod deadlines_in_working_time;
 mod errors;
 mod health;
+mod heatmap;
 mod inbox;
 mod media;
 mod notifications;
