@@ -1,6 +1,7 @@
 //! Open-data export of every public report (PostgreSQL; run `reports_load` first to seed a million):
 //! time to the first byte, rows per second, and how much the server's memory grows while it streams,
-//! next to PostgreSQL writing the same rows as CSV itself (`COPY … TO STDOUT` through `psql`).
+//! next to PostgreSQL writing the same rows as CSV itself (`COPY … TO STDOUT` through `psql`). Then the
+//! public heatmap of a province (Lâm Đồng) at city zoom, next to `pgbench` running the same SELECT.
 //!
 //! The server runs in this process, so the resident memory sampled is the server's and the client's
 //! (which counts lines and keeps nothing).
@@ -18,6 +19,29 @@ const RAW_SQL: &str = "COPY (SELECT r.id, r.created_at, r.category_code, c.name_
     FROM reports r JOIN admin_units u ON u.code = r.unit_code JOIN categories c ON c.code = r.category_code \
     LEFT JOIN organizations o ON o.id = r.organization_id \
     WHERE r.is_public AND r.status <> 'withdrawn' ORDER BY r.id) TO STDOUT WITH CSV HEADER";
+
+/// What the heatmap reads for Lâm Đồng's box (the server counts the squares).
+const HEATMAP_SQL: &str = "SELECT cell, status, due_at FROM reports WHERE is_public = true AND status <> 'withdrawn' \
+    AND lat BETWEEN 11.0 AND 12.5 AND lon BETWEEN 107.2 AND 108.8;";
+const HEATMAP_PATH: &str = "/api/v1/reports/heatmap?bbox=107.2,11.0,108.8,12.5&zoom=12";
+const HEATMAP_RUNS: usize = 50;
+
+/// The average latency of `sql` run `runs` times by pgbench on one connection, in milliseconds.
+fn pgbench_ms(url: &str, sql: &str, runs: usize) -> f64 {
+    let script = std::env::temp_dir().join(format!("congdanso-bench-{}.sql", uuid::Uuid::now_v7().simple()));
+    std::fs::write(&script, sql).unwrap();
+    let output = Command::new("pgbench")
+        .args(["-n", "-c", "1", "-t", &runs.to_string(), "-f", &script.display().to_string(), url])
+        .output()
+        .expect("pgbench runs");
+    let _ = std::fs::remove_file(script);
+    let text = String::from_utf8_lossy(&output.stdout);
+    text.lines()
+        .find(|line| line.starts_with("latency average"))
+        .and_then(|line| line.split_whitespace().nth(3))
+        .and_then(|ms| ms.parse().ok())
+        .unwrap_or_else(|| panic!("pgbench: {text}{}", String::from_utf8_lossy(&output.stderr)))
+}
 
 fn resident_mb() -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -95,6 +119,31 @@ async fn main() {
     println!(
         "| raw `COPY … TO STDOUT` (psql) | {raw_rows} | | {:.1} s | {raw_rate:.0} | | |",
         raw_elapsed.as_secs_f64()
+    );
+
+    let client = reqwest::Client::new();
+    let mut latencies = Vec::with_capacity(HEATMAP_RUNS);
+    let mut squares = 0;
+    for _ in 0..HEATMAP_RUNS {
+        let started = Instant::now();
+        let map: serde_json::Value =
+            client.get(format!("{base}{HEATMAP_PATH}")).send().await.unwrap().json().await.unwrap();
+        latencies.push(started.elapsed());
+        squares = map["squares"].as_array().map_or(0, Vec::len);
+    }
+    latencies.sort();
+    let at = |share: f64| latencies[((latencies.len() - 1) as f64 * share) as usize].as_secs_f64() * 1000.0;
+    let raw_ms = pgbench_ms(&url, HEATMAP_SQL, HEATMAP_RUNS);
+    println!();
+    println!(
+        "| heatmap of Lâm Đồng at zoom 12 ({squares} squares) | p50 | p99 | raw SELECT (pgbench, mean) | p50 / raw |"
+    );
+    println!("|---|---|---|---|---|");
+    println!(
+        "| app `GET {HEATMAP_PATH}` | {:.1} ms | {:.1} ms | {raw_ms:.1} ms | {:.2}× |",
+        at(0.5),
+        at(0.99),
+        at(0.5) / raw_ms
     );
     let _ = std::fs::remove_dir_all(data_dir);
 }
