@@ -110,6 +110,18 @@ fn insert(
     Ok(row)
 }
 
+/// The hours `id`'s deadlines in working hours run in: its own, or the default (also for an
+/// organization that no longer exists).
+pub fn office_hours(conn: &mut DbConnection, id: &OrganizationId) -> Result<OfficeHours, AppError> {
+    let stored: Option<Option<String>> =
+        organizations::table.find(id).select(organizations::office_hours).first(conn).optional()?;
+    match stored.flatten() {
+        Some(text) => OfficeHours::parse(&text)
+            .ok_or_else(|| AppError::Internal(format!("stored office hours {text:?} do not parse"))),
+        None => Ok(OfficeHours::default()),
+    }
+}
+
 /// Sets the hours an organization's deadlines in working hours run in; steps begun from now on use them.
 pub fn set_office_hours(
     conn: &mut DbConnection,

@@ -6,7 +6,6 @@
 //! office's hours on working days.
 
 use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, Utc};
-use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -15,7 +14,6 @@ use super::ReportStatus;
 use crate::calendar::office_hours::{self, OfficeHours};
 use crate::calendar::{store, WorkingCalendar};
 use crate::categories::{self, StepRules};
-use crate::db::schema::organizations;
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::values::OrganizationId;
@@ -93,13 +91,8 @@ impl ReportClock {
     ) -> Result<Self, AppError> {
         let province = crate::units::province_of(conn, &report.unit_code)?.unwrap_or_default();
         let rules = categories::deadlines_in(conn, &report.category_code, &province)?;
-        let stored: Option<Option<String>> = match organization {
-            Some(id) => organizations::table.find(id).select(organizations::office_hours).first(conn).optional()?,
-            None => None,
-        };
-        let hours = match stored.flatten() {
-            Some(text) => OfficeHours::parse(&text)
-                .ok_or_else(|| AppError::Internal(format!("stored office hours {text:?} do not parse")))?,
+        let hours = match organization {
+            Some(id) => crate::organizations::office_hours(conn, id)?,
             None => OfficeHours::default(),
         };
         // A year back for a pause that began last year, a year on for a count that runs into the next.
