@@ -14,6 +14,7 @@ use super::ReportStatus;
 use crate::db::schema::reports;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldIssue};
+use diesel::dsl::count_star;
 
 /// The grid's finest square, in degrees.
 const FINEST_DEG: f64 = 0.01;
@@ -65,26 +66,24 @@ pub fn check_area(area: &BoundingBox, zoom: u8, field: &str) -> Result<(), AppEr
     Ok(())
 }
 
-/// Counts `reports` (each its grid cell, status and deadline) per square at `zoom`, as of `now`.
-pub fn aggregate(
-    reports: impl IntoIterator<Item = (i64, String, Option<NaiveDateTime>)>,
-    zoom: u8,
-    now: NaiveDateTime,
-) -> Heatmap {
+/// Gathers counts per grid cell (all reports, and those overdue) into squares at `zoom`.
+pub fn aggregate(per_cell: &[(i64, i64)], overdue_per_cell: &[(i64, i64)], zoom: u8) -> Heatmap {
     let side = cells_per_side(zoom);
-    let mut counts: BTreeMap<(i64, i64), (i64, i64)> = BTreeMap::new();
-    for (cell, status, due_at) in reports {
+    let square_of = |cell: i64| {
         let (row, column) = (cell / super::geo::ROW, cell % super::geo::ROW);
-        let square = (row.div_euclid(side), column.div_euclid(side));
-        let running = ReportStatus::from_stored(&status).is_ok_and(ReportStatus::clock_runs);
-        let overdue = running && due_at.is_some_and(|due| due < now);
-        let entry = counts.entry(square).or_default();
-        entry.0 += 1;
-        entry.1 += i64::from(overdue);
+        (row.div_euclid(side), column.div_euclid(side))
+    };
+    let mut counts: BTreeMap<(i64, i64), (i64, i64)> = BTreeMap::new();
+    for &(cell, count) in per_cell {
+        counts.entry(square_of(cell)).or_default().0 += count;
+    }
+    for &(cell, overdue) in overdue_per_cell {
+        counts.entry(square_of(cell)).or_default().1 += overdue;
     }
     let size_deg = FINEST_DEG * side as f64;
     let squares: Vec<HeatSquare> = counts
         .into_iter()
+        .filter(|(_, (count, _))| *count > 0)
         .map(|((row, column), (count, overdue))| {
             let (min_lat, min_lon) = super::geo::cell_corner(row * side, column * side);
             HeatSquare { min_lat, min_lon, size_deg, count, overdue, overdue_share: overdue as f64 / count as f64 }
@@ -93,7 +92,8 @@ pub fn aggregate(
     Heatmap { zoom, size_deg, total: squares.iter().map(|s| s.count).sum(), squares }
 }
 
-/// The public reports in `area` (received since `since`, of `category`), per square at `zoom`.
+/// The public reports in `area` (of `category`, if given), per square at `zoom`, as of `now`: counted per
+/// grid cell by the database.
 pub fn public(
     conn: &mut DbConnection,
     area: &BoundingBox,
@@ -101,17 +101,26 @@ pub fn public(
     zoom: u8,
     now: NaiveDateTime,
 ) -> Result<Heatmap, AppError> {
-    let mut query = reports::table
-        .filter(reports::is_public.eq(true))
-        .filter(reports::status.ne(ReportStatus::Withdrawn.as_str()))
-        .filter(reports::lat.between(area.min_lat, area.max_lat))
-        .filter(reports::lon.between(area.min_lon, area.max_lon))
-        .select((reports::cell, reports::status, reports::due_at))
-        .into_boxed();
-    if let Some(category) = category {
-        query = query.filter(reports::category_code.eq(category.to_string()));
-    }
-    Ok(aggregate(query.load::<(i64, String, Option<NaiveDateTime>)>(conn)?, zoom, now))
+    let per_cell = || {
+        let mut query = reports::table
+            .group_by(reports::cell)
+            .select((reports::cell, count_star()))
+            .into_boxed()
+            .filter(reports::is_public.eq(true))
+            .filter(reports::status.ne(ReportStatus::Withdrawn.as_str()))
+            .filter(reports::lat.between(area.min_lat, area.max_lat))
+            .filter(reports::lon.between(area.min_lon, area.max_lon));
+        if let Some(category) = category {
+            query = query.filter(reports::category_code.eq(category.to_string()));
+        }
+        query
+    };
+    let all: Vec<(i64, i64)> = per_cell().load(conn)?;
+    let overdue: Vec<(i64, i64)> = per_cell()
+        .filter(reports::status.eq_any(ReportStatus::running_names()))
+        .filter(reports::due_at.lt(now))
+        .load(conn)?;
+    Ok(aggregate(&all, &overdue, zoom))
 }
 
 #[cfg(test)]
@@ -128,24 +137,21 @@ mod tests {
     }
 
     #[test]
-    fn reports_fall_in_their_square_and_overdue_ones_are_counted_apart() {
-        let now = NaiveDateTime::parse_from_str("2026-12-02 10:00", "%Y-%m-%d %H:%M").unwrap();
-        let past = Some(now - chrono::Duration::hours(1));
-        let reports = vec![
-            (cell_of(11.941, 108.451), "accepted".to_string(), past),
-            (cell_of(11.949, 108.459), "submitted".to_string(), None),
-            (cell_of(11.949, 108.459), "resolved".to_string(), past),
-            (cell_of(10.776, 106.700), "in_progress".to_string(), past),
-        ];
-        let map = aggregate(reports.clone(), 14, now);
+    fn cells_fall_in_their_square_and_overdue_ones_are_counted_apart() {
+        let (da_lat_cell, saigon) = (cell_of(11.941, 108.451), cell_of(10.776, 106.700));
+        let per_cell = [(da_lat_cell, 3), (saigon, 1)];
+        let overdue = [(da_lat_cell, 1), (saigon, 1)];
+        let map = aggregate(&per_cell, &overdue, 14);
         assert_eq!(map.total, 4);
         assert_eq!(map.squares.len(), 2);
         let da_lat = &map.squares[1];
-        assert_eq!((da_lat.count, da_lat.overdue), (3, 1), "a resolved report is not overdue");
-        assert!((da_lat.min_lat - 11.94).abs() < 1e-9 && (da_lat.min_lon - 108.45).abs() < 1e-9, "{da_lat:?}");
-        // Zoomed out to 0.64° squares, Đà Lạt's three fall in one.
-        let coarse = aggregate(reports, 8, now);
-        assert_eq!(coarse.squares.iter().map(|s| s.count).collect::<Vec<_>>(), [1, 3]);
+        let square = &map.squares[1];
+        assert_eq!((square.count, square.overdue), (3, 1));
+        assert!((square.min_lat - 11.94).abs() < 1e-9 && (square.min_lon - 108.45).abs() < 1e-9, "{square:?}");
+        // Zoomed out to 0.64° squares, a neighbouring cell joins Đà Lạt's.
+        let per_cell = [(da_lat_cell, 3), (cell_of(11.949, 108.459), 2), (saigon, 1)];
+        let coarse = aggregate(&per_cell, &overdue, 8);
+        assert_eq!(coarse.squares.iter().map(|s| s.count).collect::<Vec<_>>(), [1, 5]);
         assert!((coarse.size_deg - 0.64).abs() < 1e-9);
     }
 }

@@ -21,6 +21,7 @@ use crate::reports::heatmap::{self, Heatmap};
 use crate::reports::row::ReportRow;
 use crate::reports::ReportStatus;
 use crate::values::{OrganizationId, ReportId, UserId};
+use diesel::dsl::count_star;
 
 type Backend = <DbConnection as diesel::Connection>::Backend;
 
@@ -69,6 +70,66 @@ pub struct InboxFilter {
     pub now: NaiveDateTime,
 }
 
+/// Limits a boxed query of `reports` (whatever it selects and groups by) to the reports within
+/// `jurisdiction` that pass `filter` (the status filter only when `by_status`). A macro, because diesel
+/// does not name the type of a boxed query that groups.
+macro_rules! within_scope {
+    ($query:expr, $jurisdiction:expr, $official:expr, $filter:expr, $by_status:expr) => {{
+        let (jurisdiction, official, filter, by_status): (&Jurisdiction, &UserId, &InboxFilter, bool) =
+            ($jurisdiction, $official, $filter, $by_status);
+        let query = $query;
+        let provinces_units = admin_units::table
+            .filter(admin_units::parent_code.eq_any(jurisdiction.ioc_provinces.clone()))
+            .select(admin_units::code);
+        let mut query = query.filter(reports::status.ne(ReportStatus::Withdrawn.as_str())).filter(
+            reports::organization_id
+                .eq_any(jurisdiction.organizations.clone())
+                .or(reports::unit_code.eq_any(provinces_units)),
+        );
+        if let (true, Some(status)) = (by_status, filter.status) {
+            query = query.filter(reports::status.eq(status.as_str()));
+        }
+        if let Some(category) = &filter.category {
+            query = query.filter(reports::category_code.eq(category.clone()));
+        }
+        if let Some(unit) = &filter.unit {
+            query = query.filter(reports::unit_code.eq(unit.clone()));
+        }
+        match &filter.assignee {
+            Some(Assignee::Me) => query = query.filter(reports::assignee_id.eq(official.clone())),
+            Some(Assignee::Nobody) => query = query.filter(reports::assignee_id.is_null()),
+            Some(Assignee::User(id)) => query = query.filter(reports::assignee_id.eq(id.clone())),
+            None => {}
+        }
+        let open = ReportStatus::running_names();
+        let now = filter.now;
+        match filter.overdue {
+            Some(true) => query = query.filter(reports::due_at.lt(now)).filter(reports::status.eq_any(open)),
+            Some(false) => {
+                query =
+                    query.filter(reports::due_at.is_null().or(reports::due_at.ge(now)).or(reports::status.ne_all(open)))
+            }
+            None => {}
+        }
+        if filter.review_pending {
+            query = query.filter(reports::review_requested_at.is_not_null());
+        }
+        if let Some(urgent) = filter.urgent {
+            query = query.filter(reports::urgent.eq(urgent));
+        }
+        if let Some(text) = &filter.text {
+            query = query.filter(reports::search_text.like(format!("%{text}%")));
+        }
+        if let Some(from) = filter.from {
+            query = query.filter(reports::created_at.ge(from));
+        }
+        if let Some(to) = filter.to {
+            query = query.filter(reports::created_at.lt(to));
+        }
+        query
+    }};
+}
+
 /// The reports within `jurisdiction` that pass `filter` (the status filter only when `by_status`).
 fn scoped(
     jurisdiction: &Jurisdiction,
@@ -76,57 +137,7 @@ fn scoped(
     filter: &InboxFilter,
     by_status: bool,
 ) -> reports::BoxedQuery<'static, Backend> {
-    let provinces_units = admin_units::table
-        .filter(admin_units::parent_code.eq_any(jurisdiction.ioc_provinces.clone()))
-        .select(admin_units::code);
-    let mut query = reports::table
-        .filter(reports::status.ne(ReportStatus::Withdrawn.as_str()))
-        .filter(
-            reports::organization_id
-                .eq_any(jurisdiction.organizations.clone())
-                .or(reports::unit_code.eq_any(provinces_units)),
-        )
-        .into_boxed();
-    if let (true, Some(status)) = (by_status, filter.status) {
-        query = query.filter(reports::status.eq(status.as_str()));
-    }
-    if let Some(category) = &filter.category {
-        query = query.filter(reports::category_code.eq(category.clone()));
-    }
-    if let Some(unit) = &filter.unit {
-        query = query.filter(reports::unit_code.eq(unit.clone()));
-    }
-    match &filter.assignee {
-        Some(Assignee::Me) => query = query.filter(reports::assignee_id.eq(official.clone())),
-        Some(Assignee::Nobody) => query = query.filter(reports::assignee_id.is_null()),
-        Some(Assignee::User(id)) => query = query.filter(reports::assignee_id.eq(id.clone())),
-        None => {}
-    }
-    let open = ReportStatus::running_names();
-    let now = filter.now;
-    match filter.overdue {
-        Some(true) => query = query.filter(reports::due_at.lt(now)).filter(reports::status.eq_any(open)),
-        Some(false) => {
-            query = query.filter(reports::due_at.is_null().or(reports::due_at.ge(now)).or(reports::status.ne_all(open)))
-        }
-        None => {}
-    }
-    if filter.review_pending {
-        query = query.filter(reports::review_requested_at.is_not_null());
-    }
-    if let Some(urgent) = filter.urgent {
-        query = query.filter(reports::urgent.eq(urgent));
-    }
-    if let Some(text) = &filter.text {
-        query = query.filter(reports::search_text.like(format!("%{text}%")));
-    }
-    if let Some(from) = filter.from {
-        query = query.filter(reports::created_at.ge(from));
-    }
-    if let Some(to) = filter.to {
-        query = query.filter(reports::created_at.lt(to));
-    }
-    query
+    within_scope!(reports::table.into_boxed(), jurisdiction, official, filter, by_status)
 }
 
 /// One page of the inbox, newest first (`limit + 1` rows), and the count per status for the tabs.
@@ -153,7 +164,8 @@ pub fn inbox(
     Ok((rows, counts))
 }
 
-/// The reports within `jurisdiction` that pass `filter` and lie in `area`, per square at `zoom`.
+/// The reports within `jurisdiction` that pass `filter` and lie in `area`, per square at `zoom`: counted
+/// per grid cell by the database, the cells gathered into squares here.
 pub fn heatmap(
     conn: &mut DbConnection,
     jurisdiction: &Jurisdiction,
@@ -162,12 +174,18 @@ pub fn heatmap(
     area: &BoundingBox,
     zoom: u8,
 ) -> Result<Heatmap, AppError> {
-    let rows: Vec<(i64, String, Option<NaiveDateTime>)> = scoped(jurisdiction, official, filter, true)
-        .filter(reports::lat.between(area.min_lat, area.max_lat))
-        .filter(reports::lon.between(area.min_lon, area.max_lon))
-        .select((reports::cell, reports::status, reports::due_at))
+    let per_cell = || {
+        let query = reports::table.group_by(reports::cell).select((reports::cell, count_star())).into_boxed();
+        within_scope!(query, jurisdiction, official, filter, true)
+            .filter(reports::lat.between(area.min_lat, area.max_lat))
+            .filter(reports::lon.between(area.min_lon, area.max_lon))
+    };
+    let all: Vec<(i64, i64)> = per_cell().load(conn)?;
+    let overdue: Vec<(i64, i64)> = per_cell()
+        .filter(reports::status.eq_any(ReportStatus::running_names()))
+        .filter(reports::due_at.lt(filter.now))
         .load(conn)?;
-    Ok(heatmap::aggregate(rows, zoom, filter.now))
+    Ok(heatmap::aggregate(&all, &overdue, zoom))
 }
 
 /// A report within the official's jurisdiction, or "not found".
