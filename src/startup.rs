@@ -167,6 +167,11 @@ impl Application {
         self.port
     }
 
+    /// Stops the server from outside (a test, when it is done with it).
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }

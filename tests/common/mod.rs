@@ -37,13 +37,18 @@ macro_rules! on_both_databases {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
                 let app = $crate::common::TestApp::spawn_with($crate::common::Backend::Sqlite, &$env).await;
-                super::$test(app.expect("SQLite is always available")).await;
+                let app = app.expect("SQLite is always available");
+                let servers = app.servers();
+                super::$test(app).await;
+                servers.stop().await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 if let Some(app) = $crate::common::TestApp::spawn_with($crate::common::Backend::Postgres, &$env).await {
+                    let servers = app.servers();
                     super::$test(app).await;
+                    servers.stop().await;
                 }
             }
         }
@@ -135,9 +140,12 @@ impl Drop for TestDb {
     }
 }
 
+/// `url` with its own schema, and without TLS unless `url` asks for it: a test talks to a local server,
+/// and no connection then depends on OpenSSL's state when the test process exits.
 fn with_search_path(url: &str, schema: &str) -> String {
     let separator = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{separator}options=-c%20search_path%3D{schema}")
+    let tls = if url.contains("sslmode=") { "" } else { "&sslmode=disable" };
+    format!("{url}{separator}options=-c%20search_path%3D{schema}{tls}")
 }
 
 /// `TEST_DATABASE_URL`, or `None` with a plain notice. Under `CI=true` it must be set.
@@ -205,6 +213,27 @@ pub struct TestApp {
     /// Receives what the app mails.
     pub mail: smtp::SmtpSink,
     pub data_dir: PathBuf,
+    /// The servers of this app and of the instances `at` started beside it, stopped when the test is done.
+    servers: Servers,
+}
+
+/// Servers to stop once a test is done, so that no server thread (with its database connections) is
+/// still running when the test process exits.
+#[derive(Clone, Default)]
+pub struct Servers(std::sync::Arc<std::sync::Mutex<Vec<actix_web::dev::ServerHandle>>>);
+
+impl Servers {
+    fn add(&self, handle: actix_web::dev::ServerHandle) {
+        self.0.lock().unwrap().push(handle);
+    }
+
+    /// Stops them all and waits until they have.
+    pub async fn stop(&self) {
+        let handles: Vec<_> = self.0.lock().unwrap().drain(..).collect();
+        for handle in handles {
+            handle.stop(false).await;
+        }
+    }
 }
 
 impl Drop for TestApp {
@@ -260,9 +289,11 @@ impl TestApp {
         }
         let app = Application::build(settings).await.expect("the app starts");
         let port = app.port();
+        let servers = Servers::default();
+        servers.add(app.handle());
         tokio::spawn(app.run_until_stopped());
         let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-        TestApp { address: format!("http://127.0.0.1:{port}"), port, client, db, mail, data_dir }
+        TestApp { address: format!("http://127.0.0.1:{port}"), port, client, db, mail, data_dir, servers }
     }
 
     /// The app's own database, for checks no endpoint shows (stored hashes, outbox rows).
@@ -303,7 +334,16 @@ impl TestApp {
     /// moments it chooses.
     pub async fn at(&self, moment: &str) -> TestApp {
         let env = [("CDS_CLOCK_START", moment), ("CDS_DEADLINE_CHECK_SECS", "0")];
-        TestApp::spawn_on(self.db.shared(), &self.db.url, &env).await
+        let later = TestApp::spawn_on(self.db.shared(), &self.db.url, &env).await;
+        for handle in later.servers.0.lock().unwrap().iter() {
+            self.servers.add(handle.clone());
+        }
+        later
+    }
+
+    /// The servers to stop when the test is done.
+    pub fn servers(&self) -> Servers {
+        self.servers.clone()
     }
 
     /// Runs the deadline worker once as of `at`, as the app's own would then.
