@@ -70,7 +70,7 @@ impl OpenDataQuery {
     responses(
         (status = 200, description = "The file, streamed", content(
             (String = "text/csv", example = "id,received_at,category,category_name,status,description,address_text,unit_code,unit_name,province_code,organization,lat,lon,urgent,supporters,due_at,resolved_at,resolved_on_time,rating\n"),
-            (String = "application/geo+json"),
+            (serde_json::Value = "application/geo+json"),
             (String = "application/x-ndjson"),
         ), headers(("Content-Disposition" = String), ("Link" = String, description = "The licence, `rel=\"license\"`"))),
         (status = 404, description = "`route_not_found`: another format"),

@@ -1,0 +1,2 @@
+DROP INDEX reports_position;
+CREATE INDEX reports_position ON reports (lat, lon);
