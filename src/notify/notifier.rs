@@ -8,7 +8,9 @@ use diesel::prelude::*;
 
 use super::templates::Text;
 use super::{outbox, Mail};
-use crate::db::schema::{notifications, organization_members, organizations, report_supports, reports, users};
+use crate::db::schema::{
+    admin_units, notifications, organization_members, organizations, report_supports, reports, users,
+};
 use crate::db::DbConnection;
 use crate::error::{AppError, Locale};
 use crate::values::{parse_locale, NotificationId, OrganizationId, ReportId, Role, UserId};
@@ -171,11 +173,12 @@ pub fn followers(
     Ok(rows.into_iter().map(recipient).collect())
 }
 
-/// The active officials of the IOC of `province`.
-pub fn ioc_officials(conn: &mut DbConnection, province: &str) -> Result<Vec<Recipient>, AppError> {
+/// The active officials of the IOC of the province that commune-level unit `unit_code` lies in.
+pub fn ioc_officials_over(conn: &mut DbConnection, unit_code: &str) -> Result<Vec<Recipient>, AppError> {
+    let province = admin_units::table.find(unit_code).select(admin_units::parent_code.assume_not_null());
     let iocs: Vec<OrganizationId> = organizations::table
         .filter(organizations::kind.eq("ioc"))
-        .filter(organizations::province_code.eq(province))
+        .filter(organizations::province_code.eq_any(province))
         .select(organizations::id)
         .load(conn)?;
     officials(conn, &iocs)

@@ -13,7 +13,7 @@ use super::row::ReportRow;
 use crate::db::schema::{report_supports, reports};
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldIssue};
-use crate::notify::notifier::{ioc_officials, officials, Notifier};
+use crate::notify::notifier::{ioc_officials_over, officials, Notifier};
 use crate::notify::templates;
 use crate::values::{EventKind, MediaId, ReportId, UserId};
 
@@ -133,8 +133,7 @@ pub fn rate(
         if for_review {
             let event = NewEvent { is_public: false, ..NewEvent::public(&report.id, EventKind::ReviewRequested, now) };
             record_event(conn, notifier, event)?;
-            let province = crate::units::province_of(conn, &report.unit_code)?.unwrap_or_default();
-            let iocs = ioc_officials(conn, &province)?;
+            let iocs = ioc_officials_over(conn, &report.unit_code)?;
             notifier.send(conn, &iocs, now, |locale| {
                 let text = templates::review_requested(locale, &report.id, score);
                 notifier.about_report(EventKind::ReviewRequested.as_str(), &report.id, text, true)

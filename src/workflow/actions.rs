@@ -323,10 +323,7 @@ fn clear_rating(changes: &mut Changes) {
 
 /// Only the IOC of the report's province reviews it, and only while the review is asked for.
 fn ensure_reviewer(conn: &mut DbConnection, jurisdiction: &Jurisdiction, report: &ReportRow) -> Result<(), AppError> {
-    let province = crate::units::province_of(conn, &report.unit_code)?;
-    if !province.is_some_and(|p| jurisdiction.ioc_provinces.contains(&p)) {
-        return Err(AppError::Forbidden);
-    }
+    jurisdiction.ensure_ioc_of(conn, report)?;
     if report.review_requested_at.is_none() {
         return Err(AppError::NoReviewPending);
     }

@@ -18,7 +18,7 @@ use crate::db::schema::{organizations, reports};
 use crate::db::{self, Db, DbConnection};
 use crate::error::AppError;
 use crate::load_skip_locked;
-use crate::notify::notifier::{ioc_officials, officials, Notifier};
+use crate::notify::notifier::{ioc_officials_over, officials, Notifier};
 use crate::notify::templates;
 use crate::reports::deadlines::local_label;
 use crate::reports::events::{record_event, NewEvent, Rejection};
@@ -147,8 +147,7 @@ fn escalate(
     let event =
         NewEvent { note: Some(&note), is_public: false, ..NewEvent::public(&report.id, EventKind::Escalated, now) };
     record_event(conn, notifier, event)?;
-    let province = crate::units::province_of(conn, &report.unit_code)?.unwrap_or_default();
-    let iocs = ioc_officials(conn, &province)?;
+    let iocs = ioc_officials_over(conn, &report.unit_code)?;
     notifier.send(conn, &iocs, now, |locale| {
         let text = templates::escalation(locale, &report.id, &office);
         notifier.about_report(EventKind::Escalated.as_str(), &report.id, text, true)

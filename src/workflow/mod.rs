@@ -33,6 +33,19 @@ pub struct Jurisdiction {
     pub ioc_provinces: Vec<String>,
 }
 
+impl Jurisdiction {
+    /// 403 `forbidden` unless the official is of the IOC of `report`'s province: what only the IOC may do
+    /// (learn who filed an anonymous report, review a poorly rated one).
+    pub fn ensure_ioc_of(&self, conn: &mut DbConnection, report: &ReportRow) -> Result<(), AppError> {
+        let province = crate::units::province_of(conn, &report.unit_code)?;
+        if province.is_some_and(|p| self.ioc_provinces.contains(&p)) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
 pub fn jurisdiction(conn: &mut DbConnection, user_id: &UserId) -> Result<Jurisdiction, AppError> {
     let memberships: Vec<(OrganizationId, String, String)> = organization_members::table
         .inner_join(organizations::table.on(organizations::id.eq(organization_members::organization_id)))
@@ -236,10 +249,7 @@ pub fn reveal_anonymous_reporter(
     reason: &RevealReason,
 ) -> Result<ReporterContact, AppError> {
     let report = find_in(conn, jurisdiction, official, id)?;
-    let province = crate::units::province_of(conn, &report.unit_code)?;
-    if !province.is_some_and(|p| jurisdiction.ioc_provinces.contains(&p)) {
-        return Err(AppError::Forbidden);
-    }
+    jurisdiction.ensure_ioc_of(conn, &report)?;
     audited_contact(conn, &report, official, "reveal_reporter", Some(reason.as_str()))?.ok_or(AppError::UserNotFound)
 }
 
