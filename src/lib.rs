@@ -26,6 +26,7 @@ pub mod reports;
 pub mod routing;
 pub mod seed;
 pub mod startup;
+pub mod stats;
 pub mod telemetry;
 pub mod text;
 pub mod units;

@@ -69,6 +69,7 @@ use utoipa::OpenApi;
         crate::api::workflow::get,
         crate::api::workflow::act,
         crate::api::workflow::reveal_reporter,
+        crate::api::stats::get_stats,
         crate::api::stats::get_heatmap,
         crate::api::notifications::list,
         crate::api::notifications::read,

@@ -102,6 +102,7 @@ impl Application {
                 every,
                 Arc::clone(&outbox_wake),
             );
+            crate::stats::months::spawn(db.clone(), every);
         }
         let media = MediaStorage::new(&settings).map_err(StartupError::Setting)?;
         let boundaries = {

@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::api::extractors::{OfficialOnly, OfficialUser};
+use crate::api::extractors::{CurrentUser, OfficialOnly, OfficialUser};
 use crate::api::reports::heatmap_area;
 use crate::api::state::AppState;
 use crate::error::{AppError, FieldErrors};
@@ -12,10 +12,134 @@ use crate::http::Query;
 use crate::reports::heatmap::Heatmap;
 use crate::reports::ReportStatus;
 use crate::units::UnitCode;
+use crate::calendar::office_hours::local;
+use crate::calendar::store::{parse_date, parse_province};
+use crate::error::FieldIssue;
+use crate::stats::{self, GroupBy, Period, SortBy, Stats, StatsQuery};
+use crate::values::OrganizationId;
 use crate::workflow::{heatmap, jurisdiction, InboxFilter};
+use chrono::Datelike;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(web::resource("/admin/stats/heatmap").route(web::get().to(get_heatmap)));
+    cfg.service(web::resource("/admin/stats").route(web::get().to(get_stats)))
+        .service(web::resource("/admin/stats/heatmap").route(web::get().to(get_heatmap)));
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StatsParams {
+    /// The first Vietnamese day (UTC+7) of the period, `YYYY-MM-DD`; default: 1 January of `to`'s year.
+    #[param(example = "2026-01-01")]
+    from: Option<String>,
+    /// The last day of the period (included); default: today. At most 731 days after `from`.
+    #[param(example = "2026-12-31")]
+    to: Option<String>,
+    /// A province code (2 digits).
+    #[param(example = "68")]
+    province: Option<String>,
+    /// A commune-level unit code (5 digits).
+    unit: Option<String>,
+    /// An organization's id.
+    organization: Option<String>,
+    category: Option<String>,
+    urgent: Option<bool>,
+    /// The scorecard: the same figures per `unit`, `organization` or `category`.
+    group_by: Option<String>,
+    /// What the scorecard is ordered by: `key`, `received` (default), `resolved_share`, `on_time_share`,
+    /// `overdue_now`, `escalated`, `median_resolve_minutes`, `mean_rating`, `satisfied_share`.
+    sort: Option<String>,
+    /// `desc` (default) or `asc`.
+    order: Option<String>,
+    /// `json` (default) or `csv` (the scorecard's table, a total row last).
+    format: Option<String>,
+}
+
+impl StatsParams {
+    fn parse(self, today: chrono::NaiveDate) -> Result<(StatsQuery, bool), AppError> {
+        let mut errors = FieldErrors::default();
+        let from = self.from.and_then(|raw| errors.check(parse_date(&raw, "from")));
+        let to = self.to.and_then(|raw| errors.check(parse_date(&raw, "to")));
+        let province = self.province.and_then(|raw| errors.check(parse_province(&raw, "province")));
+        let unit = self.unit.and_then(|raw| errors.check(UnitCode::parse_field(&raw, "unit")));
+        let one_of = |raw: Option<String>, names: &'static [&'static str], field: &str, errors: &mut FieldErrors| {
+            let raw = raw?;
+            let known = names.contains(&raw.as_str());
+            if !known {
+                errors.add(field, FieldIssue::OneOf(names));
+            }
+            known.then_some(raw)
+        };
+        let group_by = one_of(self.group_by, GroupBy::NAMES, "group_by", &mut errors);
+        let sort = one_of(self.sort, SortBy::NAMES, "sort", &mut errors);
+        let order = one_of(self.order, &["asc", "desc"], "order", &mut errors);
+        let csv = one_of(self.format, &["json", "csv"], "format", &mut errors).is_some_and(|f| f == "csv");
+        errors.finish()?;
+        let to = to.unwrap_or(today);
+        let from = from.unwrap_or_else(|| to.with_ordinal(1).expect("every year has a first day"));
+        let period = Period::parse(from, to)?;
+        let (start, end) = period.bounds();
+        let filter = InboxFilter {
+            province: province.map(|p| p.as_str().to_string()),
+            unit: unit.map(|u| u.as_str().to_string()),
+            organization: self.organization.map(|o| OrganizationId::from(o.as_str())),
+            category: self.category,
+            urgent: self.urgent,
+            from: Some(start),
+            to: Some(end),
+            ..InboxFilter::default()
+        };
+        let query = StatsQuery {
+            filter,
+            period,
+            group_by: group_by.map(|g| g.parse().expect("one of the names")),
+            sort: sort.map_or(SortBy::Received, |s| s.parse().expect("one of the names")),
+            descending: order.is_none_or(|o| o == "desc"),
+        };
+        Ok((query, csv))
+    }
+}
+
+/// The IOC's figures for the reports received in a period (Vietnamese days) that the caller's inbox
+/// shows (an IOC member: the province; an administrator: every province served): counts by status,
+/// category and channel; resolved, on time, overdue now and escalated; median and p90 minutes to accept,
+/// start and resolve (within 1 %); ratings; a daily series; with `group_by`, the scorecard per unit,
+/// organization or category; with `format=csv`, the scorecard as a spreadsheet. A filter naming a
+/// province, commune or organization outside the caller's jurisdiction: 403.
+#[utoipa::path(get, path = "/api/v1/admin/stats", tag = "officials", operation_id = "stats", security(("bearer" = [])),
+    params(StatsParams),
+    responses(
+        (status = 200, description = "The figures", content(
+            (Stats = "application/json"),
+            (String = "text/csv", example = "key,name,received,resolved,resolved_share,on_time,on_time_share,overdue_now,escalated,median_accept_minutes,p90_accept_minutes,median_start_minutes,p90_start_minutes,median_resolve_minutes,p90_resolve_minutes,rated,rated_share,mean_rating,satisfied_share,reopened,reopened_share\n"),
+        )),
+        (status = 403, description = "`forbidden`: not an official or administrator, or a province, unit or organization outside the caller's jurisdiction"),
+        (status = 422, description = "`validation_failed`: a malformed filter, an unknown unit, organization or category, `to` before `from` or more than 731 days after it"),
+    ))]
+pub async fn get_stats(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    params: Query<StatsParams>,
+) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
+    let (query, csv) = params.into_inner().parse(local(now).date())?;
+    let (user_id, role, area) = (user.user.id.clone(), user.role, state.settings.service_area.clone());
+    let figures = state
+        .db
+        .run(move |conn| {
+            let jurisdiction = stats::staff_jurisdiction(conn, &user_id, role, &area)?;
+            stats::ensure_within(conn, &jurisdiction, &query.filter)?;
+            stats::stats(conn, &jurisdiction, &user_id, &query, now)
+        })
+        .await?;
+    if !csv {
+        return Ok(HttpResponse::Ok().json(figures));
+    }
+    let file_name = format!("congdanso-stats-{}-{}.csv", figures.from, figures.to);
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((actix_web::http::header::CONTENT_DISPOSITION, format!("attachment; filename=\"{file_name}\"")))
+        .body(stats::csv(&figures)?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

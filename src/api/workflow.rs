@@ -101,6 +101,7 @@ impl InboxQuery {
             cursor: self.cursor,
             limit,
             now,
+            ..InboxFilter::default()
         })
     }
 }

@@ -14,6 +14,12 @@ pub fn local(utc: NaiveDateTime) -> NaiveDateTime {
     utc + UTC_OFFSET
 }
 
+/// The first day of the Vietnamese month `utc` falls in.
+pub fn local_month(utc: NaiveDateTime) -> chrono::NaiveDate {
+    use chrono::Datelike;
+    local(utc).date().with_day(1).expect("every month has a first day")
+}
+
 /// The UTC moment of a local time in Vietnam.
 pub fn utc(local: NaiveDateTime) -> NaiveDateTime {
     local - UTC_OFFSET

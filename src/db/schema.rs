@@ -323,6 +323,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    report_stats_months (month, unit_code, organization_id, category_code, urgent, channel) {
+        month -> Date,
+        unit_code -> Text,
+        organization_id -> Text,
+        category_code -> Text,
+        urgent -> Bool,
+        channel -> Text,
+        received -> BigInt,
+        resolved -> BigInt,
+        on_time -> BigInt,
+        escalated -> BigInt,
+        rated -> BigInt,
+        rating_sum -> BigInt,
+        satisfied -> BigInt,
+        reopened -> BigInt,
+        statuses -> Text,
+        to_accept -> Text,
+        to_start -> Text,
+        to_resolve -> Text,
+        daily -> Text,
+    }
+}
+
+diesel::table! {
+    stats_changes (id) {
+        id -> Text,
+        month -> Date,
+        unit_code -> Text,
+    }
+}
+
 diesel::joinable!(reports -> users (reporter_id));
 diesel::joinable!(report_events -> reports (report_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -351,5 +383,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     onboarding_signups,
     registration_keys,
     calendar_days,
-    category_deadlines
+    category_deadlines,
+    report_stats_months,
+    stats_changes
 );

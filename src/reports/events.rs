@@ -10,7 +10,8 @@ use utoipa::ToSchema;
 
 use super::row::ReportRow;
 use super::ReportStatus;
-use crate::db::schema::{admin_units, report_events, reports};
+use crate::db::schema::{admin_units, report_events, reports, stats_changes};
+use crate::calendar::office_hours::local_month;
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::notify::notifier::{self, Notifier};
@@ -112,6 +113,21 @@ fn excerpt(description: &str) -> String {
     excerpt
 }
 
+/// Notes, in the transaction changing report `id`, that the IOC's sums of the month it was received in, in
+/// its commune, must be computed again (`stats::months`).
+fn stats_changed(conn: &mut DbConnection, id: &ReportId) -> Result<(), AppError> {
+    let (received_at, unit_code): (NaiveDateTime, String) =
+        reports::table.find(id).select((reports::created_at, reports::unit_code)).first(conn)?;
+    diesel::insert_into(stats_changes::table)
+        .values((
+            stats_changes::id.eq(uuid::Uuid::now_v7().to_string()),
+            stats_changes::month.eq(local_month(received_at)),
+            stats_changes::unit_code.eq(unit_code),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
 /// Records `event`; a public one notifies the report's reporter and supporters (but not its actor), a
 /// message its reporter. Returns the event's id.
 pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEvent) -> Result<EventId, AppError> {
@@ -130,6 +146,7 @@ pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEven
             report_events::created_at.eq(event.at),
         ))
         .execute(conn)?;
+    stats_changed(conn, event.report_id)?;
     // What passes between the office and the reporter is not public, yet told to the reporter.
     if event.is_public || event.kind.between_office_and_reporter() {
         let followers = notifier::followers(conn, event.report_id, event.actor_id, event.is_public)?;

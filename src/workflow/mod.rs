@@ -13,7 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::audit::Entry;
-use crate::db::schema::{admin_units, organization_members, organizations, reports, users};
+use crate::db::schema::{organization_members, organizations, reports, users};
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldIssue};
 use crate::reports::geo::BoundingBox;
@@ -69,6 +69,9 @@ pub struct InboxFilter {
     pub status: Option<ReportStatus>,
     pub category: Option<String>,
     pub unit: Option<String>,
+    /// A province code: its communes' reports.
+    pub province: Option<String>,
+    pub organization: Option<OrganizationId>,
     pub assignee: Option<Assignee>,
     pub overdue: Option<bool>,
     pub urgent: Option<bool>,
@@ -88,7 +91,10 @@ pub struct InboxFilter {
 /// does not name the type of a boxed query that groups.
 macro_rules! within_scope {
     ($query:expr, $jurisdiction:expr, $official:expr, $filter:expr, $by_status:expr) => {{
-        let (jurisdiction, official, filter, by_status): (&Jurisdiction, &UserId, &InboxFilter, bool) =
+        use $crate::db::schema::{admin_units, reports};
+        use $crate::reports::ReportStatus;
+        use $crate::workflow::{Assignee, InboxFilter, Jurisdiction};
+        let (jurisdiction, official, filter, by_status): (&Jurisdiction, &$crate::values::UserId, &InboxFilter, bool) =
             ($jurisdiction, $official, $filter, $by_status);
         let query = $query;
         let provinces_units = admin_units::table
@@ -107,6 +113,13 @@ macro_rules! within_scope {
         }
         if let Some(unit) = &filter.unit {
             query = query.filter(reports::unit_code.eq(unit.clone()));
+        }
+        if let Some(province) = &filter.province {
+            let communes = admin_units::table.filter(admin_units::parent_code.eq(province.clone())).select(admin_units::code);
+            query = query.filter(reports::unit_code.eq_any(communes));
+        }
+        if let Some(organization) = &filter.organization {
+            query = query.filter(reports::organization_id.eq(organization.clone()));
         }
         match &filter.assignee {
             Some(Assignee::Me) => query = query.filter(reports::assignee_id.eq(official.clone())),
@@ -142,6 +155,7 @@ macro_rules! within_scope {
         query
     }};
 }
+pub(crate) use within_scope;
 
 /// The reports within `jurisdiction` that pass `filter` (the status filter only when `by_status`).
 fn scoped(

@@ -26,4 +26,5 @@ mod reference_data;
 mod reports;
 mod responses;
 mod schema;
+mod stats;
 mod workflow;

@@ -1,0 +1,2 @@
+DROP TABLE stats_changes;
+DROP TABLE report_stats_months;
