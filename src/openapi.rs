@@ -70,6 +70,8 @@ use utoipa::OpenApi;
         crate::api::workflow::act,
         crate::api::workflow::reveal_reporter,
         crate::api::stats::get_stats,
+        crate::api::stats::get_adoption,
+        crate::api::stats::put_population,
         crate::api::stats::get_heatmap,
         crate::api::notifications::list,
         crate::api::notifications::read,

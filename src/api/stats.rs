@@ -4,11 +4,12 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
-use crate::api::extractors::{CurrentUser, OfficialOnly, OfficialUser};
+use crate::api::extractors::{AdminOnly, AdminUser, CurrentUser, OfficialOnly, OfficialUser};
 use crate::api::reports::heatmap_area;
 use crate::api::state::AppState;
 use crate::error::{AppError, FieldErrors};
-use crate::http::Query;
+use crate::http::{Json, Path, Query};
+use crate::stats::adoption::{self, Adoption, Population};
 use crate::reports::heatmap::Heatmap;
 use crate::reports::ReportStatus;
 use crate::units::UnitCode;
@@ -22,6 +23,8 @@ use chrono::Datelike;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(web::resource("/admin/stats").route(web::get().to(get_stats)))
+        .service(web::resource("/admin/stats/adoption").route(web::get().to(get_adoption)))
+        .service(web::resource("/admin/units/{code}/population").route(web::put().to(put_population)))
         .service(web::resource("/admin/stats/heatmap").route(web::get().to(get_heatmap)));
 }
 
@@ -202,4 +205,79 @@ pub async fn get_heatmap(
         })
         .await?;
     Ok(HttpResponse::Ok().json(map))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AdoptionParams {
+    /// A province code (2 digits); 403 outside the caller's jurisdiction.
+    #[param(example = "68")]
+    province: Option<String>,
+    /// `unit`: every commune of the scope, with its population.
+    group_by: Option<String>,
+}
+
+/// How many residents use the app, per commune of the caller's jurisdiction (see the README's
+/// Adoption): citizens' accounts, verified ones, active ones (filed, supported or rated in the last 90
+/// days), onboarding sign-ups, and, where a population was entered, the shares of it and the target.
+#[utoipa::path(get, path = "/api/v1/admin/stats/adoption", tag = "officials", operation_id = "adoption", security(("bearer" = [])),
+    params(AdoptionParams),
+    responses(
+        (status = 200, description = "The figures", body = Adoption),
+        (status = 403, description = "`forbidden`: not an official or administrator, or a province outside the caller's jurisdiction"),
+        (status = 422, description = "`validation_failed`: a malformed province or `group_by`"),
+    ))]
+pub async fn get_adoption(
+    user: CurrentUser,
+    state: web::Data<AppState>,
+    params: Query<AdoptionParams>,
+) -> Result<HttpResponse, AppError> {
+    let params = params.into_inner();
+    let mut errors = FieldErrors::default();
+    let province = params.province.and_then(|raw| errors.check(parse_province(&raw, "province")));
+    let per_unit = match params.group_by.as_deref() {
+        None => false,
+        Some("unit") => true,
+        Some(_) => {
+            errors.add("group_by", FieldIssue::OneOf(&["unit"]));
+            false
+        }
+    };
+    errors.finish()?;
+    let (user_id, role, area, now) = (user.user.id.clone(), user.role, state.settings.service_area.clone(), state.clock.now());
+    let figures = state
+        .db
+        .run(move |conn| {
+            let jurisdiction = stats::staff_jurisdiction(conn, &user_id, role, &area)?;
+            adoption::adoption(conn, &jurisdiction, province.as_ref().map(|p| p.as_str()), per_unit, now)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(figures))
+}
+
+/// Enter a commune's adult population (the year it is for, its source) and the share of it the province
+/// aims to have on the app; replaces what was entered before; written to the audit log.
+#[utoipa::path(put, path = "/api/v1/admin/units/{code}/population", tag = "admin", operation_id = "putUnitPopulation", security(("bearer" = [])),
+    params(("code" = String, Path, description = "A commune-level unit code (5 digits)", example = "24778")),
+    request_body = Population,
+    responses(
+        (status = 200, description = "The population as stored", body = Population),
+        AdminOnly,
+        (status = 404, description = "`unit_not_found`: no current commune-level unit has this code"),
+        (status = 422, description = "`validation_failed`: `adults` outside 1–50,000,000, `year` outside 1990–next year, `source` empty or over 200 characters, `target_share` not in (0, 1]"),
+    ))]
+pub async fn put_population(
+    admin: AdminUser,
+    state: web::Data<AppState>,
+    code: Path<String>,
+    body: Json<Population>,
+) -> Result<HttpResponse, AppError> {
+    let unit = UnitCode::parse(&code).ok_or_else(|| AppError::UnitNotFound(code.to_string()))?;
+    let now = chrono::Utc::now().naive_utc();
+    let population = body.0.parse(local(now).year())?;
+    let admin = admin.0.id().clone();
+    let stored = population.clone();
+    state.db.run(move |conn| adoption::set_population(conn, &admin, &unit, &stored, now)).await?;
+    Ok(HttpResponse::Ok().json(population))
 }

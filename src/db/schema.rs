@@ -339,7 +339,27 @@ diesel::table! {
         rating_sum -> BigInt,
         satisfied -> BigInt,
         reopened -> BigInt,
-        statuses -> Text,
+        counts -> Text,
+        to_accept -> Text,
+        to_start -> Text,
+        to_resolve -> Text,
+        daily -> Text,
+    }
+}
+
+diesel::table! {
+    report_stats_days (day, unit_code) {
+        day -> Date,
+        unit_code -> Text,
+        received -> BigInt,
+        resolved -> BigInt,
+        on_time -> BigInt,
+        escalated -> BigInt,
+        rated -> BigInt,
+        rating_sum -> BigInt,
+        satisfied -> BigInt,
+        reopened -> BigInt,
+        counts -> Text,
         to_accept -> Text,
         to_start -> Text,
         to_resolve -> Text,
@@ -352,6 +372,18 @@ diesel::table! {
         id -> Text,
         month -> Date,
         unit_code -> Text,
+    }
+}
+
+diesel::table! {
+    unit_populations (unit_code) {
+        unit_code -> Text,
+        adults -> BigInt,
+        year -> Integer,
+        source -> Text,
+        target_share -> Double,
+        updated_by -> Text,
+        updated_at -> Timestamp,
     }
 }
 
@@ -385,5 +417,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     calendar_days,
     category_deadlines,
     report_stats_months,
-    stats_changes
+    report_stats_days,
+    stats_changes,
+    unit_populations
 );

@@ -3,6 +3,7 @@
 //! and per unit, organization or category (the scorecard), each official seeing only what their inbox
 //! shows. Figures are about the reports *received* in the period, whatever day they were handled.
 
+pub mod adoption;
 pub mod months;
 pub mod tally;
 
@@ -191,14 +192,14 @@ impl Figures {
             .filter(|s| **s != ReportStatus::Withdrawn.as_str())
             .map(|s| (s.to_string(), 0))
             .collect();
-        for (status, n) in &tally.by_status {
+        for (status, n) in &tally.by_status.0 {
             *by_status.entry(status.clone()).or_default() += n;
         }
         Figures {
             received: tally.received,
             by_status,
-            by_category: tally.by_category.clone(),
-            by_channel: tally.by_channel.clone(),
+            by_category: tally.by_category.to_map(),
+            by_channel: tally.by_channel.to_map(),
             handled: Handled {
                 resolved: tally.resolved,
                 resolved_share: share(tally.resolved, tally.received),
@@ -351,20 +352,18 @@ pub fn stats(
     query: &StatsQuery,
     now: NaiveDateTime,
 ) -> Result<Stats, AppError> {
-    let facts_and_months = months::tallies(conn, jurisdiction, official, query)?;
-    let grouped = |key: &months::Key| query.group_by.map_or(String::new(), |by| key.group(by));
+    let province_wide = province_wide(conn, jurisdiction)?;
+    let mut groups = months::tallies(conn, jurisdiction, official, query, province_wide)?;
     let mut total = Tally::default();
-    let mut groups: BTreeMap<String, Tally> = BTreeMap::new();
-    for (key, tally) in &facts_and_months {
+    for tally in groups.values() {
         total.merge(tally);
-        groups.entry(grouped(key)).or_default().merge(tally);
     }
     let overdue = overdue_now(conn, jurisdiction, official, query, now)?;
     let daily = query
         .period
         .days()
         .map(|date| {
-            let day = total.daily.0.get(&date).copied().unwrap_or_default();
+            let day = total.daily.on(date);
             DayFigures { date, received: day.received, resolved: day.resolved, overdue: day.overdue }
         })
         .collect();
@@ -396,6 +395,17 @@ pub fn stats(
         daily,
         groups,
     })
+}
+
+/// Whether `jurisdiction` is whole provinces: an administrator's, or an official's whose organizations
+/// are all IOCs.
+fn province_wide(conn: &mut DbConnection, jurisdiction: &Jurisdiction) -> Result<bool, AppError> {
+    let others: i64 = organizations::table
+        .filter(organizations::id.eq_any(&jurisdiction.organizations))
+        .filter(organizations::kind.ne("ioc"))
+        .count()
+        .get_result(conn)?;
+    Ok(others == 0)
 }
 
 /// Orders the scorecard: by the figure asked (groups without it last), then by key.

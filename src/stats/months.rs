@@ -16,10 +16,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Duration, Months, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use super::tally::{Daily, Fact, Histogram, Tally};
+use super::tally::{Fact, Tally};
 use super::{facts, month_of, start_of, GroupBy, Period, StatsQuery};
-use crate::calendar::office_hours::local_month;
-use crate::db::schema::{admin_units, report_stats_months, reports, stats_changes};
+use crate::calendar::office_hours::{local, local_month};
+use crate::db::schema::{admin_units, report_stats_days, report_stats_months, reports, stats_changes};
 use crate::db::{self, DbConnection};
 use crate::error::AppError;
 use crate::values::UserId;
@@ -27,6 +27,25 @@ use crate::workflow::{InboxFilter, Jurisdiction};
 
 /// How many (month, commune) sums one refresh transaction computes.
 const BATCH: i64 = 500;
+
+/// The organization, category and channel of a commune's one-row month.
+const ALL: &str = "*";
+
+type SumColumns = (i64, i64, i64, i64, i64, i64, i64, i64);
+type SumTexts = (String, String, String, String, String);
+
+/// The sums' columns of both tables, as [`add_row`] takes them.
+macro_rules! sum_columns {
+    ($t:ident) => {
+        ($t::received, $t::resolved, $t::on_time, $t::escalated, $t::rated, $t::rating_sum, $t::satisfied, $t::reopened)
+    };
+}
+macro_rules! sum_texts {
+    ($t:ident) => {
+        ($t::counts, $t::to_accept, $t::to_start, $t::to_resolve, $t::daily)
+    };
+}
+
 
 /// Whose sums a report counts in.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -103,6 +122,15 @@ pub fn refresh(conn: &mut DbConnection) -> Result<usize, AppError> {
                 compute(conn, *month, unit)?;
                 diesel::delete(stats_changes::table.filter(stats_changes::id.eq_any(seen))).execute(conn)?;
             }
+            let mut provinces = BTreeSet::new();
+            for (month, unit) in &stale {
+                if let Some(province) = crate::units::province_of(conn, unit)? {
+                    provinces.insert((*month, province));
+                }
+            }
+            for (month, province) in provinces {
+                compute_province(conn, month, &province)?;
+            }
             Ok(Some(stale.len()))
         })?;
         match computed {
@@ -110,6 +138,28 @@ pub fn refresh(conn: &mut DbConnection) -> Result<usize, AppError> {
             _ => return Ok(done),
         }
     }
+}
+
+/// The sums' columns of `$tally`, for a row of `$table` (the monthly or the daily sums).
+macro_rules! sums {
+    ($table:ident, $tally:expr) => {{
+        let tally: &Tally = $tally;
+        (
+            $table::received.eq(tally.received),
+            $table::resolved.eq(tally.resolved),
+            $table::on_time.eq(tally.on_time),
+            $table::escalated.eq(tally.escalated),
+            $table::rated.eq(tally.rated),
+            $table::rating_sum.eq(tally.rating_sum),
+            $table::satisfied.eq(tally.satisfied),
+            $table::reopened.eq(tally.reopened),
+            $table::counts.eq(tally.encode_counts()),
+            $table::to_accept.eq(tally.to_accept.encode()),
+            $table::to_start.eq(tally.to_start.encode()),
+            $table::to_resolve.eq(tally.to_resolve.encode()),
+            $table::daily.eq(tally.daily.encode()),
+        )
+    }};
 }
 
 /// The sums of `unit`'s reports received in `month`, computed from the reports and written anew.
@@ -122,15 +172,31 @@ fn compute(conn: &mut DbConnection, month: NaiveDate, unit: &str) -> Result<(), 
         to: Some(start_of(month + Months::new(1))),
         ..InboxFilter::default()
     };
-    let tallies = tally_by_key(facts(conn, &everything, &UserId::from(""), &filter)?);
+    let facts = facts(conn, &everything, &UserId::from(""), &filter)?;
+    let mut days: BTreeMap<NaiveDate, Tally> = BTreeMap::new();
+    for fact in &facts {
+        days.entry(local(fact.received_at).date()).or_default().add(fact);
+    }
+    let tallies = tally_by_key(facts);
     diesel::delete(
         report_stats_months::table
             .filter(report_stats_months::month.eq(month))
             .filter(report_stats_months::unit_code.eq(unit)),
     )
     .execute(conn)?;
-    for (key, tally) in tallies {
-        let statuses = tally.by_status.iter().map(|(s, n)| format!("{s}:{n}")).collect::<Vec<_>>().join(",");
+    let mut whole = Tally::default();
+    for tally in tallies.values() {
+        whole.merge(tally);
+    }
+    let commune = (!tallies.is_empty()).then(|| Key {
+        month,
+        unit_code: unit.to_string(),
+        organization_id: ALL.into(),
+        category: ALL.into(),
+        urgent: false,
+        channel: ALL.into(),
+    });
+    for (key, tally) in tallies.iter().chain(commune.as_ref().map(|key| (key, &whole))) {
         diesel::insert_into(report_stats_months::table)
             .values((
                 report_stats_months::month.eq(key.month),
@@ -139,20 +205,65 @@ fn compute(conn: &mut DbConnection, month: NaiveDate, unit: &str) -> Result<(), 
                 report_stats_months::category_code.eq(&key.category),
                 report_stats_months::urgent.eq(key.urgent),
                 report_stats_months::channel.eq(&key.channel),
-                report_stats_months::received.eq(tally.received),
-                report_stats_months::resolved.eq(tally.resolved),
-                report_stats_months::on_time.eq(tally.on_time),
-                report_stats_months::escalated.eq(tally.escalated),
-                report_stats_months::rated.eq(tally.rated),
-                report_stats_months::rating_sum.eq(tally.rating_sum),
-                report_stats_months::satisfied.eq(tally.satisfied),
-                report_stats_months::reopened.eq(tally.reopened),
-                report_stats_months::statuses.eq(statuses),
-                report_stats_months::to_accept.eq(tally.to_accept.encode()),
-                report_stats_months::to_start.eq(tally.to_start.encode()),
-                report_stats_months::to_resolve.eq(tally.to_resolve.encode()),
-                report_stats_months::daily.eq(tally.daily.encode()),
+                sums!(report_stats_months, tally),
             ))
+            .execute(conn)?;
+    }
+    diesel::delete(
+        report_stats_days::table
+            .filter(report_stats_days::day.ge(month))
+            .filter(report_stats_days::day.lt(month + Months::new(1)))
+            .filter(report_stats_days::unit_code.eq(unit)),
+    )
+    .execute(conn)?;
+    for (day, tally) in &days {
+        diesel::insert_into(report_stats_days::table)
+            .values((report_stats_days::day.eq(*day), report_stats_days::unit_code.eq(unit), sums!(report_stats_days, tally)))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// A province's month in one row (and each of its days), summed from its communes' one-row months.
+fn compute_province(conn: &mut DbConnection, month: NaiveDate, province: &str) -> Result<(), AppError> {
+    use report_stats_days as d;
+    use report_stats_months as m;
+    let communes = || admin_units::table.filter(admin_units::parent_code.eq(province.to_string())).select(admin_units::code);
+    let rows: Vec<(SumColumns, SumTexts)> = m::table
+        .filter(m::month.eq(month))
+        .filter(m::category_code.eq(ALL))
+        .filter(m::unit_code.eq_any(communes()))
+        .select((sum_columns!(m), sum_texts!(m)))
+        .load(conn)?;
+    let mut whole = Tally::default();
+    for (counts, texts) in &rows {
+        add_row(&mut whole, *counts, texts);
+    }
+    diesel::delete(m::table.filter(m::month.eq(month)).filter(m::unit_code.eq(province))).execute(conn)?;
+    if !rows.is_empty() {
+        diesel::insert_into(m::table)
+            .values((
+                m::month.eq(month),
+                m::unit_code.eq(province),
+                m::organization_id.eq(ALL),
+                m::category_code.eq(ALL),
+                m::urgent.eq(false),
+                m::channel.eq(ALL),
+                sums!(report_stats_months, &whole),
+            ))
+            .execute(conn)?;
+    }
+    let in_month = || d::day.ge(month).and(d::day.lt(month + Months::new(1)));
+    let rows: Vec<(NaiveDate, SumColumns, SumTexts)> =
+        d::table.filter(in_month()).filter(d::unit_code.eq_any(communes())).select((d::day, sum_columns!(d), sum_texts!(d))).load(conn)?;
+    let mut days: BTreeMap<NaiveDate, Tally> = BTreeMap::new();
+    for (day, counts, texts) in &rows {
+        add_row(days.entry(*day).or_default(), *counts, texts);
+    }
+    diesel::delete(d::table.filter(in_month()).filter(d::unit_code.eq(province))).execute(conn)?;
+    for (day, tally) in &days {
+        diesel::insert_into(d::table)
+            .values((d::day.eq(*day), d::unit_code.eq(province), sums!(report_stats_days, tally)))
             .execute(conn)?;
     }
     Ok(())
@@ -183,93 +294,168 @@ fn split(period: &Period) -> (Option<(NaiveDate, NaiveDate)>, Vec<Period>) {
     (Some((first, end)), edges)
 }
 
-type MonthRow = (
-    (NaiveDate, String, String, String, bool, String),
-    (i64, i64, i64, i64, i64, i64, i64, i64),
-    (String, String, String, String, String),
-);
+type MonthRow = ((String, String, String), SumColumns, SumTexts);
 
-/// The tallies of what `query` selects within `jurisdiction`, each with its key: whole months from their
-/// sums (refreshed first), the days around them from the reports.
+/// The tallies of what `query` selects within `jurisdiction`, per group of `query.group_by` (one group,
+/// `""`, without): whole months from their sums (refreshed first), the days around them from the reports.
+/// `province_wide`: the jurisdiction is whole provinces (an IOC, an administrator), so a province's
+/// figures may be read from its communes' one-row months.
 pub fn tallies(
     conn: &mut DbConnection,
     jurisdiction: &Jurisdiction,
     official: &UserId,
     query: &StatsQuery,
-) -> Result<Vec<(Key, Tally)>, AppError> {
+    province_wide: bool,
+) -> Result<BTreeMap<String, Tally>, AppError> {
+    let group = |key: &Key| query.group_by.map_or(String::new(), |by| key.group(by));
     let (months, edges) = split(&query.period);
-    let mut found = Vec::new();
+    let mut groups: BTreeMap<String, Tally> = BTreeMap::new();
+    let filter = &query.filter;
+    let grain = Grain::of(query, province_wide);
+    refresh(conn)?;
     for edge in edges {
+        if grain != Grain::Reports {
+            add_days(conn, jurisdiction, query, grain, &edge, &mut groups)?;
+            continue;
+        }
         let (from, to) = edge.bounds();
         let filter = InboxFilter { from: Some(from), to: Some(to), ..query.filter.clone() };
-        found.extend(tally_by_key(facts(conn, jurisdiction, official, &filter)?));
+        for fact in facts(conn, jurisdiction, official, &filter)? {
+            groups.entry(group(&Key::of(&fact))).or_default().add(&fact);
+        }
     }
-    let Some((first, end)) = months else { return Ok(found) };
-    refresh(conn)?;
-    let filter = &query.filter;
-    let mut rows = report_stats_months::table
-        .filter(report_stats_months::month.ge(first))
-        .filter(report_stats_months::month.lt(end))
-        .into_boxed();
-    let province_communes = admin_units::table
-        .filter(admin_units::parent_code.eq_any(jurisdiction.ioc_provinces.clone()))
-        .select(admin_units::code);
-    rows = rows.filter(
-        report_stats_months::organization_id
-            .eq_any(jurisdiction.organizations.iter().map(|o| o.as_str().to_string()).collect::<Vec<_>>())
-            .or(report_stats_months::unit_code.eq_any(province_communes)),
-    );
-    if let Some(unit) = &filter.unit {
-        rows = rows.filter(report_stats_months::unit_code.eq(unit.clone()));
-    }
-    if let Some(province) = &filter.province {
-        let communes = admin_units::table.filter(admin_units::parent_code.eq(province.clone())).select(admin_units::code);
-        rows = rows.filter(report_stats_months::unit_code.eq_any(communes));
+    let Some((first, end)) = months else { return Ok(groups) };
+    use report_stats_months as m;
+    let mut rows = m::table.filter(m::month.ge(first)).filter(m::month.lt(end)).into_boxed();
+    let province_communes =
+        admin_units::table.filter(admin_units::parent_code.eq_any(jurisdiction.ioc_provinces.clone())).select(admin_units::code);
+    match grain {
+        Grain::Provinces => {
+            rows = rows.filter(m::category_code.eq(ALL)).filter(m::unit_code.eq_any(jurisdiction.ioc_provinces.clone()));
+            if let Some(province) = &filter.province {
+                rows = rows.filter(m::unit_code.eq(province.clone()));
+            }
+        }
+        Grain::Communes | Grain::Reports => {
+            rows = if grain == Grain::Communes {
+                rows.filter(m::category_code.eq(ALL)).filter(m::unit_code.eq_any(province_communes))
+            } else {
+                let organizations: Vec<String> = jurisdiction.organizations.iter().map(|o| o.as_str().to_string()).collect();
+                rows.filter(m::category_code.ne(ALL))
+                    .filter(m::organization_id.eq_any(organizations).or(m::unit_code.eq_any(province_communes)))
+            };
+            if let Some(unit) = &filter.unit {
+                rows = rows.filter(m::unit_code.eq(unit.clone()));
+            }
+            if let Some(province) = &filter.province {
+                let communes = admin_units::table.filter(admin_units::parent_code.eq(province.clone())).select(admin_units::code);
+                rows = rows.filter(m::unit_code.eq_any(communes));
+            }
+        }
     }
     if let Some(organization) = &filter.organization {
-        rows = rows.filter(report_stats_months::organization_id.eq(organization.as_str().to_string()));
+        rows = rows.filter(m::organization_id.eq(organization.as_str().to_string()));
     }
     if let Some(category) = &filter.category {
-        rows = rows.filter(report_stats_months::category_code.eq(category.clone()));
+        rows = rows.filter(m::category_code.eq(category.clone()));
     }
     if let Some(urgent) = filter.urgent {
-        rows = rows.filter(report_stats_months::urgent.eq(urgent));
+        rows = rows.filter(m::urgent.eq(urgent));
     }
-    use report_stats_months as m;
-    let loaded: Vec<MonthRow> = rows
-        .select((
-            (m::month, m::unit_code, m::organization_id, m::category_code, m::urgent, m::channel),
-            (m::received, m::resolved, m::on_time, m::escalated, m::rated, m::rating_sum, m::satisfied, m::reopened),
-            (m::statuses, m::to_accept, m::to_start, m::to_resolve, m::daily),
-        ))
-        .load(conn)?;
-    for ((month, unit_code, organization_id, category, urgent, channel), counts, texts) in loaded {
-        let (received, resolved, on_time, escalated, rated, rating_sum, satisfied, reopened) = counts;
-        let (statuses, to_accept, to_start, to_resolve, daily) = texts;
-        let by_status = statuses
-            .split(',')
-            .filter_map(|pair| pair.split_once(':').and_then(|(s, n)| Some((s.to_string(), n.parse().ok()?))))
-            .collect();
-        let tally = Tally {
-            received,
-            by_status,
-            by_category: BTreeMap::from([(category.clone(), received)]),
-            by_channel: BTreeMap::from([(channel.clone(), received)]),
-            resolved,
-            on_time,
-            escalated,
-            rated,
-            rating_sum,
-            satisfied,
-            reopened,
-            to_accept: Histogram::decode(&to_accept),
-            to_start: Histogram::decode(&to_start),
-            to_resolve: Histogram::decode(&to_resolve),
-            daily: Daily::decode(&daily),
+    let loaded: Vec<MonthRow> =
+        rows.select(((m::unit_code, m::organization_id, m::category_code), sum_columns!(m), sum_texts!(m))).load(conn)?;
+    for ((unit_code, organization_id, category), counts, texts) in loaded {
+        let key = match query.group_by {
+            None => String::new(),
+            Some(GroupBy::Unit) => unit_code,
+            Some(GroupBy::Organization) => organization_id,
+            Some(GroupBy::Category) => category,
         };
-        found.push((Key { month, unit_code, organization_id, category, urgent, channel }, tally));
+        add_row(groups.entry(key).or_default(), counts, &texts);
     }
-    Ok(found)
+    Ok(groups)
+}
+
+/// Adds a row of sums to `tally`, decoded straight into it: a year is thousands of rows.
+fn add_row(tally: &mut Tally, counts: SumColumns, texts: &SumTexts) {
+    let (received, resolved, on_time, escalated, rated, rating_sum, satisfied, reopened) = counts;
+    let (names, to_accept, to_start, to_resolve, daily) = texts;
+    tally.received += received;
+    tally.resolved += resolved;
+    tally.on_time += on_time;
+    tally.escalated += escalated;
+    tally.rated += rated;
+    tally.rating_sum += rating_sum;
+    tally.satisfied += satisfied;
+    tally.reopened += reopened;
+    tally.add_encoded_counts(names);
+    tally.to_accept.add_encoded(to_accept);
+    tally.to_start.add_encoded(to_start);
+    tally.to_resolve.add_encoded(to_resolve);
+    tally.daily.add_encoded(daily);
+}
+
+/// The days of `edge` from the daily sums of the provinces or of the communes in the scope.
+fn add_days(
+    conn: &mut DbConnection,
+    jurisdiction: &Jurisdiction,
+    query: &StatsQuery,
+    grain: Grain,
+    edge: &Period,
+    groups: &mut BTreeMap<String, Tally>,
+) -> Result<(), AppError> {
+    use report_stats_days as d;
+    let mut rows = d::table.filter(d::day.ge(edge.from)).filter(d::day.le(edge.to)).into_boxed();
+    if grain == Grain::Provinces {
+        rows = rows.filter(d::unit_code.eq_any(jurisdiction.ioc_provinces.clone()));
+        if let Some(province) = &query.filter.province {
+            rows = rows.filter(d::unit_code.eq(province.clone()));
+        }
+    } else {
+        let province_communes =
+            admin_units::table.filter(admin_units::parent_code.eq_any(jurisdiction.ioc_provinces.clone())).select(admin_units::code);
+        rows = rows.filter(d::unit_code.eq_any(province_communes));
+        if let Some(unit) = &query.filter.unit {
+            rows = rows.filter(d::unit_code.eq(unit.clone()));
+        }
+        if let Some(province) = &query.filter.province {
+            let communes = admin_units::table.filter(admin_units::parent_code.eq(province.clone())).select(admin_units::code);
+            rows = rows.filter(d::unit_code.eq_any(communes));
+        }
+    }
+    let loaded: Vec<(String, SumColumns, SumTexts)> = rows.select((d::unit_code, sum_columns!(d), sum_texts!(d))).load(conn)?;
+    for (unit_code, counts, texts) in loaded {
+        let key = if query.group_by.is_some() { unit_code } else { String::new() };
+        add_row(groups.entry(key).or_default(), counts, &texts);
+    }
+    Ok(())
+}
+
+/// Which sums answer a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Grain {
+    /// A province's one-row months and days: whole provinces, no grouping.
+    Provinces,
+    /// Each commune's one-row months and days: whole provinces, per commune or one commune.
+    Communes,
+    /// The months per organization, category and urgency (and the reports themselves at the edges).
+    Reports,
+}
+
+impl Grain {
+    fn of(query: &StatsQuery, province_wide: bool) -> Grain {
+        let filter = &query.filter;
+        let whole_communes = province_wide
+            && filter.category.is_none()
+            && filter.organization.is_none()
+            && filter.urgent.is_none()
+            && matches!(query.group_by, None | Some(GroupBy::Unit));
+        match whole_communes {
+            false => Grain::Reports,
+            true if query.group_by.is_none() && filter.unit.is_none() => Grain::Provinces,
+            true => Grain::Communes,
+        }
+    }
 }
 
 /// Keeps the sums fresh between looks, every `every` (with the deadline worker's period), so a look

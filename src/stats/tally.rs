@@ -2,7 +2,7 @@
 //! and mergeable, so the tally of a year is the sum of its months' (see `months.rs`) and of the days at
 //! its edges, read from the reports themselves.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{NaiveDate, NaiveDateTime};
 
@@ -34,13 +34,15 @@ pub struct Fact {
 pub const SATISFIED_FROM: i32 = 4;
 
 /// Durations in minutes, counted in buckets: each minute up to an hour, then buckets 2 % wide, so a
-/// percentile read from the buckets is within 1 % (and half a minute) of the exact one, and a year of a province's reports
-/// fits in a few hundred numbers.
+/// percentile read from the buckets is within 1 % (and half a minute) of the exact one, and a year of a
+/// province's reports fits in a few hundred numbers. Dense: the count of bucket `b` is at index `b`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Histogram(pub BTreeMap<u32, i64>);
+pub struct Histogram(pub Vec<i64>);
 
 const EXACT_MINUTES: u32 = 60;
 const BUCKET_GROWTH: f64 = 1.02;
+/// Durations beyond about 10 years count in the last bucket.
+const LAST_BUCKET: u32 = 760;
 
 impl Histogram {
     pub fn bucket(minutes: i64) -> u32 {
@@ -49,7 +51,7 @@ impl Histogram {
             minutes as u32
         } else {
             let above = (minutes as f64 / f64::from(EXACT_MINUTES)).ln() / BUCKET_GROWTH.ln();
-            EXACT_MINUTES + above.floor() as u32
+            (EXACT_MINUTES + above.floor() as u32).min(LAST_BUCKET)
         }
     }
 
@@ -62,18 +64,26 @@ impl Histogram {
         (low * BUCKET_GROWTH.sqrt()).round() as i64
     }
 
+    fn add_to(&mut self, bucket: u32, count: i64) {
+        let bucket = bucket.min(LAST_BUCKET) as usize;
+        if self.0.len() <= bucket {
+            self.0.resize(bucket + 1, 0);
+        }
+        self.0[bucket] += count;
+    }
+
     pub fn add(&mut self, minutes: i64) {
-        *self.0.entry(Self::bucket(minutes)).or_default() += 1;
+        self.add_to(Self::bucket(minutes), 1);
     }
 
     pub fn merge(&mut self, other: &Histogram) {
-        for (bucket, count) in &other.0 {
-            *self.0.entry(*bucket).or_default() += count;
+        for (bucket, count) in other.0.iter().enumerate().filter(|(_, n)| **n != 0) {
+            self.add_to(bucket as u32, *count);
         }
     }
 
     pub fn count(&self) -> i64 {
-        self.0.values().sum()
+        self.0.iter().sum()
     }
 
     /// The duration at or below which a `share` of them lie (the nearest-rank percentile), in minutes.
@@ -84,26 +94,25 @@ impl Histogram {
         }
         let rank = ((share * count as f64).ceil() as i64).clamp(1, count);
         let mut seen = 0;
-        self.0.iter().find_map(|(bucket, n)| {
+        self.0.iter().enumerate().find_map(|(bucket, n)| {
             seen += n;
-            (seen >= rank).then(|| Self::minutes(*bucket))
+            (seen >= rank).then(|| Self::minutes(bucket as u32))
         })
     }
 
-    /// `bucket:count` pairs joined by commas, as the monthly aggregates keep it.
+    /// `bucket:count` pairs joined by commas, as the monthly sums keep it.
     pub fn encode(&self) -> String {
-        self.0.iter().map(|(b, n)| format!("{b}:{n}")).collect::<Vec<_>>().join(",")
+        let pairs = self.0.iter().enumerate().filter(|(_, n)| **n != 0);
+        pairs.map(|(b, n)| format!("{b}:{n}")).collect::<Vec<_>>().join(",")
     }
 
-    pub fn decode(raw: &str) -> Histogram {
-        Histogram(
-            raw.split(',')
-                .filter_map(|pair| {
-                    let (bucket, count) = pair.split_once(':')?;
-                    Some((bucket.parse().ok()?, count.parse().ok()?))
-                })
-                .collect(),
-        )
+    /// Adds what [`Histogram::encode`] wrote.
+    pub fn add_encoded(&mut self, raw: &str) {
+        for pair in raw.split(',') {
+            if let Some((bucket, count)) = pair.split_once(':').and_then(|(b, n)| Some((b.parse().ok()?, n.parse().ok()?))) {
+                self.add_to(bucket, count);
+            }
+        }
     }
 }
 
@@ -116,44 +125,73 @@ pub struct DayCounts {
     pub overdue: i64,
 }
 
-/// Per Vietnamese day.
+/// Per Vietnamese day, by its number of days since 1 January 1970.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Daily(pub BTreeMap<NaiveDate, DayCounts>);
+pub struct Daily(HashMap<i32, DayCounts>);
+
+const EPOCH: NaiveDate = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a date");
 
 impl Daily {
     fn at(&mut self, moment: NaiveDateTime) -> &mut DayCounts {
-        self.0.entry(local(moment).date()).or_default()
+        self.0.entry((local(moment).date() - EPOCH).num_days() as i32).or_default()
+    }
+
+    pub fn on(&self, day: NaiveDate) -> DayCounts {
+        self.0.get(&((day - EPOCH).num_days() as i32)).copied().unwrap_or_default()
+    }
+
+    fn add_to(&mut self, day: i32, counts: DayCounts) {
+        let mine = self.0.entry(day).or_default();
+        mine.received += counts.received;
+        mine.resolved += counts.resolved;
+        mine.overdue += counts.overdue;
     }
 
     pub fn merge(&mut self, other: &Daily) {
         for (day, counts) in &other.0 {
-            let mine = self.0.entry(*day).or_default();
-            mine.received += counts.received;
-            mine.resolved += counts.resolved;
-            mine.overdue += counts.overdue;
+            self.add_to(*day, *counts);
         }
     }
 
-    /// `YYYYMMDD:received:resolved:overdue` entries joined by commas.
+    /// `day:received:resolved:overdue` entries (the day as its number) joined by commas.
     pub fn encode(&self) -> String {
-        self.0
-            .iter()
-            .map(|(day, c)| format!("{}:{}:{}:{}", day.format("%Y%m%d"), c.received, c.resolved, c.overdue))
-            .collect::<Vec<_>>()
-            .join(",")
+        let mut days: Vec<_> = self.0.iter().collect();
+        days.sort_by_key(|(day, _)| **day);
+        days.iter().map(|(day, c)| format!("{day}:{}:{}:{}", c.received, c.resolved, c.overdue)).collect::<Vec<_>>().join(",")
     }
 
-    pub fn decode(raw: &str) -> Daily {
-        Daily(
-            raw.split(',')
-                .filter_map(|entry| {
-                    let mut parts = entry.split(':');
-                    let day = NaiveDate::parse_from_str(parts.next()?, "%Y%m%d").ok()?;
-                    let mut next = || parts.next().and_then(|n| n.parse().ok());
-                    Some((day, DayCounts { received: next()?, resolved: next()?, overdue: next()? }))
-                })
-                .collect(),
-        )
+    /// Adds what [`Daily::encode`] wrote.
+    pub fn add_encoded(&mut self, raw: &str) {
+        for entry in raw.split(',') {
+            let mut numbers = entry.split(':').map(|n| n.parse::<i64>().ok());
+            let mut next = || numbers.next().flatten();
+            if let (Some(day), Some(received), Some(resolved), Some(overdue)) = (next(), next(), next(), next()) {
+                self.add_to(day as i32, DayCounts { received, resolved, overdue });
+            }
+        }
+    }
+}
+
+/// Counts by name (status, category, channel): a few names, so a list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counts(pub Vec<(String, i64)>);
+
+impl Counts {
+    pub fn add(&mut self, name: &str, n: i64) {
+        match self.0.iter_mut().find(|(known, _)| known == name) {
+            Some((_, count)) => *count += n,
+            None => self.0.push((name.to_string(), n)),
+        }
+    }
+
+    pub fn merge(&mut self, other: &Counts) {
+        for (name, n) in &other.0 {
+            self.add(name, *n);
+        }
+    }
+
+    pub fn to_map(&self) -> BTreeMap<String, i64> {
+        self.0.iter().cloned().collect()
     }
 }
 
@@ -161,9 +199,9 @@ impl Daily {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tally {
     pub received: i64,
-    pub by_status: BTreeMap<String, i64>,
-    pub by_category: BTreeMap<String, i64>,
-    pub by_channel: BTreeMap<String, i64>,
+    pub by_status: Counts,
+    pub by_category: Counts,
+    pub by_channel: Counts,
     /// Resolved (now resolved or closed after a resolution).
     pub resolved: i64,
     pub on_time: i64,
@@ -187,9 +225,9 @@ fn minutes_between(from: NaiveDateTime, to: NaiveDateTime) -> i64 {
 impl Tally {
     pub fn add(&mut self, fact: &Fact) {
         self.received += 1;
-        *self.by_status.entry(fact.status.clone()).or_default() += 1;
-        *self.by_category.entry(fact.category.clone()).or_default() += 1;
-        *self.by_channel.entry(fact.channel.clone()).or_default() += 1;
+        self.by_status.add(&fact.status, 1);
+        self.by_category.add(&fact.category, 1);
+        self.by_channel.add(&fact.channel, 1);
         self.daily.at(fact.received_at).received += 1;
         let resolved = fact.resolved_at.filter(|_| {
             fact.status == ReportStatus::Resolved.as_str() || fact.status == ReportStatus::Closed.as_str()
@@ -219,15 +257,10 @@ impl Tally {
     }
 
     pub fn merge(&mut self, other: &Tally) {
-        fn add_all(mine: &mut BTreeMap<String, i64>, theirs: &BTreeMap<String, i64>) {
-            for (key, n) in theirs {
-                *mine.entry(key.clone()).or_default() += n;
-            }
-        }
         self.received += other.received;
-        add_all(&mut self.by_status, &other.by_status);
-        add_all(&mut self.by_category, &other.by_category);
-        add_all(&mut self.by_channel, &other.by_channel);
+        self.by_status.merge(&other.by_status);
+        self.by_category.merge(&other.by_category);
+        self.by_channel.merge(&other.by_channel);
         self.resolved += other.resolved;
         self.on_time += other.on_time;
         self.escalated += other.escalated;
@@ -239,6 +272,31 @@ impl Tally {
         self.to_start.merge(&other.to_start);
         self.to_resolve.merge(&other.to_resolve);
         self.daily.merge(&other.daily);
+    }
+
+    /// The counts by status, category and channel, as the monthly sums keep them:
+    /// `status:NAME:N,category:NAME:N,channel:NAME:N,…`.
+    pub fn encode_counts(&self) -> String {
+        let named = [("status", &self.by_status), ("category", &self.by_category), ("channel", &self.by_channel)];
+        let entries = named.iter().flat_map(|(kind, counts)| counts.0.iter().map(move |(name, n)| format!("{kind}:{name}:{n}")));
+        entries.collect::<Vec<_>>().join(",")
+    }
+
+    /// Adds what [`Tally::encode_counts`] wrote.
+    pub fn add_encoded_counts(&mut self, raw: &str) {
+        for entry in raw.split(',') {
+            let mut parts = entry.splitn(3, ':');
+            let (Some(kind), Some(name), Some(Ok(n))) = (parts.next(), parts.next(), parts.next().map(str::parse::<i64>))
+            else {
+                continue;
+            };
+            match kind {
+                "status" => self.by_status.add(name, n),
+                "category" => self.by_category.add(name, n),
+                "channel" => self.by_channel.add(name, n),
+                _ => {}
+            }
+        }
     }
 }
 
@@ -266,15 +324,38 @@ mod tests {
         assert_eq!(histogram.percentile(0.5), Some(5));
         assert_eq!(histogram.percentile(0.9), Some(40));
         assert_eq!(Histogram::default().percentile(0.5), None);
-        assert_eq!(Histogram::decode(&histogram.encode()), histogram);
+        let mut decoded = Histogram::default();
+        decoded.add_encoded(&histogram.encode());
+        assert_eq!(decoded, histogram);
     }
 
     #[test]
-    fn days_survive_their_encoding() {
-        let mut daily = Daily::default();
-        daily.0.insert(NaiveDate::from_ymd_opt(2026, 3, 2).unwrap(), DayCounts { received: 3, resolved: 1, overdue: 2 });
-        daily.0.insert(NaiveDate::from_ymd_opt(2026, 3, 9).unwrap(), DayCounts { received: 0, resolved: 4, overdue: 0 });
-        assert_eq!(Daily::decode(&daily.encode()), daily);
-        assert_eq!(Daily::decode(""), Daily::default());
+    fn days_and_counts_survive_their_encoding() {
+        let mut tally = Tally::default();
+        let at = |raw: &str| NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M").unwrap();
+        let fact = Fact {
+            received_at: at("2026-03-01 18:00"),
+            unit_code: "24778".into(),
+            organization_id: None,
+            urgent: false,
+            status: "closed".into(),
+            category: "waste".into(),
+            channel: "app".into(),
+            resolved_at: Some(at("2026-03-03 02:00")),
+            resolved_on_time: Some(true),
+            rating: Some(4),
+            accepted_at: None,
+            started_at: None,
+            reopened: false,
+            escalations: vec![at("2026-03-02 01:00")],
+        };
+        tally.add(&fact);
+        let mut decoded = Tally::default();
+        decoded.daily.add_encoded(&tally.daily.encode());
+        decoded.add_encoded_counts(&tally.encode_counts());
+        assert_eq!((decoded.daily, decoded.by_category), (tally.daily.clone(), tally.by_category.clone()));
+        let day = |raw: &str| raw.parse::<NaiveDate>().unwrap();
+        assert_eq!(tally.daily.on(day("2026-03-02")), DayCounts { received: 1, resolved: 0, overdue: 1 }, "UTC+7");
+        assert_eq!(tally.daily.on(day("2026-03-03")).resolved, 1);
     }
 }

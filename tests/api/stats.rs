@@ -5,10 +5,14 @@
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
-use crate::common::{assert_problem, report_at, Official, TestApp, DA_LAT, SAI_GON};
+use crate::common::{assert_problem, report_at, sign_up, Official, TestApp, DA_LAT, SAI_GON};
 use crate::on_both_databases;
 
-on_both_databases!(the_figures_of_a_month_are_those_of_what_happened_in_it, figures_are_scoped_like_the_inbox,);
+on_both_databases!(
+    the_figures_of_a_month_are_those_of_what_happened_in_it,
+    figures_are_scoped_like_the_inbox,
+    adoption_counts_each_communes_residents_against_its_population,
+);
 
 const T0: &str = "2026-03-02T08:00:00+07:00";
 
@@ -141,9 +145,20 @@ async fn the_figures_of_a_month_are_those_of_what_happened_in_it(app: TestApp) {
         .collect();
     assert_eq!(sums, [5, 2, 3]);
 
-    // The same reports read from their days rather than the month's sums: the same figures.
+    // The same reports read from their days rather than the month's sums, or by the IOC from the
+    // commune's one-row month: the same figures.
     let days: Value = app.get_json_as(&ward.token, "/api/v1/admin/stats?from=2026-03-02&to=2026-03-30").await;
     assert_eq!(days["total"], march["total"]);
+    let admin = app.admin_token().await;
+    let ioc = app.ioc_official(&admin, "68", "ioc@lamdong.gov.vn").await;
+    let province: Value = app.get_json_as(&ioc.token, "/api/v1/admin/stats?from=2026-03-01&to=2026-03-31").await;
+    assert_eq!(province["total"], march["total"]);
+    assert_eq!(province["daily"], march["daily"]);
+    let province_days: Value = app.get_json_as(&ioc.token, "/api/v1/admin/stats?from=2026-03-02&to=2026-03-30").await;
+    assert_eq!(province_days["total"], march["total"], "from the commune's daily sums");
+    let per_category: Value =
+        app.get_json_as(&ioc.token, "/api/v1/admin/stats?from=2026-03-01&to=2026-03-31&group_by=category").await;
+    assert_eq!(per_category["total"], march["total"]);
     // A change shows at the next look (the month's sums are computed again).
     app.acted(&ward, &ids[4], json!({"action": "accept"})).await;
     let again: Value = app.get_json_as(&ward.token, "/api/v1/admin/stats?from=2026-03-01&to=2026-03-31").await;
@@ -224,4 +239,70 @@ async fn figures_are_scoped_like_the_inbox(app: TestApp) {
                 .await;
         assert_eq!(problem["errors"][0]["field"], field, "{query}: {problem}");
     }
+}
+
+async fn adoption_counts_each_communes_residents_against_its_population(app: TestApp) {
+    let admin = app.admin_token().await;
+    // Filed in Đà Lạt today: an active citizen of its commune.
+    let filer = app.citizen("0912345678").await;
+    let report = app.file_report(&filer, &report_at(DA_LAT, json!({}))).await;
+    let commune = report.unit_code.clone();
+    // Signed up through a drive in the same commune, nothing filed: counted there, not active.
+    let today = (Utc::now() + Duration::hours(7)).date_naive();
+    let drive = json!({"name": "Đi từng ngõ, gõ từng nhà", "unit_code": commune, "starts_on": today.to_string(),
+        "ends_on": (today + Duration::days(30)).to_string(), "target_signups": 10});
+    let campaign: Value = app.post_json_as(&admin, "/api/v1/admin/campaigns", &drive).await.json().await.unwrap();
+    let path = format!("/api/v1/admin/campaigns/{}/agents", campaign["id"].as_str().unwrap());
+    let agent: Value = app.post_json_as(&admin, &path, &json!({"display_name": "Chị Lan"})).await.json().await.unwrap();
+    app.register(sign_up(json!({"phone": "0987654321", "onboarding_code": agent["code"]}))).await;
+    // Filed in Sài Gòn: another province's; signed up and never filed: in no commune.
+    let elsewhere = app.citizen("0911111111").await;
+    app.file_report(&elsewhere, &report_at(SAI_GON, json!({}))).await;
+    app.citizen("0922222222").await;
+
+    let population = format!("/api/v1/admin/units/{commune}/population");
+    let body = json!({"adults": 8, "year": 2025, "source": "Niên giám thống kê 2025", "target_share": 0.5});
+    let stored = app.put_json_as(&admin, &population, &body).await;
+    assert_eq!(stored.status(), 200);
+    assert_eq!(stored.json::<Value>().await.unwrap(), body);
+
+    let ioc = app.ioc_official(&admin, "68", "ioc@lamdong.gov.vn").await;
+    let adoption: Value = app.get_json_as(&ioc.token, "/api/v1/admin/stats/adoption?province=68&group_by=unit").await;
+    let expected = json!({"citizens": 2, "verified": 0, "active": 1, "onboarding_signups": 1, "adults": 8,
+        "signed_up_share": 2.0 / 8.0, "active_share": 1.0 / 8.0, "target_share": 0.5});
+    assert_eq!(adoption["total"], expected, "{adoption}");
+    let units = adoption["units"].as_array().unwrap();
+    assert!(units.len() > 100, "every commune of Lâm Đồng is listed");
+    let row = units.iter().find(|u| u["unit_code"] == commune.as_str()).unwrap();
+    assert_eq!((&row["figures"], &row["population"]), (&expected, &body));
+    let other = units.iter().find(|u| u["unit_code"] != commune.as_str()).unwrap();
+    assert_eq!(other["figures"]["citizens"], 0);
+    assert_eq!(other["population"], Value::Null);
+
+    // Scoped: the ward sees its commune; Sài Gòn is not the IOC's; citizens see nothing.
+    let ward = app.official_of(&admin, &report.organization_id, "phuong@dalat.gov.vn", "vi").await;
+    let theirs: Value = app.get_json_as(&ward.token, "/api/v1/admin/stats/adoption?group_by=unit").await;
+    assert_eq!(theirs["units"].as_array().unwrap().len(), 1);
+    assert_eq!(theirs["total"]["citizens"], 2);
+    let everything: Value = app.get_json_as(&admin, "/api/v1/admin/stats/adoption").await;
+    assert_eq!(everything["total"]["citizens"], 3, "placed in a commune: all but the one who never filed");
+    assert!(everything.get("units").is_none());
+    assert_problem(app.get_as(&ioc.token, "/api/v1/admin/stats/adoption?province=79").await, 403, "forbidden").await;
+    assert_problem(app.get_as(&ward.token, "/api/v1/admin/stats/adoption?province=79").await, 403, "forbidden").await;
+    assert_problem(app.get_as(&filer.token, "/api/v1/admin/stats/adoption").await, 403, "forbidden").await;
+    assert_problem(app.get_as(&ioc.token, "/api/v1/admin/stats/adoption?group_by=ward").await, 422, "validation_failed").await;
+
+    // Only administrators enter populations, for communes that exist, with sound figures.
+    assert_problem(app.put_json_as(&ioc.token, &population, &body).await, 403, "forbidden").await;
+    assert_problem(app.put_json_as(&admin, "/api/v1/admin/units/99999/population", &body).await, 404, "unit_not_found").await;
+    assert_problem(app.put_json_as(&admin, "/api/v1/admin/units/68/population", &body).await, 404, "unit_not_found").await;
+    for (field, value) in [("adults", json!(0)), ("year", json!(1800)), ("source", json!(" ")), ("target_share", json!(1.5))] {
+        let mut bad = body.clone();
+        bad[field] = value;
+        let problem = assert_problem(app.put_json_as(&admin, &population, &bad).await, 422, "validation_failed").await;
+        assert_eq!(problem["errors"][0]["field"], field, "{problem}");
+    }
+    let default_target = json!({"adults": 8, "year": 2025, "source": "Niên giám thống kê 2025"});
+    let stored: Value = app.put_json_as(&admin, &population, &default_target).await.json().await.unwrap();
+    assert_eq!(stored["target_share"], 0.8);
 }

@@ -1,6 +1,8 @@
 -- The IOC's figures over a year of a province's reports are read from these monthly sums, one row per
--- (month received, commune, organization, category, urgent, channel), rather than from every report.
--- Durations and days are kept as text (`bucket:count,…`, `YYYYMMDD:received:resolved:overdue,…`).
+-- (month received, commune, organization, category, urgent, channel), rather than from every report,
+-- and one more per (month, commune) with `*` for organization, category and channel: the commune's
+-- month in one row, for the figures of a whole province. Counts by name, durations and days are kept as
+-- text (`status:NAME:N,…`, `bucket:N,…`, `DAY:received:resolved:overdue,…`).
 CREATE TABLE report_stats_months (
     month DATE NOT NULL,
     unit_code TEXT NOT NULL,
@@ -16,12 +18,33 @@ CREATE TABLE report_stats_months (
     rating_sum BIGINT NOT NULL,
     satisfied BIGINT NOT NULL,
     reopened BIGINT NOT NULL,
-    statuses TEXT NOT NULL,
+    counts TEXT NOT NULL,
     to_accept TEXT NOT NULL,
     to_start TEXT NOT NULL,
     to_resolve TEXT NOT NULL,
     daily TEXT NOT NULL,
     PRIMARY KEY (month, unit_code, organization_id, category_code, urgent, channel)
+);
+
+-- The same for each day of a commune's month, in one row per (day received, commune): the days of a
+-- period outside whole months (the last 30 days) of a whole province.
+CREATE TABLE report_stats_days (
+    day DATE NOT NULL,
+    unit_code TEXT NOT NULL,
+    received BIGINT NOT NULL,
+    resolved BIGINT NOT NULL,
+    on_time BIGINT NOT NULL,
+    escalated BIGINT NOT NULL,
+    rated BIGINT NOT NULL,
+    rating_sum BIGINT NOT NULL,
+    satisfied BIGINT NOT NULL,
+    reopened BIGINT NOT NULL,
+    counts TEXT NOT NULL,
+    to_accept TEXT NOT NULL,
+    to_start TEXT NOT NULL,
+    to_resolve TEXT NOT NULL,
+    daily TEXT NOT NULL,
+    PRIMARY KEY (day, unit_code)
 );
 
 -- Which (month, commune) sums are stale: written in the transaction of every change to a report, removed
@@ -37,3 +60,11 @@ INSERT INTO stats_changes (id, month, unit_code)
 SELECT DISTINCT 'backfill-' || unit_code || '-' || to_char(created_at + interval '7 hours', 'YYYY-MM'),
        date_trunc('month', created_at + interval '7 hours')::date, unit_code
 FROM reports;
+
+-- A month of a commune's reports, and the days at a period's edges, are read by commune and receipt.
+CREATE INDEX reports_unit_received ON reports (unit_code, created_at);
+
+-- "Overdue now" counts the reports whose clock runs: few among a province's million.
+-- Every column it filters by is in the index, so the count is read from the index alone.
+CREATE INDEX reports_running_due ON reports (unit_code, due_at, created_at, organization_id, category_code, urgent)
+    WHERE status IN ('submitted', 'accepted', 'in_progress');
