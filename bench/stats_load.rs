@@ -142,7 +142,8 @@ fn psql(url: &str, sql: &str) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let url = std::env::var("BENCH_DATABASE_URL").expect("BENCH_DATABASE_URL=postgres://… (a database for the benchmark)");
+    let url =
+        std::env::var("BENCH_DATABASE_URL").expect("BENCH_DATABASE_URL=postgres://… (a database for the benchmark)");
     assert!(url.starts_with("postgres"), "this benchmark compares against pgbench: PostgreSQL only");
     let (seconds, clients): (u64, usize) = (env_or("BENCH_SECONDS", 10), env_or("BENCH_CLIENTS", 8));
     let data_dir = std::env::temp_dir().join(format!("congdanso-bench-{}", uuid::Uuid::now_v7().simple()));
@@ -168,8 +169,8 @@ async fn main() {
             let email = congdanso::accounts::Email::parse(&address, "email")?;
             let password = congdanso::auth::password::Password::parse(password, "password")?;
             congdanso::accounts::create_admin(conn, &email, &password, "Quản trị viên")?;
-            use diesel::prelude::*;
             use congdanso::db::schema::users;
+            use diesel::prelude::*;
             Ok(users::table.filter(users::email.eq(email.as_str())).select(users::id).first::<String>(conn)?)
         })
         .await
@@ -181,8 +182,8 @@ async fn main() {
 
     let seeded = db
         .run(|conn| {
-            use diesel::prelude::*;
             use congdanso::db::schema::reports;
+            use diesel::prelude::*;
             Ok(reports::table.filter(reports::id.like("sb-%")).count().get_result::<i64>(conn)?)
         })
         .await

@@ -7,16 +7,16 @@ use utoipa::IntoParams;
 use crate::api::extractors::{AdminOnly, AdminUser, CurrentUser, OfficialOnly, OfficialUser};
 use crate::api::reports::heatmap_area;
 use crate::api::state::AppState;
-use crate::error::{AppError, FieldErrors};
-use crate::http::{Json, Path, Query};
-use crate::stats::adoption::{self, Adoption, Population};
-use crate::reports::heatmap::Heatmap;
-use crate::reports::ReportStatus;
-use crate::units::UnitCode;
 use crate::calendar::office_hours::local;
 use crate::calendar::store::{parse_date, parse_province};
 use crate::error::FieldIssue;
+use crate::error::{AppError, FieldErrors};
+use crate::http::{Json, Path, Query};
+use crate::reports::heatmap::Heatmap;
+use crate::reports::ReportStatus;
+use crate::stats::adoption::{self, Adoption, Population};
 use crate::stats::{self, GroupBy, Period, SortBy, Stats, StatsQuery};
+use crate::units::UnitCode;
 use crate::values::OrganizationId;
 use crate::workflow::{heatmap, jurisdiction, InboxFilter};
 use chrono::Datelike;
@@ -245,7 +245,8 @@ pub async fn get_adoption(
         }
     };
     errors.finish()?;
-    let (user_id, role, area, now) = (user.user.id.clone(), user.role, state.settings.service_area.clone(), state.clock.now());
+    let (user_id, role, area, now) =
+        (user.user.id.clone(), user.role, state.settings.service_area.clone(), state.clock.now());
     let figures = state
         .db
         .run(move |conn| {

@@ -10,8 +10,8 @@ use utoipa::ToSchema;
 
 use super::row::ReportRow;
 use super::ReportStatus;
-use crate::db::schema::{admin_units, report_events, reports, stats_changes};
 use crate::calendar::office_hours::local_month;
+use crate::db::schema::{admin_units, report_events, reports, stats_changes};
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::notify::notifier::{self, Notifier};

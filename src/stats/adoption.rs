@@ -15,7 +15,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::audit::Entry;
-use crate::db::schema::{admin_units, onboarding_signups, organizations, report_supports, reports, unit_populations, users};
+use crate::db::schema::{
+    admin_units, onboarding_signups, organizations, report_supports, reports, unit_populations, users,
+};
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::units::UnitCode;
@@ -270,10 +272,13 @@ pub fn adoption(
         .collect();
     let placed = citizens_by_commune(conn)?;
     let active = active_since(conn, now - Duration::days(ACTIVE_DAYS))?;
-    let signups: Vec<String> =
-        onboarding_signups::table.filter(onboarding_signups::unit_code.eq_any(&codes)).select(onboarding_signups::unit_code).load(conn)?;
+    let signups: Vec<String> = onboarding_signups::table
+        .filter(onboarding_signups::unit_code.eq_any(&codes))
+        .select(onboarding_signups::unit_code)
+        .load(conn)?;
 
-    let mut counts: BTreeMap<&str, AdoptionFigures> = codes.iter().map(|c| (c.as_str(), AdoptionFigures::default())).collect();
+    let mut counts: BTreeMap<&str, AdoptionFigures> =
+        codes.iter().map(|c| (c.as_str(), AdoptionFigures::default())).collect();
     for (user, (unit, verified)) in &placed {
         let Some(figures) = counts.get_mut(unit.as_str()) else { continue };
         figures.citizens += 1;
@@ -311,7 +316,12 @@ pub fn adoption(
         }
         with_population(&mut figures, population);
         if per_unit {
-            units.push(UnitAdoption { unit_code: code.clone(), unit_name: name.clone(), population: population.cloned(), figures });
+            units.push(UnitAdoption {
+                unit_code: code.clone(),
+                unit_name: name.clone(),
+                population: population.cloned(),
+                figures,
+            });
         }
     }
     if adults > 0 {

@@ -17,11 +17,11 @@ use utoipa::ToSchema;
 
 use self::tally::{Fact, Tally};
 use crate::calendar::office_hours::utc;
+use crate::config::ServiceArea;
 use crate::db::schema::{admin_units, categories, organizations, report_events, reports};
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldIssue};
 use crate::reports::ReportStatus;
-use crate::config::ServiceArea;
 use crate::values::{EventKind, ProvinceCode, Role, UserId};
 use crate::workflow::{within_scope, InboxFilter, Jurisdiction};
 
@@ -44,7 +44,10 @@ impl Period {
             return Err(AppError::invalid("to", FieldIssue::InvalidValue("a day on or after `from`".into())));
         }
         if (to - from).num_days() >= MOST_DAYS {
-            return Err(AppError::invalid("to", FieldIssue::InvalidValue(format!("at most {MOST_DAYS} days after `from`"))));
+            return Err(AppError::invalid(
+                "to",
+                FieldIssue::InvalidValue(format!("at most {MOST_DAYS} days after `from`")),
+            ));
         }
         Ok(Period { from, to })
     }
@@ -316,10 +319,12 @@ pub fn ensure_within(
             .first(conn)
             .optional()?
             .flatten();
-        let province =
-            province.ok_or_else(|| AppError::invalid("unit", FieldIssue::InvalidValue("no such commune-level unit".into())))?;
+        let province = province
+            .ok_or_else(|| AppError::invalid("unit", FieldIssue::InvalidValue("no such commune-level unit".into())))?;
         // A commune's office sees its commune; a department, its province's.
-        let sees = |(_, p, u): &(String, String, Option<String>)| u.as_deref() == Some(unit) || (u.is_none() && *p == province);
+        let sees = |(_, p, u): &(String, String, Option<String>)| {
+            u.as_deref() == Some(unit) || (u.is_none() && *p == province)
+        };
         if !ioc(&province) && !own.iter().any(sees) {
             return Err(AppError::Forbidden);
         }
@@ -330,7 +335,9 @@ pub fn ensure_within(
             .select(organizations::province_code)
             .first(conn)
             .optional()?
-            .ok_or_else(|| AppError::invalid("organization", FieldIssue::InvalidValue("no such organization".into())))?;
+            .ok_or_else(|| {
+                AppError::invalid("organization", FieldIssue::InvalidValue("no such organization".into()))
+            })?;
         if !ioc(&province) && !jurisdiction.organizations.contains(organization) {
             return Err(AppError::Forbidden);
         }
@@ -468,10 +475,11 @@ fn overdue_now(
     }
     let counts: Vec<(String, i64)> = match query.group_by {
         None => {
-            let all = within_scope!(reports::table.select(count_star()).into_boxed(), jurisdiction, official, &filter, true)
-                .filter(reports::status.eq_any(ReportStatus::running_names()))
-                .filter(reports::due_at.lt(now))
-                .first(conn)?;
+            let all =
+                within_scope!(reports::table.select(count_star()).into_boxed(), jurisdiction, official, &filter, true)
+                    .filter(reports::status.eq_any(ReportStatus::running_names()))
+                    .filter(reports::due_at.lt(now))
+                    .first(conn)?;
             vec![(String::new(), all)]
         }
         Some(GroupBy::Unit) => overdue_by!(reports::unit_code).load(conn)?,
@@ -518,7 +526,8 @@ pub fn facts(
     );
     let rows: Vec<Row> =
         within_scope!(reports::table.select(columns).into_boxed(), jurisdiction, official, filter, true).load(conn)?;
-    let kinds = [EventKind::Accepted, EventKind::Started, EventKind::Reopened, EventKind::Escalated].map(EventKind::as_str);
+    let kinds =
+        [EventKind::Accepted, EventKind::Started, EventKind::Reopened, EventKind::Escalated].map(EventKind::as_str);
     let events = report_events::table
         .inner_join(reports::table)
         .filter(report_events::kind.eq_any(kinds))

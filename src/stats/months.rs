@@ -1,15 +1,17 @@
-//! The monthly sums the IOC's figures are read from, so a year of a province's reports is a few thousand
-//! rows rather than a million. One row per (month received, commune, organization, category, urgent,
-//! channel) holds that group's [`Tally`].
+//! The sums the IOC's figures are read from, so a year of a province's reports is a few rows rather than
+//! a million. Each row holds a group's [`Tally`]: in `report_stats_months`, one per (month received,
+//! commune, organization, category, urgent, channel), one per (month, commune) and one per (month,
+//! province) (`*` for what they sum over); in `report_stats_days`, one per (day, commune) and (day,
+//! province). [`Grain`] picks the coarsest that answers a query.
 //!
-//! Every change to a report writes a row to `stats_changes` in its own transaction (`reports::events`); before
-//! the figures are read, and on each tick of the deadline worker, [`refresh`] computes the stale months of
-//! the communes changed again from their reports. A change row is removed only after the sums that
-//! include it were written, so no change is lost to a crash; one refresh runs at a time (PostgreSQL
-//! advisory lock), and whoever does not get the lock reads the sums as they are.
+//! Every change to a report writes a row to `stats_changes` in its own transaction (`reports::events`);
+//! before the figures are read, and on each tick of the deadline worker, [`refresh`] computes the stale
+//! months of the communes changed again from their reports, then their provinces'. A change row is
+//! removed only after the sums that include it were written, so no change is lost to a crash; one refresh
+//! runs at a time (PostgreSQL advisory lock), and whoever does not get the lock reads the sums as they are.
 //!
-//! The days of a period outside whole months (the 3rd to the 20th, the last 30 days) are read from the
-//! reports themselves.
+//! The days of a period outside whole months (the 3rd to the 20th, the last 30 days) come from the daily
+//! sums, or, with a filter they do not keep (category, organization, urgency), from the reports.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -45,7 +47,6 @@ macro_rules! sum_texts {
         ($t::counts, $t::to_accept, $t::to_start, $t::to_resolve, $t::daily)
     };
 }
-
 
 /// Whose sums a report counts in.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -89,9 +90,9 @@ fn lock_refresh(conn: &mut DbConnection) -> Result<bool, AppError> {
     }
     match conn {
         // An arbitrary number naming this lock; released at the end of the transaction.
-        DbConnection::Postgres(pg) => {
-            Ok(diesel::sql_query("SELECT pg_try_advisory_xact_lock(7316001) AS locked").get_result::<Locked>(pg)?.locked)
-        }
+        DbConnection::Postgres(pg) => Ok(diesel::sql_query("SELECT pg_try_advisory_xact_lock(7316001) AS locked")
+            .get_result::<Locked>(pg)?
+            .locked),
         // SQLite's write transaction is already the only one.
         DbConnection::Sqlite(_) => Ok(true),
     }
@@ -218,7 +219,11 @@ fn compute(conn: &mut DbConnection, month: NaiveDate, unit: &str) -> Result<(), 
     .execute(conn)?;
     for (day, tally) in &days {
         diesel::insert_into(report_stats_days::table)
-            .values((report_stats_days::day.eq(*day), report_stats_days::unit_code.eq(unit), sums!(report_stats_days, tally)))
+            .values((
+                report_stats_days::day.eq(*day),
+                report_stats_days::unit_code.eq(unit),
+                sums!(report_stats_days, tally),
+            ))
             .execute(conn)?;
     }
     Ok(())
@@ -228,7 +233,8 @@ fn compute(conn: &mut DbConnection, month: NaiveDate, unit: &str) -> Result<(), 
 fn compute_province(conn: &mut DbConnection, month: NaiveDate, province: &str) -> Result<(), AppError> {
     use report_stats_days as d;
     use report_stats_months as m;
-    let communes = || admin_units::table.filter(admin_units::parent_code.eq(province.to_string())).select(admin_units::code);
+    let communes =
+        || admin_units::table.filter(admin_units::parent_code.eq(province.to_string())).select(admin_units::code);
     let rows: Vec<(SumColumns, SumTexts)> = m::table
         .filter(m::month.eq(month))
         .filter(m::category_code.eq(ALL))
@@ -254,8 +260,11 @@ fn compute_province(conn: &mut DbConnection, month: NaiveDate, province: &str) -
             .execute(conn)?;
     }
     let in_month = || d::day.ge(month).and(d::day.lt(month + Months::new(1)));
-    let rows: Vec<(NaiveDate, SumColumns, SumTexts)> =
-        d::table.filter(in_month()).filter(d::unit_code.eq_any(communes())).select((d::day, sum_columns!(d), sum_texts!(d))).load(conn)?;
+    let rows: Vec<(NaiveDate, SumColumns, SumTexts)> = d::table
+        .filter(in_month())
+        .filter(d::unit_code.eq_any(communes()))
+        .select((d::day, sum_columns!(d), sum_texts!(d)))
+        .load(conn)?;
     let mut days: BTreeMap<NaiveDate, Tally> = BTreeMap::new();
     for (day, counts, texts) in &rows {
         add_row(days.entry(*day).or_default(), *counts, texts);
@@ -327,11 +336,13 @@ pub fn tallies(
     let Some((first, end)) = months else { return Ok(groups) };
     use report_stats_months as m;
     let mut rows = m::table.filter(m::month.ge(first)).filter(m::month.lt(end)).into_boxed();
-    let province_communes =
-        admin_units::table.filter(admin_units::parent_code.eq_any(jurisdiction.ioc_provinces.clone())).select(admin_units::code);
+    let province_communes = admin_units::table
+        .filter(admin_units::parent_code.eq_any(jurisdiction.ioc_provinces.clone()))
+        .select(admin_units::code);
     match grain {
         Grain::Provinces => {
-            rows = rows.filter(m::category_code.eq(ALL)).filter(m::unit_code.eq_any(jurisdiction.ioc_provinces.clone()));
+            rows =
+                rows.filter(m::category_code.eq(ALL)).filter(m::unit_code.eq_any(jurisdiction.ioc_provinces.clone()));
             if let Some(province) = &filter.province {
                 rows = rows.filter(m::unit_code.eq(province.clone()));
             }
@@ -340,7 +351,8 @@ pub fn tallies(
             rows = if grain == Grain::Communes {
                 rows.filter(m::category_code.eq(ALL)).filter(m::unit_code.eq_any(province_communes))
             } else {
-                let organizations: Vec<String> = jurisdiction.organizations.iter().map(|o| o.as_str().to_string()).collect();
+                let organizations: Vec<String> =
+                    jurisdiction.organizations.iter().map(|o| o.as_str().to_string()).collect();
                 rows.filter(m::category_code.ne(ALL))
                     .filter(m::organization_id.eq_any(organizations).or(m::unit_code.eq_any(province_communes)))
             };
@@ -348,7 +360,8 @@ pub fn tallies(
                 rows = rows.filter(m::unit_code.eq(unit.clone()));
             }
             if let Some(province) = &filter.province {
-                let communes = admin_units::table.filter(admin_units::parent_code.eq(province.clone())).select(admin_units::code);
+                let communes =
+                    admin_units::table.filter(admin_units::parent_code.eq(province.clone())).select(admin_units::code);
                 rows = rows.filter(m::unit_code.eq_any(communes));
             }
         }
@@ -362,8 +375,9 @@ pub fn tallies(
     if let Some(urgent) = filter.urgent {
         rows = rows.filter(m::urgent.eq(urgent));
     }
-    let loaded: Vec<MonthRow> =
-        rows.select(((m::unit_code, m::organization_id, m::category_code), sum_columns!(m), sum_texts!(m))).load(conn)?;
+    let loaded: Vec<MonthRow> = rows
+        .select(((m::unit_code, m::organization_id, m::category_code), sum_columns!(m), sum_texts!(m)))
+        .load(conn)?;
     for ((unit_code, organization_id, category), counts, texts) in loaded {
         let key = match query.group_by {
             None => String::new(),
@@ -412,18 +426,21 @@ fn add_days(
             rows = rows.filter(d::unit_code.eq(province.clone()));
         }
     } else {
-        let province_communes =
-            admin_units::table.filter(admin_units::parent_code.eq_any(jurisdiction.ioc_provinces.clone())).select(admin_units::code);
+        let province_communes = admin_units::table
+            .filter(admin_units::parent_code.eq_any(jurisdiction.ioc_provinces.clone()))
+            .select(admin_units::code);
         rows = rows.filter(d::unit_code.eq_any(province_communes));
         if let Some(unit) = &query.filter.unit {
             rows = rows.filter(d::unit_code.eq(unit.clone()));
         }
         if let Some(province) = &query.filter.province {
-            let communes = admin_units::table.filter(admin_units::parent_code.eq(province.clone())).select(admin_units::code);
+            let communes =
+                admin_units::table.filter(admin_units::parent_code.eq(province.clone())).select(admin_units::code);
             rows = rows.filter(d::unit_code.eq_any(communes));
         }
     }
-    let loaded: Vec<(String, SumColumns, SumTexts)> = rows.select((d::unit_code, sum_columns!(d), sum_texts!(d))).load(conn)?;
+    let loaded: Vec<(String, SumColumns, SumTexts)> =
+        rows.select((d::unit_code, sum_columns!(d), sum_texts!(d))).load(conn)?;
     for (unit_code, counts, texts) in loaded {
         let key = if query.group_by.is_some() { unit_code } else { String::new() };
         add_row(groups.entry(key).or_default(), counts, &texts);
@@ -473,9 +490,9 @@ pub fn spawn(db: crate::db::Db, every: std::time::Duration) {
 
 /// Every (month, commune) with reports, for a full recomputation (`congdanso refresh-stats --all`).
 pub fn mark_all(conn: &mut DbConnection) -> Result<usize, AppError> {
-    let received: Vec<(NaiveDateTime, String)> = reports::table.select((reports::created_at, reports::unit_code)).load(conn)?;
-    let keys: BTreeSet<(NaiveDate, String)> =
-        received.into_iter().map(|(at, unit)| (local_month(at), unit)).collect();
+    let received: Vec<(NaiveDateTime, String)> =
+        reports::table.select((reports::created_at, reports::unit_code)).load(conn)?;
+    let keys: BTreeSet<(NaiveDate, String)> = received.into_iter().map(|(at, unit)| (local_month(at), unit)).collect();
     let rows: Vec<_> = keys
         .iter()
         .map(|(month, unit)| {

@@ -109,7 +109,9 @@ impl Histogram {
     /// Adds what [`Histogram::encode`] wrote.
     pub fn add_encoded(&mut self, raw: &str) {
         for pair in raw.split(',') {
-            if let Some((bucket, count)) = pair.split_once(':').and_then(|(b, n)| Some((b.parse().ok()?, n.parse().ok()?))) {
+            if let Some((bucket, count)) =
+                pair.split_once(':').and_then(|(b, n)| Some((b.parse().ok()?, n.parse().ok()?)))
+            {
                 self.add_to(bucket, count);
             }
         }
@@ -157,7 +159,10 @@ impl Daily {
     pub fn encode(&self) -> String {
         let mut days: Vec<_> = self.0.iter().collect();
         days.sort_by_key(|(day, _)| **day);
-        days.iter().map(|(day, c)| format!("{day}:{}:{}:{}", c.received, c.resolved, c.overdue)).collect::<Vec<_>>().join(",")
+        days.iter()
+            .map(|(day, c)| format!("{day}:{}:{}:{}", c.received, c.resolved, c.overdue))
+            .collect::<Vec<_>>()
+            .join(",")
     }
 
     /// Adds what [`Daily::encode`] wrote.
@@ -229,9 +234,9 @@ impl Tally {
         self.by_category.add(&fact.category, 1);
         self.by_channel.add(&fact.channel, 1);
         self.daily.at(fact.received_at).received += 1;
-        let resolved = fact.resolved_at.filter(|_| {
-            fact.status == ReportStatus::Resolved.as_str() || fact.status == ReportStatus::Closed.as_str()
-        });
+        let resolved = fact
+            .resolved_at
+            .filter(|_| fact.status == ReportStatus::Resolved.as_str() || fact.status == ReportStatus::Closed.as_str());
         if let Some(resolved_at) = resolved {
             self.resolved += 1;
             self.on_time += i64::from(fact.resolved_on_time == Some(true));
@@ -278,7 +283,8 @@ impl Tally {
     /// `status:NAME:N,category:NAME:N,channel:NAME:N,…`.
     pub fn encode_counts(&self) -> String {
         let named = [("status", &self.by_status), ("category", &self.by_category), ("channel", &self.by_channel)];
-        let entries = named.iter().flat_map(|(kind, counts)| counts.0.iter().map(move |(name, n)| format!("{kind}:{name}:{n}")));
+        let entries =
+            named.iter().flat_map(|(kind, counts)| counts.0.iter().map(move |(name, n)| format!("{kind}:{name}:{n}")));
         entries.collect::<Vec<_>>().join(",")
     }
 
@@ -286,7 +292,8 @@ impl Tally {
     pub fn add_encoded_counts(&mut self, raw: &str) {
         for entry in raw.split(',') {
             let mut parts = entry.splitn(3, ':');
-            let (Some(kind), Some(name), Some(Ok(n))) = (parts.next(), parts.next(), parts.next().map(str::parse::<i64>))
+            let (Some(kind), Some(name), Some(Ok(n))) =
+                (parts.next(), parts.next(), parts.next().map(str::parse::<i64>))
             else {
                 continue;
             };

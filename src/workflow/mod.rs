@@ -115,7 +115,8 @@ macro_rules! within_scope {
             query = query.filter(reports::unit_code.eq(unit.clone()));
         }
         if let Some(province) = &filter.province {
-            let communes = admin_units::table.filter(admin_units::parent_code.eq(province.clone())).select(admin_units::code);
+            let communes =
+                admin_units::table.filter(admin_units::parent_code.eq(province.clone())).select(admin_units::code);
             query = query.filter(reports::unit_code.eq_any(communes));
         }
         if let Some(organization) = &filter.organization {

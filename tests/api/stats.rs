@@ -88,7 +88,9 @@ async fn seed(app: &TestApp) -> Month {
     }
     let rating = app.at(&at(2 * DAY + HOUR)).await;
     for (id, score) in [(a, 5), (b, 2)] {
-        let rated = rating.post_json_as(&citizen.token, &format!("/api/v1/reports/{id}/rating"), &json!({"score": score})).await;
+        let rated = rating
+            .post_json_as(&citizen.token, &format!("/api/v1/reports/{id}/rating"), &json!({"score": score}))
+            .await;
         assert_eq!(rated.status(), 200);
     }
     let run = app.run_deadlines_at(at(20 * DAY).parse().unwrap()).await;
@@ -131,7 +133,10 @@ async fn the_figures_of_a_month_are_those_of_what_happened_in_it(app: TestApp) {
     assert_eq!(satisfaction["mean"], (5.0 + 2.0) / 2.0);
     assert_eq!(satisfaction["satisfied_share"], 1.0 / 2.0);
     assert_eq!(satisfaction["rated_share"], 2.0 / 3.0);
-    assert_eq!((satisfaction["reopened"].as_i64(), satisfaction["reopened_share"].as_f64()), (Some(1), Some(1.0 / 3.0)));
+    assert_eq!(
+        (satisfaction["reopened"].as_i64(), satisfaction["reopened_share"].as_f64()),
+        (Some(1), Some(1.0 / 3.0))
+    );
 
     let daily = march["daily"].as_array().unwrap();
     assert_eq!(daily.len(), 31);
@@ -162,7 +167,10 @@ async fn the_figures_of_a_month_are_those_of_what_happened_in_it(app: TestApp) {
     // A change shows at the next look (the month's sums are computed again).
     app.acted(&ward, &ids[4], json!({"action": "accept"})).await;
     let again: Value = app.get_json_as(&ward.token, "/api/v1/admin/stats?from=2026-03-01&to=2026-03-31").await;
-    assert_eq!((again["total"]["by_status"]["submitted"].as_i64(), again["total"]["times"]["accept"]["count"].as_i64()), (Some(0), Some(5)));
+    assert_eq!(
+        (again["total"]["by_status"]["submitted"].as_i64(), again["total"]["times"]["accept"]["count"].as_i64()),
+        (Some(0), Some(5))
+    );
 
     // The scorecard per category, worst on-time share first, and as CSV.
     let path = "/api/v1/admin/stats?from=2026-03-01&to=2026-03-31&group_by=category&sort=received&order=asc";
@@ -179,7 +187,10 @@ async fn the_figures_of_a_month_are_those_of_what_happened_in_it(app: TestApp) {
     assert_eq!(disposition, "attachment; filename=\"congdanso-stats-2026-03-01-2026-03-31.csv\"");
     let text = csv.text().await.unwrap();
     let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
-    assert!(lines[0].starts_with("key,name,received,resolved,resolved_share,on_time,on_time_share,overdue_now"), "{text}");
+    assert!(
+        lines[0].starts_with("key,name,received,resolved,resolved_share,on_time,on_time_share,overdue_now"),
+        "{text}"
+    );
     assert!(lines[1].starts_with("waste,"), "{text}");
     assert!(lines[2].starts_with(r#"drainage_flooding,"Thoát nước, ngập úng",4,3,0.7500,2,0.6667,1,2,"#), "{text}");
     assert!(lines[3].starts_with("total,Tổng,5,3,0.6000,2,0.6667,1,3,"), "{text}");
@@ -206,8 +217,8 @@ async fn figures_are_scoped_like_the_inbox(app: TestApp) {
     assert_eq!(received(&mine), 5);
     let everything_saigon: Value = app.get_json_as(&admin, &format!("{march}&province=79&group_by=organization")).await;
     let saigon_office = everything_saigon["groups"][0]["key"].as_str().unwrap().to_string();
-    let saigon_unit = app.get_json_as::<Value>(&admin, &format!("{march}&province=79&group_by=unit")).await["groups"][0]
-        ["key"]
+    let saigon_unit = app.get_json_as::<Value>(&admin, &format!("{march}&province=79&group_by=unit")).await["groups"]
+        [0]["key"]
         .as_str()
         .unwrap()
         .to_string();
@@ -234,9 +245,12 @@ async fn figures_are_scoped_like_the_inbox(app: TestApp) {
         ("category=potholes", "category"),
         ("province=99", "province"),
     ] {
-        let problem =
-            assert_problem(app.get_as(&ward.token, &format!("/api/v1/admin/stats?{query}")).await, 422, "validation_failed")
-                .await;
+        let problem = assert_problem(
+            app.get_as(&ward.token, &format!("/api/v1/admin/stats?{query}")).await,
+            422,
+            "validation_failed",
+        )
+        .await;
         assert_eq!(problem["errors"][0]["field"], field, "{query}: {problem}");
     }
 }
@@ -290,13 +304,22 @@ async fn adoption_counts_each_communes_residents_against_its_population(app: Tes
     assert_problem(app.get_as(&ioc.token, "/api/v1/admin/stats/adoption?province=79").await, 403, "forbidden").await;
     assert_problem(app.get_as(&ward.token, "/api/v1/admin/stats/adoption?province=79").await, 403, "forbidden").await;
     assert_problem(app.get_as(&filer.token, "/api/v1/admin/stats/adoption").await, 403, "forbidden").await;
-    assert_problem(app.get_as(&ioc.token, "/api/v1/admin/stats/adoption?group_by=ward").await, 422, "validation_failed").await;
+    assert_problem(
+        app.get_as(&ioc.token, "/api/v1/admin/stats/adoption?group_by=ward").await,
+        422,
+        "validation_failed",
+    )
+    .await;
 
     // Only administrators enter populations, for communes that exist, with sound figures.
     assert_problem(app.put_json_as(&ioc.token, &population, &body).await, 403, "forbidden").await;
-    assert_problem(app.put_json_as(&admin, "/api/v1/admin/units/99999/population", &body).await, 404, "unit_not_found").await;
-    assert_problem(app.put_json_as(&admin, "/api/v1/admin/units/68/population", &body).await, 404, "unit_not_found").await;
-    for (field, value) in [("adults", json!(0)), ("year", json!(1800)), ("source", json!(" ")), ("target_share", json!(1.5))] {
+    assert_problem(app.put_json_as(&admin, "/api/v1/admin/units/99999/population", &body).await, 404, "unit_not_found")
+        .await;
+    assert_problem(app.put_json_as(&admin, "/api/v1/admin/units/68/population", &body).await, 404, "unit_not_found")
+        .await;
+    for (field, value) in
+        [("adults", json!(0)), ("year", json!(1800)), ("source", json!(" ")), ("target_share", json!(1.5))]
+    {
         let mut bad = body.clone();
         bad[field] = value;
         let problem = assert_problem(app.put_json_as(&admin, &population, &bad).await, 422, "validation_failed").await;
