@@ -416,6 +416,8 @@ pub enum AppError {
     MalformedMultipart(String),
     #[error("no such organization")]
     OrganizationNotFound,
+    #[error("no such API key")]
+    ApiKeyNotFound,
     #[error("the organization exists")]
     OrganizationExists,
     #[error("the time to reopen has passed")]
@@ -594,6 +596,9 @@ impl AppError {
             AppError::OrganizationNotFound => row("organization_not_found", StatusCode::NOT_FOUND)
                 .vi("Không tìm thấy cơ quan", "Không có cơ quan này.")
                 .en("Organization not found", "There is no such organization."),
+            AppError::ApiKeyNotFound => row("api_key_not_found", StatusCode::NOT_FOUND)
+                .vi("Không tìm thấy khóa API", "Không có khóa API này.")
+                .en("API key not found", "There is no such API key."),
             AppError::OrganizationExists => row("organization_exists", StatusCode::CONFLICT)
                 .vi("Cơ quan đã tồn tại", "Xã, phường này đã có trụ sở UBND, hoặc tỉnh đã có IOC.")
                 .en("Organization exists", "This commune already has its office, or the province its IOC."),

@@ -19,6 +19,7 @@ pub mod limits;
 pub mod media;
 pub mod notify;
 pub mod onboarding;
+pub mod open311;
 pub mod open_data;
 pub mod openapi;
 pub mod organizations;

@@ -219,7 +219,8 @@ fn routes(cfg: &mut web::ServiceConfig) {
             .configure(crate::api::stats::configure)
             .configure(crate::api::notifications::configure)
             .configure(crate::api::onboarding::configure)
-            .configure(crate::api::open_data::configure),
+            .configure(crate::api::open_data::configure)
+            .configure(crate::api::api_keys::configure),
     )
     .configure(crate::api::media::configure_files)
     .configure(api::health::configure)

@@ -3,6 +3,7 @@
 //! probes. Nothing below this folder knows a request; `startup.rs` wires these files into the app.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod auth;
 pub mod calendar;
 pub mod categories;

@@ -387,6 +387,22 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    api_keys (id) {
+        id -> Text,
+        name -> Text,
+        contact -> Text,
+        key_hash -> Text,
+        prefix -> Text,
+        provinces -> Text,
+        rate_limit_per_minute -> Integer,
+        created_by -> Text,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(reports -> users (reporter_id));
 diesel::joinable!(report_events -> reports (report_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -419,5 +435,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_stats_months,
     report_stats_days,
     stats_changes,
-    unit_populations
+    unit_populations,
+    api_keys
 );

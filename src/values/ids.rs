@@ -109,6 +109,8 @@ ids! {
     SessionId;
     /// A message in the mail/SMS outbox (its one-time secrets are derived from it).
     MessageId;
+    /// A third-party application's API key (not the key itself).
+    ApiKeyId;
 }
 
 /// How every id appears in the contract: a string in UUID format.

@@ -15,7 +15,8 @@ pub mod role;
 pub use email::Email;
 pub use event_kind::EventKind;
 pub use ids::{
-    AgentId, CampaignId, EventId, MediaId, MessageId, NotificationId, OrganizationId, ReportId, SessionId, UserId,
+    AgentId, ApiKeyId, CampaignId, EventId, MediaId, MessageId, NotificationId, OrganizationId, ReportId, SessionId,
+    UserId,
 };
 pub use locale::{locale_str, parse_locale, LOCALES};
 pub use phone::PhoneNumber;

@@ -4,6 +4,7 @@
 mod common;
 
 mod accounts;
+mod api_keys;
 mod auth;
 mod boundaries;
 mod calendar;
