@@ -61,6 +61,9 @@ pub struct Settings {
     /// The licence open data is published under: its name and where it is read.
     pub open_data_license: String,
     pub open_data_license_url: String,
+    /// The id Open311 clients may send as `jurisdiction_id` besides the province codes served
+    /// (`CDS_OPEN311_JURISDICTION_ID`, e.g. `lamdong.gov.vn`).
+    pub open311_jurisdiction_id: Option<String>,
 }
 
 /// Where photos are kept.
@@ -451,6 +454,14 @@ impl Settings {
         let open_data_license = setting(&lookup, "CDS_OPEN_DATA_LICENSE", "CC BY 4.0", header_text)?;
         let open_data_license_url =
             setting(&lookup, "CDS_OPEN_DATA_LICENSE_URL", "https://creativecommons.org/licenses/by/4.0/", header_text)?;
+        let open311_jurisdiction_id = match lookup("CDS_OPEN311_JURISDICTION_ID").map(|raw| raw.trim().to_string()) {
+            Some(id) if id.is_empty() => None,
+            Some(id) if id.len() > 100 || id.chars().any(|c| c.is_whitespace() || c.is_control()) => {
+                let message = format!("expected an id without spaces, at most 100 characters, got {id:?}");
+                return Err(ConfigError { var: "CDS_OPEN311_JURISDICTION_ID", message });
+            }
+            id => id,
+        };
         let clock_start = match lookup("CDS_CLOCK_START") {
             None => None,
             Some(_) if production => {
@@ -500,6 +511,7 @@ impl Settings {
             clock_start,
             open_data_license,
             open_data_license_url,
+            open311_jurisdiction_id,
         })
     }
 }

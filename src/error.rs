@@ -875,6 +875,8 @@ pub async fn problem_responses(
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     use futures_util::FutureExt as _;
     let locale = Locale::from_headers(req.headers());
+    // Open311's errors have the shape its specification gives them, written by its handlers.
+    let open311 = req.path().starts_with("/open311/");
     // A panicking handler would drop the connection without a word: answer 500 like any other bug.
     let outcome = std::panic::AssertUnwindSafe(next.call(req)).catch_unwind().await;
     let Ok(outcome) = outcome else {
@@ -891,7 +893,7 @@ pub async fn problem_responses(
     }
     let is_problem =
         res.headers().get(header::CONTENT_TYPE).is_some_and(|ct| ct.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if (status.is_client_error() || status.is_server_error()) && !is_problem {
+    if (status.is_client_error() || status.is_server_error()) && !is_problem && !open311 {
         return Ok(res.into_response(from_status(status).to_problem(locale)));
     }
     Ok(res.map_into_boxed_body())

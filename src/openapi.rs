@@ -69,6 +69,9 @@ use utoipa::OpenApi;
         crate::api::workflow::get,
         crate::api::workflow::act,
         crate::api::workflow::reveal_reporter,
+        crate::api::open311::discovery,
+        crate::api::open311::services,
+        crate::api::open311::service_definition,
         crate::api::api_keys::create,
         crate::api::api_keys::list,
         crate::api::api_keys::revoke,
@@ -147,12 +150,21 @@ struct ProblemBodies;
 
 impl utoipa::Modify for ProblemBodies {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::ArrayBuilder;
         use utoipa::openapi::{ContentBuilder, Ref, RefOr};
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let open311 = path.starts_with("/open311/");
             for operation in operations_mut(item) {
                 for (status, response) in operation.responses.responses.iter_mut() {
                     let RefOr::T(response) = response else { continue };
                     if (status.starts_with('4') || status.starts_with('5')) && response.content.is_empty() {
+                        if open311 {
+                            // Open311's errors are its specification's `[{code, description}]`.
+                            let errors = ArrayBuilder::new().items(Ref::from_schema_name("Open311Error"));
+                            let body = ContentBuilder::new().schema(Some(errors)).build();
+                            response.content.insert("application/json".into(), body);
+                            continue;
+                        }
                         let body = ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build();
                         response.content.insert(crate::error::PROBLEM_JSON.into(), body);
                     }
@@ -182,6 +194,12 @@ impl utoipa::Modify for CommonErrors {
                     (operation.request_body.is_some() || has(ParameterIn::Query), has(ParameterIn::Path));
                 let (takes_token, token_optional) = security_of(operation);
                 let responses = &mut operation.responses.responses;
+                if path.starts_with("/open311/") {
+                    // Open311 reads its parameters leniently and answers its own errors; only the
+                    // database can fail it.
+                    responses.entry("503".into()).or_insert_with(|| problem("The database is unavailable"));
+                    continue;
+                }
                 if operation.request_body.is_some() {
                     responses.entry("400".into()).or_insert_with(|| problem("`malformed_json`: the body is not JSON"));
                     responses

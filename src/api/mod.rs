@@ -12,6 +12,7 @@ pub mod health;
 pub mod media;
 pub mod notifications;
 pub mod onboarding;
+pub mod open311;
 pub mod open_data;
 pub mod organizations;
 pub mod reports;

@@ -144,8 +144,7 @@ mod tests {
         let map = aggregate(&per_cell, &overdue, 14);
         assert_eq!(map.total, 4);
         assert_eq!(map.squares.len(), 2);
-        let da_lat = &map.squares[1];
-        let square = &map.squares[1];
+        let square = &map.squares[1]; // south to north: Đà Lạt after Sài Gòn
         assert_eq!((square.count, square.overdue), (3, 1));
         assert!((square.min_lat - 11.94).abs() < 1e-9 && (square.min_lon - 108.45).abs() < 1e-9, "{square:?}");
         // Zoomed out to 0.64° squares, a neighbouring cell joins Đà Lạt's.

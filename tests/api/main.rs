@@ -19,6 +19,7 @@ mod inbox;
 mod media;
 mod notifications;
 mod onboarding;
+mod open311;
 mod open_data;
 mod organizations;
 mod outbox;

@@ -1,0 +1,194 @@
+//! Open311 GeoReport v2, as an unmodified client written against another server sees it: every
+//! operation in JSON (checked against the community's JSON Schemas in tests/open311-schema/) and in XML
+//! (parsed, with the specification's element names and nesting), and the specification's errors.
+
+use serde_json::{json, Value};
+
+use crate::common::TestApp;
+use crate::on_both_databases;
+
+on_both_databases!(
+    discovery_and_services_speak_json_and_xml,
+    service_definitions_ask_the_urgency_where_the_category_allows_it,
+    errors_have_the_specifications_shape,
+);
+on_both_databases!(with [("CDS_OPEN311_JURISDICTION_ID", "lamdong.gov.vn")] => a_configured_jurisdiction_id_is_accepted);
+
+/// The schema in `file`, with the other files it refers to (`"$ref": "service.json"`) put in place.
+fn schema(file: &str) -> Value {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/open311-schema");
+    let mut schema: Value = serde_json::from_str(&std::fs::read_to_string(dir.join(file)).unwrap()).unwrap();
+    fn inline(value: &mut Value, dir: &std::path::Path) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(target)) = map.get("$ref").cloned() {
+                    let mut referred: Value =
+                        serde_json::from_str(&std::fs::read_to_string(dir.join(&target)).unwrap()).unwrap();
+                    inline(&mut referred, dir);
+                    *value = referred;
+                    return;
+                }
+                map.values_mut().for_each(|v| inline(v, dir));
+            }
+            Value::Array(items) => items.iter_mut().for_each(|v| inline(v, dir)),
+            _ => {}
+        }
+    }
+    inline(&mut schema, &dir);
+    schema
+}
+
+fn assert_valid(file: &str, document: &Value) {
+    let validator = jsonschema::validator_for(&schema(file)).expect("the schema compiles");
+    let errors: Vec<String> =
+        validator.iter_errors(document).map(|e| format!("{} at {}", e, e.instance_path)).collect();
+    assert!(errors.is_empty(), "{document} does not conform to {file}: {errors:?}");
+}
+
+async fn xml_of(response: reqwest::Response) -> String {
+    assert_eq!(response.headers()["content-type"], "text/xml; charset=utf-8");
+    let text = response.text().await.unwrap();
+    assert!(text.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>"), "{text}");
+    text
+}
+
+/// The text of `path` (element names from the root's children down) in `node`.
+fn text_at<'a>(node: roxmltree::Node<'a, 'a>, path: &[&str]) -> Option<&'a str> {
+    let mut node = node;
+    for name in path {
+        node = node.children().find(|c| c.has_tag_name(*name))?;
+    }
+    Some(node.text().unwrap_or(""))
+}
+
+async fn discovery_and_services_speak_json_and_xml(app: TestApp) {
+    let discovery = app.get_json("/open311/v2/discovery.json").await;
+    assert_eq!(discovery["endpoints"][0]["specification"], "http://wiki.open311.org/GeoReport_v2");
+    assert_eq!(discovery["endpoints"][0]["url"], "http://congdanso.test/open311/v2");
+    assert_eq!(discovery["endpoints"][0]["formats"], json!(["text/xml", "application/json"]));
+    assert!(discovery["key_service"].as_str().unwrap().contains("/api/v1/admin/api-keys"));
+    let text = xml_of(app.get("/open311/v2/discovery.xml").await).await;
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    assert!(doc.root_element().has_tag_name("discovery"));
+    let endpoint = doc.descendants().find(|n| n.has_tag_name("endpoint")).unwrap();
+    assert_eq!(endpoint.parent().unwrap().tag_name().name(), "endpoints");
+    assert_eq!(text_at(endpoint, &["url"]), Some("http://congdanso.test/open311/v2"));
+    let formats: Vec<&str> =
+        endpoint.descendants().filter(|n| n.has_tag_name("format")).filter_map(|n| n.text()).collect();
+    assert_eq!(formats, ["text/xml", "application/json"]);
+
+    let services = app.get_json("/open311/v2/services.json").await;
+    assert_valid("services.json", &services);
+    let validator = jsonschema::validator_for(&schema("services.json")).unwrap();
+    assert!(!validator
+        .is_valid(&json!([{"service_code": "waste", "service_name": "x", "metadata": "no", "type": "realtime"}])));
+    let categories = app.get_json("/api/v1/categories").await;
+    let codes = |items: &Value, key: &str| -> Vec<String> {
+        items.as_array().unwrap().iter().map(|i| i[key].as_str().unwrap().to_string()).collect()
+    };
+    let listed = categories.get("items").unwrap_or(&categories);
+    assert_eq!(codes(&services, "service_code"), codes(listed, "code"), "one service per active category, in order");
+    let waste = services.as_array().unwrap().iter().find(|s| s["service_code"] == "waste").unwrap();
+    assert_eq!(
+        waste,
+        &json!({"service_code": "waste", "service_name": "Rác thải, vệ sinh môi trường", "description": "Waste and sanitation",
+            "metadata": false, "type": "realtime", "keywords": "waste, sanitation", "group": "Cấp xã"})
+    );
+    let flooding = services.as_array().unwrap().iter().find(|s| s["service_code"] == "drainage_flooding").unwrap();
+    assert_eq!(flooding["metadata"], true, "urgent flooding reports are allowed: the definition asks");
+
+    let text = xml_of(app.get("/open311/v2/services.xml").await).await;
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    assert!(doc.root_element().has_tag_name("services"));
+    let services_xml: Vec<_> = doc.root_element().children().filter(|n| n.is_element()).collect();
+    assert_eq!(services_xml.len(), services.as_array().unwrap().len());
+    assert!(services_xml.iter().all(|s| s.has_tag_name("service")));
+    let waste_xml = services_xml.iter().find(|s| text_at(**s, &["service_code"]) == Some("waste")).unwrap();
+    for (name, value) in [
+        ("service_name", "Rác thải, vệ sinh môi trường"),
+        ("metadata", "false"),
+        ("type", "realtime"),
+        ("group", "Cấp xã"),
+    ] {
+        assert_eq!(text_at(*waste_xml, &[name]), Some(value), "{name}");
+    }
+    // An empty jurisdiction_id is absent, as many clients send it; a province served is this deployment.
+    for query in ["?jurisdiction_id=", "?jurisdiction_id=68"] {
+        let same = app.get_json(&format!("/open311/v2/services.json{query}")).await;
+        assert_eq!(same, services, "{query}");
+    }
+}
+
+async fn service_definitions_ask_the_urgency_where_the_category_allows_it(app: TestApp) {
+    let flooding = app.get_json("/open311/v2/services/drainage_flooding.json").await;
+    assert_valid("service-definition.json", &flooding);
+    assert_eq!(flooding["service_code"], "drainage_flooding");
+    let urgent = &flooding["attributes"][0];
+    assert_eq!(
+        (urgent["code"].as_str(), urgent["datatype"].as_str(), urgent["required"].as_bool()),
+        (Some("urgent"), Some("singlevaluelist"), Some(false))
+    );
+    let keys: Vec<&str> = urgent["values"].as_array().unwrap().iter().map(|v| v["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["false", "true"]);
+    let waste = app.get_json("/open311/v2/services/waste.json").await;
+    assert_valid("service-definition.json", &waste);
+    assert_eq!(waste["attributes"], json!([]));
+
+    let text = xml_of(app.get("/open311/v2/services/drainage_flooding.xml").await).await;
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let root = doc.root_element();
+    assert!(root.has_tag_name("service_definition"));
+    assert_eq!(text_at(root, &["service_code"]), Some("drainage_flooding"));
+    let attribute = root.descendants().find(|n| n.has_tag_name("attribute")).unwrap();
+    assert_eq!(attribute.parent().unwrap().tag_name().name(), "attributes");
+    for (name, value) in [
+        ("variable", "true"),
+        ("code", "urgent"),
+        ("datatype", "singlevaluelist"),
+        ("required", "false"),
+        ("order", "1"),
+    ] {
+        assert_eq!(text_at(attribute, &[name]), Some(value), "{name}");
+    }
+    let values: Vec<&str> =
+        attribute.descendants().filter(|n| n.has_tag_name("key")).filter_map(|n| n.text()).collect();
+    assert_eq!(values, ["false", "true"]);
+    assert_eq!(
+        attribute.descendants().find(|n| n.has_tag_name("value")).unwrap().parent().unwrap().tag_name().name(),
+        "values"
+    );
+}
+
+async fn errors_have_the_specifications_shape(app: TestApp) {
+    for (path, description) in [
+        ("/open311/v2/services/potholes.json", "service_code not found: potholes"),
+        ("/open311/v2/services.json?jurisdiction_id=99", "jurisdiction_id not found: 99"),
+        ("/open311/v2/services.json?jurisdiction_id=hanoi.gov.vn", "jurisdiction_id not found: hanoi.gov.vn"),
+        ("/open311/v2/services.yaml", "no format \"yaml\": use .json or .xml"),
+        ("/open311/v2/tickets.json", "no such operation"),
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 404, "{path}");
+        assert_eq!(response.headers()["content-type"], "application/json", "{path}");
+        let errors: Value = response.json().await.unwrap();
+        assert_eq!(errors, json!([{"code": 404, "description": description}]), "{path}");
+    }
+    let text = xml_of(app.get("/open311/v2/services/potholes.xml").await).await;
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    assert!(doc.root_element().has_tag_name("errors"));
+    let error = doc.root_element().first_element_child().unwrap();
+    assert!(error.has_tag_name("error"));
+    assert_eq!(
+        (text_at(error, &["code"]), text_at(error, &["description"])),
+        (Some("404"), Some("service_code not found: potholes"))
+    );
+}
+
+async fn a_configured_jurisdiction_id_is_accepted(app: TestApp) {
+    let services = app.get("/open311/v2/services.xml?jurisdiction_id=lamdong.gov.vn").await;
+    assert_eq!(services.status(), 200);
+    let other = app.get("/open311/v2/services.xml?jurisdiction_id=hanoi.gov.vn").await;
+    assert_eq!(other.status(), 404);
+    let text = xml_of(other).await;
+    assert!(text.ends_with("<errors><error><code>404</code><description>jurisdiction_id not found: hanoi.gov.vn</description></error></errors>"), "{text}");
+}
