@@ -72,6 +72,8 @@ use utoipa::OpenApi;
         crate::api::open311::discovery,
         crate::api::open311::services,
         crate::api::open311::service_definition,
+        crate::api::open311::requests,
+        crate::api::open311::request,
         crate::api::api_keys::create,
         crate::api::api_keys::list,
         crate::api::api_keys::revoke,

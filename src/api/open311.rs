@@ -11,6 +11,7 @@ use utoipa::IntoParams;
 
 use crate::api::state::AppState;
 use crate::error::AppError;
+use crate::open311::requests::{self as service_requests, RequestSearch, ServiceRequest};
 use crate::open311::xml::{self, ToXml};
 use crate::open311::{self, check_jurisdiction, Discovery, Open311Error, Service, ServiceDefinition};
 
@@ -20,6 +21,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/discovery.{format}").route(web::get().to(discovery)))
             .service(web::resource("/services.{format}").route(web::get().to(services)))
             .service(web::resource("/services/{code}.{format}").route(web::get().to(service_definition)))
+            .service(web::resource("/requests.{format}").route(web::get().to(requests)))
+            .service(web::resource("/requests/{id}.{format}").route(web::get().to(request)))
             .default_service(web::to(|| async { failed(Format::Json, Open311Error::new(404, "no such operation")) })),
     );
 }
@@ -151,6 +154,74 @@ pub async fn service_definition(
     match state.db.run(move |conn| open311::service_definition(conn, &lookup)).await {
         Ok(Some(definition)) => ok(format, &definition, |d| xml::document(&d.to_xml())),
         Ok(None) => failed(format, Open311Error::new(404, format!("service_code not found: {code}"))),
+        Err(err) => failed(format, from_app(err)),
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // read by `params_of`, documented from here
+pub struct RequestsParams {
+    /// Comma-separated ids; when given, every other parameter is ignored.
+    service_request_id: Option<String>,
+    /// Comma-separated service codes.
+    service_code: Option<String>,
+    /// Requested at or after (W3C datetime, e.g. `2026-03-02T08:00:00+07:00`).
+    start_date: Option<String>,
+    /// Requested at or before; at most 90 days after `start_date`. Without dates: the last 90 days.
+    end_date: Option<String>,
+    /// `open`, `closed`, or both comma-separated.
+    status: Option<String>,
+    /// As for the services.
+    jurisdiction_id: Option<String>,
+}
+
+/// The public reports as service requests, newest first, at most 1,000: by id, or by service, status
+/// and dates (the last 90 days by default). Private and withdrawn reports never appear.
+#[utoipa::path(get, path = "/open311/v2/requests.{format}", tag = "open311", operation_id = "open311Requests",
+    params(("format" = String, Path, description = "`json` or `xml`", example = "json"), RequestsParams),
+    responses(
+        (status = 200, description = "The requests", content((Vec<ServiceRequest> = "application/json"), (String = "text/xml"))),
+        (status = 400, description = "A bad `start_date`, `end_date` or `status`, or dates more than 90 days apart", content((Vec<Open311Error> = "application/json"), (String = "text/xml"))),
+        (status = 404, description = "Another format, or an unknown `jurisdiction_id`", content((Vec<Open311Error> = "application/json"), (String = "text/xml"))),
+    ))]
+pub async fn requests(state: web::Data<AppState>, format: web::Path<String>, req: HttpRequest) -> HttpResponse {
+    let format = match checked(&state, &format, &req) {
+        Ok(format) => format,
+        Err((format, err)) => return failed(format, err),
+    };
+    let search = match RequestSearch::parse(&params_of(&req), chrono::Utc::now().naive_utc()) {
+        Ok(search) => search,
+        Err(err) => return failed(format, err),
+    };
+    let public_url = state.settings.public_url.clone();
+    match state.db.run(move |conn| service_requests::search(conn, &search, &public_url)).await {
+        Ok(found) => ok(format, &found, |r| xml::list("service_requests", r)),
+        Err(err) => failed(format, from_app(err)),
+    }
+}
+
+/// One public report as a service request: an array of one, as the specification has it.
+#[utoipa::path(get, path = "/open311/v2/requests/{service_request_id}.{format}", tag = "open311", operation_id = "open311Request",
+    params(
+        ("service_request_id" = String, Path, description = "A report's id"),
+        ("format" = String, Path, description = "`json` or `xml`", example = "json"),
+        JurisdictionParam,
+    ),
+    responses(
+        (status = 200, description = "The request, in an array", content((Vec<ServiceRequest> = "application/json"), (String = "text/xml"))),
+        (status = 404, description = "No public report has this id; another format, or an unknown `jurisdiction_id`", content((Vec<Open311Error> = "application/json"), (String = "text/xml"))),
+    ))]
+pub async fn request(state: web::Data<AppState>, path: web::Path<(String, String)>, req: HttpRequest) -> HttpResponse {
+    let (id, format) = path.into_inner();
+    let format = match checked(&state, &format, &req) {
+        Ok(format) => format,
+        Err((format, err)) => return failed(format, err),
+    };
+    let (lookup, public_url) = (id.clone(), state.settings.public_url.clone());
+    match state.db.run(move |conn| service_requests::find(conn, &lookup, &public_url)).await {
+        Ok(Some(found)) => ok(format, &[found], |r| xml::list("service_requests", r)),
+        Ok(None) => failed(format, Open311Error::new(404, format!("service_request_id not found: {id}"))),
         Err(err) => failed(format, from_app(err)),
     }
 }

@@ -1,9 +1,10 @@
 //! Open311 GeoReport v2 (<http://wiki.open311.org/GeoReport_v2>) for third-party applications, in JSON
 //! and XML with the specification's field and element names. So far: discovery, the services (one per
-//! active category) and their definitions, and the applications' API keys (`keys.rs`); filing and
-//! reading requests come next (issue 14).
+//! active category) and their definitions, reading requests (`requests.rs`), and the applications' API
+//! keys (`keys.rs`); filing requests comes next (issue 14).
 
 pub mod keys;
+pub mod requests;
 pub mod xml;
 
 use diesel::prelude::*;

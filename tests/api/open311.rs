@@ -4,13 +4,14 @@
 
 use serde_json::{json, Value};
 
-use crate::common::TestApp;
+use crate::common::{report_at, TestApp, DA_LAT};
 use crate::on_both_databases;
 
 on_both_databases!(
     discovery_and_services_speak_json_and_xml,
     service_definitions_ask_the_urgency_where_the_category_allows_it,
     errors_have_the_specifications_shape,
+    requests_are_the_public_reports_as_the_public_sees_them,
 );
 on_both_databases!(with [("CDS_OPEN311_JURISDICTION_ID", "lamdong.gov.vn")] => a_configured_jurisdiction_id_is_accepted);
 
@@ -191,4 +192,100 @@ async fn a_configured_jurisdiction_id_is_accepted(app: TestApp) {
     assert_eq!(other.status(), 404);
     let text = xml_of(other).await;
     assert!(text.ends_with("<errors><error><code>404</code><description>jurisdiction_id not found: hanoi.gov.vn</description></error></errors>"), "{text}");
+}
+
+async fn requests_are_the_public_reports_as_the_public_sees_them(app: TestApp) {
+    let admin = app.admin_token().await;
+    let citizen = app.citizen("0912345678").await;
+    let flooding = app.file_report(&citizen, &report_at(DA_LAT, json!({"is_anonymous": true}))).await;
+    let private = app.file_report(&citizen, &report_at(DA_LAT, json!({"is_public": false}))).await;
+    let waste = app.file_report(&citizen, &report_at(DA_LAT, json!({"category": "waste"}))).await;
+    let ward = app.official_of(&admin, &flooding.organization_id, "phuong@dalat.gov.vn", "vi").await;
+    app.acted(&ward, &flooding.id, json!({"action": "accept"})).await;
+    app.acted(&ward, &flooding.id, json!({"action": "comment", "note": "Đã cử người kiểm tra.", "public": true})).await;
+    app.acted(&ward, &flooding.id, json!({"action": "comment", "note": "Ghi chú nội bộ."})).await;
+
+    let all = app.get_json("/open311/v2/requests.json").await;
+    assert_valid("requests.json", &all);
+    let ids: Vec<&str> = all.as_array().unwrap().iter().map(|r| r["service_request_id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [waste.id.as_str(), flooding.id.as_str()], "public ones, newest first; not {}", private.id);
+    let first = &all[1];
+    assert_eq!((first["status"].as_str(), first["detailed_status"].as_str()), (Some("open"), Some("accepted")));
+    assert_eq!(first["status_notes"], "Đã cử người kiểm tra.");
+    assert_eq!(
+        (first["service_code"].as_str(), first["service_name"].as_str()),
+        (Some("drainage_flooding"), Some("Thoát nước, ngập úng"))
+    );
+    assert!(first["agency_responsible"].as_str().unwrap().contains("Phường"), "{first}");
+    assert_eq!((first["lat"].as_f64(), first["long"].as_f64()), (Some(DA_LAT.0), Some(DA_LAT.1)));
+    assert_eq!(first["address"], "Hẻm 12");
+    assert!(first["expected_datetime"].is_string());
+    let text = all.to_string();
+    assert!(!text.contains("0912345678") && !text.contains(&citizen.id), "nothing of who filed them: {text}");
+    assert!(!text.contains("Ghi chú nội bộ"), "no internal note: {text}");
+
+    // One by id: an array of one, in both formats; a private report is not found.
+    let one = app.get_json(&format!("/open311/v2/requests/{}.json", flooding.id)).await;
+    assert_valid("requests.json", &one);
+    assert_eq!(one, json!([first]));
+    let text = xml_of(app.get(&format!("/open311/v2/requests/{}.xml", flooding.id)).await).await;
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    assert!(doc.root_element().has_tag_name("service_requests"));
+    let request = doc.root_element().first_element_child().unwrap();
+    assert!(request.has_tag_name("request"));
+    for (name, value) in [
+        ("service_request_id", flooding.id.as_str()),
+        ("status", "open"),
+        ("service_code", "drainage_flooding"),
+        ("long", "108.443"),
+    ] {
+        assert_eq!(text_at(request, &[name]), Some(value), "{name}");
+    }
+    let hidden = app.get(&format!("/open311/v2/requests/{}.json", private.id)).await;
+    assert_eq!(hidden.status(), 404);
+    let errors: Value = hidden.json().await.unwrap();
+    assert_eq!(errors[0]["code"], 404);
+
+    // Its status change shows: resolved is `closed`, with the resolution's note.
+    app.acted(&ward, &flooding.id, json!({"action": "resolve", "note": "Đã nạo vét cống."})).await;
+    let resolved = app.get_json(&format!("/open311/v2/requests/{}.json", flooding.id)).await;
+    assert_eq!(
+        (resolved[0]["status"].as_str(), resolved[0]["detailed_status"].as_str()),
+        (Some("closed"), Some("resolved"))
+    );
+    assert_eq!(resolved[0]["status_notes"], "Đã nạo vét cống.");
+
+    // Searches: by service, status, ids (which override the rest) and dates.
+    let count = |v: &Value| v.as_array().unwrap().len();
+    assert_eq!(count(&app.get_json("/open311/v2/requests.json?service_code=waste").await), 1);
+    assert_eq!(count(&app.get_json("/open311/v2/requests.json?status=closed").await), 1);
+    assert_eq!(count(&app.get_json("/open311/v2/requests.json?status=open,closed&service_code=").await), 2);
+    let by_ids = format!("/open311/v2/requests.json?service_request_id={},{}&service_code=roads", waste.id, private.id);
+    assert_eq!(count(&app.get_json(&by_ids).await), 1, "ids override the service code; the private one stays hidden");
+    assert_eq!(
+        count(
+            &app.get_json("/open311/v2/requests.json?start_date=2026-01-01T00:00:00Z&end_date=2026-02-01T00:00:00Z")
+                .await
+        ),
+        0
+    );
+    for (query, description) in [
+        ("start_date=yesterday", "start_date is not a W3C datetime (e.g. 2026-03-02T08:00:00+07:00): yesterday"),
+        (
+            "start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z",
+            "start_date and end_date must be in order and at most 90 days apart",
+        ),
+        ("status=pending", "status is open or closed, not pending"),
+    ] {
+        let response = app.get(&format!("/open311/v2/requests.json?{query}")).await;
+        assert_eq!(response.status(), 400, "{query}");
+        assert_eq!(
+            response.json::<Value>().await.unwrap(),
+            json!([{"code": 400, "description": description}]),
+            "{query}"
+        );
+    }
+    let bad = app.get("/open311/v2/requests.xml?start_date=yesterday").await;
+    assert_eq!(bad.status(), 400);
+    assert!(xml_of(bad).await.contains("<errors><error><code>400</code>"));
 }
