@@ -1020,6 +1020,17 @@ impl FieldErrors {
         self.fields.push(FieldError::new(field, issue));
     }
 
+    /// `raw` if it is one of `names`; otherwise `None`, with a `one_of` error of `field` kept.
+    pub fn one_of(&mut self, raw: Option<String>, names: &'static [&'static str], field: &str) -> Option<String> {
+        let raw = raw?;
+        if names.contains(&raw.as_str()) {
+            Some(raw)
+        } else {
+            self.add(field, FieldIssue::OneOf(names));
+            None
+        }
+    }
+
     pub fn finish(self) -> Result<(), AppError> {
         match (self.other, self.fields.is_empty()) {
             (Some(other), _) => Err(other),

@@ -9,7 +9,6 @@ use crate::api::reports::heatmap_area;
 use crate::api::state::AppState;
 use crate::calendar::office_hours::local;
 use crate::calendar::store::{parse_date, parse_province};
-use crate::error::FieldIssue;
 use crate::error::{AppError, FieldErrors};
 use crate::http::{Json, Path, Query};
 use crate::reports::heatmap::Heatmap;
@@ -65,18 +64,10 @@ impl StatsParams {
         let to = self.to.and_then(|raw| errors.check(parse_date(&raw, "to")));
         let province = self.province.and_then(|raw| errors.check(parse_province(&raw, "province")));
         let unit = self.unit.and_then(|raw| errors.check(UnitCode::parse_field(&raw, "unit")));
-        let one_of = |raw: Option<String>, names: &'static [&'static str], field: &str, errors: &mut FieldErrors| {
-            let raw = raw?;
-            let known = names.contains(&raw.as_str());
-            if !known {
-                errors.add(field, FieldIssue::OneOf(names));
-            }
-            known.then_some(raw)
-        };
-        let group_by = one_of(self.group_by, GroupBy::NAMES, "group_by", &mut errors);
-        let sort = one_of(self.sort, SortBy::NAMES, "sort", &mut errors);
-        let order = one_of(self.order, &["asc", "desc"], "order", &mut errors);
-        let csv = one_of(self.format, &["json", "csv"], "format", &mut errors).is_some_and(|f| f == "csv");
+        let group_by = errors.one_of(self.group_by, GroupBy::NAMES, "group_by");
+        let sort = errors.one_of(self.sort, SortBy::NAMES, "sort");
+        let order = errors.one_of(self.order, &["asc", "desc"], "order");
+        let csv = errors.one_of(self.format, &["json", "csv"], "format").is_some_and(|f| f == "csv");
         errors.finish()?;
         let to = to.unwrap_or(today);
         let from = from.unwrap_or_else(|| to.with_ordinal(1).expect("every year has a first day"));
@@ -236,14 +227,7 @@ pub async fn get_adoption(
     let params = params.into_inner();
     let mut errors = FieldErrors::default();
     let province = params.province.and_then(|raw| errors.check(parse_province(&raw, "province")));
-    let per_unit = match params.group_by.as_deref() {
-        None => false,
-        Some("unit") => true,
-        Some(_) => {
-            errors.add("group_by", FieldIssue::OneOf(&["unit"]));
-            false
-        }
-    };
+    let per_unit = errors.one_of(params.group_by, &["unit"], "group_by").is_some();
     errors.finish()?;
     let (user_id, role, area, now) =
         (user.user.id.clone(), user.role, state.settings.service_area.clone(), state.clock.now());

@@ -76,14 +76,7 @@ impl InboxQuery {
                 None
             }
         });
-        let review_pending = match self.review.as_deref() {
-            None => false,
-            Some(word) if word == REVIEW_WORDS[0] => true,
-            Some(_) => {
-                errors.add("review", FieldIssue::OneOf(REVIEW_WORDS));
-                false
-            }
-        };
+        let review_pending = errors.one_of(self.review, REVIEW_WORDS, "review").is_some();
         let limit = crate::http::page_limit(self.limit, PAGE, &mut errors);
         crate::http::check_id_cursor(self.cursor.as_deref(), &mut errors);
         errors.finish()?;

@@ -94,12 +94,12 @@ pub enum OpenOrClosed {
 }
 
 impl OpenOrClosed {
+    /// Open while the report waits to be handled (`ReportStatus::is_open`).
     fn of(status: ReportStatus) -> OpenOrClosed {
-        match status {
-            ReportStatus::Resolved | ReportStatus::Closed | ReportStatus::Rejected | ReportStatus::Withdrawn => {
-                OpenOrClosed::Closed
-            }
-            _ => OpenOrClosed::Open,
+        if status.is_open() {
+            OpenOrClosed::Open
+        } else {
+            OpenOrClosed::Closed
         }
     }
 
@@ -111,11 +111,11 @@ impl OpenOrClosed {
     }
 
     fn statuses(self) -> Vec<&'static str> {
-        ReportStatus::NAMES
-            .iter()
-            .copied()
-            .filter(|s| ReportStatus::parse(s, "").is_ok_and(|s| Self::of(s) == self))
-            .collect()
+        let open = ReportStatus::open_names();
+        match self {
+            OpenOrClosed::Open => open,
+            OpenOrClosed::Closed => ReportStatus::NAMES.iter().copied().filter(|s| !open.contains(s)).collect(),
+        }
     }
 }
 

@@ -158,24 +158,20 @@ fn communes_in_scope(
         .filter(organizations::id.eq_any(&jurisdiction.organizations))
         .select((organizations::unit_code, organizations::province_code))
         .load(conn)?;
-    let mut provinces: HashSet<String> = jurisdiction.ioc_provinces.iter().cloned().collect();
-    let mut communes: HashSet<String> = HashSet::new();
+    let mut provinces: Vec<String> = jurisdiction.ioc_provinces.clone();
+    let mut communes: Vec<String> = Vec::new();
     for (unit, province) in own {
         match unit {
-            Some(unit) => communes.insert(unit),
-            None => provinces.insert(province),
-        };
+            Some(unit) => communes.push(unit),
+            None => provinces.push(province),
+        }
     }
-    let all: Vec<(String, String, Option<String>)> = admin_units::table
+    let visible: Vec<(String, String, Option<String>)> = admin_units::table
         .filter(admin_units::level.eq(2))
-        .filter(admin_units::parent_code.eq_any(provinces.iter().cloned().chain(communes_provinces(conn, &communes)?)))
+        .filter(admin_units::code.eq_any(&communes).or(admin_units::parent_code.eq_any(&provinces)))
         .select((admin_units::code, admin_units::name, admin_units::parent_code))
         .order(admin_units::code)
         .load(conn)?;
-    let visible: Vec<(String, String, Option<String>)> = all
-        .into_iter()
-        .filter(|(code, _, parent)| communes.contains(code) || parent.as_ref().is_some_and(|p| provinces.contains(p)))
-        .collect();
     if let Some(province) = province {
         if !visible.iter().any(|(_, _, parent)| parent.as_deref() == Some(province)) {
             return Err(AppError::Forbidden);
@@ -186,12 +182,6 @@ fn communes_in_scope(
         .filter(|(_, _, parent)| province.is_none_or(|p| parent.as_deref() == Some(p)))
         .map(|(code, name, _)| (code, name))
         .collect())
-}
-
-fn communes_provinces(conn: &mut DbConnection, communes: &HashSet<String>) -> Result<Vec<String>, AppError> {
-    let parents: Vec<Option<String>> =
-        admin_units::table.filter(admin_units::code.eq_any(communes)).select(admin_units::parent_code).load(conn)?;
-    Ok(parents.into_iter().flatten().collect())
 }
 
 /// Which commune each citizen belongs to (see the module's doc), with whether their account is verified.

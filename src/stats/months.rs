@@ -71,14 +71,41 @@ impl Key {
             channel: fact.channel.clone(),
         }
     }
+}
 
-    pub fn group(&self, by: GroupBy) -> String {
-        match by {
-            GroupBy::Unit => self.unit_code.clone(),
-            GroupBy::Organization => self.organization_id.clone(),
-            GroupBy::Category => self.category.clone(),
-        }
+/// The group of `query.group_by` a row or report of this commune, organization and category is in
+/// (one group, `""`, without).
+fn group_of(by: Option<GroupBy>, unit_code: String, organization_id: String, category: String) -> String {
+    match by {
+        None => String::new(),
+        Some(GroupBy::Unit) => unit_code,
+        Some(GroupBy::Organization) => organization_id,
+        Some(GroupBy::Category) => category,
     }
+}
+
+/// Narrows rows of sums table `$t` to the place `$filter` names: at the provinces' grain, the
+/// jurisdiction's provinces (or the one asked); otherwise the commune, or the province's communes, asked.
+macro_rules! in_place {
+    ($rows:expr, $t:ident, $jurisdiction:expr, $filter:expr, $grain:expr) => {{
+        let (mut rows, jurisdiction, filter): (_, &Jurisdiction, &InboxFilter) = ($rows, $jurisdiction, $filter);
+        if $grain == Grain::Provinces {
+            rows = rows.filter($t::unit_code.eq_any(jurisdiction.ioc_provinces.clone()));
+            if let Some(province) = &filter.province {
+                rows = rows.filter($t::unit_code.eq(province.clone()));
+            }
+        } else {
+            if let Some(unit) = &filter.unit {
+                rows = rows.filter($t::unit_code.eq(unit.clone()));
+            }
+            if let Some(province) = &filter.province {
+                let communes =
+                    admin_units::table.filter(admin_units::parent_code.eq(province.clone())).select(admin_units::code);
+                rows = rows.filter($t::unit_code.eq_any(communes));
+            }
+        }
+        rows
+    }};
 }
 
 /// Whether this connection may refresh now: one refresh at a time across every instance.
@@ -113,6 +140,7 @@ pub fn refresh(conn: &mut DbConnection) -> Result<usize, AppError> {
                 .order((stats_changes::month, stats_changes::unit_code))
                 .limit(BATCH)
                 .load(conn)?;
+            let mut provinces = BTreeSet::new();
             for (month, unit) in &stale {
                 // Read the change rows first: one written after this point stays for the next refresh.
                 let seen: Vec<String> = stats_changes::table
@@ -120,14 +148,10 @@ pub fn refresh(conn: &mut DbConnection) -> Result<usize, AppError> {
                     .filter(stats_changes::unit_code.eq(unit))
                     .select(stats_changes::id)
                     .load(conn)?;
-                compute(conn, *month, unit)?;
-                diesel::delete(stats_changes::table.filter(stats_changes::id.eq_any(seen))).execute(conn)?;
-            }
-            let mut provinces = BTreeSet::new();
-            for (month, unit) in &stale {
-                if let Some(province) = crate::units::province_of(conn, unit)? {
+                if let Some(province) = compute(conn, *month, unit)? {
                     provinces.insert((*month, province));
                 }
+                diesel::delete(stats_changes::table.filter(stats_changes::id.eq_any(seen))).execute(conn)?;
             }
             for (month, province) in provinces {
                 compute_province(conn, month, &province)?;
@@ -163,10 +187,11 @@ macro_rules! sums {
     }};
 }
 
-/// The sums of `unit`'s reports received in `month`, computed from the reports and written anew.
-fn compute(conn: &mut DbConnection, month: NaiveDate, unit: &str) -> Result<(), AppError> {
-    let province = crate::units::province_of(conn, unit)?.unwrap_or_default();
-    let everything = Jurisdiction { organizations: Vec::new(), ioc_provinces: vec![province] };
+/// The sums of `unit`'s reports received in `month`, computed from the reports and written anew;
+/// returns the unit's province, whose sums must follow.
+fn compute(conn: &mut DbConnection, month: NaiveDate, unit: &str) -> Result<Option<String>, AppError> {
+    let province = crate::units::province_of(conn, unit)?;
+    let everything = Jurisdiction { organizations: Vec::new(), ioc_provinces: province.iter().cloned().collect() };
     let filter = InboxFilter {
         unit: Some(unit.to_string()),
         from: Some(start_of(month)),
@@ -226,7 +251,7 @@ fn compute(conn: &mut DbConnection, month: NaiveDate, unit: &str) -> Result<(), 
             ))
             .execute(conn)?;
     }
-    Ok(())
+    Ok(province)
 }
 
 /// A province's month in one row (and each of its days), summed from its communes' one-row months.
@@ -316,7 +341,7 @@ pub fn tallies(
     query: &StatsQuery,
     province_wide: bool,
 ) -> Result<BTreeMap<String, Tally>, AppError> {
-    let group = |key: &Key| query.group_by.map_or(String::new(), |by| key.group(by));
+    let group = |key: Key| group_of(query.group_by, key.unit_code, key.organization_id, key.category);
     let (months, edges) = split(&query.period);
     let mut groups: BTreeMap<String, Tally> = BTreeMap::new();
     let filter = &query.filter;
@@ -330,7 +355,7 @@ pub fn tallies(
         let (from, to) = edge.bounds();
         let filter = InboxFilter { from: Some(from), to: Some(to), ..query.filter.clone() };
         for fact in facts(conn, jurisdiction, official, &filter)? {
-            groups.entry(group(&Key::of(&fact))).or_default().add(&fact);
+            groups.entry(group(Key::of(&fact))).or_default().add(&fact);
         }
     }
     let Some((first, end)) = months else { return Ok(groups) };
@@ -339,33 +364,17 @@ pub fn tallies(
     let province_communes = admin_units::table
         .filter(admin_units::parent_code.eq_any(jurisdiction.ioc_provinces.clone()))
         .select(admin_units::code);
-    match grain {
-        Grain::Provinces => {
-            rows =
-                rows.filter(m::category_code.eq(ALL)).filter(m::unit_code.eq_any(jurisdiction.ioc_provinces.clone()));
-            if let Some(province) = &filter.province {
-                rows = rows.filter(m::unit_code.eq(province.clone()));
-            }
+    rows = match grain {
+        Grain::Provinces => rows.filter(m::category_code.eq(ALL)),
+        Grain::Communes => rows.filter(m::category_code.eq(ALL)).filter(m::unit_code.eq_any(province_communes)),
+        Grain::Reports => {
+            let organizations: Vec<String> =
+                jurisdiction.organizations.iter().map(|o| o.as_str().to_string()).collect();
+            rows.filter(m::category_code.ne(ALL))
+                .filter(m::organization_id.eq_any(organizations).or(m::unit_code.eq_any(province_communes)))
         }
-        Grain::Communes | Grain::Reports => {
-            rows = if grain == Grain::Communes {
-                rows.filter(m::category_code.eq(ALL)).filter(m::unit_code.eq_any(province_communes))
-            } else {
-                let organizations: Vec<String> =
-                    jurisdiction.organizations.iter().map(|o| o.as_str().to_string()).collect();
-                rows.filter(m::category_code.ne(ALL))
-                    .filter(m::organization_id.eq_any(organizations).or(m::unit_code.eq_any(province_communes)))
-            };
-            if let Some(unit) = &filter.unit {
-                rows = rows.filter(m::unit_code.eq(unit.clone()));
-            }
-            if let Some(province) = &filter.province {
-                let communes =
-                    admin_units::table.filter(admin_units::parent_code.eq(province.clone())).select(admin_units::code);
-                rows = rows.filter(m::unit_code.eq_any(communes));
-            }
-        }
-    }
+    };
+    rows = in_place!(rows, m, jurisdiction, filter, grain);
     if let Some(organization) = &filter.organization {
         rows = rows.filter(m::organization_id.eq(organization.as_str().to_string()));
     }
@@ -379,12 +388,7 @@ pub fn tallies(
         .select(((m::unit_code, m::organization_id, m::category_code), sum_columns!(m), sum_texts!(m)))
         .load(conn)?;
     for ((unit_code, organization_id, category), counts, texts) in loaded {
-        let key = match query.group_by {
-            None => String::new(),
-            Some(GroupBy::Unit) => unit_code,
-            Some(GroupBy::Organization) => organization_id,
-            Some(GroupBy::Category) => category,
-        };
+        let key = group_of(query.group_by, unit_code, organization_id, category);
         add_row(groups.entry(key).or_default(), counts, &texts);
     }
     Ok(groups)
@@ -420,29 +424,18 @@ fn add_days(
 ) -> Result<(), AppError> {
     use report_stats_days as d;
     let mut rows = d::table.filter(d::day.ge(edge.from)).filter(d::day.le(edge.to)).into_boxed();
-    if grain == Grain::Provinces {
-        rows = rows.filter(d::unit_code.eq_any(jurisdiction.ioc_provinces.clone()));
-        if let Some(province) = &query.filter.province {
-            rows = rows.filter(d::unit_code.eq(province.clone()));
-        }
-    } else {
+    if grain == Grain::Communes {
         let province_communes = admin_units::table
             .filter(admin_units::parent_code.eq_any(jurisdiction.ioc_provinces.clone()))
             .select(admin_units::code);
         rows = rows.filter(d::unit_code.eq_any(province_communes));
-        if let Some(unit) = &query.filter.unit {
-            rows = rows.filter(d::unit_code.eq(unit.clone()));
-        }
-        if let Some(province) = &query.filter.province {
-            let communes =
-                admin_units::table.filter(admin_units::parent_code.eq(province.clone())).select(admin_units::code);
-            rows = rows.filter(d::unit_code.eq_any(communes));
-        }
     }
+    rows = in_place!(rows, d, jurisdiction, &query.filter, grain);
     let loaded: Vec<(String, SumColumns, SumTexts)> =
         rows.select((d::unit_code, sum_columns!(d), sum_texts!(d))).load(conn)?;
     for (unit_code, counts, texts) in loaded {
-        let key = if query.group_by.is_some() { unit_code } else { String::new() };
+        // Days are kept per commune only: grouped at most by commune (`Grain::of`).
+        let key = group_of(query.group_by, unit_code, String::new(), String::new());
         add_row(groups.entry(key).or_default(), counts, &texts);
     }
     Ok(())
@@ -488,7 +481,8 @@ pub fn spawn(db: crate::db::Db, every: std::time::Duration) {
     });
 }
 
-/// Every (month, commune) with reports, for a full recomputation (`congdanso refresh-stats --all`).
+/// Marks every (month, commune) with reports stale, for a full recomputation at the next refresh (the
+/// stats bench, after seeding in SQL).
 pub fn mark_all(conn: &mut DbConnection) -> Result<usize, AppError> {
     let received: Vec<(NaiveDateTime, String)> =
         reports::table.select((reports::created_at, reports::unit_code)).load(conn)?;
