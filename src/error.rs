@@ -141,7 +141,7 @@ impl FieldIssue {
         self.describe().code
     }
 
-    fn message(&self, locale: Locale) -> String {
+    pub fn message(&self, locale: Locale) -> String {
         let row = self.describe();
         locale.pick(row.vi, row.en).into_owned()
     }

@@ -314,6 +314,11 @@ impl IdempotencyKey {
         ok.then(|| Some(IdempotencyKey(raw.to_string()))).ok_or(AppError::IdempotencyKeyRequired)
     }
 
+    /// A key of its own, for a request whose client sent none (each such request is a new one).
+    pub fn fresh() -> Self {
+        IdempotencyKey(uuid::Uuid::now_v7().to_string())
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

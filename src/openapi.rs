@@ -74,6 +74,8 @@ use utoipa::OpenApi;
         crate::api::open311::service_definition,
         crate::api::open311::requests,
         crate::api::open311::request,
+        crate::api::open311::file_request,
+        crate::api::open311::token,
         crate::api::api_keys::create,
         crate::api::api_keys::list,
         crate::api::api_keys::revoke,
@@ -549,7 +551,11 @@ struct Enums;
 /// Each named enum: its name, description and values.
 fn named_enums() -> [(&'static str, &'static str, &'static [&'static str]); 10] {
     [
-        ("Role", "What an account may do", crate::accounts::Role::NAMES),
+        (
+            "Role",
+            "What an account may do; administrators give any but `application` (a third-party application's)",
+            crate::accounts::Role::NAMES,
+        ),
         ("Locale", "The language of messages, mail and texts", crate::accounts::LOCALES),
         (
             "OrganizationKind",

@@ -12,7 +12,7 @@ use tracing_actix_web::TracingLogger;
 use tokio::sync::Notify;
 
 use crate::api::state::AppState;
-use crate::auth::limits::RateLimiter;
+use crate::auth::limits::{MinuteWindows, RateLimiter};
 use crate::auth::password::PasswordService;
 use crate::auth::tokens::TokenKeys;
 use crate::calendar::clock::Clock;
@@ -126,6 +126,7 @@ impl Application {
             tokens: TokenKeys::new(jwt_secret.as_bytes(), &settings.public_url),
             passwords,
             limiter: RateLimiter::new(settings.auth_rate_limit),
+            api_key_windows: MinuteWindows::default(),
             outbox_wake,
             notifier,
             onboarding: CodeSigner::new(onboarding_key.as_bytes()),

@@ -100,8 +100,7 @@ pub struct UserRow {
 
 impl UserRow {
     pub fn role(&self) -> Result<Role, AppError> {
-        Role::parse(&self.role, "role")
-            .map_err(|_| AppError::Internal(format!("unknown role {:?} in users", self.role)))
+        Role::from_stored(&self.role)
     }
 
     pub fn locale(&self) -> Locale {

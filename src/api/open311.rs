@@ -1,16 +1,20 @@
-//! `/open311/v2/…` (anybody; filing will take an API key): Open311 GeoReport v2 in JSON or XML, chosen by
+//! `/open311/v2/…` (anybody; filing takes an API key): Open311 GeoReport v2 in JSON or XML, chosen by
 //! the path's `.json` or `.xml`. Errors are the specification's `[{code, description}]` (XML:
 //! `<errors><error>…`), not problem documents.
 
+use actix_web::http::header::{HeaderValue, CONTENT_TYPE, RETRY_AFTER};
 use actix_web::http::StatusCode;
 use std::collections::HashMap;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::api::state::AppState;
 use crate::error::AppError;
+use crate::http::IdempotencyKey;
+use crate::open311::filing::{self, FiledRequest, Filing, RequestToken, ServiceRequestForm};
+use crate::open311::keys;
 use crate::open311::requests::{self as service_requests, RequestSearch, ServiceRequest};
 use crate::open311::xml::{self, ToXml};
 use crate::open311::{self, check_jurisdiction, Discovery, Open311Error, Service, ServiceDefinition};
@@ -21,8 +25,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .service(web::resource("/discovery.{format}").route(web::get().to(discovery)))
             .service(web::resource("/services.{format}").route(web::get().to(services)))
             .service(web::resource("/services/{code}.{format}").route(web::get().to(service_definition)))
-            .service(web::resource("/requests.{format}").route(web::get().to(requests)))
+            .service(
+                web::resource("/requests.{format}").route(web::get().to(requests)).route(web::post().to(file_request)),
+            )
             .service(web::resource("/requests/{id}.{format}").route(web::get().to(request)))
+            .service(web::resource("/tokens/{token}.{format}").route(web::get().to(token)))
             .default_service(web::to(|| async { failed(Format::Json, Open311Error::new(404, "no such operation")) })),
     );
 }
@@ -63,10 +70,18 @@ fn failed(format: Format, error: Open311Error) -> HttpResponse {
     }
 }
 
-/// Our own errors (the database away, …) told the Open311 way.
-fn from_app(err: AppError) -> Open311Error {
-    let status = actix_web::ResponseError::status_code(&err).as_u16();
-    Open311Error::new(status, err.to_string())
+/// One item as the specification answers it: an array of one (`<service_requests>` in XML), or 404
+/// with `missing`.
+fn array_of_one<T: Serialize + ToXml>(
+    format: Format,
+    found: Result<Option<T>, AppError>,
+    missing: String,
+) -> HttpResponse {
+    match found {
+        Ok(Some(found)) => ok(format, &[found], |items| xml::list("service_requests", items)),
+        Ok(None) => failed(format, Open311Error::new(404, missing)),
+        Err(err) => failed(format, Open311Error::from(err)),
+    }
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -125,7 +140,7 @@ pub async fn services(state: web::Data<AppState>, format: web::Path<String>, req
     };
     match state.db.run(open311::services).await {
         Ok(services) => ok(format, &services, |s| xml::list("services", s)),
-        Err(err) => failed(format, from_app(err)),
+        Err(err) => failed(format, Open311Error::from(err)),
     }
 }
 
@@ -154,7 +169,7 @@ pub async fn service_definition(
     match state.db.run(move |conn| open311::service_definition(conn, &lookup)).await {
         Ok(Some(definition)) => ok(format, &definition, |d| xml::document(&d.to_xml())),
         Ok(None) => failed(format, Open311Error::new(404, format!("service_code not found: {code}"))),
-        Err(err) => failed(format, from_app(err)),
+        Err(err) => failed(format, Open311Error::from(err)),
     }
 }
 
@@ -197,7 +212,7 @@ pub async fn requests(state: web::Data<AppState>, format: web::Path<String>, req
     let public_url = state.settings.public_url.clone();
     match state.db.run(move |conn| service_requests::search(conn, &search, &public_url)).await {
         Ok(found) => ok(format, &found, |r| xml::list("service_requests", r)),
-        Err(err) => failed(format, from_app(err)),
+        Err(err) => failed(format, Open311Error::from(err)),
     }
 }
 
@@ -219,9 +234,160 @@ pub async fn request(state: web::Data<AppState>, path: web::Path<(String, String
         Err((format, err)) => return failed(format, err),
     };
     let (lookup, public_url) = (id.clone(), state.settings.public_url.clone());
-    match state.db.run(move |conn| service_requests::find(conn, &lookup, &public_url)).await {
-        Ok(Some(found)) => ok(format, &[found], |r| xml::list("service_requests", r)),
-        Ok(None) => failed(format, Open311Error::new(404, format!("service_request_id not found: {id}"))),
-        Err(err) => failed(format, from_app(err)),
+    let found = state.db.run(move |conn| service_requests::find(conn, &lookup, &public_url)).await;
+    array_of_one(format, found, format!("service_request_id not found: {id}"))
+}
+
+/// The form of `POST requests` (`application/x-www-form-urlencoded`); `api_key` and `jurisdiction_id`
+/// may come in the query string instead. Empty values count as absent.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)] // read by `form_params`, documented from here
+pub struct ServiceRequestFields {
+    /// The application's key, from the province's administrators.
+    api_key: String,
+    jurisdiction_id: Option<String>,
+    /// A service's code (`GET services`).
+    #[schema(example = "drainage_flooding")]
+    service_code: String,
+    /// Latitude and longitude (WGS 84) inside the provinces the key may file in: required, as this
+    /// server cannot locate `address_string` or `address_id`.
+    #[schema(example = 11.9404)]
+    lat: f64,
+    #[schema(example = 108.4583)]
+    long: f64,
+    /// What the person calls the place, kept with the report (up to 300 characters).
+    address_string: Option<String>,
+    /// Refused: this server cannot locate it.
+    address_id: Option<String>,
+    /// `true` for an immediate danger, where the service definition asks.
+    #[serde(rename = "attribute[urgent]")]
+    attribute_urgent: Option<String>,
+    /// 5 to 2000 characters.
+    #[schema(example = "Cống trước chợ bị tắc, nước ngập nửa mét.")]
+    description: String,
+    /// An http(s) link to a photo, kept with the report (not fetched).
+    media_url: Option<String>,
+    /// When a citizen's account has this email or phone, the request is filed under it.
+    email: Option<String>,
+    phone: Option<String>,
+    first_name: Option<String>,
+    last_name: Option<String>,
+    device_id: Option<String>,
+    /// The person's account in the application.
+    account_id: Option<String>,
+}
+
+/// The query's parameters, then the form's (which win).
+fn form_params(req: &HttpRequest, body: &[u8]) -> Result<HashMap<String, String>, Open311Error> {
+    let form_type = req.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !body.is_empty() && !form_type.starts_with("application/x-www-form-urlencoded") {
+        return Err(Open311Error::new(400, "send the request as application/x-www-form-urlencoded"));
     }
+    let form = serde_urlencoded::from_bytes::<Vec<(String, String)>>(body)
+        .map_err(|_| Open311Error::new(400, "the body is not an application/x-www-form-urlencoded form"))?;
+    let mut params = params_of(req);
+    params.extend(form);
+    Ok(params)
+}
+
+/// Files a service request with an application's API key: a normal report, routed to the commune's
+/// office (or a department) like any other, with channel `open311`. Filed under the citizen whose
+/// account has the `email` or `phone` given, else under the application's own account; the contact
+/// given is shown to the officials. With the same `Idempotency-Key` (optional), a retry answers the
+/// request filed first.
+#[utoipa::path(post, path = "/open311/v2/requests.{format}", tag = "open311", operation_id = "open311FileRequest",
+    params(
+        ("format" = String, Path, description = "`json` or `xml`", example = "json"),
+        ("Idempotency-Key" = Option<String>, Header, description = "8–128 characters; a retry with the same key and form answers the request filed first"),
+    ),
+    request_body(content = ServiceRequestFields, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 200, description = "Filed: an array of one `{service_request_id, service_notice, account_id}`", content((Vec<FiledRequest> = "application/json"), (String = "text/xml"))),
+        (status = 400, description = "A missing or bad field (`service_code` unknown, no `lat`/`long`, outside the key's provinces, description length, …), or a body that is not a form", content((Vec<Open311Error> = "application/json"), (String = "text/xml"))),
+        (status = 403, description = "`api_key` missing, unknown or revoked", content((Vec<Open311Error> = "application/json"), (String = "text/xml"))),
+        (status = 404, description = "Another format, or an unknown `jurisdiction_id`", content((Vec<Open311Error> = "application/json"), (String = "text/xml"))),
+        (status = 429, description = "More requests this minute than the key's limit; with `Retry-After`", content((Vec<Open311Error> = "application/json"), (String = "text/xml"))),
+    ))]
+pub async fn file_request(
+    state: web::Data<AppState>,
+    format: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> HttpResponse {
+    let format = match Format::parse(&format) {
+        Ok(format) => format,
+        Err(err) => return failed(Format::Json, err),
+    };
+    let params = match form_params(&req, &body) {
+        Ok(params) => params,
+        Err(err) => return failed(format, err),
+    };
+    let configured = state.settings.open311_jurisdiction_id.as_deref();
+    let jurisdiction = params.get("jurisdiction_id").map(String::as_str);
+    if let Err(err) = check_jurisdiction(jurisdiction, &state.settings.service_area, configured) {
+        return failed(format, err);
+    }
+    let Some(presented) = params.get("api_key").map(|k| k.trim().to_string()).filter(|k| !k.is_empty()) else {
+        return failed(format, Open311Error::new(403, "api_key not provided"));
+    };
+    let Ok(idempotency_key) = IdempotencyKey::optional(&req) else {
+        return failed(format, Open311Error::new(400, "Idempotency-Key is 8 to 128 visible ASCII characters"));
+    };
+    let now = state.clock.now();
+    let key = match state.db.run(move |conn| keys::authenticate(conn, &presented, now)).await {
+        Ok(key) => key,
+        Err(AppError::Forbidden) => {
+            return failed(format, Open311Error::new(403, "api_key is not valid or was revoked"))
+        }
+        Err(err) => return failed(format, err.into()),
+    };
+    let per_minute = u32::try_from(key.rate_limit_per_minute).unwrap_or(1);
+    if let Err(AppError::RateLimited { retry_after_secs }) = state.api_key_windows.check(key.id.clone(), per_minute) {
+        let description =
+            format!("this API key may make {per_minute} requests a minute; try again in {retry_after_secs} s");
+        let mut response = failed(format, Open311Error::new(429, description));
+        response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        return response;
+    }
+    let form = match ServiceRequestForm::parse(&params, &key) {
+        Ok(form) => form,
+        Err(err) => return failed(format, err),
+    };
+    let (area, notifier, boundaries) = (state.settings.service_area.clone(), state.notifier(), state.boundaries());
+    let filed = state
+        .db
+        .run(move |conn| {
+            let filing =
+                Filing { key: &key, idempotency_key, area: &area, notifier: &notifier, boundaries: &boundaries, now };
+            Ok(filing::file(conn, &form, filing))
+        })
+        .await;
+    match filed {
+        Ok(Ok(filed)) => ok(format, &[filed], |f| xml::list("service_requests", f)),
+        Ok(Err(err)) => failed(format, err),
+        Err(err) => failed(format, err.into()),
+    }
+}
+
+/// The request a token stands for. Filing is immediate, so `POST requests` already answers the id and
+/// a token is the request's id; this answers it for requests third-party applications filed.
+#[utoipa::path(get, path = "/open311/v2/tokens/{token}.{format}", tag = "open311", operation_id = "open311Token",
+    params(
+        ("token" = String, Path, description = "The token: a request's id"),
+        ("format" = String, Path, description = "`json` or `xml`", example = "json"),
+        JurisdictionParam,
+    ),
+    responses(
+        (status = 200, description = "An array of one `{service_request_id, token}`", content((Vec<RequestToken> = "application/json"), (String = "text/xml"))),
+        (status = 404, description = "No request filed through Open311 has this token; another format, or an unknown `jurisdiction_id`", content((Vec<Open311Error> = "application/json"), (String = "text/xml"))),
+    ))]
+pub async fn token(state: web::Data<AppState>, path: web::Path<(String, String)>, req: HttpRequest) -> HttpResponse {
+    let (token, format) = path.into_inner();
+    let format = match checked(&state, &format, &req) {
+        Ok(format) => format,
+        Err((format, err)) => return failed(format, err),
+    };
+    let lookup = token.clone();
+    let found = state.db.run(move |conn| filing::token(conn, &lookup)).await;
+    array_of_one(format, found, format!("token not found: {token}"))
 }

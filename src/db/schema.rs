@@ -400,6 +400,22 @@ diesel::table! {
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
         last_used_at -> Nullable<Timestamp>,
+        account_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    report_sources (report_id) {
+        report_id -> Text,
+        channel -> Text,
+        api_key_id -> Nullable<Text>,
+        first_name -> Nullable<Text>,
+        last_name -> Nullable<Text>,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        device_id -> Nullable<Text>,
+        account_id -> Nullable<Text>,
+        media_url -> Nullable<Text>,
     }
 }
 
@@ -407,6 +423,8 @@ diesel::joinable!(reports -> users (reporter_id));
 diesel::joinable!(report_events -> reports (report_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
 diesel::joinable!(one_time_tokens -> users (user_id));
+diesel::joinable!(report_sources -> reports (report_id));
+diesel::joinable!(report_sources -> api_keys (api_key_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     admin_units,
@@ -436,5 +454,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_stats_days,
     stats_changes,
     unit_populations,
-    api_keys
+    api_keys,
+    report_sources
 );

@@ -141,7 +141,7 @@ type RecipientRow = (UserId, String, Option<String>, Option<NaiveDateTime>, Stri
 
 fn recipient(row: RecipientRow) -> Recipient {
     let (user_id, locale, email, verified_at, role) = row;
-    let trusted = !matches!(Role::parse(&role, "role"), Ok(Role::Citizen));
+    let trusted = !matches!(Role::from_stored(&role), Ok(Role::Citizen | Role::Application));
     Recipient {
         user_id,
         locale: parse_locale(&locale, "locale").unwrap_or(Locale::Vi),

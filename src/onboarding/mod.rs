@@ -51,7 +51,7 @@ impl Manager {
                 let province_code = if province_wide { unit.clone() } else { parent.unwrap_or_default() };
                 Ok(Manager::Official { unit_code: unit, province_code, province_wide })
             }
-            Role::Citizen | Role::Volunteer => Err(AppError::Forbidden),
+            Role::Citizen | Role::Volunteer | Role::Application => Err(AppError::Forbidden),
         }
     }
 

@@ -7,14 +7,16 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::accounts::{insert_user, FullName, NewAccount};
 use crate::audit::Entry;
 use crate::auth::tokens::{new_opaque_token, token_hash};
 use crate::calendar::store::{parse_province, text_within};
 use crate::config::ServiceArea;
 use crate::db::schema::api_keys;
 use crate::db::DbConnection;
+use crate::error::Locale;
 use crate::error::{AppError, FieldErrors, FieldIssue};
-use crate::values::{ApiKeyId, Email, ProvinceCode, UserId};
+use crate::values::{ApiKeyId, Email, ProvinceCode, Role, UserId};
 
 /// What every key starts with, so a leaked one is recognized (secret scanners, logs).
 pub const KEY_PREFIX: &str = "cds_";
@@ -158,6 +160,7 @@ pub fn create(
                 api_keys::created_at.eq(now),
             ))
             .execute(conn)?;
+        application_account(conn, &id)?;
         let subject = ("api_key", id.as_str());
         crate::audit::record(conn, Entry { actor: admin, action: "create_api_key", subject, reason: None, at: now })?;
         let api_key = find(conn, &id)?;
@@ -187,6 +190,37 @@ pub fn revoke(conn: &mut DbConnection, admin: &UserId, id: &ApiKeyId, now: Naive
         crate::audit::record(conn, Entry { actor: admin, action: "revoke_api_key", subject, reason: None, at: now })?;
         find(conn, id)
     })
+}
+
+/// What the application's accounts have instead of a password hash: nothing to sign in with.
+const NO_SIGN_IN: &str = "application account: no sign-in";
+
+/// The account key `id`'s reports are filed under when no citizen's account matches the contact the
+/// application gives: named after the application, made with the key (or on first use, for keys made
+/// before these accounts existed). It has no email or phone, so nobody can sign in to it.
+pub fn application_account(conn: &mut DbConnection, id: &ApiKeyId) -> Result<UserId, AppError> {
+    let (name, account): (String, Option<UserId>) =
+        api_keys::table.find(id).select((api_keys::name, api_keys::account_id)).first(conn)?;
+    if let Some(account) = account {
+        return Ok(account);
+    }
+    let full_name = FullName::parse(&name, "name")?;
+    let account = NewAccount {
+        phone: None,
+        email: None,
+        full_name: &full_name,
+        role: Role::Application,
+        locale: Locale::Vi,
+        unit_code: None,
+        consent_at: None,
+        onboarding_code: None,
+    };
+    let user = insert_user(conn, &account, NO_SIGN_IN.to_string())?;
+    diesel::update(api_keys::table.find(id).filter(api_keys::account_id.is_null()))
+        .set(api_keys::account_id.eq(&user.id))
+        .execute(conn)?;
+    // A concurrent first use may have set another: theirs is the key's.
+    Ok(api_keys::table.find(id).select(api_keys::account_id.assume_not_null()).first(conn)?)
 }
 
 /// The live key `presented` is, noting its use; 403 `forbidden` for a key that is unknown or revoked.

@@ -1,8 +1,9 @@
 //! Open311 GeoReport v2 (<http://wiki.open311.org/GeoReport_v2>) for third-party applications, in JSON
-//! and XML with the specification's field and element names. So far: discovery, the services (one per
-//! active category) and their definitions, reading requests (`requests.rs`), and the applications' API
-//! keys (`keys.rs`); filing requests comes next (issue 14).
+//! and XML with the specification's field and element names: discovery, the services (one per active
+//! category) and their definitions, filing requests (`filing.rs`), reading them (`requests.rs`), and the
+//! applications' API keys (`keys.rs`).
 
+pub mod filing;
 pub mod keys;
 pub mod requests;
 pub mod xml;
@@ -16,6 +17,7 @@ use crate::categories::{list_active, CategoryRow};
 use crate::config::ServiceArea;
 use crate::db::schema::categories;
 use crate::db::DbConnection;
+use crate::error::AppError;
 use crate::values::ProvinceCode;
 
 /// When this endpoint's behaviour last changed, for discovery's `changeset`.
@@ -32,6 +34,14 @@ pub struct Open311Error {
 impl Open311Error {
     pub fn new(code: u16, description: impl Into<String>) -> Self {
         Open311Error { code, description: description.into() }
+    }
+}
+
+/// Our own errors (the database away, …) told the Open311 way.
+impl From<AppError> for Open311Error {
+    fn from(err: AppError) -> Self {
+        let status = actix_web::ResponseError::status_code(&err).as_u16();
+        Open311Error::new(status, err.to_string())
     }
 }
 
@@ -160,7 +170,7 @@ impl ToXml for Service {
     }
 }
 
-pub fn services(conn: &mut DbConnection) -> Result<Vec<Service>, crate::error::AppError> {
+pub fn services(conn: &mut DbConnection) -> Result<Vec<Service>, AppError> {
     Ok(list_active(conn)?.iter().map(Service::from).collect())
 }
 
@@ -194,10 +204,7 @@ pub struct AttributeValue {
 pub const URGENT_ATTRIBUTE: &str = "urgent";
 
 /// The definition of service `code`, or `None` for no active category.
-pub fn service_definition(
-    conn: &mut DbConnection,
-    code: &str,
-) -> Result<Option<ServiceDefinition>, crate::error::AppError> {
+pub fn service_definition(conn: &mut DbConnection, code: &str) -> Result<Option<ServiceDefinition>, AppError> {
     let category: Option<CategoryRow> = categories::table
         .find(code)
         .filter(categories::active.eq(true))

@@ -15,6 +15,7 @@ use crate::db::schema::{categories, report_events, reports};
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::reports::row::ReportRow;
+use crate::reports::source::sources_of;
 use crate::reports::views::views;
 use crate::reports::ReportStatus;
 
@@ -50,7 +51,7 @@ pub struct ServiceRequest {
     pub zipcode: Option<String>,
     pub lat: Option<f64>,
     pub long: Option<f64>,
-    /// The first photo of the report.
+    /// The report's first photo, or the photo the application that filed it linked to.
     pub media_url: Option<String>,
 }
 
@@ -235,6 +236,8 @@ fn service_requests(
     }
     let names: HashMap<String, String> =
         categories::table.select((categories::code, categories::name_vi)).load(conn)?.into_iter().collect();
+    let mut linked_photos: HashMap<String, String> =
+        sources_of(conn, &ids)?.into_iter().filter_map(|(id, source)| source.media_url.map(|url| (id, url))).collect();
     Ok(public
         .into_iter()
         .map(|report| ServiceRequest {
@@ -255,7 +258,8 @@ fn service_requests(
             zipcode: None,
             lat: Some(report.position.lat),
             long: Some(report.position.lon),
-            media_url: report.media.first().map(|m| m.url.clone()),
+            // Our own photos first, else the one the application linked to.
+            media_url: report.media.first().map(|m| m.url.clone()).or_else(|| linked_photos.remove(report.id.as_str())),
         })
         .collect())
 }

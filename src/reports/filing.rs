@@ -129,6 +129,9 @@ pub fn file_report(
         (row.due_at, row.remind_at) = (Some(due.due_at), Some(due.remind_at));
         diesel::insert_into(reports::table).values(row).execute(conn)?;
         crate::media::attach(conn, &new.media_ids, reporter_id, &id, None, "media_ids")?;
+        if let Some(source) = &new.source {
+            super::source::record(conn, &id, source)?;
+        }
         let how = if located.approximate { "nearest centroid, to be confirmed" } else { "boundary" };
         let note = format!("unit {} ({how}); {reason}", located.unit.code);
         record_event(

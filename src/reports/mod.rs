@@ -10,6 +10,7 @@ pub mod heatmap;
 pub mod lifecycle;
 pub mod queries;
 pub mod row;
+pub mod source;
 pub mod views;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -154,6 +155,8 @@ pub struct NewReport {
     pub is_public: bool,
     pub is_anonymous: bool,
     pub urgent: bool,
+    /// Where it came from, when not from our app (recorded with it).
+    pub source: Option<source::ReportSource>,
 }
 
 /// Phones' clocks drift; a capture time this far ahead of ours is still believed.
@@ -201,6 +204,7 @@ impl NewReportRequest {
             is_public: self.is_public.unwrap_or(true),
             is_anonymous: self.is_anonymous.unwrap_or(false),
             urgent: self.urgent.unwrap_or(false),
+            source: None,
         })
     }
 }

@@ -18,18 +18,16 @@ use utoipa::ToSchema;
 use self::tally::{Fact, Tally};
 use crate::calendar::office_hours::utc;
 use crate::config::ServiceArea;
-use crate::db::schema::{admin_units, categories, organizations, report_events, reports};
+use crate::db::schema::{admin_units, categories, organizations, report_events, report_sources, reports};
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldIssue};
+use crate::reports::source::APP_CHANNEL;
 use crate::reports::ReportStatus;
 use crate::values::{EventKind, ProvinceCode, Role, UserId};
 use crate::workflow::{within_scope, InboxFilter, Jurisdiction};
 
 /// The longest period one answer covers: two years, day by day.
 pub const MOST_DAYS: i64 = 731;
-
-/// Where every report comes from until Open311 and assisted filing exist.
-pub const APP_CHANNEL: &str = "app";
 
 /// Vietnamese calendar days (UTC+7), both included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -511,6 +509,7 @@ pub fn facts(
         reports::resolved_at,
         reports::resolved_on_time,
         reports::rating_score,
+        report_sources::channel.nullable(),
     );
     type Row = (
         String,
@@ -523,9 +522,10 @@ pub fn facts(
         Option<NaiveDateTime>,
         Option<bool>,
         Option<i32>,
+        Option<String>,
     );
-    let rows: Vec<Row> =
-        within_scope!(reports::table.select(columns).into_boxed(), jurisdiction, official, filter, true).load(conn)?;
+    let sourced = reports::table.left_join(report_sources::table).select(columns).into_boxed();
+    let rows: Vec<Row> = within_scope!(sourced, jurisdiction, official, filter, true).load(conn)?;
     let kinds =
         [EventKind::Accepted, EventKind::Started, EventKind::Reopened, EventKind::Escalated].map(EventKind::as_str);
     let events = report_events::table
@@ -538,7 +538,20 @@ pub fn facts(
         within_scope!(events, jurisdiction, official, filter, true).load(conn)?;
     let mut facts: HashMap<String, Fact> = HashMap::with_capacity(rows.len());
     let mut order = Vec::with_capacity(rows.len());
-    for (id, received_at, unit_code, organization_id, category, urgent, status, resolved_at, on_time, rating) in rows {
+    for (
+        id,
+        received_at,
+        unit_code,
+        organization_id,
+        category,
+        urgent,
+        status,
+        resolved_at,
+        on_time,
+        rating,
+        channel,
+    ) in rows
+    {
         order.push(id.clone());
         let fact = Fact {
             received_at,
@@ -546,7 +559,7 @@ pub fn facts(
             organization_id,
             category,
             urgent,
-            channel: APP_CHANNEL.to_string(),
+            channel: channel.unwrap_or_else(|| APP_CHANNEL.to_string()),
             status,
             resolved_at,
             resolved_on_time: on_time,
@@ -587,7 +600,7 @@ pub fn staff_jurisdiction(
             let served = provinces.into_iter().filter(|p| ProvinceCode::parse(p).is_some_and(|p| area.contains(&p)));
             Ok(Jurisdiction { organizations: Vec::new(), ioc_provinces: served.collect() })
         }
-        Role::Citizen | Role::Volunteer => Err(AppError::Forbidden),
+        Role::Citizen | Role::Volunteer | Role::Application => Err(AppError::Forbidden),
     }
 }
 

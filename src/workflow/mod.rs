@@ -20,7 +20,7 @@ use crate::reports::geo::BoundingBox;
 use crate::reports::heatmap::{self, Heatmap};
 use crate::reports::row::ReportRow;
 use crate::reports::ReportStatus;
-use crate::values::{OrganizationId, ReportId, UserId};
+use crate::values::{OrganizationId, ReportId, Role, UserId};
 use diesel::dsl::count_star;
 
 type Backend = <DbConnection as diesel::Connection>::Backend;
@@ -237,6 +237,10 @@ pub struct ReporterContact {
     pub full_name: String,
     pub phone: Option<String>,
     pub email: Option<String>,
+    /// The third-party application (Open311) that filed the report; the name, phone and email are then
+    /// what it gave for the person, unless they match a citizen's account.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub application: Option<String>,
 }
 
 /// The reporter's contact for the officials handling the report, recording the look in the audit log.
@@ -298,14 +302,25 @@ fn audited_contact(
     reason: Option<&str>,
 ) -> Result<Option<ReporterContact>, AppError> {
     crate::db::transaction(conn, |conn| {
-        let contact: Option<(String, Option<String>, Option<String>)> = users::table
+        let account: Option<(String, Option<String>, Option<String>, String)> = users::table
             .find(&report.reporter_id)
             .filter(users::deleted_at.is_null())
-            .select((users::full_name, users::phone, users::email))
+            .select((users::full_name, users::phone, users::email, users::role))
             .first(conn)
             .optional()?;
+        let source = crate::reports::source::source_of(conn, &report.id)?;
         let subject = ("report", report.id.as_str());
         crate::audit::record(conn, Entry { actor: official, action, subject, reason, at: Utc::now().naive_utc() })?;
-        Ok(contact.map(|(full_name, phone, email)| ReporterContact { full_name, phone, email }))
+        let Some((full_name, phone, email, role)) = account else { return Ok(None) };
+        let Some((source, application)) = source else {
+            return Ok(Some(ReporterContact { full_name, phone, email, application: None }));
+        };
+        // Filed under the application's own account: the person is who the application says.
+        Ok(Some(if Role::from_stored(&role)? == Role::Application {
+            let full_name = source.full_name().unwrap_or(full_name);
+            ReporterContact { full_name, phone: source.phone, email: source.email, application }
+        } else {
+            ReporterContact { full_name, phone, email, application }
+        }))
     })
 }

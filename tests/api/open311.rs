@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::common::{report_at, TestApp, DA_LAT};
+use crate::common::{report_at, TestApp, DA_LAT, SAI_GON};
 use crate::on_both_databases;
 
 on_both_databases!(
@@ -12,6 +12,8 @@ on_both_databases!(
     service_definitions_ask_the_urgency_where_the_category_allows_it,
     errors_have_the_specifications_shape,
     requests_are_the_public_reports_as_the_public_sees_them,
+    a_request_filed_through_open311_reaches_the_communes_inbox,
+    filing_errors_have_the_specifications_shape,
 );
 on_both_databases!(with [("CDS_OPEN311_JURISDICTION_ID", "lamdong.gov.vn")] => a_configured_jurisdiction_id_is_accepted);
 
@@ -288,4 +290,238 @@ async fn requests_are_the_public_reports_as_the_public_sees_them(app: TestApp) {
     let bad = app.get("/open311/v2/requests.xml?start_date=yesterday").await;
     assert_eq!(bad.status(), 400);
     assert!(xml_of(bad).await.contains("<errors><error><code>400</code>"));
+}
+
+/// A key for `provinces` (at most `per_minute` requests a minute), as an administrator makes it.
+async fn api_key(app: &TestApp, admin: &str, provinces: &[&str], per_minute: i32) -> (String, String) {
+    let body = json!({"name": "Bản đồ phản ánh ĐH Đà Lạt", "contact": "lab@dlu.edu.vn", "provinces": provinces,
+        "rate_limit_per_minute": per_minute});
+    let created: Value = app.post_json_as(admin, "/api/v1/admin/api-keys", &body).await.json().await.unwrap();
+    (created["key"].as_str().unwrap().to_string(), created["api_key"]["id"].as_str().unwrap().to_string())
+}
+
+/// Posts `fields` as the specification says: an application/x-www-form-urlencoded form.
+async fn post_form(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    post_form_keyed(app, path, fields, None).await
+}
+
+async fn post_form_keyed(
+    app: &TestApp,
+    path: &str,
+    fields: &[(&str, &str)],
+    idempotency_key: Option<&str>,
+) -> reqwest::Response {
+    let mut request = app
+        .client
+        .post(app.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(serde_urlencoded::to_string(fields).unwrap());
+    if let Some(key) = idempotency_key {
+        request = request.header("Idempotency-Key", key);
+    }
+    request.send().await.unwrap()
+}
+
+fn flooding_form<'a>(key: &'a str, lat: &'a str, long: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("api_key", key),
+        ("service_code", "drainage_flooding"),
+        ("lat", lat),
+        ("long", long),
+        ("description", "Cống trước chợ bị tắc, nước ngập nửa mét."),
+    ]
+}
+
+async fn a_request_filed_through_open311_reaches_the_communes_inbox(app: TestApp) {
+    let admin = app.admin_token().await;
+    let (key, _) = api_key(&app, &admin, &["68"], 60).await;
+    let (lat, long) = (DA_LAT.0.to_string(), DA_LAT.1.to_string());
+    let mut form = flooding_form(&key, &lat, &long);
+    form.extend([
+        ("attribute[urgent]", "true"),
+        ("address_string", "Chợ Đà Lạt"),
+        ("email", "lan@example.org"),
+        ("phone", ""),
+        ("first_name", "Lan"),
+        ("last_name", "Nguyễn"),
+        ("device_id", "android-7f3a"),
+        ("account_id", "dlu-42"),
+        ("media_url", "https://maps.dlu.edu.vn/photos/42.jpg"),
+        ("jurisdiction_id", ""),
+    ]);
+    let response = post_form(&app, "/open311/v2/requests.json", &form).await;
+    assert_eq!(response.status(), 200);
+    let filed: Value = response.json().await.unwrap();
+    let id = filed[0]["service_request_id"].as_str().unwrap().to_string();
+    assert_eq!(filed, json!([{"service_request_id": id, "service_notice": null, "account_id": null}]));
+
+    // A normal report: routed to the commune's office, in its official's inbox, urgent, with the contact
+    // the application gave (the person has no account here).
+    let public = app.get_json(&format!("/api/v1/reports/{id}")).await;
+    assert_eq!((public["status"].as_str(), public["urgent"].as_bool()), (Some("submitted"), Some(true)));
+    assert_eq!(public["reporter"]["display_name"], "Bản đồ phản ánh ĐH Đà Lạt", "the application, not the person");
+    let ward = app.official_of(&admin, public["organization_id"].as_str().unwrap(), "phuong@dalat.gov.vn", "vi").await;
+    assert_eq!(app.inbox(&ward.token, "").await.ids(), [id.as_str()]);
+    let seen: Value = app.get_json_as(&ward.token, &format!("/api/v1/admin/reports/{id}")).await;
+    assert_eq!(
+        seen["reporter_contact"],
+        json!({"full_name": "Lan Nguyễn", "phone": null, "email": "lan@example.org", "application": "Bản đồ phản ánh ĐH Đà Lạt"})
+    );
+
+    // Its status, as Open311 shows it, follows the office's work.
+    let request = app.get_json(&format!("/open311/v2/requests/{id}.json")).await;
+    assert_valid("requests.json", &request);
+    assert_eq!(
+        (request[0]["status"].as_str(), request[0]["detailed_status"].as_str()),
+        (Some("open"), Some("submitted"))
+    );
+    assert_eq!(request[0]["media_url"], "https://maps.dlu.edu.vn/photos/42.jpg");
+    assert_eq!(request[0]["address"], "Chợ Đà Lạt");
+    app.acted(&ward, &id, json!({"action": "accept"})).await;
+    app.acted(&ward, &id, json!({"action": "resolve", "note": "Đã thông cống."})).await;
+    let text = xml_of(app.get(&format!("/open311/v2/requests/{id}.xml")).await).await;
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    let request = doc.root_element().first_element_child().unwrap();
+    assert_eq!(text_at(request, &["status"]), Some("closed"));
+    assert_eq!(text_at(request, &["status_notes"]), Some("Đã thông cống."));
+
+    // The token of a request is its id (filing is immediate).
+    let token = app.get_json(&format!("/open311/v2/tokens/{id}.json")).await;
+    assert_eq!(token, json!([{"service_request_id": id, "token": id}]));
+    let text = xml_of(app.get(&format!("/open311/v2/tokens/{id}.xml")).await).await;
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    assert!(doc.root_element().has_tag_name("service_requests"));
+    assert_eq!(text_at(doc.root_element().first_element_child().unwrap(), &["token"]), Some(id.as_str()));
+    let unknown = app.get("/open311/v2/tokens/nope.json").await;
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(unknown.json::<Value>().await.unwrap(), json!([{"code": 404, "description": "token not found: nope"}]));
+
+    // In XML, with the key in the query string, for a person whose phone is a citizen's account: filed
+    // under that account, which then sees it as its own.
+    let citizen = app.citizen("0912345678").await;
+    let mut form = flooding_form("", &lat, &long);
+    form.retain(|(name, _)| *name != "api_key");
+    form.push(("phone", "0912 345 678"));
+    let path = format!("/open311/v2/requests.xml?api_key={key}");
+    let response = post_form(&app, &path, &form).await;
+    assert_eq!(response.status(), 200);
+    let text = xml_of(response).await;
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    assert!(doc.root_element().has_tag_name("service_requests"));
+    let filed = doc.root_element().first_element_child().unwrap();
+    assert!(filed.has_tag_name("request"));
+    assert_eq!(text_at(filed, &["account_id"]), Some(citizen.id.as_str()));
+    assert_eq!(text_at(filed, &["service_notice"]), Some(""));
+    let second = text_at(filed, &["service_request_id"]).unwrap().to_string();
+    let mine: Value = app.get_json_as(&citizen.token, "/api/v1/me/reports").await;
+    assert_eq!(mine["items"][0]["id"], second.as_str());
+
+    // A retry with the same Idempotency-Key and form answers the request filed first.
+    let form = flooding_form(&key, &lat, &long);
+    let first = post_form_keyed(&app, "/open311/v2/requests.json", &form, Some("dlu-request-0001")).await;
+    let again = post_form_keyed(&app, "/open311/v2/requests.json", &form, Some("dlu-request-0001")).await;
+    let id_of = |v: Value| v[0]["service_request_id"].as_str().unwrap().to_string();
+    assert_eq!(id_of(again.json().await.unwrap()), id_of(first.json().await.unwrap()), "not a second report");
+
+    // The IOC's figures count the channel.
+    let stats: Value = app.get_json_as(&admin, "/api/v1/admin/stats?province=68").await;
+    assert_eq!(stats["total"]["by_channel"], json!({"open311": 3}), "{stats}");
+}
+
+async fn filing_errors_have_the_specifications_shape(app: TestApp) {
+    let admin = app.admin_token().await;
+    let (key, key_id) = api_key(&app, &admin, &["68"], 60).await;
+    let (lat, long) = (DA_LAT.0.to_string(), DA_LAT.1.to_string());
+    let (sg_lat, sg_long) = (SAI_GON.0.to_string(), SAI_GON.1.to_string());
+    let with = |changes: &[(&'static str, &'static str)]| {
+        let mut form: Vec<(&str, String)> =
+            flooding_form(&key, &lat, &long).into_iter().map(|(n, v)| (n, v.to_string())).collect();
+        for (name, value) in changes {
+            form.retain(|(n, _)| n != name);
+            if !value.is_empty() || *name == "api_key" {
+                form.push((name, value.to_string()));
+            }
+        }
+        form
+    };
+    let outside = {
+        let mut form = with(&[]);
+        form.retain(|(n, _)| *n != "lat" && *n != "long");
+        form.extend([("lat", sg_lat.clone()), ("long", sg_long.clone())]);
+        form
+    };
+    let unknown_key = with(&[("api_key", "cds_nope")]);
+    let cases: Vec<(Vec<(&str, String)>, u16, &str)> = vec![
+        (with(&[("api_key", "")]), 403, "api_key not provided"),
+        (unknown_key, 403, "api_key is not valid or was revoked"),
+        (with(&[("service_code", "potholes")]), 400, "service_code not found: potholes"),
+        (with(&[("service_code", "")]), 400, "service_code not provided"),
+        (outside, 400, "lat/long is outside the area this API key may file requests in"),
+        (
+            with(&[("lat", ""), ("address_string", "12 Lê Lợi")]),
+            400,
+            "lat and long are required: this server cannot locate address_string or address_id",
+        ),
+        (with(&[("lat", "north")]), 400, "lat is not a number: north"),
+        (with(&[("description", "Tắc")]), 400, "description: At least 5 characters."),
+        (with(&[("attribute[urgent]", "maybe")]), 400, "attribute[urgent] is true or false, not maybe"),
+        (
+            with(&[("attribute[colour]", "red")]),
+            400,
+            "attribute[colour] is not a question of service drainage_flooding",
+        ),
+        (with(&[("email", "not-an-email")]), 400, "email: "),
+        (with(&[("media_url", "file:///etc/passwd")]), 400, "media_url is an http(s) URL of at most 1000 characters"),
+        (with(&[("jurisdiction_id", "99")]), 404, "jurisdiction_id not found: 99"),
+    ];
+    for (form, status, description) in cases {
+        let fields: Vec<(&str, &str)> = form.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let response = post_form(&app, "/open311/v2/requests.json", &fields).await;
+        assert_eq!(response.status(), status, "{fields:?}");
+        assert_eq!(response.headers()["content-type"], "application/json");
+        let errors: Value = response.json().await.unwrap();
+        assert_eq!(errors[0]["code"], status, "{errors}");
+        let told = errors[0]["description"].as_str().unwrap();
+        assert!(told.starts_with(description), "{told:?} for {fields:?}");
+        assert_eq!(errors.as_array().unwrap().len(), 1);
+    }
+    let json_body = app.post_json("/open311/v2/requests.json", &json!({"api_key": key})).await;
+    assert_eq!(json_body.status(), 400);
+    assert_eq!(
+        json_body.json::<Value>().await.unwrap(),
+        json!([{"code": 400, "description": "send the request as application/x-www-form-urlencoded"}])
+    );
+    assert_eq!(app.reports("").await.ids().len(), 0, "nothing was filed");
+
+    // The same errors in XML; a revoked key is refused like an unknown one.
+    let revoked = app.client.delete(app.url(&format!("/api/v1/admin/api-keys/{key_id}"))).bearer_auth(&admin);
+    assert_eq!(revoked.send().await.unwrap().status(), 200);
+    let form = flooding_form(&key, &lat, &long);
+    let text = xml_of(post_form(&app, "/open311/v2/requests.xml", &form).await).await;
+    assert!(
+        text.ends_with("<errors><error><code>403</code><description>api_key is not valid or was revoked</description></error></errors>"),
+        "{text}"
+    );
+    let (key, _) = api_key(&app, &admin, &["68"], 60).await;
+    let form = flooding_form(&key, &sg_lat, &sg_long);
+    let response = post_form(&app, "/open311/v2/requests.xml", &form).await;
+    assert_eq!(response.status(), 400);
+    let doc_text = xml_of(response).await;
+    let doc = roxmltree::Document::parse(&doc_text).unwrap();
+    let error = doc.root_element().first_element_child().unwrap();
+    assert_eq!(text_at(error, &["code"]), Some("400"));
+
+    // Each key has its own limit a minute, told with Retry-After.
+    let (slow, _) = api_key(&app, &admin, &["68"], 2).await;
+    let form = flooding_form(&slow, &lat, &long);
+    for _ in 0..2 {
+        assert_eq!(post_form(&app, "/open311/v2/requests.json", &form).await.status(), 200);
+    }
+    let limited = post_form(&app, "/open311/v2/requests.json", &form).await;
+    assert_eq!(limited.status(), 429);
+    assert!(limited.headers()["retry-after"].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+    let errors: Value = limited.json().await.unwrap();
+    assert_eq!(errors[0]["code"], 429);
+    let other = post_form(&app, "/open311/v2/requests.json", &flooding_form(&key, &lat, &long)).await;
+    assert_eq!(other.status(), 200, "another key has its own allowance");
 }
