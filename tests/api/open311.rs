@@ -169,6 +169,10 @@ async fn errors_have_the_specifications_shape(app: TestApp) {
         ("/open311/v2/services.json?jurisdiction_id=hanoi.gov.vn", "jurisdiction_id not found: hanoi.gov.vn"),
         ("/open311/v2/services.yaml", "no format \"yaml\": use .json or .xml"),
         ("/open311/v2/tickets.json", "no such operation"),
+        (
+            "/open311/v2/requests/0193a1b2-0000-7000-8000-000000000000.json",
+            "service_request_id not found: 0193a1b2-0000-7000-8000-000000000000",
+        ),
     ] {
         let response = app.get(path).await;
         assert_eq!(response.status(), 404, "{path}");
@@ -185,6 +189,11 @@ async fn errors_have_the_specifications_shape(app: TestApp) {
         (text_at(error, &["code"]), text_at(error, &["description"])),
         (Some("404"), Some("service_code not found: potholes"))
     );
+    let unknown = app.get("/open311/v2/requests/nope.xml").await;
+    assert_eq!(unknown.status(), 404);
+    assert!(xml_of(unknown).await.ends_with(
+        "<errors><error><code>404</code><description>service_request_id not found: nope</description></error></errors>"
+    ));
 }
 
 async fn a_configured_jurisdiction_id_is_accepted(app: TestApp) {
