@@ -28,8 +28,11 @@ pub struct Settings {
     pub mail_from: String,
     pub app_link_base: String,
     pub bootstrap_admin_email: Option<String>,
-    /// Requests per minute per client address on each of sign-up, log-in and password reset.
+    /// Requests a minute per login name, phone, email, device or volunteer on each of sign-up, log-in,
+    /// password reset and onboarding.
     pub auth_rate_limit: u32,
+    /// Requests a minute per client address on each of them: the ceiling against floods.
+    pub address_rate_limit: u32,
     /// Take the client address from `Forwarded`/`X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_forwarded: bool,
     /// First retry delay of undelivered mail; it doubles with every failure.
@@ -368,10 +371,12 @@ impl Settings {
                 .map(|e| Some(e.as_str().to_string()))
                 .map_err(|_| format!("{raw:?} is not an email address")),
         })?;
-        let auth_rate_limit = setting(&lookup, "CDS_AUTH_RATE_LIMIT", "20", |raw| match raw.trim().parse::<u32>() {
+        let per_minute = |raw: &str| match raw.trim().parse::<u32>() {
             Ok(n) if n >= 1 => Ok(n),
             _ => Err(format!("expected requests per minute (1 or more), got {raw:?}")),
-        })?;
+        };
+        let auth_rate_limit = setting(&lookup, "CDS_AUTH_RATE_LIMIT", "20", per_minute)?;
+        let address_rate_limit = setting(&lookup, "CDS_ADDRESS_RATE_LIMIT", "600", per_minute)?;
         let trust_forwarded = setting(&lookup, "CDS_TRUST_FORWARDED", "false", boolean)?;
         let outbox_retry = setting(&lookup, "CDS_OUTBOX_RETRY_SECS", "30", |raw| match raw.trim().parse::<u64>() {
             Ok(n) if (1..=3600).contains(&n) => Ok(Duration::from_secs(n)),
@@ -495,6 +500,7 @@ impl Settings {
             app_link_base,
             bootstrap_admin_email,
             auth_rate_limit,
+            address_rate_limit,
             trust_forwarded,
             outbox_retry,
             outbox_max_attempts,

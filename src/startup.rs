@@ -12,7 +12,7 @@ use tracing_actix_web::TracingLogger;
 use tokio::sync::Notify;
 
 use crate::api::state::AppState;
-use crate::auth::limits::{MinuteWindows, RateLimiter};
+use crate::auth::limits::Limiter;
 use crate::auth::password::PasswordService;
 use crate::auth::tokens::TokenKeys;
 use crate::calendar::clock::Clock;
@@ -125,8 +125,7 @@ impl Application {
             db,
             tokens: TokenKeys::new(jwt_secret.as_bytes(), &settings.public_url),
             passwords,
-            limiter: RateLimiter::new(settings.auth_rate_limit),
-            api_key_windows: MinuteWindows::default(),
+            limiter: Limiter { per_subject: settings.auth_rate_limit, per_address: settings.address_rate_limit },
             outbox_wake,
             notifier,
             onboarding: CodeSigner::new(onboarding_key.as_bytes()),

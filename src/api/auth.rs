@@ -48,7 +48,12 @@ pub async fn register(
     state: web::Data<AppState>,
     body: Json<RegisterRequest>,
 ) -> Result<HttpResponse, AppError> {
-    limit(&state, &req, Action::Register)?;
+    // A sign-up counts against the phone and email it is for and, through a volunteer's QR code, against
+    // that volunteer: never against the hall's one address, beyond the flood ceiling.
+    let identities = [("phone", &body.0.phone), ("email", &body.0.email), ("volunteer", &body.0.onboarding_code)];
+    let subjects: Vec<(&str, &str)> =
+        identities.iter().filter_map(|(kind, value)| value.as_deref().map(|v| (*kind, v))).collect();
+    limit(&state, &req, Action::Register, &subjects).await?;
     let retry = match IdempotencyKey::optional(&req)? {
         Some(key) => {
             // The password stays out of the fingerprint: a retry proves it against the account's hash.
@@ -130,7 +135,7 @@ pub async fn log_in(
     state: web::Data<AppState>,
     body: Json<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
-    limit(&state, &req, Action::Login)?;
+    limit(&state, &req, Action::Login, &[("login", &body.0.login)]).await?;
     let LoginRequest { login, password } = body.0;
     let user = login::log_in(&state.db, &state.passwords, &login, password).await?;
     let user_id = user.id.clone();
@@ -234,7 +239,7 @@ pub async fn forgot_password(
     state: web::Data<AppState>,
     body: Json<ForgotPasswordRequest>,
 ) -> Result<HttpResponse, AppError> {
-    limit(&state, &req, Action::PasswordReset)?;
+    limit(&state, &req, Action::PasswordReset, &[("login", &body.0.login)]).await?;
     let login = body.0.login;
     crate::accounts::Login::check_length(&login)?;
     let app = state.clone();
@@ -264,7 +269,7 @@ pub async fn reset_password(
     state: web::Data<AppState>,
     body: Json<ResetPasswordRequest>,
 ) -> Result<HttpResponse, AppError> {
-    limit(&state, &req, Action::PasswordReset)?;
+    limit(&state, &req, Action::PasswordReset, &[("token", &body.0.token)]).await?;
     let ResetPasswordRequest { token, new_password } = body.0;
     let lookup = token.clone();
     let user = state.db.run(move |conn| reset::account_of(conn, &lookup)).await?;

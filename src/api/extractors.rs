@@ -13,7 +13,7 @@ use chrono::Utc;
 
 use crate::accounts::{find_signed_in, Role, UserRow};
 use crate::api::state::AppState;
-use crate::auth::limits::Action;
+use crate::auth::limits::{self, Action};
 use crate::error::AppError;
 use crate::values::UserId;
 
@@ -146,10 +146,32 @@ impl FromRequest for OfficialUser {
     }
 }
 
-/// Counts the request against its client's allowance for `action`.
-pub(crate) fn limit(state: &AppState, req: &HttpRequest, action: Action) -> Result<(), AppError> {
-    state.limiter.check(action, client_ip(req, state.settings.trust_forwarded))
+/// Counts the request for `action` against the allowances of its client address (the flood ceiling),
+/// its device (`Device-Id`, when the app sends one) and each of `subjects` (`(kind, value)`: the login
+/// name, phone, volunteer… it is for), shared by every instance.
+pub(crate) async fn limit(
+    state: &AppState,
+    req: &HttpRequest,
+    action: Action,
+    subjects: &[(&str, &str)],
+) -> Result<(), AppError> {
+    let limiter = state.limiter;
+    let mut counted = vec![limiter.address(action, client_ip(req, state.settings.trust_forwarded))];
+    if let Some(device) = device_id(req) {
+        counted.push(limiter.subject(action, "device", device));
+    }
+    counted.extend(subjects.iter().map(|(kind, value)| limiter.subject(action, kind, value)));
+    state.db.run(move |conn| limits::count(conn, &counted, Utc::now().naive_utc())).await
 }
+
+/// The app's install id from `Device-Id` (1–128 visible characters), if it sent a usable one.
+fn device_id(req: &HttpRequest) -> Option<&str> {
+    let raw = req.headers().get(DEVICE_ID)?.to_str().ok()?.trim();
+    ((1..=128).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_graphic())).then_some(raw)
+}
+
+/// The header the app names its install with, for limits per device.
+pub const DEVICE_ID: &str = "Device-Id";
 
 /// The answer to anyone but an administrator, for the contract of operations that take `AdminUser`.
 #[derive(utoipa::IntoResponses)]
@@ -171,6 +193,9 @@ pub enum OfficialOnly {
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)] // only its annotations are read, by the contract
 pub enum RateLimited {
-    #[response(status = 429, description = "`rate_limited`, with `Retry-After`")]
+    #[response(
+        status = 429,
+        description = "`rate_limited`: the allowance a minute of the person, device (`Device-Id`) or address is spent; with `Retry-After`"
+    )]
     TooManyRequests,
 }

@@ -549,7 +549,7 @@ pub async fn resolve(
     state: web::Data<AppState>,
     code: Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    limit(&state, &req, Action::Onboarding)?;
+    limit(&state, &req, Action::Onboarding, &[("code", &code)]).await?;
     let app = state.clone();
     let info = state
         .db
@@ -643,13 +643,17 @@ fn ensure_texts_can_be_sent(state: &AppState) -> Result<(), AppError> {
         (status = 409, description = "`account_exists`: the phone has an account"),
         (status = 410, description = "`onboarding_campaign_closed` or `onboarding_campaign_ended`"),
         (status = 422, description = "`validation_failed`: phone, name, consent, or an inactive agent"),
+        RateLimited,
         (status = 503, description = "`sms_unavailable`: no SMS gateway is configured (`CDS_SMS=off`), so no code could be sent"),
     ))]
 pub async fn assisted_sign_up(
+    req: HttpRequest,
     current: CurrentUser,
     state: web::Data<AppState>,
     body: Json<AssistedSignUpRequest>,
 ) -> Result<HttpResponse, AppError> {
+    // Each sign-up sends a text message: counted against the volunteer.
+    limit(&state, &req, Action::Onboarding, &[("volunteer", current.user.id.as_str())]).await?;
     let request = body.0.parse()?;
     ensure_texts_can_be_sent(&state)?;
     let unusable = state.passwords.unusable_hash();
@@ -682,7 +686,7 @@ pub async fn resend_activation(
     state: web::Data<AppState>,
     body: Json<ResendRequest>,
 ) -> Result<HttpResponse, AppError> {
-    limit(&state, &req, Action::Onboarding)?;
+    limit(&state, &req, Action::Onboarding, &[("volunteer", current.user.id.as_str())]).await?;
     let ResendRequest { agent_id, phone } = body.0;
     let phone = PhoneNumber::parse(&phone, "phone")?;
     ensure_texts_can_be_sent(&state)?;
@@ -711,7 +715,7 @@ pub async fn activate(
     state: web::Data<AppState>,
     body: Json<ActivateRequest>,
 ) -> Result<HttpResponse, AppError> {
-    limit(&state, &req, Action::Onboarding)?;
+    limit(&state, &req, Action::Onboarding, &[("phone", &body.0.phone)]).await?;
     let ActivateRequest { phone, code, password } = body.0;
     let mut errors = FieldErrors::default();
     let phone = errors.check(PhoneNumber::parse(&phone, "phone"));

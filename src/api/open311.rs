@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::api::state::AppState;
+use crate::auth::limits::{self, Action, Counted};
 use crate::error::AppError;
 use crate::http::IdempotencyKey;
 use crate::open311::filing::{self, FiledRequest, Filing, RequestToken, ServiceRequestForm};
@@ -342,12 +343,19 @@ pub async fn file_request(
         Err(err) => return failed(format, err.into()),
     };
     let per_minute = u32::try_from(key.rate_limit_per_minute).unwrap_or(1);
-    if let Err(AppError::RateLimited { retry_after_secs }) = state.api_key_windows.check(key.id.clone(), per_minute) {
-        let description =
-            format!("this API key may make {per_minute} requests a minute; try again in {retry_after_secs} s");
-        let mut response = failed(format, Open311Error::new(429, description));
-        response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
-        return response;
+    let counted = [Counted::with_limit(Action::Open311, "api_key", key.id.as_str(), per_minute)];
+    let wall_clock = chrono::Utc::now().naive_utc();
+    let limited = state.db.run(move |conn| limits::count(conn, &counted, wall_clock)).await;
+    match limited {
+        Ok(()) => {}
+        Err(AppError::RateLimited { retry_after_secs }) => {
+            let description =
+                format!("this API key may make {per_minute} requests a minute; try again in {retry_after_secs} s");
+            let mut response = failed(format, Open311Error::new(429, description));
+            response.headers_mut().insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            return response;
+        }
+        Err(err) => return failed(format, err.into()),
     }
     let form = match ServiceRequestForm::parse(&params, &key) {
         Ok(form) => form,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-use crate::auth::limits::{MinuteWindows, RateLimiter};
+use crate::auth::limits::Limiter;
 use crate::auth::password::PasswordService;
 use crate::auth::tokens::TokenKeys;
 use crate::calendar::clock::Clock;
@@ -17,7 +17,6 @@ use crate::notify::notifier::Notifier;
 use crate::notify::secrets::MessageSecrets;
 use crate::onboarding::codes::CodeSigner;
 use crate::routing::locator::UnitLocator;
-use crate::values::ApiKeyId;
 
 /// What every request handler can reach.
 pub struct AppState {
@@ -25,9 +24,8 @@ pub struct AppState {
     pub settings: Settings,
     pub tokens: TokenKeys,
     pub passwords: PasswordService,
-    pub limiter: RateLimiter,
-    /// Requests of each third-party application's API key in the current minute (its own limit).
-    pub api_key_windows: MinuteWindows<ApiKeyId>,
+    /// The allowances a minute of the rate-limited endpoints (counted in the database).
+    pub limiter: Limiter,
     /// Wakes the outbox worker after a transaction that enqueued mail.
     pub outbox_wake: Arc<Notify>,
     /// Tells people what happened (in-app and mail), inside the transaction of the change.

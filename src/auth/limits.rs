@@ -1,15 +1,21 @@
-//! Per-address rate limits on the endpoints attackers hammer: sign-up, log-in, password reset,
-//! onboarding codes and activation; and per API key, each key's own limit (Open311).
+//! Rate limits on the endpoints attackers hammer (sign-up, log-in, password reset, onboarding codes and
+//! activation) and on each third-party application's API key.
 //!
-//! Counts live in this process; several instances behind a balancer each allow the limit (noted in the
-//! README), which still bounds an attacker to a small multiple.
+//! Limits count who or what a request is for (a login name, a phone, an email, a device, a volunteer, a
+//! key), because here many people share one address: mobile carriers put many subscribers behind one
+//! public address (CGNAT), and an onboarding drive signs up a whole hall on one Wi-Fi. The client
+//! address is still counted, against a much higher ceiling, to stop floods. Counts live in the database
+//! (`rate_limits`), in windows of a minute, so every instance of the server shares them.
 
-use std::collections::HashMap;
-use std::hash::Hash;
 use std::net::IpAddr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
+use chrono::{Duration, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::{Integer, Text, Timestamp};
+
+use crate::auth::tokens::token_hash;
+use crate::db::schema::rate_limits;
+use crate::db::DbConnection;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -17,64 +23,125 @@ pub enum Action {
     Register,
     Login,
     PasswordReset,
-    /// Looking up onboarding codes and activating assisted accounts.
+    /// Looking up onboarding codes, volunteers' assisted sign-ups and activating their accounts.
     Onboarding,
+    /// Filing through Open311 with an API key.
+    Open311,
 }
 
-const WINDOW: Duration = Duration::from_secs(60);
-/// Above this many tracked addresses, expired windows are swept before adding another.
-const SWEEP_ABOVE: usize = 10_000;
+impl Action {
+    fn as_str(self) -> &'static str {
+        match self {
+            Action::Register => "register",
+            Action::Login => "login",
+            Action::PasswordReset => "password_reset",
+            Action::Onboarding => "onboarding",
+            Action::Open311 => "open311",
+        }
+    }
+}
 
-pub struct RateLimiter {
+const WINDOW_SECS: i64 = 60;
+/// Buckets idle this long are deleted by [`sweep`].
+const KEEP_SECS: i64 = 3600;
+
+/// One count to make: a bucket and its allowance a minute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counted {
+    bucket: String,
     per_minute: u32,
-    windows: MinuteWindows<(Action, IpAddr)>,
 }
 
-impl RateLimiter {
-    pub fn new(per_minute: u32) -> Self {
-        RateLimiter { per_minute, windows: MinuteWindows::default() }
+/// The allowances a minute the settings give.
+#[derive(Debug, Clone, Copy)]
+pub struct Limiter {
+    /// Per login name, phone, email, device or volunteer, for each action.
+    pub per_subject: u32,
+    /// Per client address, for each action: a ceiling against floods, well above what a hall of people
+    /// behind one address sends.
+    pub per_address: u32,
+}
+
+impl Limiter {
+    pub fn address(&self, action: Action, client: IpAddr) -> Counted {
+        Counted { bucket: bucket(action, "address", &client.to_string()), per_minute: self.per_address }
     }
 
-    /// Counts one request; refuses it with the seconds to wait once the minute's allowance is spent.
-    pub fn check(&self, action: Action, client: IpAddr) -> Result<(), AppError> {
-        self.windows.check_at((action, client), self.per_minute, Instant::now())
-    }
-}
-
-/// Requests counted per key (an address, an API key) in windows of a minute.
-pub struct MinuteWindows<K> {
-    windows: Mutex<HashMap<K, (Instant, u32)>>,
-}
-
-impl<K> Default for MinuteWindows<K> {
-    fn default() -> Self {
-        MinuteWindows { windows: Mutex::new(HashMap::new()) }
+    /// What `action` is for: `kind` (`login`, `phone`, `device`, `volunteer`, …) and its value.
+    pub fn subject(&self, action: Action, kind: &str, value: &str) -> Counted {
+        Counted { bucket: bucket(action, kind, value), per_minute: self.per_subject }
     }
 }
 
-impl<K: Eq + Hash> MinuteWindows<K> {
-    /// Counts one request of `key`; refuses it with the seconds to wait once `per_minute` are spent.
-    pub fn check(&self, key: K, per_minute: u32) -> Result<(), AppError> {
-        self.check_at(key, per_minute, Instant::now())
+impl Counted {
+    /// A bucket with its own allowance (an API key's).
+    pub fn with_limit(action: Action, kind: &str, value: &str, per_minute: u32) -> Counted {
+        Counted { bucket: bucket(action, kind, value), per_minute }
     }
+}
 
-    fn check_at(&self, key: K, per_minute: u32, now: Instant) -> Result<(), AppError> {
-        let mut windows = self.windows.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if windows.len() > SWEEP_ABOVE {
-            windows.retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
+/// `action:kind:` and the value's SHA-256: no address, phone or name is stored.
+fn bucket(action: Action, kind: &str, value: &str) -> String {
+    format!("{}:{kind}:{}", action.as_str(), token_hash(value.trim()))
+}
+
+#[derive(QueryableByName)]
+struct Window {
+    #[diesel(sql_type = Integer)]
+    hits: i32,
+    #[diesel(sql_type = Timestamp)]
+    window_start: NaiveDateTime,
+}
+
+/// Counts one request in each bucket; refuses it with the seconds to wait when any allowance of the
+/// current minute is spent. Each count is one statement, atomic whichever instance makes it.
+pub fn count(conn: &mut DbConnection, counted: &[Counted], now: NaiveDateTime) -> Result<(), AppError> {
+    let expired = now - Duration::seconds(WINDOW_SECS);
+    let mut wait = 0;
+    for Counted { bucket, per_minute } in counted {
+        let window = hit(conn, bucket, now, expired)?;
+        if window.hits > i32::try_from(*per_minute).unwrap_or(i32::MAX) {
+            let ends = window.window_start + Duration::seconds(WINDOW_SECS);
+            wait = wait.max((ends - now).num_seconds().max(1));
         }
-        let (start, count) = windows.entry(key).or_insert((now, 0));
-        if now.duration_since(*start) >= WINDOW {
-            *start = now;
-            *count = 0;
-        }
-        if *count >= per_minute {
-            let wait = WINDOW.saturating_sub(now.duration_since(*start));
-            return Err(AppError::RateLimited { retry_after_secs: wait.as_secs().max(1) });
-        }
-        *count += 1;
-        Ok(())
     }
+    match wait {
+        0 => Ok(()),
+        secs => Err(AppError::RateLimited { retry_after_secs: secs.unsigned_abs() }),
+    }
+}
+
+/// One more hit in `bucket`'s window, or the first of a new one when it has run out.
+fn hit(conn: &mut DbConnection, bucket: &str, now: NaiveDateTime, expired: NaiveDateTime) -> Result<Window, AppError> {
+    // SQLite numbers its parameters ?1…, PostgreSQL $1…; the statement is otherwise the same.
+    let statement = |p: &str| {
+        format!(
+            "INSERT INTO rate_limits (bucket, window_start, hits) VALUES ({p}1, {p}2, 1) \
+             ON CONFLICT (bucket) DO UPDATE SET \
+             hits = CASE WHEN rate_limits.window_start <= {p}3 THEN 1 ELSE rate_limits.hits + 1 END, \
+             window_start = CASE WHEN rate_limits.window_start <= {p}3 THEN {p}2 ELSE rate_limits.window_start END \
+             RETURNING hits, window_start"
+        )
+    };
+    let window = match conn {
+        DbConnection::Postgres(pg) => diesel::sql_query(statement("$"))
+            .bind::<Text, _>(bucket)
+            .bind::<Timestamp, _>(now)
+            .bind::<Timestamp, _>(expired)
+            .get_result::<Window>(pg)?,
+        DbConnection::Sqlite(sqlite) => diesel::sql_query(statement("?"))
+            .bind::<Text, _>(bucket)
+            .bind::<Timestamp, _>(now)
+            .bind::<Timestamp, _>(expired)
+            .get_result::<Window>(sqlite)?,
+    };
+    Ok(window)
+}
+
+/// Deletes the buckets idle for an hour (the deadline worker calls it).
+pub fn sweep(conn: &mut DbConnection, now: NaiveDateTime) -> Result<usize, AppError> {
+    let idle = now - Duration::seconds(KEEP_SECS);
+    Ok(diesel::delete(rate_limits::table.filter(rate_limits::window_start.lt(idle))).execute(conn)?)
 }
 
 #[cfg(test)]
@@ -82,17 +149,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn allows_the_limit_then_refuses_until_the_window_ends() {
-        let windows = MinuteWindows::default();
-        let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
-        let t0 = Instant::now();
-        for _ in 0..3 {
-            windows.check_at((Action::Login, a), 3, t0).unwrap();
-        }
-        let refused = windows.check_at((Action::Login, a), 3, t0);
-        assert!(matches!(refused, Err(AppError::RateLimited { retry_after_secs: 60 })));
-        windows.check_at((Action::Login, b), 3, t0).expect("another address has its own allowance");
-        windows.check_at((Action::Register, a), 3, t0).expect("another action has its own allowance");
-        windows.check_at((Action::Login, a), 3, t0 + WINDOW).expect("a new window");
+    fn buckets_name_their_values_only_by_a_hash() {
+        let limiter = Limiter { per_subject: 3, per_address: 100 };
+        let login = limiter.subject(Action::Login, "login", "0912345678");
+        assert!(login.bucket.starts_with("login:login:") && !login.bucket.contains("0912345678"));
+        assert_eq!(login.per_minute, 3);
+        let address = limiter.address(Action::Register, "10.0.0.1".parse().unwrap());
+        assert!(!address.bucket.contains("10.0.0.1") && address.per_minute == 100);
+        assert_ne!(limiter.subject(Action::Register, "login", "0912345678").bucket, login.bucket);
     }
 }

@@ -419,6 +419,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    rate_limits (bucket) {
+        bucket -> Text,
+        window_start -> Timestamp,
+        hits -> Integer,
+    }
+}
+
 diesel::joinable!(reports -> users (reporter_id));
 diesel::joinable!(report_events -> reports (report_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -455,5 +463,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     stats_changes,
     unit_populations,
     api_keys,
-    report_sources
+    report_sources,
+    rate_limits
 );

@@ -154,7 +154,8 @@ fn escalate(
     })
 }
 
-/// Checks deadlines every `every` by `clock`, waking the outbox worker when it wrote mail.
+/// Checks deadlines every `every` by `clock`, waking the outbox worker when it wrote mail; then deletes
+/// idle rate-limit buckets.
 pub fn spawn(db: Db, clock: Clock, notifier: Arc<Notifier>, every: std::time::Duration, outbox_wake: Arc<Notify>) {
     tokio::spawn(async move {
         loop {
@@ -171,6 +172,11 @@ pub fn spawn(db: Db, clock: Clock, notifier: Arc<Notifier>, every: std::time::Du
                 }
                 Ok(_) => {}
                 Err(err) => tracing::warn!(error = %err, "deadline check failed; will retry"),
+            }
+            // Rate limits are counted in real time, whatever the reports' clock says.
+            let swept = db.run(|conn| crate::auth::limits::sweep(conn, chrono::Utc::now().naive_utc())).await;
+            if let Err(err) = swept {
+                tracing::warn!(error = %err, "sweeping rate limits failed; will retry");
             }
             tokio::time::sleep(every).await;
         }

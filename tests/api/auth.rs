@@ -300,8 +300,9 @@ async fn outdated_password_hashes_are_upgraded_on_log_in(app: TestApp) {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn each_address_is_rate_limited_on_auth_endpoints() {
-    let app = TestApp::spawn_with(Backend::Sqlite, &[("CDS_AUTH_RATE_LIMIT", "3")]).await.unwrap();
+async fn limits_count_the_person_and_the_address_only_as_a_ceiling() {
+    let limits = [("CDS_AUTH_RATE_LIMIT", "3"), ("CDS_ADDRESS_RATE_LIMIT", "8")];
+    let app = TestApp::spawn_with(Backend::Sqlite, &limits).await.unwrap();
     for _ in 0..3 {
         assert_eq!(app.login("0912345678", "whatever password").await.status(), 401);
     }
@@ -309,10 +310,39 @@ async fn each_address_is_rate_limited_on_auth_endpoints() {
     let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry_after));
     assert_problem(response, 429, "rate_limited").await;
-    // Sign-up has its own allowance.
-    assert_eq!(app.citizen("0912345678").await.phone.as_deref(), Some("+84912345678"));
+    // Someone else behind the same address (a carrier's CGNAT) is not held back.
+    assert_eq!(app.login("0987654321", "whatever password").await.status(), 401);
+
+    // A hall signs up on one Wi-Fi: each phone has its own allowance; the address is only a ceiling.
+    for i in 0..8 {
+        app.citizen(&format!("09123400{i:02}")).await;
+    }
+    let flood = app.post_json("/api/v1/auth/register", &sign_up(json!({"phone": "0912340099"}))).await;
+    assert_problem(flood, 429, "rate_limited").await;
+    // One device is counted as one, whatever address it comes from.
+    let from_device = |phone: &str| {
+        let request = app.client.post(app.url("/api/v1/auth/login")).header("Device-Id", "android-7f3a");
+        request.json(&json!({"login": phone, "password": "whatever password"})).send()
+    };
+    for phone in ["0911111111", "0922222222", "0933333333"] {
+        assert_eq!(from_device(phone).await.unwrap().status(), 401);
+    }
+    assert_problem(from_device("0944444444").await.unwrap(), 429, "rate_limited").await;
+    // Password reset has its own allowance.
     let forgot = app.post_json("/api/v1/auth/password/forgot", &json!({"login": "x"})).await;
     assert_eq!(forgot.status(), 202);
+    // Only hashes are kept of what was counted.
+    let buckets: Vec<String> = app
+        .database()
+        .run(|conn| {
+            use congdanso::db::schema::rate_limits;
+            use diesel::prelude::*;
+            Ok(rate_limits::table.select(rate_limits::bucket).load(conn)?)
+        })
+        .await
+        .unwrap();
+    assert!(buckets.iter().any(|b| b.starts_with("login:login:")), "{buckets:?}");
+    assert!(buckets.iter().all(|b| !b.contains("0912345678") && !b.contains("127.0.0.1")), "{buckets:?}");
 }
 
 async fn stored_login_keys(app: &TestApp) -> Vec<String> {

@@ -16,6 +16,7 @@ mod errors;
 mod health;
 mod heatmap;
 mod inbox;
+mod instances;
 mod media;
 mod notifications;
 mod onboarding;

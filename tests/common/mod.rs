@@ -279,6 +279,7 @@ impl TestApp {
             ("CDS_OUTBOX_RETRY_SECS".into(), "1".into()),
             // High enough for the lock-out tests' bursts; the rate-limit test sets its own.
             ("CDS_AUTH_RATE_LIMIT".into(), "1000".into()),
+            ("CDS_ADDRESS_RATE_LIMIT".into(), "100000".into()),
         ]);
         vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let settings = Settings::from_lookup(|name| vars.get(name).cloned()).expect("test settings are valid");
@@ -339,6 +340,20 @@ impl TestApp {
             self.servers.add(handle.clone());
         }
         later
+    }
+
+    /// Another instance of the app on the same database and mailing to the same sink, as a province
+    /// runs several behind a balancer; it stops with this one.
+    pub async fn another_instance(&self, env: &[(&str, &str)]) -> TestApp {
+        let smtp_url = format!("smtp://127.0.0.1:{}", self.mail.port);
+        let mut vars = vec![("CDS_SMTP_URL", smtp_url.as_str())];
+        vars.extend_from_slice(env);
+        let unused = smtp::SmtpSink::start().await;
+        let other = TestApp::spawn_with_mail(self.db.shared(), &self.db.url, &vars, unused).await;
+        for handle in other.servers.0.lock().unwrap().iter() {
+            self.servers.add(handle.clone());
+        }
+        other
     }
 
     /// The servers to stop when the test is done.
