@@ -289,8 +289,12 @@ pub fn bootstrap_admin(conn: &mut DbConnection, email: &str) -> Result<Option<Pa
     }
     let email = Email::parse(email, "email")?;
     let password = Password::generate();
-    create_admin(conn, &email, &password, "Quản trị viên")?;
-    Ok(Some(password))
+    match create_admin(conn, &email, &password, "Quản trị viên") {
+        Ok(_) => Ok(Some(password)),
+        // Another instance starting at the same moment made it first.
+        Err(AppError::AccountExists) => Ok(None),
+        Err(err) => Err(err),
+    }
 }
 
 #[cfg(test)]
