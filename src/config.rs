@@ -33,6 +33,8 @@ pub struct Settings {
     pub auth_rate_limit: u32,
     /// Requests a minute per client address on each of them: the ceiling against floods.
     pub address_rate_limit: u32,
+    /// News of a report with more followers than this is told by the outbox worker, after the action.
+    pub notify_inline_most: usize,
     /// Take the client address from `Forwarded`/`X-Forwarded-For` (only behind a trusted reverse proxy).
     pub trust_forwarded: bool,
     /// First retry delay of undelivered mail; it doubles with every failure.
@@ -377,6 +379,7 @@ impl Settings {
         };
         let auth_rate_limit = setting(&lookup, "CDS_AUTH_RATE_LIMIT", "20", per_minute)?;
         let address_rate_limit = setting(&lookup, "CDS_ADDRESS_RATE_LIMIT", "600", per_minute)?;
+        let notify_inline_most = setting(&lookup, "CDS_NOTIFY_INLINE_MOST", "50", whole_number::<usize>(0, 10_000))?;
         let trust_forwarded = setting(&lookup, "CDS_TRUST_FORWARDED", "false", boolean)?;
         let outbox_retry = setting(&lookup, "CDS_OUTBOX_RETRY_SECS", "30", |raw| match raw.trim().parse::<u64>() {
             Ok(n) if (1..=3600).contains(&n) => Ok(Duration::from_secs(n)),
@@ -501,6 +504,7 @@ impl Settings {
             bootstrap_admin_email,
             auth_rate_limit,
             address_rate_limit,
+            notify_inline_most,
             trust_forwarded,
             outbox_retry,
             outbox_max_attempts,

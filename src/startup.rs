@@ -85,8 +85,10 @@ impl Application {
             retention: chrono::Duration::from_std(settings.outbox_retention)
                 .map_err(|err| StartupError::Setting(format!("CDS_OUTBOX_RETENTION_DAYS: {err}")))?,
         };
-        worker::spawn(db.clone(), senders, policy, Arc::clone(&outbox_wake));
-        let notifier = Arc::new(Notifier::new(&settings.app_link_base));
+        let mut notifier = Notifier::new(&settings.app_link_base);
+        notifier.inline_most = settings.notify_inline_most;
+        let notifier = Arc::new(notifier);
+        worker::spawn(db.clone(), senders, policy, Arc::clone(&outbox_wake), Arc::clone(&notifier));
         let clock = match settings.clock_start {
             Some(start) => {
                 tracing::warn!(%start, "CDS_CLOCK_START: reports' clock starts at another moment than now");

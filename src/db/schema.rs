@@ -427,6 +427,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notification_jobs (id) {
+        id -> Text,
+        report_id -> Text,
+        except_user -> Nullable<Text>,
+        with_supporters -> Bool,
+        message_vi -> Text,
+        message_en -> Text,
+        created_at -> Timestamp,
+        after_user -> Nullable<Text>,
+        done_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(reports -> users (reporter_id));
 diesel::joinable!(report_events -> reports (report_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -464,5 +478,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     unit_populations,
     api_keys,
     report_sources,
-    rate_limits
+    rate_limits,
+    notification_jobs
 );

@@ -1,7 +1,9 @@
 //! Telling people things: the [`notifier::Notifier`] (in-app list and mail), the mail outbox (written in
-//! the same transaction as the change that causes a mail), the worker that delivers it, the mailer
+//! the same transaction as the change that causes a mail), news for many followers told later
+//! (`fan_out`), the worker that delivers both, the mailer
 //! (lettre), the message texts (vi, en) and the in-app list's API.
 
+pub mod fan_out;
 pub mod feed;
 pub mod mailer;
 pub mod notifier;

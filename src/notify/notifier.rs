@@ -25,7 +25,7 @@ pub struct Recipient {
 }
 
 /// What to tell, already in the recipient's language.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Message {
     /// The event kind for news about a report (`resolved`, …), or `urgent_report`, `deadline_reminder`, `escalated`.
     pub kind: String,
@@ -98,12 +98,22 @@ pub struct Notifier {
     channels: Vec<Box<dyn Channel>>,
     /// Where links in notifications point: the app's deep-link base (`CDS_APP_LINK_BASE`).
     link_base: String,
+    /// News of a report with more followers than this is told by the outbox worker (see `fan_out`),
+    /// not inside the action's transaction.
+    pub inline_most: usize,
 }
+
+/// The followers told inside an action's transaction at most, unless the settings say otherwise.
+pub const INLINE_MOST: usize = 50;
 
 impl Notifier {
     /// In-app and mail.
     pub fn new(link_base: &str) -> Self {
-        Notifier { channels: vec![Box::new(InApp), Box::new(Email)], link_base: link_base.trim_end_matches('/').into() }
+        Notifier {
+            channels: vec![Box::new(InApp), Box::new(Email)],
+            link_base: link_base.trim_end_matches('/').into(),
+            inline_most: INLINE_MOST,
+        }
     }
 
     /// A message about a report, linking to where its recipient opens it: the officials' view of the
@@ -150,12 +160,15 @@ fn recipient(row: RecipientRow) -> Recipient {
 }
 
 /// Who follows a report: its reporter and (with `with_supporters`) its supporters, except `except` (who
-/// caused the news). Deleted and deactivated accounts are told nothing.
+/// caused the news); at most `most`, in id order after `after`. Deleted and deactivated accounts are
+/// told nothing.
 pub fn followers(
     conn: &mut DbConnection,
     report_id: &ReportId,
     except: Option<&UserId>,
     with_supporters: bool,
+    after: Option<&str>,
+    most: usize,
 ) -> Result<Vec<Recipient>, AppError> {
     let reporter = reports::table.find(report_id).select(reports::reporter_id);
     // An id no support has: no supporters at all.
@@ -167,7 +180,9 @@ pub fn followers(
         .filter(users::id.ne(except.map_or("", UserId::as_str)))
         .filter(users::active.eq(true))
         .filter(users::deleted_at.is_null())
+        .filter(users::id.gt(after.unwrap_or_default()))
         .order(users::id.asc())
+        .limit(i64::try_from(most).unwrap_or(i64::MAX))
         .select((users::id, users::locale, users::email, users::email_verified_at, users::role))
         .load(conn)?;
     Ok(rows.into_iter().map(recipient).collect())

@@ -1,5 +1,5 @@
-//! The background worker that empties the outbox (mail through the mailer, text messages through the
-//! [`SmsSender`]). It wakes when a mail is enqueued, when a retry falls
+//! The background worker that tells the followers of news left for it (`fan_out`) and empties the
+//! outbox (mail through the mailer, text messages through the [`SmsSender`]). It wakes when a mail is enqueued, when a retry falls
 //! due, and at least once a minute (for mail enqueued by other instances).
 
 use std::sync::Arc;
@@ -8,7 +8,9 @@ use std::time::Duration;
 use chrono::Utc;
 use tokio::sync::Notify;
 
+use super::fan_out;
 use super::mailer::Mailer;
+use super::notifier::Notifier;
 use super::outbox;
 use super::secrets::MessageSecrets;
 use super::sms::SmsSender;
@@ -40,10 +42,13 @@ pub struct Policy {
     pub retention: chrono::Duration,
 }
 
-pub fn spawn(db: Db, senders: Senders, policy: Policy, wake: Arc<Notify>) {
+pub fn spawn(db: Db, senders: Senders, policy: Policy, wake: Arc<Notify>, notifier: Arc<Notifier>) {
     let mailer = Arc::new(senders);
     tokio::spawn(async move {
         loop {
+            if let Err(err) = tell_many_followers(&db, &notifier).await {
+                tracing::warn!(error = %err, "notifications for many followers failed; will retry");
+            }
             let sleep = match deliver_due(&db, &mailer, policy).await {
                 Ok(sleep) => sleep,
                 Err(err) => {
@@ -57,6 +62,19 @@ pub fn spawn(db: Db, senders: Senders, policy: Policy, wake: Arc<Notify>) {
             }
         }
     });
+}
+
+/// Tells the followers of news left for the worker (`fan_out`), a page at a time, until none is left:
+/// before the mail, since telling them writes mail.
+async fn tell_many_followers(db: &Db, notifier: &Arc<Notifier>) -> Result<(), crate::error::AppError> {
+    loop {
+        let notifier = Arc::clone(notifier);
+        let told = db.run(move |conn| fan_out::tell_next_pages(conn, &notifier)).await?;
+        if told == 0 {
+            return Ok(());
+        }
+        tracing::info!(told, "notifications for many followers");
+    }
 }
 
 /// Sends what is due; returns how long to sleep before the next mail falls due.
@@ -98,9 +116,10 @@ async fn deliver_due(db: &Db, mailer: &Arc<Senders>, policy: Policy) -> Result<D
         }
     }
     let cutoff = Utc::now().naive_utc() - policy.retention;
-    let purged = db.run(move |conn| outbox::purge_before(conn, cutoff)).await?;
+    let purged =
+        db.run(move |conn| Ok(outbox::purge_before(conn, cutoff)? + fan_out::purge_before(conn, cutoff)?)).await?;
     if purged > 0 {
-        tracing::debug!(purged, "outbox: deleted messages past their retention");
+        tracing::debug!(purged, "outbox: deleted messages and notification jobs past their retention");
     }
     let next = db.run(outbox::next_due).await?;
     Ok(match next {

@@ -15,7 +15,7 @@ use crate::db::schema::{admin_units, report_events, reports, stats_changes};
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::notify::notifier::{self, Notifier};
-use crate::notify::templates;
+use crate::notify::{fan_out, templates};
 use crate::values::{EventId, EventKind, OrganizationId, RejectReason, ReportId, UserId};
 
 /// An event in a report's history. Public ones are shown on the report and told to its followers.
@@ -149,11 +149,13 @@ pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEven
     stats_changed(conn, event.report_id)?;
     // What passes between the office and the reporter is not public, yet told to the reporter.
     if event.is_public || event.kind.between_office_and_reporter() {
-        let followers = notifier::followers(conn, event.report_id, event.actor_id, event.is_public)?;
+        let (report, actor, with_supporters) = (event.report_id, event.actor_id, event.is_public);
+        let most = notifier.inline_most;
+        let followers = notifier::followers(conn, report, actor, with_supporters, None, most.saturating_add(1))?;
         if !followers.is_empty() {
-            let description: String = reports::table.find(event.report_id).select(reports::description).first(conn)?;
+            let description: String = reports::table.find(report).select(reports::description).first(conn)?;
             let excerpt = excerpt(&description);
-            notifier.send(conn, &followers, event.at, |locale| {
+            let message = |locale| {
                 let news = templates::ReportNews {
                     kind: event.kind,
                     excerpt: &excerpt,
@@ -162,8 +164,14 @@ pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEven
                     reopen_days: super::REOPEN_DAYS,
                 };
                 let text = templates::report_news(locale, &news);
-                notifier.about_report(event.kind.as_str(), event.report_id, text, false)
-            })?;
+                notifier.about_report(event.kind.as_str(), report, text, false)
+            };
+            // Many followers (a report thousands support) are told after this transaction, by the worker.
+            if followers.len() > most {
+                fan_out::enqueue(conn, report, actor, with_supporters, event.at, message)?;
+            } else {
+                notifier.send(conn, &followers, event.at, message)?;
+            }
         }
     }
     Ok(id)

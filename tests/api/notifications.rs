@@ -13,6 +13,7 @@ on_both_databases!(
     a_deleted_account_keeps_no_notifications_and_gets_no_more,
     a_rejection_is_told_with_its_reason_in_words,
 );
+on_both_databases!(with [("CDS_NOTIFY_INLINE_MOST", "2")] => many_followers_are_told_once_after_the_action);
 
 /// A citizen who reads English and whose email is verified (so mail may go there).
 async fn english_reporter(app: &TestApp) -> Citizen {
@@ -215,4 +216,53 @@ async fn a_rejection_is_told_with_its_reason_in_words(app: TestApp) {
     let public = app.get_json(&format!("/api/v1/reports/{}", report.id)).await;
     let last = public["timeline"].as_array().unwrap().last().unwrap().clone();
     assert_eq!(last["note"], format!("out_of_scope; {note}"));
+}
+
+/// News for more followers than an action tells itself (here 2) is left to the outbox workers, which
+/// tell them a page at a time: everyone once, even with two instances working.
+async fn many_followers_are_told_once_after_the_action(app: TestApp) {
+    let other = app.another_instance(&[("CDS_NOTIFY_INLINE_MOST", "2")]).await;
+    let admin = app.admin_token().await;
+    let reporter = app.citizen("0912345678").await;
+    let report = app.file_report(&reporter, &report_at(DA_LAT, json!({}))).await;
+    let id = report.id.as_str();
+    let mut followers = vec![reporter];
+    for phone in ["0912000001", "0912000002", "0912000003", "0912000004"] {
+        let supporter = other.citizen(phone).await;
+        let supported =
+            other.post_json_as(&supporter.token, &format!("/api/v1/reports/{id}/support"), &json!({})).await;
+        assert_eq!(supported.status(), 200);
+        followers.push(supporter);
+    }
+    let official = app.official_of(&admin, &report.organization_id, "canbo@dalat.gov.vn", "vi").await;
+    app.acted(&official, id, json!({"action": "comment", "note": "Đã cử người kiểm tra.", "public": true})).await;
+
+    // The action left one job; the workers of both instances tell its five followers, two at a time.
+    let database = app.database();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let jobs: Vec<(Option<String>, bool)> = database
+            .run(|conn| {
+                use congdanso::db::schema::notification_jobs;
+                use diesel::prelude::*;
+                let columns = (notification_jobs::after_user, notification_jobs::done_at.is_not_null());
+                Ok(notification_jobs::table.select(columns).load(conn)?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(jobs.len(), 1, "one job for the one event: {jobs:?}");
+        if jobs[0].1 {
+            let last = followers.iter().map(|f| f.id.clone()).max();
+            assert_eq!(jobs[0].0, last, "told through the last follower");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the job was never done");
+        tokio::task::yield_now().await;
+    }
+    for follower in &followers {
+        let told = app.notifications(&follower.token, "").await;
+        assert_eq!(told.kinds(), ["comment"], "once each: {told:?}");
+        assert_eq!(told.items[0].body.contains("Đã cử người kiểm tra."), true, "{told:?}");
+    }
+    assert!(app.notifications(&official.token, "").await.items.is_empty(), "not the official who said it");
 }
