@@ -441,6 +441,15 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// The folded text of each report, to search: a view of `reports` on PostgreSQL (trigram-indexed),
+    /// an FTS5 table with the trigram tokenizer on SQLite.
+    report_search (report_id) {
+        report_id -> Text,
+        search_text -> Text,
+    }
+}
+
 diesel::joinable!(reports -> users (reporter_id));
 diesel::joinable!(report_events -> reports (report_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -479,5 +488,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     report_sources,
     rate_limits,
-    notification_jobs
+    notification_jobs,
+    report_search
 );

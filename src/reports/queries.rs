@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use super::geo::BoundingBox;
 use super::row::ReportRow;
 use super::ReportStatus;
-use crate::db::schema::reports;
+use crate::db::schema::{report_search, reports};
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::routing::Position;
@@ -72,7 +72,7 @@ pub fn list_public(conn: &mut DbConnection, filter: &ReportFilter) -> Result<Vec
         query = query.filter(reports::unit_code.eq(unit.clone()));
     }
     if let Some(text) = &filter.text {
-        query = query.filter(reports::search_text.like(format!("%{text}%")));
+        query = query.filter(crate::reports::queries::containing_text(text));
     }
     if let Some(since) = filter.since {
         query = query.filter(reports::created_at.ge(since));
@@ -139,4 +139,19 @@ pub fn similar(
         .collect();
     rows.sort_by(|a, b| a.0.total_cmp(&b.0));
     Ok(rows.into_iter().take(20).map(|(_, row)| row).collect())
+}
+
+/// Reports whose folded text contains `text` (folded): answered from a trigram index on either database
+/// (`report_search`).
+pub fn containing_text(
+    text: &str,
+) -> diesel::dsl::EqAny<
+    reports::id,
+    diesel::dsl::Select<
+        diesel::dsl::Filter<report_search::table, diesel::dsl::Like<report_search::search_text, String>>,
+        report_search::report_id,
+    >,
+> {
+    let matching = report_search::table.filter(report_search::search_text.like(format!("%{text}%")));
+    reports::id.eq_any(matching.select(report_search::report_id))
 }

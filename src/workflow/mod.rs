@@ -145,7 +145,7 @@ macro_rules! within_scope {
             query = query.filter(reports::urgent.eq(urgent));
         }
         if let Some(text) = &filter.text {
-            query = query.filter(reports::search_text.like(format!("%{text}%")));
+            query = query.filter(crate::reports::queries::containing_text(text));
         }
         if let Some(from) = filter.from {
             query = query.filter(reports::created_at.ge(from));

@@ -230,6 +230,9 @@ async fn lists_filter_by_place_status_category_unit_text_and_time(app: TestApp) 
 
     assert_eq!(app.reports("?category=waste").await.ids(), [waste_id]);
     assert_eq!(app.reports("?q=RAC%20THAI").await.ids(), [waste_id]);
+    // Anywhere in the text, and shorter than the index's three letters ("bua bai", "dau hem").
+    assert_eq!(app.reports("?q=B%C3%A3i").await.ids(), [waste_id]);
+    assert_eq!(app.reports("?q=u%20h").await.ids(), [waste_id]);
     assert_eq!(app.reports(&format!("?unit={}", far.unit_code)).await.ids(), [far_id]);
     assert_eq!(app.reports("?status=submitted").await.items.len(), 3);
     assert!(app.reports("?status=resolved").await.items.is_empty());

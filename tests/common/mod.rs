@@ -91,6 +91,12 @@ impl TestDb {
                 let admin_url = postgres_url()?;
                 let schema = format!("t_{id}");
                 let mut conn = PgConnection::establish(&admin_url).expect("connect to TEST_DATABASE_URL");
+                // Once per database, before any test migrates: concurrent CREATE EXTENSIONs can collide.
+                static TRIGRAMS: std::sync::Once = std::sync::Once::new();
+                TRIGRAMS.call_once(|| {
+                    let create = "CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA public";
+                    diesel::sql_query(create).execute(&mut conn).expect("pg_trgm");
+                });
                 diesel::sql_query(format!("CREATE SCHEMA {schema}")).execute(&mut conn).expect("create schema");
                 let url = with_search_path(&admin_url, &schema);
                 Some(TestDb { backend, url, cleanup: Cleanup::Schema { admin_url, schema } })

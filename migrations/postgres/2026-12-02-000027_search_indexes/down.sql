@@ -1,0 +1,3 @@
+DROP VIEW report_search;
+DROP INDEX users_search_trigrams;
+DROP INDEX reports_search_trigrams;
