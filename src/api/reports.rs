@@ -1,5 +1,7 @@
 //! `/api/v1/reports` and `/api/v1/me/reports`.
 
+use std::collections::HashMap;
+
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
@@ -15,7 +17,8 @@ use crate::reports::events;
 use crate::reports::filing::{self, Filed};
 use crate::reports::geo::BoundingBox;
 use crate::reports::heatmap::{self, Heatmap};
-use crate::reports::queries::{self, ReportFilter};
+use crate::reports::queries::{self, NearCursor, ReportFilter};
+use crate::reports::row::ReportRow;
 use crate::reports::{actions, views};
 use crate::reports::{NewReportRequest, Report, ReportDetail, ReportStatus};
 use crate::routing::Position;
@@ -176,7 +179,7 @@ impl ListReportsQuery {
         let unit = self.unit.as_deref().and_then(|u| errors.check(UnitCode::parse_field(u, "unit")));
         let limit = page_limit(self.limit, PAGE, &mut errors);
         let cursor_ok = match (&self.cursor, center) {
-            (Some(c), Some(_)) => c.parse::<usize>().is_ok(),
+            (Some(c), Some(_)) => NearCursor::parse(c).is_some(),
             (Some(c), None) => uuid::Uuid::parse_str(c).is_ok(),
             (None, _) => true,
         };
@@ -215,13 +218,19 @@ pub async fn list(
     let page = state
         .db
         .run(move |conn| {
-            let rows = queries::list_public(conn, &filter)?;
             let near = filter.near.map(|(center, _)| center);
-            let skipped = filter.cursor.as_deref().and_then(|c| c.parse::<usize>().ok()).unwrap_or(0);
-            let shown = rows.len().min(filter.limit as usize);
+            let (rows, squared): (Vec<ReportRow>, HashMap<String, f64>) = match near {
+                None => (queries::list_public(conn, &filter)?, HashMap::new()),
+                Some(_) => {
+                    let found = queries::list_near(conn, &filter)?;
+                    let squared = found.iter().map(|(d, row)| (row.id.to_string(), *d)).collect();
+                    (found.into_iter().map(|(_, row)| row).collect(), squared)
+                }
+            };
             let views = views::views(conn, &rows, viewer.as_ref(), near, &public_url)?;
-            let key = |report: &Report| match near {
-                Some(_) => (skipped + shown).to_string(),
+            // By distance, the page goes on beyond the last one's distance; newest first, below its id.
+            let key = |report: &Report| match squared.get(report.id.as_str()) {
+                Some(&squared_m2) => NearCursor { squared_m2, id: report.id.to_string() }.to_string(),
                 None => report.id.to_string(),
             };
             Page::from_rows(views, filter.limit, key, |report| Ok(report.clone()))

@@ -1,6 +1,8 @@
 //! Reading reports: one by id with the visibility rules, and the lists (by place, by filters, the
 //! caller's own, similar ones nearby).
 
+use std::collections::HashMap;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -41,18 +43,20 @@ pub struct ReportFilter {
 
 /// Bounding boxes touching more cells than this are read by a latitude range instead.
 const MOST_CELLS: usize = 400;
-/// "Near" lists sort by distance in memory; a dense place is cut at this many candidates, newest kept.
+/// "Similar" lists sort by distance in memory; a dense place is cut at this many candidates.
 const MOST_NEAR_CANDIDATES: i64 = 5_000;
+/// Metres in a degree of latitude (and of longitude at the equator).
+const METRES_PER_DEGREE: f64 = 111_320.0;
 
-/// A page of public reports (`limit + 1` rows to tell whether more follow), newest first, or by
-/// distance with `near`.
-pub fn list_public(conn: &mut DbConnection, filter: &ReportFilter) -> Result<Vec<ReportRow>, AppError> {
+type Backend = <DbConnection as diesel::Connection>::Backend;
+
+/// `query` narrowed to the public reports `filter` asks for (place, status, category, unit, text, time).
+fn public_filters<'a, ST: 'a>(
+    mut query: reports::BoxedQuery<'a, Backend, ST>,
+    filter: &ReportFilter,
+) -> reports::BoxedQuery<'a, Backend, ST> {
+    query = query.filter(reports::is_public.eq(true)).filter(reports::status.ne(ReportStatus::Withdrawn.as_str()));
     let area = filter.near.map(|(center, radius)| BoundingBox::around(center, radius)).or(filter.bbox);
-    let mut query = reports::table
-        .select(ReportRow::as_select())
-        .filter(reports::is_public.eq(true))
-        .filter(reports::status.ne(ReportStatus::Withdrawn.as_str()))
-        .into_boxed();
     if let Some(area) = area {
         match area.cells(MOST_CELLS) {
             Some(cells) => query = query.filter(reports::cell.eq_any(cells)),
@@ -72,32 +76,70 @@ pub fn list_public(conn: &mut DbConnection, filter: &ReportFilter) -> Result<Vec
         query = query.filter(reports::unit_code.eq(unit.clone()));
     }
     if let Some(text) = &filter.text {
-        query = query.filter(crate::reports::queries::containing_text(text));
+        query = query.filter(containing_text(text));
     }
     if let Some(since) = filter.since {
         query = query.filter(reports::created_at.ge(since));
     }
-    match filter.near {
-        None => {
-            if let Some(before) = &filter.cursor {
-                query = query.filter(reports::id.lt(before.clone()));
-            }
-            Ok(query.order(reports::id.desc()).limit(filter.limit + 1).load(conn)?)
-        }
-        Some((center, radius)) => {
-            let mut rows: Vec<(f64, ReportRow)> = query
-                .order(reports::id.desc())
-                .limit(MOST_NEAR_CANDIDATES)
-                .load(conn)?
-                .into_iter()
-                .map(|row: ReportRow| (row.distance_m(center), row))
-                .filter(|(distance, _)| *distance <= radius)
-                .collect();
-            rows.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.id.cmp(&a.1.id)));
-            let skip = filter.cursor.as_deref().and_then(|c| c.parse::<usize>().ok()).unwrap_or(0);
-            Ok(rows.into_iter().skip(skip).take(filter.limit as usize + 1).map(|(_, row)| row).collect())
-        }
+    query
+}
+
+/// A page of public reports, newest first (`limit + 1` rows to tell whether more follow).
+pub fn list_public(conn: &mut DbConnection, filter: &ReportFilter) -> Result<Vec<ReportRow>, AppError> {
+    let mut query = public_filters(reports::table.select(ReportRow::as_select()).into_boxed(), filter);
+    if let Some(before) = &filter.cursor {
+        query = query.filter(reports::id.lt(before.clone()));
     }
+    Ok(query.order(reports::id.desc()).limit(filter.limit + 1).load(conn)?)
+}
+
+/// Where a page of reports by distance goes on: beyond this squared distance (m², exactly as the
+/// database computed it) and, among reports as far, below this id. Written `SQUARED~ID`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NearCursor {
+    pub squared_m2: f64,
+    pub id: String,
+}
+
+impl NearCursor {
+    pub fn parse(raw: &str) -> Option<NearCursor> {
+        let (squared, id) = raw.split_once('~')?;
+        let squared_m2 = squared.parse::<f64>().ok().filter(|d| d.is_finite() && *d >= 0.0)?;
+        uuid::Uuid::parse_str(id).ok()?;
+        Some(NearCursor { squared_m2, id: id.to_string() })
+    }
+}
+
+impl std::fmt::Display for NearCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `{}` writes the shortest text that reads back as the same f64.
+        write!(f, "{}~{}", self.squared_m2, self.id)
+    }
+}
+
+/// A page of public reports within `filter.near`'s radius, nearest first (`limit + 1` rows), each with
+/// its squared distance in m². The database orders and cuts the page (distances on a local flat map,
+/// within 0.1 % of the great-circle one at these radii) reading the candidates from the grid index
+/// alone, and only the page's rows are read.
+pub fn list_near(conn: &mut DbConnection, filter: &ReportFilter) -> Result<Vec<(f64, ReportRow)>, AppError> {
+    let Some((center, radius)) = filter.near else { return Ok(Vec::new()) };
+    let east_scale = METRES_PER_DEGREE * center.lat().to_radians().cos();
+    let north = (reports::lat - center.lat()) * METRES_PER_DEGREE;
+    let east = (reports::lon - center.lon()) * east_scale;
+    let squared = north * north + east * east;
+    let mut query = public_filters(reports::table.select((reports::id, squared)).into_boxed(), filter)
+        .filter(squared.le(radius * radius));
+    if let Some(after) = filter.cursor.as_deref().and_then(NearCursor::parse) {
+        let beyond = squared.gt(after.squared_m2).or(squared.eq(after.squared_m2).and(reports::id.lt(after.id)));
+        query = query.filter(beyond);
+    }
+    let page: Vec<(String, f64)> =
+        query.order((squared.asc(), reports::id.desc())).limit(filter.limit + 1).load(conn)?;
+    let ids: Vec<&str> = page.iter().map(|(id, _)| id.as_str()).collect();
+    let rows: Vec<ReportRow> =
+        reports::table.filter(reports::id.eq_any(&ids)).select(ReportRow::as_select()).load(conn)?;
+    let mut rows: HashMap<String, ReportRow> = rows.into_iter().map(|row| (row.id.to_string(), row)).collect();
+    Ok(page.into_iter().filter_map(|(id, squared)| rows.remove(&id).map(|row| (squared, row))).collect())
 }
 
 /// The caller's own reports, every status, newest first (`limit + 1` rows).

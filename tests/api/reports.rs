@@ -219,6 +219,20 @@ async fn lists_filter_by_place_status_category_unit_text_and_time(app: TestApp) 
     let next = app.reports(&format!("?near={},{}&limit=1&cursor={cursor}", DA_LAT.0, DA_LAT.1)).await;
     assert_eq!(next.ids(), [waste_id]);
     assert!(next.next_cursor.is_none());
+    // Reports as far as each other page by id, none twice, none lost, even when one is filed between
+    // two pages (a cursor is a distance and an id, not a count).
+    let twin = app.file_report(&citizen, &report(DA_LAT.0, DA_LAT.1)).await;
+    let first = app.reports(&format!("?near={},{}&limit=1", DA_LAT.0, DA_LAT.1)).await;
+    assert_eq!(first.ids(), [twin.id.as_str()], "as near as `here`, and newer");
+    let triplet = app.file_report(&citizen, &report(DA_LAT.0, DA_LAT.1)).await;
+    let cursor = first.next_cursor.as_deref().unwrap();
+    let rest = app.reports(&format!("?near={},{}&limit=5&cursor={cursor}", DA_LAT.0, DA_LAT.1)).await;
+    assert_eq!(rest.ids(), [here_id, waste_id], "not {}: it sorts before the cursor", triplet.id);
+    let stale = app.get(&format!("/api/v1/reports?near={},{}&cursor=5", DA_LAT.0, DA_LAT.1)).await;
+    assert_problem(stale, 422, "validation_failed").await;
+    for id in [&twin.id, &triplet.id] {
+        app.post_json_as(&citizen.token, &format!("/api/v1/reports/{id}/withdraw"), &json!({})).await;
+    }
 
     let page = app.reports("?limit=2").await;
     let rest = app.reports(&format!("?limit=2&cursor={}", page.next_cursor.as_deref().unwrap())).await;
