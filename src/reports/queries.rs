@@ -118,9 +118,9 @@ impl std::fmt::Display for NearCursor {
 }
 
 /// A page of public reports within `filter.near`'s radius, nearest first (`limit + 1` rows), each with
-/// its squared distance in m². The database orders and cuts the page (distances on a local flat map,
-/// within 0.1 % of the great-circle one at these radii) reading the candidates from the grid index
-/// alone, and only the page's rows are read.
+/// its squared distance in m²: one statement, in which the database finds the candidates through the grid
+/// index, orders them (distances on a local flat map, within 0.1 % of the great-circle one at these
+/// radii) and cuts the page, the same statement as the best raw SQL of `bench/reports_load`.
 pub fn list_near(conn: &mut DbConnection, filter: &ReportFilter) -> Result<Vec<(f64, ReportRow)>, AppError> {
     let Some((center, radius)) = filter.near else { return Ok(Vec::new()) };
     let east_scale = METRES_PER_DEGREE * center.lat().to_radians().cos();

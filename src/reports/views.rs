@@ -7,11 +7,11 @@ use diesel::prelude::*;
 
 use super::row::ReportRow;
 use super::{Report, ReportPosition, Reporter};
-use crate::db::schema::{organizations, report_supports, users};
+use crate::db::schema::{organizations, report_supports, reports, users};
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::routing::Position;
-use crate::values::{OrganizationId, ReportId, UserId};
+use crate::values::{ReportId, UserId};
 
 /// Reports as the officials who handle them see them: the public view, plus whom each is assigned to.
 pub fn official_views(conn: &mut DbConnection, rows: &[ReportRow], public_url: &str) -> Result<Vec<Report>, AppError> {
@@ -37,29 +37,19 @@ pub fn views(
         let key = (report_id, row.event_id.is_some());
         photos.entry(key).or_default().push(crate::media::Media::of(&row, public_url));
     }
-    let named: Vec<&UserId> = rows.iter().filter(|r| !r.is_anonymous).map(|r| &r.reporter_id).collect();
-    let names: HashMap<UserId, String> = if named.is_empty() {
-        HashMap::new()
-    } else {
-        users::table
-            .filter(users::id.eq_any(named))
-            .filter(users::deleted_at.is_null())
-            .select((users::id, users::full_name))
-            .load::<(UserId, String)>(conn)?
-            .into_iter()
-            .collect()
-    };
-    let organization_ids: Vec<&OrganizationId> = rows.iter().filter_map(|r| r.organization_id.as_ref()).collect();
-    let organization_names: HashMap<OrganizationId, String> = if organization_ids.is_empty() {
-        HashMap::new()
-    } else {
-        organizations::table
-            .filter(organizations::id.eq_any(organization_ids))
-            .select((organizations::id, organizations::name))
-            .load::<(OrganizationId, String)>(conn)?
-            .into_iter()
-            .collect()
-    };
+    // The reporters' names (of accounts not deleted) and the handling offices' names, in one read.
+    let mut names: HashMap<ReportId, (Option<String>, Option<String>)> = HashMap::new();
+    if !rows.is_empty() {
+        let reporter = users::table.on(users::id.eq(reports::reporter_id).and(users::deleted_at.is_null()));
+        let office = organizations::table.on(organizations::id.nullable().eq(reports::organization_id));
+        let found: Vec<(ReportId, Option<String>, Option<String>)> = reports::table
+            .filter(reports::id.eq_any(rows.iter().map(|r| &r.id)))
+            .left_join(reporter)
+            .left_join(office)
+            .select((reports::id, users::full_name.nullable(), organizations::name.nullable()))
+            .load(conn)?;
+        names.extend(found.into_iter().map(|(id, reporter, office)| (id, (reporter, office))));
+    }
     let supported: HashSet<ReportId> = match viewer {
         Some(viewer) if !rows.is_empty() => report_supports::table
             .filter(report_supports::user_id.eq(viewer))
@@ -87,9 +77,10 @@ pub fn views(
                 is_anonymous: row.is_anonymous,
                 urgent: row.urgent,
                 reporter: names
-                    .get(&row.reporter_id)
+                    .get(&row.id)
+                    .and_then(|(reporter, _)| reporter.clone())
                     .filter(|_| !row.is_anonymous)
-                    .map(|name| Reporter { display_name: name.clone() }),
+                    .map(|display_name| Reporter { display_name }),
                 supporters: row.supporters,
                 is_mine: viewer == Some(&row.reporter_id),
                 supported_by_me: supported.contains(&row.id),
@@ -99,7 +90,7 @@ pub fn views(
                 updated_at: row.updated_at.and_utc(),
                 due_at: row.due_at.map(|t| t.and_utc()),
                 organization_id: row.organization_id.clone(),
-                organization_name: row.organization_id.as_ref().and_then(|id| organization_names.get(id).cloned()),
+                organization_name: names.get(&row.id).and_then(|(_, office)| office.clone()),
                 assignee_id: None,
                 resolved_at: row.resolved_at.map(|t| t.and_utc()),
                 escalated_at: row.escalated_at.map(|t| t.and_utc()),
