@@ -10,7 +10,7 @@ use crate::accounts::register::{earlier_registration, register_citizen, Register
 use crate::accounts::{find_user, me, User};
 use crate::accounts::{login, reset};
 use crate::api::extractors::CurrentUser;
-use crate::api::extractors::{limit, RateLimited};
+use crate::api::extractors::{limit, DeviceIdHeader, RateLimited};
 use crate::api::session_response::{token_response, TokenResponse};
 use crate::api::state::AppState;
 use crate::auth::limits::Action;
@@ -35,7 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// and body (whose first answer was lost) is answered 200 with a session of the account the first one
 /// made, instead of `account_exists`.
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", operation_id = "register", request_body = RegisterRequest,
-    params(("Idempotency-Key" = Option<String>, Header, description = "8 to 128 visible ASCII characters; a UUID per sign-up")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "8 to 128 visible ASCII characters; a UUID per sign-up"), DeviceIdHeader),
     responses(
         (status = 201, description = "Account created and signed in; a verification mail is on its way when an email was given", body = TokenResponse),
         (status = 200, description = "A retry under the same `Idempotency-Key`: signed in to the account made the first time", body = TokenResponse),
@@ -123,7 +123,7 @@ pub struct LoginRequest {
 }
 
 /// Log in with phone or email.
-#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", operation_id = "login", request_body = LoginRequest,
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", operation_id = "login", request_body = LoginRequest, params(DeviceIdHeader),
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
         (status = 401, description = "`invalid_credentials`: the same for a wrong password and an unknown account"),
@@ -229,7 +229,7 @@ pub struct ForgotPasswordRequest {
 }
 
 /// Ask for a password reset link. Always 202, whether or not the account exists.
-#[utoipa::path(post, path = "/api/v1/auth/password/forgot", tag = "auth", operation_id = "forgotPassword", request_body = ForgotPasswordRequest,
+#[utoipa::path(post, path = "/api/v1/auth/password/forgot", tag = "auth", operation_id = "forgotPassword", request_body = ForgotPasswordRequest, params(DeviceIdHeader),
     responses(
         (status = 202, description = "If the account exists and has an email, a reset link is on its way"),
         (status = 429, description = "`rate_limited`"),
@@ -257,7 +257,7 @@ pub struct ResetPasswordRequest {
 }
 
 /// Set a new password with the token from the reset mail; every session of the account ends.
-#[utoipa::path(post, path = "/api/v1/auth/password/reset", tag = "auth", operation_id = "resetPassword", request_body = ResetPasswordRequest,
+#[utoipa::path(post, path = "/api/v1/auth/password/reset", tag = "auth", operation_id = "resetPassword", request_body = ResetPasswordRequest, params(DeviceIdHeader),
     responses(
         (status = 204, description = "Password changed; sign in again everywhere"),
         (status = 400, description = "`invalid_token`"),

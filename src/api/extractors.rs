@@ -173,6 +173,16 @@ fn device_id(req: &HttpRequest) -> Option<&str> {
 /// The header the app names its install with, for limits per device.
 pub const DEVICE_ID: &str = "Device-Id";
 
+/// `Device-Id`, for the contract of the operations [`limit`] counts.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // only its annotations are read, by the contract
+pub struct DeviceIdHeader {
+    /// The app's install id, 1–128 visible ASCII characters: rate limits count each device as one.
+    #[param(rename = "Device-Id")]
+    device_id: Option<String>,
+}
+
 /// The answer to anyone but an administrator, for the contract of operations that take `AdminUser`.
 #[derive(utoipa::IntoResponses)]
 #[allow(dead_code)] // only its annotations are read, by the contract

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::accounts::PhoneNumber;
 use crate::api::extractors::CurrentUser;
-use crate::api::extractors::{limit, RateLimited};
+use crate::api::extractors::{limit, DeviceIdHeader, RateLimited};
 use crate::api::session_response::{token_response, TokenResponse};
 use crate::api::state::AppState;
 use crate::auth::limits::Action;
@@ -537,7 +537,7 @@ pub struct CodeInfo {
 
 /// What a scanned code stands for. Public, rate-limited.
 #[utoipa::path(get, path = "/api/v1/onboarding/{code}", tag = "onboarding", operation_id = "resolveOnboardingCode",
-    params(("code" = String, Path, description = "The 12-character code of the QR code")),
+    params(("code" = String, Path, description = "The 12-character code of the QR code"), DeviceIdHeader),
     responses(
         (status = 200, description = "The campaign and volunteer behind the code", body = CodeInfo),
         (status = 404, description = "`onboarding_code_invalid`: forged, altered or unknown"),
@@ -635,7 +635,7 @@ fn ensure_texts_can_be_sent(state: &AppState) -> Result<(), AppError> {
 /// six-digit activation code goes to the phone (valid 72 hours). Retrying the same request returns the
 /// same account (200) without a second message.
 #[utoipa::path(post, path = "/api/v1/onboarding/assisted", tag = "onboarding", operation_id = "assistedSignUp",
-    security(("bearer" = [])), request_body = AssistedSignUpRequest,
+    security(("bearer" = [])), request_body = AssistedSignUpRequest, params(DeviceIdHeader),
     responses(
         (status = 201, description = "Account opened, activation code sent", body = AssistedAccount),
         (status = 200, description = "The same request again: the account opened the first time", body = AssistedAccount),
@@ -672,7 +672,7 @@ pub async fn assisted_sign_up(
 /// A new activation code for a neighbour's account the volunteer opened and that is not activated yet
 /// (the message was lost, or the code expired). The earlier code stops working.
 #[utoipa::path(post, path = "/api/v1/onboarding/assisted/resend", tag = "onboarding", operation_id = "resendActivationCode",
-    security(("bearer" = [])), request_body = ResendRequest,
+    security(("bearer" = [])), request_body = ResendRequest, params(DeviceIdHeader),
     responses(
         (status = 202, description = "A new code is on its way", body = AssistedAccount),
         (status = 404, description = "`agent_not_found` (not the caller's), or `user_not_found`: no account of this agent waits for activation with this phone"),
@@ -703,7 +703,7 @@ pub async fn resend_activation(
 
 /// The neighbour sets their password with the activation code (once) and is signed in.
 #[utoipa::path(post, path = "/api/v1/onboarding/activate", tag = "onboarding", operation_id = "activateAccount",
-    request_body = ActivateRequest,
+    request_body = ActivateRequest, params(DeviceIdHeader),
     responses(
         (status = 200, description = "Activated and signed in", body = TokenResponse),
         (status = 400, description = "`invalid_token`: wrong, used or expired code (or no such account)"),
