@@ -11,7 +11,7 @@ use actix_web::{web, FromRequest, HttpRequest};
 
 use chrono::Utc;
 
-use crate::accounts::{find_signed_in, Role, UserRow};
+use crate::accounts::{find_signed_in, Login, Role, UserRow};
 use crate::api::state::AppState;
 use crate::auth::limits::{self, Action};
 use crate::error::AppError;
@@ -160,7 +160,11 @@ pub(crate) async fn limit(
     if let Some(device) = device_id(req) {
         counted.push(limiter.subject(action, "device", device));
     }
-    counted.extend(subjects.iter().map(|(kind, value)| limiter.subject(action, kind, value)));
+    counted.extend(subjects.iter().map(|(kind, value)| match *kind {
+        // One person however they write it: "0912 345 678" and "+84912345678" are one phone.
+        "login" | "phone" | "email" => limiter.subject(action, kind, &Login::key_of(value)),
+        _ => limiter.subject(action, kind, value),
+    }));
     state.db.run(move |conn| limits::count(conn, &counted, Utc::now().naive_utc())).await
 }
 

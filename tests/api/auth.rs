@@ -303,10 +303,11 @@ async fn outdated_password_hashes_are_upgraded_on_log_in(app: TestApp) {
 async fn limits_count_the_person_and_the_address_only_as_a_ceiling() {
     let limits = [("CDS_AUTH_RATE_LIMIT", "3"), ("CDS_ADDRESS_RATE_LIMIT", "8")];
     let app = TestApp::spawn_with(Backend::Sqlite, &limits).await.unwrap();
-    for _ in 0..3 {
-        assert_eq!(app.login("0912345678", "whatever password").await.status(), 401);
+    // One phone however it is written.
+    for written in ["0912345678", "0912 345 678", "+84912345678"] {
+        assert_eq!(app.login(written, "whatever password").await.status(), 401);
     }
-    let response = app.login("0912345678", "whatever password").await;
+    let response = app.login("84 912 345 678", "whatever password").await;
     let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
     assert!((1..=60).contains(&retry_after));
     assert_problem(response, 429, "rate_limited").await;
