@@ -103,11 +103,14 @@ fn params_of(req: &HttpRequest) -> HashMap<String, String> {
 /// The format of the path's suffix, and the query's `jurisdiction_id` checked.
 fn checked(state: &AppState, format: &str, req: &HttpRequest) -> Result<Format, (Format, Open311Error)> {
     let format = Format::parse(format).map_err(|err| (Format::Json, err))?;
-    let configured = state.settings.open311_jurisdiction_id.as_deref();
-    let params = params_of(req);
-    check_jurisdiction(params.get("jurisdiction_id").map(String::as_str), &state.settings.service_area, configured)
-        .map_err(|err| (format, err))?;
+    jurisdiction_of(state, &params_of(req)).map_err(|err| (format, err))?;
     Ok(format)
+}
+
+/// The `jurisdiction_id` among `params` checked against this deployment (see `check_jurisdiction`).
+fn jurisdiction_of(state: &AppState, params: &HashMap<String, String>) -> Result<(), Open311Error> {
+    let configured = state.settings.open311_jurisdiction_id.as_deref();
+    check_jurisdiction(params.get("jurisdiction_id").map(String::as_str), &state.settings.service_area, configured)
 }
 
 /// Where this Open311 endpoint is, what it speaks and how to get an API key.
@@ -323,9 +326,7 @@ pub async fn file_request(
         Ok(params) => params,
         Err(err) => return failed(format, err),
     };
-    let configured = state.settings.open311_jurisdiction_id.as_deref();
-    let jurisdiction = params.get("jurisdiction_id").map(String::as_str);
-    if let Err(err) = check_jurisdiction(jurisdiction, &state.settings.service_area, configured) {
+    if let Err(err) = jurisdiction_of(&state, &params) {
         return failed(format, err);
     }
     let Some(presented) = params.get("api_key").map(|k| k.trim().to_string()).filter(|k| !k.is_empty()) else {

@@ -92,8 +92,7 @@ fn filing_error(err: AppError, service_code: &str) -> Open311Error {
         AppError::Validation(fields) if fields.iter().any(|f| f.issue == FieldIssue::OutsideServiceArea) => {
             bad("lat/long is outside the area this API key may file requests in")
         }
-        AppError::Validation(fields) => described(&fields),
-        other => Open311Error::from(other),
+        other => field_error(other),
     }
 }
 
@@ -144,10 +143,7 @@ impl ServiceRequestForm {
             is_anonymous: None,
             urgent,
         };
-        let mut report = request.parse().map_err(|err| match err {
-            AppError::Validation(fields) => described(&fields),
-            other => Open311Error::from(other),
-        })?;
+        let mut report = request.parse().map_err(field_error)?;
         let email = given("email").map(|e| Email::parse(e, "email")).transpose().map_err(field_error)?;
         let phone = given("phone").map(|p| PhoneNumber::parse(p, "phone")).transpose().map_err(field_error)?;
         let short = |name: &str| -> Result<Option<String>, Open311Error> {
@@ -186,6 +182,7 @@ fn number(raw: &str, name: &str) -> Result<f64, Open311Error> {
     raw.parse::<f64>().ok().filter(|n| n.is_finite()).ok_or_else(|| bad(format!("{name} is not a number: {raw}")))
 }
 
+/// Field errors told with Open311's names; anything else as it is.
 fn field_error(err: AppError) -> Open311Error {
     match err {
         AppError::Validation(fields) => described(&fields),

@@ -118,9 +118,9 @@ impl std::fmt::Display for NearCursor {
 }
 
 /// A page of public reports within `filter.near`'s radius, nearest first (`limit + 1` rows), each with
-/// its squared distance in m²: one statement, in which the database finds the candidates through the grid
-/// index, orders them (distances on a local flat map, within 0.1 % of the great-circle one at these
-/// radii) and cuts the page, the same statement as the best raw SQL of `bench/reports_load`.
+/// its squared distance in m². The database orders the candidates (distances on a local flat map, within
+/// 0.1 % of the great-circle one at these radii) and cuts the page reading them from the grid or position
+/// index alone; then only the page's rows are read.
 pub fn list_near(conn: &mut DbConnection, filter: &ReportFilter) -> Result<Vec<(f64, ReportRow)>, AppError> {
     let Some((center, radius)) = filter.near else { return Ok(Vec::new()) };
     let east_scale = METRES_PER_DEGREE * center.lat().to_radians().cos();
@@ -183,17 +183,18 @@ pub fn similar(
     Ok(rows.into_iter().take(20).map(|(_, row)| row).collect())
 }
 
-/// Reports whose folded text contains `text` (folded): answered from a trigram index on either database
-/// (`report_search`).
-pub fn containing_text(
-    text: &str,
-) -> diesel::dsl::EqAny<
+/// `reports.id IN (SELECT report_id FROM report_search WHERE search_text LIKE …)`.
+pub type ContainingText = diesel::dsl::EqAny<
     reports::id,
     diesel::dsl::Select<
         diesel::dsl::Filter<report_search::table, diesel::dsl::Like<report_search::search_text, String>>,
         report_search::report_id,
     >,
-> {
+>;
+
+/// Reports whose folded text contains `text` (folded): answered from a trigram index on either database
+/// (`report_search`).
+pub fn containing_text(text: &str) -> ContainingText {
     let matching = report_search::table.filter(report_search::search_text.like(format!("%{text}%")));
     reports::id.eq_any(matching.select(report_search::report_id))
 }
