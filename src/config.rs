@@ -11,6 +11,8 @@ use crate::values::{is_known_province, Email, ProvinceCode};
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database: DatabaseUrl,
+    /// A streaming replica of `database` for public reads and statistics (PostgreSQL only).
+    pub read_database: Option<DatabaseUrl>,
     pub bind: SocketAddr,
     pub data_dir: PathBuf,
     pub public_url: String,
@@ -282,6 +284,16 @@ impl Settings {
         }
 
         let database = setting(&lookup, "DATABASE_URL", "sqlite://data/congdanso.db", DatabaseUrl::parse)?;
+        let read_database = setting(&lookup, "CDS_DATABASE_READ_URL", "", |raw| match (raw.trim(), &database) {
+            ("", _) => Ok(None),
+            (_, DatabaseUrl::Sqlite(_)) => {
+                Err("read replicas are PostgreSQL's; DATABASE_URL is a SQLite file (leave this unset)".to_string())
+            }
+            (url, DatabaseUrl::Postgres(_)) => match DatabaseUrl::parse(url)? {
+                replica @ DatabaseUrl::Postgres(_) => Ok(Some(replica)),
+                DatabaseUrl::Sqlite(_) => Err("expected postgres://USER@HOST/DB, a streaming replica".to_string()),
+            },
+        })?;
         let bind: SocketAddr = setting(&lookup, "CDS_BIND", "127.0.0.1:8080", |raw| {
             raw.trim().parse().map_err(|_| format!("expected HOST:PORT such as 127.0.0.1:8080, got {raw:?}"))
         })?;
@@ -487,6 +499,7 @@ impl Settings {
 
         Ok(Settings {
             database,
+            read_database,
             bind,
             data_dir,
             public_url,
@@ -550,6 +563,14 @@ mod tests {
         let err = settings_with(&[("DATABASE_URL", "nonsense")]).unwrap_err();
         assert_eq!(err.var, "DATABASE_URL");
         assert!(err.to_string().starts_with("DATABASE_URL: expected sqlite://"));
+
+        let err = settings_with(&[("CDS_DATABASE_READ_URL", "postgres://replica/cds")]).unwrap_err();
+        assert_eq!(err.var, "CDS_DATABASE_READ_URL", "a SQLite primary has no replicas");
+        let primary = ("DATABASE_URL", "postgres://primary/cds");
+        let err = settings_with(&[primary, ("CDS_DATABASE_READ_URL", "sqlite://replica.db")]).unwrap_err();
+        assert_eq!(err.var, "CDS_DATABASE_READ_URL");
+        let settings = settings_with(&[primary, ("CDS_DATABASE_READ_URL", "postgres://replica/cds")]).unwrap();
+        assert_eq!(settings.read_database, Some(DatabaseUrl::Postgres("postgres://replica/cds".into())));
 
         let err = settings_with(&[("CDS_BIND", "localhost")]).unwrap_err();
         assert_eq!(err.var, "CDS_BIND");

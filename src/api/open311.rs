@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::api::state::AppState;
 use crate::auth::limits::{self, Action, Counted};
+use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::http::IdempotencyKey;
 use crate::open311::filing::{self, FiledRequest, Filing, RequestToken, ServiceRequestForm};
@@ -142,7 +143,7 @@ pub async fn services(state: web::Data<AppState>, format: web::Path<String>, req
         Ok(format) => format,
         Err((format, err)) => return failed(format, err),
     };
-    match state.db.run(open311::services).await {
+    match state.db.read(open311::services).await {
         Ok(services) => ok(format, &services, |s| xml::list("services", s)),
         Err(err) => failed(format, Open311Error::from(err)),
     }
@@ -170,7 +171,7 @@ pub async fn service_definition(
         Err((format, err)) => return failed(format, err),
     };
     let lookup = code.clone();
-    match state.db.run(move |conn| open311::service_definition(conn, &lookup)).await {
+    match state.db.read(move |conn| open311::service_definition(conn, &lookup)).await {
         Ok(Some(definition)) => ok(format, &definition, |d| xml::document(&d.to_xml())),
         Ok(None) => failed(format, Open311Error::new(404, format!("service_code not found: {code}"))),
         Err(err) => failed(format, Open311Error::from(err)),
@@ -214,7 +215,7 @@ pub async fn requests(state: web::Data<AppState>, format: web::Path<String>, req
         Err(err) => return failed(format, err),
     };
     let public_url = state.settings.public_url.clone();
-    match state.db.run(move |conn| service_requests::search(conn, &search, &public_url)).await {
+    match state.db.read(move |conn| service_requests::search(conn, &search, &public_url)).await {
         Ok(found) => ok(format, &found, |r| xml::list("service_requests", r)),
         Err(err) => failed(format, Open311Error::from(err)),
     }
@@ -238,7 +239,12 @@ pub async fn request(state: web::Data<AppState>, path: web::Path<(String, String
         Err((format, err)) => return failed(format, err),
     };
     let (lookup, public_url) = (id.clone(), state.settings.public_url.clone());
-    let found = state.db.run(move |conn| service_requests::find(conn, &lookup, &public_url)).await;
+    let find = move |conn: &mut DbConnection| service_requests::find(conn, &lookup, &public_url);
+    // The application that has just filed it asks for it next: what a lagging replica lacks, the primary has.
+    let found = match state.db.read(find.clone()).await {
+        Ok(None) if state.db.has_replica() => state.db.run(find).await,
+        found => found,
+    };
     array_of_one(format, found, format!("service_request_id not found: {id}"))
 }
 

@@ -128,7 +128,7 @@ async fn next_chunk((phase, export): (Phase, Export)) -> Option<(Chunk, (Phase, 
         Phase::Rows { after, first } => {
             let filter = export.filter.clone();
             let from = after.clone();
-            let page = export.db.run(move |conn| open_data::page(conn, &filter, from.as_ref(), PAGE_ROWS)).await;
+            let page = export.db.read(move |conn| open_data::page(conn, &filter, from.as_ref(), PAGE_ROWS)).await;
             let written = page.and_then(|rows| Ok((export.format.rows(&rows, first)?, rows)));
             match written {
                 Ok((bytes, rows)) => {

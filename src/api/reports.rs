@@ -50,18 +50,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/me/reports").route(web::get().to(mine)));
 }
 
+/// The report as `viewer` may see it, and whether `viewer` is its reporter.
 fn detail(
     conn: &mut DbConnection,
     id: &ReportId,
     viewer: Option<&UserId>,
     public_url: &str,
     now: NaiveDateTime,
-) -> Result<ReportDetail, AppError> {
+) -> Result<(ReportDetail, bool), AppError> {
     let row = queries::find_visible(conn, id, viewer)?;
     let report = views::views(conn, std::slice::from_ref(&row), viewer, None, public_url)?.remove(0);
     let for_reporter = viewer == Some(&row.reporter_id);
     let deadline = crate::reports::deadlines::current(conn, &row, now)?;
-    Ok(ReportDetail { report, deadline, timeline: events::public_timeline(conn, id, for_reporter)? })
+    Ok((ReportDetail { report, deadline, timeline: events::public_timeline(conn, id, for_reporter)? }, for_reporter))
 }
 
 /// File a report. Send an `Idempotency-Key` (a UUID per report): retrying with the same key returns the
@@ -99,7 +100,7 @@ pub async fn file(
             let id = match &filed {
                 Filed::New(id) | Filed::Existing(id) => id.clone(),
             };
-            Ok((filed, detail(conn, &id, Some(&user_id), &public_url, now)?))
+            Ok((filed, detail(conn, &id, Some(&user_id), &public_url, now)?.0))
         })
         .await?;
     state.outbox_wake.notify_one();
@@ -119,9 +120,32 @@ pub async fn file(
     ))]
 pub async fn get(viewer: MaybeUser, state: web::Data<AppState>, id: Path<ReportId>) -> Result<HttpResponse, AppError> {
     let viewer = viewer.id();
+    let signed_in = viewer.is_some();
     let public_url = state.settings.public_url.clone();
     let now = state.clock.now();
-    let report = state.db.run(move |conn| detail(conn, &id, viewer.as_ref(), &public_url, now)).await?;
+    let id = id.into_inner();
+    let view = move |conn: &mut DbConnection| detail(conn, &id, viewer.as_ref(), &public_url, now);
+    if !state.db.has_replica() {
+        return Ok(HttpResponse::Ok().json(state.db.run(view).await?.0));
+    }
+    // A replica may lag: what a reporter sees of their own report, and a signed-in viewer's report the
+    // replica does not have yet (they may have just filed it), comes from the primary.
+    let from_replica = state
+        .db
+        .read({
+            let view = view.clone();
+            move |conn| match view(conn) {
+                Ok((report, false)) => Ok(Some(report)),
+                Err(AppError::ReportNotFound) if signed_in => Ok(None),
+                Ok((_, true)) => Ok(None),
+                Err(err) => Err(err),
+            }
+        })
+        .await?;
+    let report = match from_replica {
+        Some(report) => report,
+        None => state.db.run(view).await?.0,
+    };
     Ok(HttpResponse::Ok().json(report))
 }
 
@@ -217,7 +241,7 @@ pub async fn list(
     let public_url = state.settings.public_url.clone();
     let page = state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let near = filter.near.map(|(center, _)| center);
             let (rows, squared): (Vec<ReportRow>, HashMap<String, f64>) = match near {
                 None => (queries::list_public(conn, &filter)?, HashMap::new()),
@@ -311,7 +335,7 @@ pub async fn similar(
     let public_url = state.settings.public_url.clone();
     let items = state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let rows = queries::similar(conn, position, &category, radius)?;
             views::views(conn, &rows, viewer.as_ref(), Some(position), &public_url)
         })
@@ -376,7 +400,7 @@ async fn change_own_report(
         .db
         .run(move |conn| {
             change(conn, &notifier, &id, &user_id, now)?;
-            detail(conn, &id, Some(&user_id), &public_url, now)
+            Ok(detail(conn, &id, Some(&user_id), &public_url, now)?.0)
         })
         .await?;
     state.outbox_wake.notify_one();
@@ -596,6 +620,6 @@ pub async fn heatmap(state: web::Data<AppState>, query: Query<HeatmapQuery>) -> 
     let HeatmapQuery { bbox, zoom, category } = query.into_inner();
     let (area, zoom) = heatmap_area(&bbox, zoom)?;
     let now = state.clock.now();
-    let map = state.db.run(move |conn| heatmap::public(conn, &area, category.as_deref(), zoom, now)).await?;
+    let map = state.db.read(move |conn| heatmap::public(conn, &area, category.as_deref(), zoom, now)).await?;
     Ok(HttpResponse::Ok().insert_header((actix_web::http::header::CACHE_CONTROL, "public, max-age=60")).json(map))
 }

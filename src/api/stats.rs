@@ -14,7 +14,7 @@ use crate::http::{Json, Path, Query};
 use crate::reports::heatmap::Heatmap;
 use crate::reports::ReportStatus;
 use crate::stats::adoption::{self, Adoption, Population};
-use crate::stats::{self, GroupBy, Period, SortBy, Stats, StatsQuery};
+use crate::stats::{self, months, GroupBy, Period, SortBy, Stats, StatsQuery};
 use crate::units::UnitCode;
 use crate::values::OrganizationId;
 use crate::workflow::{heatmap, jurisdiction, InboxFilter};
@@ -118,9 +118,11 @@ pub async fn get_stats(
     let now = state.clock.now();
     let (query, csv) = params.into_inner().parse(local(now).date())?;
     let (user_id, role, area) = (user.user.id.clone(), user.role, state.settings.service_area.clone());
+    // The sums are brought up to date on the primary, then read where reads go (a replica, when set).
+    state.db.run(months::refresh).await?;
     let figures = state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let jurisdiction = stats::staff_jurisdiction(conn, &user_id, role, &area)?;
             stats::ensure_within(conn, &jurisdiction, &query.filter)?;
             stats::stats(conn, &jurisdiction, &user_id, &query, now)
@@ -190,7 +192,7 @@ pub async fn get_heatmap(
     let official_id = official.0.user.id.clone();
     let map = state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let jurisdiction = jurisdiction(conn, &official_id)?;
             heatmap(conn, &jurisdiction, &official_id, &filter, &area, zoom)
         })
@@ -233,7 +235,7 @@ pub async fn get_adoption(
         (user.user.id.clone(), user.role, state.settings.service_area.clone(), state.clock.now());
     let figures = state
         .db
-        .run(move |conn| {
+        .read(move |conn| {
             let jurisdiction = stats::staff_jurisdiction(conn, &user_id, role, &area)?;
             adoption::adoption(conn, &jurisdiction, province.as_ref().map(|p| p.as_str()), per_unit, now)
         })

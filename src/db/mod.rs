@@ -131,10 +131,44 @@ impl ManageConnection for ConnectionManager {
     }
 }
 
-/// The pool, shared by every request. All database work goes through [`Db::run`], off the async workers.
+/// The pool, shared by every request. All database work goes through [`Db::run`] (or [`Db::read`]), off
+/// the async workers.
 #[derive(Clone)]
 pub struct Db {
     pool: Pool<ConnectionManager>,
+    replica: Option<Replica>,
+}
+
+/// A streaming replica of the primary (`CDS_DATABASE_READ_URL`) for reads that may see the recent past.
+#[derive(Clone)]
+struct Replica {
+    pool: Pool<ConnectionManager>,
+    /// Until when reads skip a replica that could not be reached, so that each does not wait for it.
+    resting_until: std::sync::Arc<std::sync::Mutex<Option<std::time::Instant>>>,
+}
+
+/// How long reads go to the primary after the replica could not be reached.
+const REPLICA_REST: Duration = Duration::from_secs(10);
+
+impl Replica {
+    /// A connection to the replica, or `None` (said in the log) when it cannot be reached now.
+    fn connection(&self) -> Option<r2d2::PooledConnection<ConnectionManager>> {
+        let mut resting = self.resting_until.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if resting.is_some_and(|until| std::time::Instant::now() < until) {
+            return None;
+        }
+        *resting = None;
+        drop(resting);
+        match self.pool.get() {
+            Ok(conn) => Some(conn),
+            Err(err) => {
+                tracing::warn!(error = %err, "read replica unreachable: reading from the primary for a while");
+                let until = std::time::Instant::now() + REPLICA_REST;
+                *self.resting_until.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(until);
+                None
+            }
+        }
+    }
 }
 
 impl Db {
@@ -147,13 +181,20 @@ impl Db {
                     .map_err(|err| AppError::DatabaseUnavailable(format!("cannot create {}: {err}", dir.display())))?;
             }
         }
-        let pool = Pool::builder()
-            .max_size(settings.db_pool_size)
-            .min_idle(Some(0))
-            .connection_timeout(settings.db_timeout)
-            .idle_timeout(Some(Duration::from_secs(300)))
-            .build_unchecked(ConnectionManager::new(settings.database.clone()));
-        Ok(Db { pool })
+        let pool = |target: &DatabaseUrl, timeout: Duration| {
+            Pool::builder()
+                .max_size(settings.db_pool_size)
+                .min_idle(Some(0))
+                .connection_timeout(timeout)
+                .idle_timeout(Some(Duration::from_secs(300)))
+                .build_unchecked(ConnectionManager::new(target.clone()))
+        };
+        // A replica that does not answer within a second is passed over for the primary.
+        let replica = settings.read_database.as_ref().map(|target| Replica {
+            pool: pool(target, settings.db_timeout.min(Duration::from_secs(1))),
+            resting_until: Default::default(),
+        });
+        Ok(Db { pool: pool(&settings.database, settings.db_timeout), replica })
     }
 
     /// Runs `work` with a pooled connection on the blocking thread pool.
@@ -169,6 +210,29 @@ impl Db {
         })
         .await
         .map_err(|err| AppError::Internal(format!("blocking task: {err}")))?
+    }
+
+    /// Runs `work`, which only reads and may see the recent past (public lists, statistics), on the read
+    /// replica when there is one and it can be reached; otherwise like [`Db::run`]. What must see its own
+    /// writes (the reporter's own report, officials' work) goes through [`Db::run`].
+    pub async fn read<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let Some(replica) = self.replica.clone() else { return self.run(work).await };
+        let pool = self.pool.clone();
+        actix_web::web::block(move || match replica.connection() {
+            Some(mut conn) => work(&mut conn),
+            None => work(&mut *pool.get()?),
+        })
+        .await
+        .map_err(|err| AppError::Internal(format!("blocking task: {err}")))?
+    }
+
+    /// Whether [`Db::read`] may read from a replica.
+    pub fn has_replica(&self) -> bool {
+        self.replica.is_some()
     }
 
     /// A connection for start-up and command-line work, outside any request.

@@ -331,7 +331,8 @@ fn split(period: &Period) -> (Option<(NaiveDate, NaiveDate)>, Vec<Period>) {
 type MonthRow = ((String, String, String), SumColumns, SumTexts);
 
 /// The tallies of what `query` selects within `jurisdiction`, per group of `query.group_by` (one group,
-/// `""`, without): whole months from their sums (refreshed first), the days around them from the reports.
+/// `""`, without): whole months from their sums, the days around them from the reports. It only reads, so
+/// it may run on a replica: the caller [`refresh`]es the sums first, on the primary.
 /// `province_wide`: the jurisdiction is whole provinces (an IOC, an administrator), so a province's
 /// figures may be read from its communes' one-row months.
 pub fn tallies(
@@ -346,7 +347,6 @@ pub fn tallies(
     let mut groups: BTreeMap<String, Tally> = BTreeMap::new();
     let filter = &query.filter;
     let grain = Grain::of(query, province_wide);
-    refresh(conn)?;
     for edge in edges {
         if grain != Grain::Reports {
             add_days(conn, jurisdiction, query, grain, &edge, &mut groups)?;

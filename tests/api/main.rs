@@ -26,6 +26,7 @@ mod organizations;
 mod outbox;
 mod privacy;
 mod reference_data;
+mod replica;
 mod reports;
 mod responses;
 mod schema;
