@@ -194,22 +194,8 @@ async fn main() {
     let near_rate = near.len() as f64 / seconds as f64;
     let (near_p50, near_p99) = percentiles(near);
 
-    // --- near: the best single SQL for the same answer, straight through pgbench ---
-    // The first page (20 and one more) of the public reports within 500 m, nearest first, whole rows:
-    // the grid cells of the box, the box, the distance on a local flat map, ordered and cut by the database.
-    let near_sql = r#"\set k random(1, 3321)
-SELECT lat AS clat, lon AS clon FROM bench_centers WHERE k = :k \gset
-\set lat0 int((:clat - 0.0045) * 100) + 9000
-\set lat1 int((:clat + 0.0045) * 100) + 9000
-\set lon0 int((:clon - 0.0046) * 100) + 18000
-\set lon1 int((:clon + 0.0046) * 100) + 18000
-SELECT * FROM reports
-WHERE is_public AND status <> 'withdrawn'
-  AND cell IN (:lat0 * 100000 + :lon0, :lat0 * 100000 + :lon1, :lat1 * 100000 + :lon0, :lat1 * 100000 + :lon1)
-  AND lat BETWEEN :clat - 0.0045 AND :clat + 0.0045 AND lon BETWEEN :clon - 0.0046 AND :clon + 0.0046
-  AND ((lat - :clat) * 111320) ^ 2 + ((lon - :clon) * 111320 * cos(radians(:clat))) ^ 2 <= 250000
-ORDER BY ((lat - :clat) * 111320) ^ 2 + ((lon - :clon) * 111320 * cos(radians(:clat))) ^ 2, id DESC LIMIT 21;
-"#;
+    // --- near: the best single SQL for the same answer, straight through pgbench (bench/sql/near.sql) ---
+    let near_sql = include_str!("sql/near.sql");
     let (raw_near_tps, raw_near_p50, raw_near_p99) = pgbench(&url, near_sql, clients, seconds);
 
     // --- filing: the app over HTTP ---
@@ -244,30 +230,8 @@ ORDER BY ((lat - :clat) * 111320) ^ 2 + ((lon - :clon) * 111320 * cos(radians(:c
     let create_rate = create.len() as f64 / seconds as f64;
     let (create_p50, create_p99) = percentiles(create);
 
-    // --- filing: the same statements in one transaction through pgbench ---
-    // The statements the app runs to file a report, in one transaction, with literal values as it sends them.
-    let create_sql = format!(
-        r#"\set k random(1, 3321)
-\set r random(1, 2000000000)
-SELECT code AS ccode, lat AS clat, lon AS clon FROM bench_centers WHERE k = :k \gset
-\set cell (int(:clat * 100) + 9000) * 100000 + int(:clon * 100) + 18000
-BEGIN;
-SELECT request_hash, report_id FROM idempotency_keys WHERE user_id = '{user_id}' AND key = 'k-:client_id-:r';
-SELECT urgent_allowed FROM categories WHERE code = 'waste' AND active;
-SELECT * FROM admin_units WHERE level = 2 AND valid_to IS NULL
-  AND lat BETWEEN :clat - 0.5 AND :clat + 0.5 AND lon BETWEEN :clon - 0.5 AND :clon + 0.5;
-SELECT * FROM admin_units WHERE code = '68';
-INSERT INTO reports (id, reporter_id, category_code, description, search_text, lat, lon, cell, unit_code, unit_approximate,
-    status, is_public, is_anonymous, urgent, supporters, created_at, updated_at)
-  VALUES ('b-:client_id-:r', '{user_id}', 'waste', 'Rác thải đổ bừa bãi.', 'rac thai do bua bai', :clat, :clon, :cell, ':ccode',
-    true, 'submitted', true, false, false, 0, now(), now());
-INSERT INTO report_events (id, report_id, actor_id, kind, to_status, note, is_public, created_at)
-  VALUES ('e-:client_id-:r', 'b-:client_id-:r', '{user_id}', 'submitted', 'submitted', 'unit', true, now());
-INSERT INTO idempotency_keys (user_id, key, request_hash, report_id, created_at)
-  VALUES ('{user_id}', 'k-:client_id-:r', 'hash', 'b-:client_id-:r', now());
-COMMIT;
-"#
-    );
+    // --- filing: the same statements in one transaction through pgbench (bench/sql/file_report.sql) ---
+    let create_sql = include_str!("sql/file_report.sql").replace(":user", user_id.as_str());
     let (raw_create_tps, raw_create_p50, raw_create_p99) = pgbench(&url, &create_sql, clients, seconds);
 
     let reports_now: i64 = reports::table.count().get_result(&mut *db.get().unwrap()).unwrap();

@@ -214,26 +214,75 @@ pub fn quoted_after(message: &str, prefix: &str) -> Option<String> {
 
 /// A JSON response the app may cache: a weak ETag over the body, and 304 when the app already has it.
 pub fn cacheable_json<T: Serialize>(req: &HttpRequest, value: &T) -> Result<HttpResponse, AppError> {
+    let (body, etag) = tagged_json(value)?;
+    Ok(cacheable(req, body, &etag))
+}
+
+/// `value` as JSON with its entity tag.
+fn tagged_json<T: Serialize>(value: &T) -> Result<(Bytes, String), AppError> {
     let body = serde_json::to_vec(value).map_err(|err| AppError::Internal(format!("serialize: {err}")))?;
     let digest = Sha256::digest(&body);
     let etag = format!("W/\"{}\"", digest[..12].iter().map(|b| format!("{b:02x}")).collect::<String>());
+    Ok((Bytes::from(body), etag))
+}
+
+/// `body` (JSON) with its entity tag, or 304 when the client's copy has that tag.
+fn cacheable(req: &HttpRequest, body: Bytes, etag: &str) -> HttpResponse {
     let cache_control = (header::CACHE_CONTROL, "public, max-age=300");
     let already_has_it = req
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|tags| tags.split(',').map(str::trim).any(|tag| tag == "*" || same_entity(tag, &etag)));
+        .is_some_and(|tags| tags.split(',').map(str::trim).any(|tag| tag == "*" || same_entity(tag, etag)));
     if already_has_it {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag))
-            .insert_header(cache_control)
-            .finish());
+        return HttpResponse::NotModified().insert_header((header::ETAG, etag)).insert_header(cache_control).finish();
     }
-    Ok(HttpResponse::Ok()
+    HttpResponse::Ok()
         .content_type("application/json")
         .insert_header((header::ETAG, etag))
         .insert_header(cache_control)
-        .body(body))
+        .body(body)
+}
+
+/// A JSON answer of reference data kept in memory for a while, so that each request does not read the
+/// database. The instance that changes the data forgets its copy at once; another instance serves its own
+/// copy until it is `ttl` old.
+pub struct KeptJson {
+    ttl: std::time::Duration,
+    kept: std::sync::Mutex<Option<(std::time::Instant, Bytes, String)>>,
+}
+
+impl KeptJson {
+    pub fn new(ttl: std::time::Duration) -> Self {
+        KeptJson { ttl, kept: std::sync::Mutex::new(None) }
+    }
+
+    /// The kept answer while it is fresh, else `load`'s (kept from now on).
+    pub async fn respond<T, F>(&self, req: &HttpRequest, load: F) -> Result<HttpResponse, AppError>
+    where
+        T: Serialize,
+        F: Future<Output = Result<T, AppError>>,
+    {
+        let fresh = self.lock().as_ref().filter(|(at, _, _)| at.elapsed() < self.ttl).cloned();
+        let (body, etag) = match fresh {
+            Some((_, body, etag)) => (body, etag),
+            None => {
+                let (body, etag) = tagged_json(&load.await?)?;
+                *self.lock() = Some((std::time::Instant::now(), body.clone(), etag.clone()));
+                (body, etag)
+            }
+        };
+        Ok(cacheable(req, body, &etag))
+    }
+
+    /// Drops the kept answer, after a change.
+    pub fn forget(&self) {
+        *self.lock() = None;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<(std::time::Instant, Bytes, String)>> {
+        self.kept.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 /// If-None-Match uses weak comparison: `W/"x"` and `"x"` name the same entity.

@@ -140,6 +140,7 @@ impl Application {
                     max_decoded_bytes: settings.media_max_decoded_bytes,
                 },
             ),
+            categories: crate::http::KeptJson::new(api::categories::CATEGORIES_KEPT_FOR),
             boundaries: std::sync::RwLock::new(Arc::new(boundaries)),
             clock,
             settings,

@@ -11,7 +11,7 @@ use crate::categories::{
     list_active, set_deadlines, Category, StepRules, ACCEPT_HOURS, MAX_RESOLVE_DAYS, RESOLVE_DAYS, URGENT_HOURS,
 };
 use crate::error::{AppError, FieldErrors, FieldIssue};
-use crate::http::{cacheable_json, Json, Page, Path};
+use crate::http::{Json, Page, Path};
 use crate::values::ProvinceCode;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -26,10 +26,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         (status = 304, description = "The app's cached copy (If-None-Match) is current"),
     ))]
 pub async fn list(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let rows = state.db.run(list_active).await?;
-    let items = rows.into_iter().map(Category::try_from).collect::<Result<Vec<_>, _>>()?;
-    cacheable_json(&req, &Page { items, next_cursor: None })
+    let load = async {
+        let rows = state.db.run(list_active).await?;
+        let items = rows.into_iter().map(Category::try_from).collect::<Result<Vec<_>, _>>()?;
+        Ok(Page { items, next_cursor: None })
+    };
+    state.categories.respond(&req, load).await
 }
+
+/// How long an instance serves the categories from memory: a change made through another instance
+/// shows within this time (at once on the instance that made it).
+pub const CATEGORIES_KEPT_FOR: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -100,5 +107,6 @@ pub async fn put_deadlines(
         .db
         .run(move |conn| set_deadlines(conn, &code.into_inner(), province.as_ref(), rules, &admin_id, now))
         .await?;
+    state.categories.forget();
     Ok(HttpResponse::Ok().json(rules))
 }

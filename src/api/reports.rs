@@ -50,19 +50,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/me/reports").route(web::get().to(mine)));
 }
 
-/// The report as `viewer` may see it, and whether `viewer` is its reporter.
 fn detail(
     conn: &mut DbConnection,
     id: &ReportId,
     viewer: Option<&UserId>,
     public_url: &str,
     now: NaiveDateTime,
-) -> Result<(ReportDetail, bool), AppError> {
+) -> Result<ReportDetail, AppError> {
     let row = queries::find_visible(conn, id, viewer)?;
     let report = views::views(conn, std::slice::from_ref(&row), viewer, None, public_url)?.remove(0);
     let for_reporter = viewer == Some(&row.reporter_id);
     let deadline = crate::reports::deadlines::current(conn, &row, now)?;
-    Ok((ReportDetail { report, deadline, timeline: events::public_timeline(conn, id, for_reporter)? }, for_reporter))
+    Ok(ReportDetail { report, deadline, timeline: events::public_timeline(conn, id, for_reporter)? })
 }
 
 /// File a report. Send an `Idempotency-Key` (a UUID per report): retrying with the same key returns the
@@ -100,7 +99,7 @@ pub async fn file(
             let id = match &filed {
                 Filed::New(id) | Filed::Existing(id) => id.clone(),
             };
-            Ok((filed, detail(conn, &id, Some(&user_id), &public_url, now)?.0))
+            Ok((filed, detail(conn, &id, Some(&user_id), &public_url, now)?))
         })
         .await?;
     state.outbox_wake.notify_one();
@@ -126,7 +125,7 @@ pub async fn get(viewer: MaybeUser, state: web::Data<AppState>, id: Path<ReportI
     let id = id.into_inner();
     let view = move |conn: &mut DbConnection| detail(conn, &id, viewer.as_ref(), &public_url, now);
     if !state.db.has_replica() {
-        return Ok(HttpResponse::Ok().json(state.db.run(view).await?.0));
+        return Ok(HttpResponse::Ok().json(state.db.run(view).await?));
     }
     // A replica may lag: what a reporter sees of their own report, and a signed-in viewer's report the
     // replica does not have yet (they may have just filed it), comes from the primary.
@@ -135,16 +134,16 @@ pub async fn get(viewer: MaybeUser, state: web::Data<AppState>, id: Path<ReportI
         .read({
             let view = view.clone();
             move |conn| match view(conn) {
-                Ok((report, false)) => Ok(Some(report)),
+                Ok(report) if !report.report.is_mine => Ok(Some(report)),
                 Err(AppError::ReportNotFound) if signed_in => Ok(None),
-                Ok((_, true)) => Ok(None),
+                Ok(_) => Ok(None),
                 Err(err) => Err(err),
             }
         })
         .await?;
     let report = match from_replica {
         Some(report) => report,
-        None => state.db.run(view).await?.0,
+        None => state.db.run(view).await?,
     };
     Ok(HttpResponse::Ok().json(report))
 }
@@ -400,7 +399,7 @@ async fn change_own_report(
         .db
         .run(move |conn| {
             change(conn, &notifier, &id, &user_id, now)?;
-            Ok(detail(conn, &id, Some(&user_id), &public_url, now)?.0)
+            detail(conn, &id, Some(&user_id), &public_url, now)
         })
         .await?;
     state.outbox_wake.notify_one();

@@ -39,6 +39,8 @@ pub struct AppState {
     pub images: ImageWork,
     /// The time reports' lives go by (see `CDS_CLOCK_START`).
     pub clock: Clock,
+    /// The categories' answer, kept in memory (see `CATEGORIES_KEPT_FOR`).
+    pub categories: crate::http::KeptJson,
     /// Unit boundaries for locating positions; replaced whole when boundaries are imported.
     pub boundaries: std::sync::RwLock<Arc<UnitLocator>>,
 }

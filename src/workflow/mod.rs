@@ -100,11 +100,14 @@ macro_rules! within_scope {
         let provinces_units = admin_units::table
             .filter(admin_units::parent_code.eq_any(jurisdiction.ioc_provinces.clone()))
             .select(admin_units::code);
-        let mut query = query.filter(reports::status.ne(ReportStatus::Withdrawn.as_str())).filter(
-            reports::organization_id
-                .eq_any(jurisdiction.organizations.clone())
-                .or(reports::unit_code.eq_any(provinces_units)),
-        );
+        let query = query.filter(reports::status.ne(ReportStatus::Withdrawn.as_str()));
+        let in_organizations = reports::organization_id.eq_any(jurisdiction.organizations.clone());
+        // Without provinces, no OR: it would keep the planner from the organization's index.
+        let mut query = if jurisdiction.ioc_provinces.is_empty() {
+            query.filter(in_organizations)
+        } else {
+            query.filter(in_organizations.or(reports::unit_code.eq_any(provinces_units)))
+        };
         if let (true, Some(status)) = (by_status, filter.status) {
             query = query.filter(reports::status.eq(status.as_str()));
         }
@@ -180,15 +183,14 @@ pub fn inbox(
         page = page.filter(reports::id.lt(before.clone()));
     }
     let rows = page.select(ReportRow::as_select()).order(reports::id.desc()).limit(filter.limit + 1).load(conn)?;
-    // One count per status: GROUP BY does not combine with the boxed query this filter builds.
-    let mut counts = BTreeMap::new();
-    for status in ReportStatus::NAMES.iter().filter(|s| **s != ReportStatus::Withdrawn.as_str()) {
-        let count: i64 = scoped(jurisdiction, official, filter, false)
-            .filter(reports::status.eq(*status))
-            .count()
-            .get_result(conn)?;
-        counts.insert(status.to_string(), count);
-    }
+    let per_status = reports::table.group_by(reports::status).select((reports::status, count_star())).into_boxed();
+    let found: Vec<(String, i64)> = within_scope!(per_status, jurisdiction, official, filter, false).load(conn)?;
+    let mut counts: BTreeMap<String, i64> = ReportStatus::NAMES
+        .iter()
+        .filter(|s| **s != ReportStatus::Withdrawn.as_str())
+        .map(|status| (status.to_string(), 0))
+        .collect();
+    counts.extend(found);
     Ok((rows, counts))
 }
 

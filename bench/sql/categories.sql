@@ -1,0 +1,2 @@
+-- The active categories.
+SELECT * FROM categories WHERE active ORDER BY code;
