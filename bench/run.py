@@ -279,7 +279,7 @@ def profile(server, scenario, env):
                              "--sort", "dso,symbol", "-g", "none"], capture_output=True, text=True).stdout
     path = os.path.join(ROOT, "bench", "results", f"profile-{scenario}.txt")
     with open(path, "w") as out:
-        out.write("".join(line for line in report.splitlines(True) if not line.startswith("#") and line.strip()))
+        out.writelines(line.rstrip(" -") + "\n" for line in report.splitlines() if line.strip() and line[0] != "#")
     log(f"profile of {scenario} written to {os.path.relpath(path, ROOT)}")
 
 

@@ -15,6 +15,12 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
   echo "== starting PostgreSQL"
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n 1)" main start
 fi
+# pgbench opens as many connections as the scenario has clients (128), beside the server's pool.
+if [ "$(psql -h 127.0.0.1 -U postgres -Atc 'SHOW max_connections')" -lt 200 ]; then
+  echo "== raising PostgreSQL's max_connections to 200 (restarts it)"
+  psql -h 127.0.0.1 -U postgres -qc "ALTER SYSTEM SET max_connections = 200"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | sort -V | tail -n 1)" main restart
+fi
 echo "== building the release server"
 cargo build --release --bin congdanso
 exec python3 bench/run.py

@@ -170,21 +170,29 @@ pub fn followers(
     after: Option<&str>,
     most: usize,
 ) -> Result<Vec<Recipient>, AppError> {
+    // Reporter and supporters are read apart: `id IN (reporter) OR id IN (supporters)` keeps PostgreSQL
+    // from either index and has it walk every account in id order.
+    let told = || {
+        users::table
+            .filter(users::id.ne(except.map_or("", UserId::as_str)))
+            .filter(users::active.eq(true))
+            .filter(users::deleted_at.is_null())
+            .filter(users::id.gt(after.unwrap_or_default()))
+            .order(users::id.asc())
+            .limit(i64::try_from(most).unwrap_or(i64::MAX))
+            .select((users::id, users::locale, users::email, users::email_verified_at, users::role))
+            .into_boxed()
+    };
     let reporter = reports::table.find(report_id).select(reports::reporter_id);
-    // An id no support has: no supporters at all.
-    let supported = if with_supporters { report_id.as_str() } else { "" };
-    let supporters =
-        report_supports::table.filter(report_supports::report_id.eq(supported)).select(report_supports::user_id);
-    let rows: Vec<RecipientRow> = users::table
-        .filter(users::id.eq_any(reporter).or(users::id.eq_any(supporters)))
-        .filter(users::id.ne(except.map_or("", UserId::as_str)))
-        .filter(users::active.eq(true))
-        .filter(users::deleted_at.is_null())
-        .filter(users::id.gt(after.unwrap_or_default()))
-        .order(users::id.asc())
-        .limit(i64::try_from(most).unwrap_or(i64::MAX))
-        .select((users::id, users::locale, users::email, users::email_verified_at, users::role))
-        .load(conn)?;
+    let mut rows: Vec<RecipientRow> = told().filter(users::id.eq_any(reporter)).load(conn)?;
+    if with_supporters {
+        let supporters =
+            report_supports::table.filter(report_supports::report_id.eq(report_id)).select(report_supports::user_id);
+        rows.extend(told().filter(users::id.eq_any(supporters)).load::<RecipientRow>(conn)?);
+        rows.sort_by(|a, b| a.0.as_str().cmp(b.0.as_str()));
+        rows.dedup_by(|a, b| a.0.as_str() == b.0.as_str());
+        rows.truncate(most);
+    }
     Ok(rows.into_iter().map(recipient).collect())
 }
 

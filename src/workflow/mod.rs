@@ -101,12 +101,15 @@ macro_rules! within_scope {
             .filter(admin_units::parent_code.eq_any(jurisdiction.ioc_provinces.clone()))
             .select(admin_units::code);
         let query = query.filter(reports::status.ne(ReportStatus::Withdrawn.as_str()));
-        let in_organizations = reports::organization_id.eq_any(jurisdiction.organizations.clone());
-        // Without provinces, no OR: it would keep the planner from the organization's index.
-        let mut query = if jurisdiction.ioc_provinces.is_empty() {
-            query.filter(in_organizations)
-        } else {
-            query.filter(in_organizations.or(reports::unit_code.eq_any(provinces_units)))
+        let organizations = &jurisdiction.organizations;
+        // One office (most officials) is an `=`, and no provinces no OR: either would keep PostgreSQL from
+        // reading the office's reports newest first from its index, so it would sort all of them.
+        let mut query = match (organizations.as_slice(), jurisdiction.ioc_provinces.is_empty()) {
+            ([one], true) => query.filter(reports::organization_id.eq(one.clone())),
+            (_, true) => query.filter(reports::organization_id.eq_any(organizations.clone())),
+            (_, false) => query.filter(
+                reports::organization_id.eq_any(organizations.clone()).or(reports::unit_code.eq_any(provinces_units)),
+            ),
         };
         if let (true, Some(status)) = (by_status, filter.status) {
             query = query.filter(reports::status.eq(status.as_str()));
