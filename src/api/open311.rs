@@ -241,10 +241,7 @@ pub async fn request(state: web::Data<AppState>, path: web::Path<(String, String
     let (lookup, public_url) = (id.clone(), state.settings.public_url.clone());
     let find = move |conn: &mut DbConnection| service_requests::find(conn, &lookup, &public_url);
     // The application that has just filed it asks for it next: what a lagging replica lacks, the primary has.
-    let found = match state.db.read(find.clone()).await {
-        Ok(None) if state.db.has_replica() => state.db.run(find).await,
-        found => found,
-    };
+    let found = state.db.read_unless_behind(find, |read| matches!(read, Ok(None))).await;
     array_of_one(format, found, format!("service_request_id not found: {id}"))
 }
 

@@ -124,27 +124,16 @@ pub async fn get(viewer: MaybeUser, state: web::Data<AppState>, id: Path<ReportI
     let now = state.clock.now();
     let id = id.into_inner();
     let view = move |conn: &mut DbConnection| detail(conn, &id, viewer.as_ref(), &public_url, now);
-    if !state.db.has_replica() {
-        return Ok(HttpResponse::Ok().json(state.db.run(view).await?));
-    }
     // A replica may lag: what a reporter sees of their own report, and a signed-in viewer's report the
     // replica does not have yet (they may have just filed it), comes from the primary.
-    let from_replica = state
+    let report = state
         .db
-        .read({
-            let view = view.clone();
-            move |conn| match view(conn) {
-                Ok(report) if !report.report.is_mine => Ok(Some(report)),
-                Err(AppError::ReportNotFound) if signed_in => Ok(None),
-                Ok(_) => Ok(None),
-                Err(err) => Err(err),
-            }
+        .read_unless_behind(view, |read| match read {
+            Ok(report) => report.report.is_mine,
+            Err(AppError::ReportNotFound) => signed_in,
+            Err(_) => false,
         })
         .await?;
-    let report = match from_replica {
-        Some(report) => report,
-        None => state.db.run(view).await?,
-    };
     Ok(HttpResponse::Ok().json(report))
 }
 

@@ -230,9 +230,26 @@ impl Db {
         .map_err(|err| AppError::Internal(format!("blocking task: {err}")))?
     }
 
-    /// Whether [`Db::read`] may read from a replica.
-    pub fn has_replica(&self) -> bool {
-        self.replica.is_some()
+    /// Like [`Db::read`], then once more on the primary when `maybe_behind` says the replica's answer may
+    /// lag what the caller needs (their own report, something just filed). One read without a replica.
+    pub async fn read_unless_behind<T, F>(
+        &self,
+        work: F,
+        maybe_behind: impl FnOnce(&Result<T, AppError>) -> bool,
+    ) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Clone + Send + 'static,
+        T: Send + 'static,
+    {
+        if self.replica.is_none() {
+            return self.run(work).await;
+        }
+        let read = self.read(work.clone()).await;
+        if maybe_behind(&read) {
+            self.run(work).await
+        } else {
+            read
+        }
     }
 
     /// A connection for start-up and command-line work, outside any request.

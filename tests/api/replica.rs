@@ -2,7 +2,6 @@
 //! started by `.ci/replica.sh` (`TEST_REPLICA_ADDRESS`). Public reads come from it and show its lag;
 //! what must see its own writes comes from the primary. PostgreSQL only: SQLite has no replicas.
 
-use std::io::Write;
 use std::time::{Duration, Instant};
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
@@ -10,23 +9,13 @@ use serde_json::json;
 
 use crate::common::{assert_problem, report_at, Backend, Report, TestApp, TestDb, DA_LAT};
 
-/// `host:port` of a streaming replica of `TEST_DATABASE_URL`'s server, or `None` with a plain notice.
-/// Under `CI=true` it must be set.
+/// `host:port` of a streaming replica of `TEST_DATABASE_URL`'s server (`.ci/replica.sh`).
 fn replica_address() -> Option<String> {
-    match std::env::var("TEST_REPLICA_ADDRESS") {
-        Ok(address) if !address.trim().is_empty() => Some(address.trim().to_string()),
-        _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
-            panic!("CI=true but TEST_REPLICA_ADDRESS is not set: the read-replica test cannot run")
-        }
-        _ => {
-            let _ = writeln!(
-                std::io::stderr().lock(),
-                "\nNOTE: TEST_REPLICA_ADDRESS is not set, so the read-replica test returns without running.\n      \
-                 Start one with `bash .ci/replica.sh`, then TEST_REPLICA_ADDRESS=127.0.0.1:5433 cargo test\n"
-            );
-            None
-        }
-    }
+    crate::common::outside_service(
+        "TEST_REPLICA_ADDRESS",
+        "the read-replica test",
+        "Start one with `bash .ci/replica.sh`, then TEST_REPLICA_ADDRESS=127.0.0.1:5433 cargo test",
+    )
 }
 
 /// The replica, seen from the test: how far it has replayed the primary's log, and a pause of its replay.

@@ -182,20 +182,33 @@ pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 /// `TEST_S3_ENDPOINT` (an S3-compatible server such as moto's), or `None` with a plain notice.
 /// Under `CI=true` it must be set.
 pub fn s3_endpoint() -> Option<String> {
-    static NOTICE: Once = Once::new();
-    match std::env::var("TEST_S3_ENDPOINT") {
-        Ok(url) if !url.trim().is_empty() => Some(url.trim_end_matches('/').to_string()),
+    let endpoint = outside_service(
+        "TEST_S3_ENDPOINT",
+        "the S3 media store test",
+        "Run it against moto: python3 -m moto.server -p 5055 & TEST_S3_ENDPOINT=http://127.0.0.1:5055 cargo test",
+    )?;
+    Some(endpoint.trim_end_matches('/').to_string())
+}
+
+/// The setting `var` naming a service the suite does not start itself, or `None` with a notice (once per
+/// variable, past the harness's capture, so nobody mistakes a skip for a pass) that `test` did not run and
+/// `how` to run it. Under `CI=true` it must be set.
+pub fn outside_service(var: &str, test: &str, how: &str) -> Option<String> {
+    static NOTICED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    match std::env::var(var) {
+        Ok(value) if !value.trim().is_empty() => Some(value.trim().to_string()),
         _ if std::env::var("CI").is_ok_and(|ci| ci == "true") => {
-            panic!("CI=true but TEST_S3_ENDPOINT is not set: the S3 media store test cannot run")
+            panic!("CI=true but {var} is not set: {test} cannot run")
         }
         _ => {
-            NOTICE.call_once(|| {
+            let mut noticed = NOTICED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            if !noticed.iter().any(|seen| seen == var) {
+                noticed.push(var.to_string());
                 let _ = writeln!(
                     std::io::stderr().lock(),
-                    "\nNOTE: TEST_S3_ENDPOINT is not set, so the S3 media store test returns without running.\n      \
-                     Run it against moto: python3 -m moto.server -p 5055 & TEST_S3_ENDPOINT=http://127.0.0.1:5055 cargo test\n"
+                    "\nNOTE: {var} is not set, so {test} returns without running.\n      {how}\n"
                 );
-            });
+            }
             None
         }
     }
