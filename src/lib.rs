@@ -23,6 +23,7 @@ pub mod open311;
 pub mod open_data;
 pub mod openapi;
 pub mod organizations;
+pub mod reference;
 pub mod reports;
 pub mod routing;
 pub mod seed;

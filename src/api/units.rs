@@ -129,7 +129,10 @@ pub async fn locate(state: web::Data<AppState>, body: Json<LocateRequest>) -> Re
     let position = Position::parse(body.0.position, "position")?;
     let area = state.settings.service_area.clone();
     let boundaries = state.boundaries();
-    let located = state.db.run(move |conn| routing::locate_commune(conn, position, &area, &boundaries)).await?;
+    let located = state
+        .db
+        .run(move |conn| routing::locate_commune(&*crate::reference::current(conn)?, position, &area, &boundaries))
+        .await?;
     Ok(HttpResponse::Ok().json(LocateResponse {
         unit: Unit::try_from(&located.unit)?,
         province: Unit::try_from(&located.province)?,

@@ -98,6 +98,8 @@ pub fn token_hash(token: &str) -> String {
 
 #[derive(Insertable)]
 #[diesel(table_name = refresh_tokens)]
+// Prepared once per connection (see `ReportRow`).
+#[diesel(treat_none_as_default_value = false)]
 struct NewRefreshToken<'a> {
     id: String,
     user_id: &'a UserId,

@@ -97,39 +97,44 @@ pub fn overrides(
     year: i32,
     province: Option<&ProvinceCode>,
 ) -> Result<Vec<Override>, AppError> {
-    overrides_within(conn, year..=year, province.map(ProvinceCode::as_str))
+    Ok(holding(&every_day(conn)?, year..=year, province.map(ProvinceCode::as_str)).collect())
+}
+
+/// Every stored day, the whole country's first within a date (what the kept reference data holds).
+pub fn every_day(conn: &mut DbConnection) -> Result<Vec<CalendarDayRow>, AppError> {
+    Ok(calendar_days::table
+        .order((calendar_days::date.asc(), calendar_days::province_code.asc()))
+        .select(CalendarDayRow::as_select())
+        .load(conn)?)
 }
 
 /// The calendar a count that starts in `years`' first year and may run into the next ones uses, with
-/// `province`'s own days.
+/// `province`'s own days, from `days` ordered as [`every_day`] reads them.
 pub fn working_calendar(
-    conn: &mut DbConnection,
+    days: &[CalendarDayRow],
     years: RangeInclusive<i32>,
     province: Option<&str>,
-) -> Result<WorkingCalendar, AppError> {
-    Ok(WorkingCalendar::new(overrides_within(conn, years, province)?))
+) -> WorkingCalendar {
+    WorkingCalendar::new(holding(days, years, province))
 }
 
-fn overrides_within(
-    conn: &mut DbConnection,
+/// The overrides among `days` (ordered as [`every_day`] reads them) that hold in `years` for `province`:
+/// the national row of a day comes first, so that the province's own row of the same day replaces it.
+fn holding<'a>(
+    days: &'a [CalendarDayRow],
     years: RangeInclusive<i32>,
-    province: Option<&str>,
-) -> Result<Vec<Override>, AppError> {
-    let out_of_range = || AppError::Internal(format!("years {years:?}"));
-    let first = NaiveDate::from_ymd_opt(*years.start(), 1, 1).ok_or_else(out_of_range)?;
-    let last = NaiveDate::from_ymd_opt(*years.end(), 12, 31).ok_or_else(out_of_range)?;
-    let provinces = [NATIONAL, province.unwrap_or(NATIONAL)];
-    let rows: Vec<CalendarDayRow> = calendar_days::table
-        .filter(calendar_days::date.between(first, last))
-        .filter(calendar_days::province_code.eq_any(provinces))
-        // The national row first, so that the province's own row of the same day replaces it.
-        .order((calendar_days::date.asc(), calendar_days::province_code.asc()))
-        .select(CalendarDayRow::as_select())
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|row| Override { date: row.date, working: row.working, name: row.name, notice: row.notice })
-        .collect())
+    province: Option<&'a str>,
+) -> impl Iterator<Item = Override> + 'a {
+    let province = province.unwrap_or(NATIONAL);
+    days.iter()
+        .filter(move |day| years.contains(&day.date.year()))
+        .filter(move |day| day.province_code == NATIONAL || day.province_code == province)
+        .map(|day| Override {
+            date: day.date,
+            working: day.working,
+            name: day.name.clone(),
+            notice: day.notice.clone(),
+        })
 }
 
 /// The days of `year` that differ from Monday to Friday, for the whole country or for `province`.

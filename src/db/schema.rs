@@ -457,6 +457,13 @@ diesel::joinable!(one_time_tokens -> users (user_id));
 diesel::joinable!(report_sources -> reports (report_id));
 diesel::joinable!(report_sources -> api_keys (api_key_id));
 
+diesel::table! {
+    reference_version (id) {
+        id -> Integer,
+        token -> Text,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     admin_units,
     categories,
@@ -489,5 +496,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     report_sources,
     rate_limits,
     notification_jobs,
-    report_search
+    report_search,
+    reference_version
 );

@@ -102,6 +102,8 @@ impl MediaStorage {
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = media)]
+// Prepared once per connection (see `ReportRow`).
+#[diesel(treat_none_as_default_value = false)]
 pub struct MediaRow {
     pub id: MediaId,
     pub owner_id: UserId,

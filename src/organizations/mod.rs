@@ -7,7 +7,6 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::calendar::office_hours::OfficeHours;
-use crate::categories::CategoryRow;
 use crate::db::schema::{categories, organization_members, organizations, routing_rules, users};
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldIssue};
@@ -55,6 +54,17 @@ pub struct OrganizationRow {
     pub created_at: chrono::NaiveDateTime,
     /// As `OfficeHours` writes them; `None` keeps the default.
     pub office_hours: Option<String>,
+}
+
+impl OrganizationRow {
+    /// The hours its deadlines in working hours run in: its own, or the default.
+    pub fn office_hours(&self) -> Result<OfficeHours, AppError> {
+        match &self.office_hours {
+            Some(text) => OfficeHours::parse(text)
+                .ok_or_else(|| AppError::Internal(format!("stored office hours {text:?} do not parse"))),
+            None => Ok(OfficeHours::default()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -110,18 +120,6 @@ fn insert(
     Ok(row)
 }
 
-/// The hours `id`'s deadlines in working hours run in: its own, or the default (also for an
-/// organization that no longer exists).
-pub fn office_hours(conn: &mut DbConnection, id: &OrganizationId) -> Result<OfficeHours, AppError> {
-    let stored: Option<Option<String>> =
-        organizations::table.find(id).select(organizations::office_hours).first(conn).optional()?;
-    match stored.flatten() {
-        Some(text) => OfficeHours::parse(&text)
-            .ok_or_else(|| AppError::Internal(format!("stored office hours {text:?} do not parse"))),
-        None => Ok(OfficeHours::default()),
-    }
-}
-
 /// Sets the hours an organization's deadlines in working hours run in; steps begun from now on use them.
 pub fn set_office_hours(
     conn: &mut DbConnection,
@@ -175,37 +173,6 @@ pub fn commune_office(conn: &mut DbConnection, commune: &UnitRow) -> Result<Orga
         }
         other => other,
     }
-}
-
-/// Who handles a report of `category` in `commune`, and why (recorded on the report's first event).
-pub fn route(
-    conn: &mut DbConnection,
-    category: &str,
-    commune: &UnitRow,
-) -> Result<(OrganizationRow, String), AppError> {
-    let category: CategoryRow = categories::table.find(category).select(CategoryRow::as_select()).first(conn)?;
-    let province = commune.parent_code.clone().unwrap_or_default();
-    if category.handler_kind == "department" {
-        let rule: Option<OrganizationId> = routing_rules::table
-            .find((&province, &category.code))
-            .select(routing_rules::organization_id)
-            .first(conn)
-            .optional()?;
-        if let Some(department) = rule {
-            let department = find(conn, &department)?;
-            let reason = format!("category {} is handled by {} in province {province}", category.code, department.name);
-            return Ok((department, reason));
-        }
-        let office = commune_office(conn, commune)?;
-        let reason = format!(
-            "category {} has no department in province {province}; the commune office handles it",
-            category.code
-        );
-        return Ok((office, reason));
-    }
-    let office = commune_office(conn, commune)?;
-    let reason = format!("category {} is handled by the office of commune {}", category.code, commune.code);
-    Ok((office, reason))
 }
 
 pub struct NewOrganization {

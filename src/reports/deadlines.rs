@@ -12,10 +12,11 @@ use utoipa::ToSchema;
 use super::row::ReportRow;
 use super::ReportStatus;
 use crate::calendar::office_hours::{self, OfficeHours};
-use crate::calendar::{store, WorkingCalendar};
-use crate::categories::{self, StepRules};
+use crate::calendar::WorkingCalendar;
+use crate::categories::StepRules;
 use crate::db::DbConnection;
 use crate::error::AppError;
+use crate::reference::Reference;
 use crate::values::OrganizationId;
 
 /// An urgent report is accepted within this many clock hours.
@@ -89,15 +90,26 @@ impl ReportClock {
         organization: Option<&OrganizationId>,
         at: NaiveDateTime,
     ) -> Result<Self, AppError> {
-        let province = crate::units::province_of(conn, &report.unit_code)?.unwrap_or_default();
-        let rules = categories::deadlines_in(conn, &report.category_code, &province)?;
+        Self::of(&*crate::reference::current(conn)?, report, organization, at)
+    }
+
+    /// The clock from reference data already at hand.
+    pub fn of(
+        reference: &Reference,
+        report: &ReportRow,
+        organization: Option<&OrganizationId>,
+        at: NaiveDateTime,
+    ) -> Result<Self, AppError> {
+        let province =
+            reference.unit(&report.unit_code).and_then(|unit| unit.parent_code.as_deref()).unwrap_or_default();
+        let rules = reference.deadlines(&report.category_code, province)?;
         let hours = match organization {
-            Some(id) => crate::organizations::office_hours(conn, id)?,
+            Some(id) => reference.office_hours(id)?,
             None => OfficeHours::default(),
         };
         // A year back for a pause that began last year, a year on for a count that runs into the next.
         let year = office_hours::local(at).year();
-        let calendar = store::working_calendar(conn, year - 1..=year + 1, Some(&province))?;
+        let calendar = reference.working_calendar(year - 1..=year + 1, Some(province));
         Ok(ReportClock::new(rules, report.urgent, hours, calendar))
     }
 

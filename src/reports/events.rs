@@ -147,8 +147,10 @@ pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEven
         ))
         .execute(conn)?;
     stats_changed(conn, event.report_id)?;
+    // A report's first event has no one to tell: its reporter filed it and no one supports it yet.
+    let has_followers = event.kind != EventKind::Submitted;
     // What passes between the office and the reporter is not public, yet told to the reporter.
-    if event.is_public || event.kind.between_office_and_reporter() {
+    if has_followers && (event.is_public || event.kind.between_office_and_reporter()) {
         let (report, actor, with_supporters) = (event.report_id, event.actor_id, event.is_public);
         let most = notifier.inline_most;
         let followers = notifier::followers(conn, report, actor, with_supporters, None, most.saturating_add(1))?;

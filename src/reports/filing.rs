@@ -1,6 +1,8 @@
 //! Filing a report: at most once per idempotency key, located and routed, its photos attached, the
 //! urgent ones told to their office at once.
 
+use std::collections::HashSet;
+
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -9,15 +11,17 @@ use super::events::{record_event, tell_office_of_urgent, NewEvent};
 use super::geo::cell_of;
 use super::row::ReportRow;
 use super::{NewReport, ReportStatus};
+use crate::categories::CategoryRow;
 use crate::config::ServiceArea;
-use crate::db::schema::{categories, idempotency_keys, media, reports};
+use crate::db::schema::{idempotency_keys, media, reports};
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldErrors, FieldIssue};
 use crate::http::IdempotencyKey;
 use crate::notify::notifier::Notifier;
+use crate::reference::Reference;
 use crate::routing;
 use crate::routing::locator::UnitLocator;
-use crate::values::{EventKind, ReportId, UserId};
+use crate::values::{EventKind, MediaId, ReportId, UserId};
 
 pub enum Filed {
     /// A new report.
@@ -81,12 +85,13 @@ pub fn file_report(
         if let Some(report_id) = earlier_filing(conn, reporter_id, key, request_hash)? {
             return Ok(Filed::Existing(report_id));
         }
-        check_references(conn, new, reporter_id)?;
-        let located = routing::locate_commune(conn, new.position, area, boundaries).map_err(|err| match err {
+        let reference = crate::reference::current(conn)?;
+        let category = check_references(conn, &reference, new, reporter_id)?;
+        let located = routing::locate_commune(&reference, new.position, area, boundaries).map_err(|err| match err {
             AppError::OutsideServiceArea => AppError::invalid("position", FieldIssue::OutsideServiceArea),
             other => other,
         })?;
-        let (organization, reason) = crate::organizations::route(conn, &new.category, &located.unit)?;
+        let (organization, reason) = routing::handling_office(conn, &reference, category, &located.unit)?;
         let id = ReportId::new();
         let search_text =
             crate::text::fold(&format!("{} {}", new.description, new.address_text.as_deref().unwrap_or_default()));
@@ -125,7 +130,7 @@ pub fn file_report(
             review_requested_at: None,
         };
         // The office's triage is due in its working hours from now.
-        let due = ReportClock::load(conn, &row, Some(&organization.id), now)?.due(Step::Accept, now);
+        let due = ReportClock::of(&reference, &row, Some(&organization.id), now)?.due(Step::Accept, now);
         (row.due_at, row.remind_at) = (Some(due.due_at), Some(due.remind_at));
         diesel::insert_into(reports::table).values(row).execute(conn)?;
         crate::media::attach(conn, &new.media_ids, reporter_id, &id, None, "media_ids")?;
@@ -168,32 +173,37 @@ pub fn file_report(
     }
 }
 
-/// The category exists and takes this report; the photos are the reporter's own and unused.
-fn check_references(conn: &mut DbConnection, new: &NewReport, reporter_id: &UserId) -> Result<(), AppError> {
+/// The category exists and takes this report (it is returned); the photos are the reporter's own and unused.
+fn check_references<'r>(
+    conn: &mut DbConnection,
+    reference: &'r Reference,
+    new: &NewReport,
+    reporter_id: &UserId,
+) -> Result<&'r CategoryRow, AppError> {
     let mut errors = FieldErrors::default();
-    let urgent_allowed: Option<bool> = categories::table
-        .find(&new.category)
-        .filter(categories::active.eq(true))
-        .select(categories::urgent_allowed)
-        .first(conn)
-        .optional()?;
-    match urgent_allowed {
+    let category = reference.category(&new.category).filter(|category| category.active);
+    match category {
         None => errors.add("category", FieldIssue::UnknownCategory),
-        Some(false) if new.urgent => errors.add("urgent", FieldIssue::UrgentNotAllowed),
+        Some(category) if new.urgent && !category.urgent_allowed => errors.add("urgent", FieldIssue::UrgentNotAllowed),
         Some(_) => {}
     }
-    for (index, id) in new.media_ids.iter().enumerate() {
-        let usable = media::table
-            .find(id)
+    let usable: HashSet<MediaId> = if new.media_ids.is_empty() {
+        HashSet::new()
+    } else {
+        media::table
+            .filter(media::id.eq_any(&new.media_ids))
             .filter(media::owner_id.eq(reporter_id))
             .filter(media::report_id.is_null())
-            .count()
-            .get_result::<i64>(conn)?
-            == 1;
-        let repeated = new.media_ids[..index].contains(id);
-        if !usable || repeated {
+            .select(media::id)
+            .load::<MediaId>(conn)?
+            .into_iter()
+            .collect()
+    };
+    for (index, id) in new.media_ids.iter().enumerate() {
+        if !usable.contains(id) || new.media_ids[..index].contains(id) {
             errors.add(&format!("media_ids[{index}]"), FieldIssue::UnknownMedia);
         }
     }
-    errors.finish()
+    errors.finish()?;
+    category.ok_or_else(|| AppError::Internal("a category that passed the checks is missing".into()))
 }

@@ -1,15 +1,16 @@
-//! Routing: from a position to the commune responsible for it (and, later, to the handling office).
+//! Routing: from a position to the commune responsible for it, and to the office that handles a report
+//! there; both from the kept reference data.
 
 pub mod boundaries;
 pub mod locator;
 
-use diesel::prelude::*;
-
+use crate::categories::CategoryRow;
 use crate::config::ServiceArea;
-use crate::db::schema::admin_units;
 use crate::db::DbConnection;
 use crate::error::{AppError, FieldError, FieldIssue};
-use crate::units::{find_unit, LatLon, ProvinceCode, UnitCode, UnitRow};
+use crate::organizations::{self, OrganizationRow};
+use crate::reference::Reference;
+use crate::units::{LatLon, ProvinceCode, UnitRow};
 
 /// A checked WGS84 position; holding one means latitude and longitude are in range.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -58,7 +59,8 @@ impl Position {
 /// A commune's centroid farther than this from the position is not taken as its commune: the largest
 /// communes span about 1,100 km², and a point beyond is more likely outside the country.
 const MAX_CENTROID_DISTANCE_KM: f64 = 40.0;
-/// Candidates are fetched within this many degrees of the position (over 40 km at Vietnam's latitudes).
+/// Centroids farther than this many degrees (over 40 km at Vietnam's latitudes) are passed over before
+/// the distance is computed.
 const SEARCH_BOX_DEGREES: f64 = 0.5;
 
 #[derive(Debug, Clone)]
@@ -73,64 +75,66 @@ pub struct Located {
 /// unit in force with the nearest centroid (marked approximate, for the IOC to confirm). Only units
 /// inside the service area count.
 pub fn locate_commune(
-    conn: &mut DbConnection,
+    reference: &Reference,
     position: Position,
     area: &ServiceArea,
     boundaries: &locator::UnitLocator,
 ) -> Result<Located, AppError> {
-    if let Some(code) = boundaries.locate(position.lon, position.lat).and_then(UnitCode::parse) {
-        let unit = find_unit(conn, &code)?;
-        let in_area = unit.parent_code.as_deref().and_then(ProvinceCode::parse).is_some_and(|p| area.contains(&p));
-        if unit.level == 2 && in_area {
-            let distance_km = position.distance_km(unit.lat, unit.lon);
-            return with_province(conn, unit, distance_km, false);
-        }
+    let in_area =
+        |unit: &UnitRow| unit.parent_code.as_deref().and_then(ProvinceCode::parse).is_some_and(|p| area.contains(&p));
+    let by_boundary = boundaries.locate(position.lon, position.lat).and_then(|code| reference.unit(&code));
+    if let Some(unit) = by_boundary.filter(|unit| unit.level == 2 && in_area(unit)) {
+        return with_province(reference, unit, position.distance_km(unit.lat, unit.lon), false);
     }
-    let (unit, distance_km) = nearest_centroid(conn, position, area)?;
-    with_province(conn, unit, distance_km, true)
+    let (unit, distance_km) = reference
+        .communes()
+        .filter(|unit| (unit.lat - position.lat).abs() <= SEARCH_BOX_DEGREES)
+        .filter(|unit| (unit.lon - position.lon).abs() <= SEARCH_BOX_DEGREES && in_area(unit))
+        .map(|unit| (unit, position.distance_km(unit.lat, unit.lon)))
+        .filter(|(_, distance)| *distance <= MAX_CENTROID_DISTANCE_KM)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .ok_or(AppError::OutsideServiceArea)?;
+    with_province(reference, unit, distance_km, true)
 }
 
 fn with_province(
-    conn: &mut DbConnection,
-    unit: UnitRow,
+    reference: &Reference,
+    unit: &UnitRow,
     distance_km: f64,
     approximate: bool,
 ) -> Result<Located, AppError> {
     let province = unit
         .parent_code
         .as_deref()
-        .and_then(UnitCode::parse)
-        .map(|code| find_unit(conn, &code))
-        .transpose()?
+        .and_then(|code| reference.unit(code))
         .ok_or_else(|| AppError::Internal(format!("commune {} has no province", unit.code)))?;
-    Ok(Located { unit, province, distance_km, approximate })
+    Ok(Located { unit: unit.clone(), province: province.clone(), distance_km, approximate })
 }
 
-fn nearest_centroid(
+/// Who handles a report of `category` in `commune`, and why (recorded on the report's first event). A
+/// commune's office is created the first time a report needs it.
+pub fn handling_office(
     conn: &mut DbConnection,
-    position: Position,
-    area: &ServiceArea,
-) -> Result<(UnitRow, f64), AppError> {
-    let candidates: Vec<UnitRow> = admin_units::table
-        .select(UnitRow::as_select())
-        .filter(admin_units::level.eq(2))
-        .filter(admin_units::valid_to.is_null())
-        .filter(admin_units::lat.between(position.lat - SEARCH_BOX_DEGREES, position.lat + SEARCH_BOX_DEGREES))
-        .filter(admin_units::lon.between(position.lon - SEARCH_BOX_DEGREES, position.lon + SEARCH_BOX_DEGREES))
-        .load(conn)?;
-    candidates
-        .into_iter()
-        .filter(|unit| {
-            let province = unit.parent_code.as_deref().and_then(ProvinceCode::parse);
-            province.is_some_and(|p| area.contains(&p))
-        })
-        .map(|unit| {
-            let distance = position.distance_km(unit.lat, unit.lon);
-            (unit, distance)
-        })
-        .filter(|(_, distance)| *distance <= MAX_CENTROID_DISTANCE_KM)
-        .min_by(|a, b| a.1.total_cmp(&b.1))
-        .ok_or(AppError::OutsideServiceArea)
+    reference: &Reference,
+    category: &CategoryRow,
+    commune: &UnitRow,
+) -> Result<(OrganizationRow, String), AppError> {
+    let province = commune.parent_code.as_deref().unwrap_or_default();
+    let office = |conn: &mut DbConnection| match reference.commune_office(&commune.code) {
+        Some(office) => Ok(office.clone()),
+        None => organizations::commune_office(conn, commune),
+    };
+    if category.handler_kind != "department" {
+        let reason = format!("category {} is handled by the office of commune {}", category.code, commune.code);
+        return Ok((office(conn)?, reason));
+    }
+    if let Some(department) = reference.department(province, &category.code) {
+        let reason = format!("category {} is handled by {} in province {province}", category.code, department.name);
+        return Ok((department.clone(), reason));
+    }
+    let reason =
+        format!("category {} has no department in province {province}; the commune office handles it", category.code);
+    Ok((office(conn)?, reason))
 }
 
 #[cfg(test)]

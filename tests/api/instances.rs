@@ -1,5 +1,6 @@
 //! Several instances of the server on one database, as a province runs them behind a balancer: they
-//! share one rate limit, escalate an overdue report once and send each mail once.
+//! share one rate limit, escalate an overdue report once, send each mail once, and file by the reference
+//! data another instance has just changed.
 
 use chrono::Duration;
 use serde_json::json;
@@ -8,6 +9,7 @@ use crate::common::{assert_problem, report_at, TestApp, DA_LAT};
 use crate::on_both_databases;
 
 on_both_databases!(with [("CDS_AUTH_RATE_LIMIT", "3")] => two_instances_share_one_limit_one_escalation_one_mail);
+on_both_databases!(a_routing_rule_set_on_one_instance_routes_the_next_report_on_the_other);
 
 async fn two_instances_share_one_limit_one_escalation_one_mail(a: TestApp) {
     let b = a.another_instance(&[("CDS_AUTH_RATE_LIMIT", "3")]).await;
@@ -41,4 +43,37 @@ async fn two_instances_share_one_limit_one_escalation_one_mail(a: TestApp) {
     let seen: serde_json::Value = a.get_json_as(&ward.token, &format!("/api/v1/admin/reports/{}", report.id)).await;
     let escalations = seen["timeline"].as_array().unwrap().iter().filter(|e| e["kind"] == "escalated").count();
     assert_eq!(escalations, 1);
+}
+
+async fn a_routing_rule_set_on_one_instance_routes_the_next_report_on_the_other(a: TestApp) {
+    let b = a.another_instance(&[]).await;
+    let admin = a.admin_token().await;
+    let citizen = a.citizen("0912345678").await;
+    let water = || report_at(DA_LAT, json!({"category": "water_supply"}));
+    // Filing reads the reference data from memory: instance a now holds a copy without a department.
+    let first = a.file_report(&citizen, &water()).await;
+    assert!(first.timeline[0].note.as_deref().unwrap().contains("has no department"));
+
+    let department: serde_json::Value = b
+        .post_json_as(
+            &admin,
+            "/api/v1/admin/organizations",
+            &json!({"kind": "department", "name": "Công ty Cấp nước Lâm Đồng", "province_code": "68"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let rule = b
+        .put_json_as(
+            &admin,
+            "/api/v1/admin/routing-rules/68/water_supply",
+            &json!({"organization_id": department["id"]}),
+        )
+        .await;
+    assert_eq!(rule.status(), 204);
+
+    // The very next filing on instance a goes by b's rule: no wait for a's copy to expire.
+    let second = a.file_report(&citizen, &water()).await;
+    assert_eq!(department["id"], second.organization_id);
 }
