@@ -6,7 +6,9 @@
 //! (`reference_version`). A reader asks for the token (one statement) and takes the copy kept for it,
 //! loading one when there is none. The copy belongs to the data, not to the process: instances sharing a
 //! database see each other's changes on their next read, and two databases (tests run many in one
-//! process) never share a token for different data.
+//! process) never share a token for different data. A new organization leaves the token alone: commune
+//! offices are created by the first report of their commune, and reloading every instance for each would
+//! cost more than asking the database for an office the copy lacks ([`Reference::commune_office`]).
 
 use std::collections::HashMap;
 use std::ops::RangeInclusive;
@@ -153,7 +155,8 @@ impl Reference {
         self.organizations.get(id)
     }
 
-    /// The office of `commune`, once a report has needed one.
+    /// The office of `commune`, if it existed when the copy was made (the caller asks the database
+    /// otherwise: a new office does not replace the copy).
     pub fn commune_office(&self, commune: &str) -> Option<&OrganizationRow> {
         self.offices.get(commune).and_then(|id| self.organization(id))
     }

@@ -131,7 +131,7 @@ pub fn rate(
         step.note = Some(&note);
         lifecycle::apply(conn, notifier, &report, step)?;
         if for_review {
-            let event = NewEvent { is_public: false, ..NewEvent::public(&report.id, EventKind::ReviewRequested, now) };
+            let event = NewEvent { is_public: false, ..NewEvent::public(&report, EventKind::ReviewRequested, now) };
             record_event(conn, notifier, event)?;
             let iocs = ioc_officials_over(conn, &report.unit_code)?;
             notifier.send(conn, &iocs, now, |locale| {

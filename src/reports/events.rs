@@ -21,7 +21,8 @@ use crate::values::{EventId, EventKind, OrganizationId, RejectReason, ReportId, 
 /// An event in a report's history. Public ones are shown on the report and told to its followers.
 #[derive(Debug, Clone, Copy)]
 pub struct NewEvent<'a> {
-    pub report_id: &'a ReportId,
+    /// The report as the caller read it: what an event needs of it (place, month, text) does not change.
+    pub report: &'a ReportRow,
     pub actor_id: Option<&'a UserId>,
     pub kind: EventKind,
     pub from: Option<ReportStatus>,
@@ -56,9 +57,9 @@ impl NewEvent<'_> {
 
 impl<'a> NewEvent<'a> {
     /// A public event with no actor, status change or note: fill in the rest with `..`.
-    pub fn public(report_id: &'a ReportId, kind: EventKind, at: NaiveDateTime) -> Self {
+    pub fn public(report: &'a ReportRow, kind: EventKind, at: NaiveDateTime) -> Self {
         NewEvent {
-            report_id,
+            report,
             actor_id: None,
             kind,
             from: None,
@@ -68,16 +69,6 @@ impl<'a> NewEvent<'a> {
             is_public: true,
             at,
         }
-    }
-
-    pub fn status_change(
-        report_id: &'a ReportId,
-        kind: EventKind,
-        from: ReportStatus,
-        to: ReportStatus,
-        at: NaiveDateTime,
-    ) -> Self {
-        NewEvent { from: Some(from), to: Some(to), ..Self::public(report_id, kind, at) }
     }
 }
 
@@ -115,14 +106,12 @@ fn excerpt(description: &str) -> String {
 
 /// Notes, in the transaction changing report `id`, that the IOC's sums of the month it was received in, in
 /// its commune, must be computed again (`stats::months`).
-fn stats_changed(conn: &mut DbConnection, id: &ReportId) -> Result<(), AppError> {
-    let (received_at, unit_code): (NaiveDateTime, String) =
-        reports::table.find(id).select((reports::created_at, reports::unit_code)).first(conn)?;
+fn stats_changed(conn: &mut DbConnection, report: &ReportRow) -> Result<(), AppError> {
     diesel::insert_into(stats_changes::table)
         .values((
             stats_changes::id.eq(uuid::Uuid::now_v7().to_string()),
-            stats_changes::month.eq(local_month(received_at)),
-            stats_changes::unit_code.eq(unit_code),
+            stats_changes::month.eq(local_month(report.created_at)),
+            stats_changes::unit_code.eq(&report.unit_code),
         ))
         .execute(conn)?;
     Ok(())
@@ -136,7 +125,7 @@ pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEven
     diesel::insert_into(report_events::table)
         .values((
             report_events::id.eq(&id),
-            report_events::report_id.eq(event.report_id),
+            report_events::report_id.eq(&event.report.id),
             report_events::actor_id.eq(event.actor_id),
             report_events::kind.eq(event.kind.as_str()),
             report_events::from_status.eq(event.from.map(ReportStatus::as_str)),
@@ -146,17 +135,16 @@ pub fn record_event(conn: &mut DbConnection, notifier: &Notifier, event: NewEven
             report_events::created_at.eq(event.at),
         ))
         .execute(conn)?;
-    stats_changed(conn, event.report_id)?;
+    stats_changed(conn, event.report)?;
     // A report's first event has no one to tell: its reporter filed it and no one supports it yet.
     let has_followers = event.kind != EventKind::Submitted;
     // What passes between the office and the reporter is not public, yet told to the reporter.
     if has_followers && (event.is_public || event.kind.between_office_and_reporter()) {
-        let (report, actor, with_supporters) = (event.report_id, event.actor_id, event.is_public);
+        let (report, actor, with_supporters) = (&event.report.id, event.actor_id, event.is_public);
         let most = notifier.inline_most;
         let followers = notifier::followers(conn, report, actor, with_supporters, None, most.saturating_add(1))?;
         if !followers.is_empty() {
-            let description: String = reports::table.find(report).select(reports::description).first(conn)?;
-            let excerpt = excerpt(&description);
+            let excerpt = excerpt(&event.report.description);
             let message = |locale| {
                 let news = templates::ReportNews {
                     kind: event.kind,

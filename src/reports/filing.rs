@@ -132,7 +132,7 @@ pub fn file_report(
         // The office's triage is due in its working hours from now.
         let due = ReportClock::of(&reference, &row, Some(&organization.id), now)?.due(Step::Accept, now);
         (row.due_at, row.remind_at) = (Some(due.due_at), Some(due.remind_at));
-        diesel::insert_into(reports::table).values(row).execute(conn)?;
+        diesel::insert_into(reports::table).values(&row).execute(conn)?;
         crate::media::attach(conn, &new.media_ids, reporter_id, &id, None, "media_ids")?;
         if let Some(source) = &new.source {
             super::source::record(conn, &id, source)?;
@@ -146,7 +146,7 @@ pub fn file_report(
                 actor_id: Some(reporter_id),
                 to: Some(ReportStatus::Submitted),
                 note: Some(&note),
-                ..NewEvent::public(&id, EventKind::Submitted, now)
+                ..NewEvent::public(&row, EventKind::Submitted, now)
             },
         )?;
         if new.urgent {

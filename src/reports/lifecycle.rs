@@ -251,7 +251,7 @@ pub fn apply(
         conn,
         notifier,
         NewEvent {
-            report_id: &report.id,
+            report,
             actor_id: step.actor,
             kind: step.transition.event_kind(),
             from: changes_status.then_some(from),

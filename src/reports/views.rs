@@ -50,10 +50,12 @@ pub fn views(
             .load(conn)?;
         names.extend(found.into_iter().map(|(id, reporter, office)| (id, (reporter, office))));
     }
+    // One cannot support one's own report: only the others' are looked up.
+    let others: Vec<&ReportId> = rows.iter().filter(|r| Some(&r.reporter_id) != viewer).map(|r| &r.id).collect();
     let supported: HashSet<ReportId> = match viewer {
-        Some(viewer) if !rows.is_empty() => report_supports::table
+        Some(viewer) if !others.is_empty() => report_supports::table
             .filter(report_supports::user_id.eq(viewer))
-            .filter(report_supports::report_id.eq_any(rows.iter().map(|r| &r.id)))
+            .filter(report_supports::report_id.eq_any(others))
             .select(report_supports::report_id)
             .load::<ReportId>(conn)?
             .into_iter()

@@ -144,8 +144,7 @@ fn escalate(
     }
     .unwrap_or_default();
     let note = format!("overdue at {office}");
-    let event =
-        NewEvent { note: Some(&note), is_public: false, ..NewEvent::public(&report.id, EventKind::Escalated, now) };
+    let event = NewEvent { note: Some(&note), is_public: false, ..NewEvent::public(report, EventKind::Escalated, now) };
     record_event(conn, notifier, event)?;
     let iocs = ioc_officials_over(conn, &report.unit_code)?;
     notifier.send(conn, &iocs, now, |locale| {

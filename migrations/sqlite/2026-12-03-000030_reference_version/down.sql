@@ -7,7 +7,6 @@ DROP TRIGGER category_deadlines_delete_changes_reference;
 DROP TRIGGER admin_units_insert_changes_reference;
 DROP TRIGGER admin_units_update_changes_reference;
 DROP TRIGGER admin_units_delete_changes_reference;
-DROP TRIGGER organizations_insert_changes_reference;
 DROP TRIGGER organizations_update_changes_reference;
 DROP TRIGGER organizations_delete_changes_reference;
 DROP TRIGGER routing_rules_insert_changes_reference;
