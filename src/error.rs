@@ -412,6 +412,8 @@ pub enum AppError {
     MediaNotFound,
     #[error("no such notification")]
     NotificationNotFound,
+    #[error("no such device")]
+    DeviceNotFound,
     #[error("malformed multipart body: {0}")]
     MalformedMultipart(String),
     #[error("no such organization")]
@@ -587,6 +589,9 @@ impl AppError {
             AppError::NotificationNotFound => row("notification_not_found", StatusCode::NOT_FOUND)
                 .vi("Không tìm thấy thông báo", "Bạn không có thông báo này.")
                 .en("Notification not found", "You have no such notification."),
+            AppError::DeviceNotFound => row("device_not_found", StatusCode::NOT_FOUND)
+                .vi("Không tìm thấy thiết bị", "Tài khoản của bạn không có thiết bị này.")
+                .en("Device not found", "Your account has no such device."),
             AppError::MalformedMultipart(why) => row("malformed_multipart", StatusCode::BAD_REQUEST)
                 .vi(
                     "Dữ liệu tải lên không đúng định dạng",

@@ -221,6 +221,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
             .configure(crate::api::workflow::configure)
             .configure(crate::api::stats::configure)
             .configure(crate::api::notifications::configure)
+            .configure(crate::api::devices::configure)
             .configure(crate::api::onboarding::configure)
             .configure(crate::api::open_data::configure)
             .configure(crate::api::api_keys::configure),

@@ -118,6 +118,8 @@ pub struct PersonalData {
     pub onboarding: Option<OnboardingRecord>,
     /// Every notification the person has received.
     pub notifications: Vec<crate::notify::feed::Notification>,
+    /// The installations of the app push notifications go to, with their tokens.
+    pub devices: Vec<crate::notify::devices::Device>,
     pub exported_at: chrono::DateTime<Utc>,
 }
 
@@ -177,6 +179,7 @@ pub fn export(conn: &mut DbConnection, user_id: &UserId) -> Result<PersonalData,
         account: User::try_from(&user)?,
         onboarding,
         notifications: notifications.iter().map(crate::notify::feed::Notification::from).collect(),
+        devices: crate::notify::devices::of_user(conn, user_id)?,
         consent_at: user.consent_at.map(|t| t.and_utc()),
         email_verified_at: user.email_verified_at.map(|t| t.and_utc()),
         onboarding_code: user.onboarding_code.clone(),
@@ -206,6 +209,7 @@ pub fn erase(conn: &mut DbConnection, user_id: &UserId) -> Result<(), AppError> 
         }
         let addresses: Vec<&str> = user.email.iter().chain(user.phone.iter()).map(String::as_str).collect();
         outbox::forget_account(conn, user_id, &addresses)?;
+        crate::notify::devices::forget_account(conn, user_id)?;
         diesel::delete(notifications::table.filter(notifications::user_id.eq(user_id))).execute(conn)?;
         let now = Utc::now().naive_utc();
         // What they reported stays, for the neighbours and the officials, but no longer names them.

@@ -7,6 +7,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod calendar;
 pub mod categories;
+pub mod devices;
 pub mod extractors;
 pub mod health;
 pub mod media;

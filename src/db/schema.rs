@@ -450,6 +450,7 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(devices -> users (user_id));
 diesel::joinable!(reports -> users (reporter_id));
 diesel::joinable!(report_events -> reports (report_id));
 diesel::joinable!(refresh_tokens -> users (user_id));
@@ -461,6 +462,19 @@ diesel::table! {
     reference_version (id) {
         id -> Integer,
         token -> Text,
+    }
+}
+
+diesel::table! {
+    devices (installation_id) {
+        installation_id -> Text,
+        user_id -> Text,
+        platform -> Text,
+        push_token -> Text,
+        app_version -> Text,
+        locale -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -497,5 +511,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     rate_limits,
     notification_jobs,
     report_search,
-    reference_version
+    reference_version,
+    devices
 );

@@ -3,6 +3,7 @@
 //! (`fan_out`), the worker that delivers both, the mailer
 //! (lettre), the message texts (vi, en) and the in-app list's API.
 
+pub mod devices;
 pub mod fan_out;
 pub mod feed;
 pub mod mailer;

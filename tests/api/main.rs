@@ -12,6 +12,7 @@ mod cli;
 mod contract;
 mod deadlines;
 mod deadlines_in_working_time;
+mod devices;
 mod errors;
 mod health;
 mod heatmap;
