@@ -54,24 +54,7 @@ async fn a_routing_rule_set_on_one_instance_routes_the_next_report_on_the_other(
     let first = a.file_report(&citizen, &water()).await;
     assert!(first.timeline[0].note.as_deref().unwrap().contains("has no department"));
 
-    let department: serde_json::Value = b
-        .post_json_as(
-            &admin,
-            "/api/v1/admin/organizations",
-            &json!({"kind": "department", "name": "Công ty Cấp nước Lâm Đồng", "province_code": "68"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let rule = b
-        .put_json_as(
-            &admin,
-            "/api/v1/admin/routing-rules/68/water_supply",
-            &json!({"organization_id": department["id"]}),
-        )
-        .await;
-    assert_eq!(rule.status(), 204);
+    let department = b.water_department(&admin).await;
 
     // The very next filing on instance a goes by b's rule: no wait for a's copy to expire.
     let second = a.file_report(&citizen, &water()).await;

@@ -45,25 +45,7 @@ async fn a_department_category_goes_to_the_department_its_rule_names(app: TestAp
     let unruled = app.file_report(&citizen, &report_of("water_supply")).await;
     assert!(unruled.timeline[0].note.as_deref().unwrap().contains("has no department"));
 
-    let department: Value = app
-        .post_json_as(
-            &admin,
-            "/api/v1/admin/organizations",
-            &json!({"kind": "department", "name": "Công ty Cấp nước Lâm Đồng", "province_code": "68"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let rule = app
-        .client
-        .put(app.url("/api/v1/admin/routing-rules/68/water_supply"))
-        .bearer_auth(&admin)
-        .json(&json!({"organization_id": department["id"]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(rule.status(), 204);
+    let department = app.water_department(&admin).await;
     let routed = app.file_report(&citizen, &report_of("water_supply")).await;
     assert_eq!(department["id"], routed.organization_id);
     assert_eq!(department["name"], routed.organization_name);

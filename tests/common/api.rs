@@ -316,6 +316,17 @@ impl TestApp {
         login.json().await.unwrap()
     }
 
+    /// Creates Lâm Đồng's water company as a department and routes its `water_supply` reports to it.
+    pub async fn water_department(&self, admin: &str) -> serde_json::Value {
+        let body = json!({"kind": "department", "name": "Công ty Cấp nước Lâm Đồng", "province_code": "68"});
+        let department: serde_json::Value =
+            self.post_json_as(admin, "/api/v1/admin/organizations", &body).await.json().await.unwrap();
+        let rule = json!({"organization_id": department["id"]});
+        let routed = self.put_json_as(admin, "/api/v1/admin/routing-rules/68/water_supply", &rule).await;
+        assert_eq!(routed.status(), 204);
+        department
+    }
+
     /// Creates an official (mail in `locale`) who is a member of `organization`, and logs in as them.
     pub async fn official_of(&self, admin: &str, organization: &str, email: &str, locale: &str) -> Official {
         let fields = json!({"email": email, "role": "official", "unit_code": "68", "locale": locale});
