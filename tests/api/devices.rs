@@ -48,6 +48,9 @@ async fn an_installation_is_registered_listed_refreshed_and_removed(app: TestApp
     assert_eq!(remove().await.unwrap().status(), 204);
     assert!(devices_of(&app, &citizen).await.is_empty());
     assert_problem(remove().await.unwrap(), 404, "device_not_found").await;
+    // An id no installation can have names nothing either.
+    let malformed = app.client.delete(app.url("/api/v1/me/devices/a%20b")).bearer_auth(&citizen.token).send();
+    assert_problem(malformed.await.unwrap(), 404, "device_not_found").await;
     assert_problem(app.client.get(app.url("/api/v1/me/devices")).send().await.unwrap(), 401, "unauthenticated").await;
 }
 
