@@ -224,3 +224,9 @@ pub fn forget_account(conn: &mut DbConnection, user_id: &UserId) -> Result<(), A
     diesel::delete(devices::table.filter(devices::user_id.eq(user_id))).execute(conn)?;
     Ok(())
 }
+
+/// Deletes the installation holding `push_token`: FCM said the token is dead (the app was uninstalled).
+pub fn forget_push_token(conn: &mut DbConnection, push_token: &str) -> Result<(), AppError> {
+    diesel::delete(devices::table.filter(devices::push_token.eq(push_token))).execute(conn)?;
+    Ok(())
+}

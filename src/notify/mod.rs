@@ -21,3 +21,23 @@ pub struct Mail {
     pub subject: String,
     pub body: String,
 }
+
+/// Why a message did not leave, which decides what the outbox does with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Undelivered {
+    /// Try again later: the service was down, busy, or refused this time.
+    Retry(String),
+    /// The address no longer exists (the app was uninstalled): never try it again.
+    Gone(String),
+    /// Our own credentials were refused: every message fails alike until an operator fixes them. Retried,
+    /// and logged once per interval rather than once per message.
+    Credentials(String),
+}
+
+impl Undelivered {
+    pub fn reason(&self) -> &str {
+        match self {
+            Undelivered::Retry(reason) | Undelivered::Gone(reason) | Undelivered::Credentials(reason) => reason,
+        }
+    }
+}

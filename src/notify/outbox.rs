@@ -25,7 +25,7 @@ pub struct OutboxRow {
     pub subject: String,
     pub body: String,
     pub attempts: i32,
-    /// `mail` or `sms`.
+    /// `mail`, `sms` or `push`.
     pub channel: String,
     /// What the body's [`PLACEHOLDER`](super::secrets::PLACEHOLDER) stands for, if anything.
     pub secret: Option<String>,
@@ -39,6 +39,8 @@ impl OutboxRow {
 
 pub const MAIL: &str = "mail";
 pub const SMS: &str = "sms";
+/// A push notification to one installation: the recipient is its FCM token, the body the FCM message.
+pub const PUSH: &str = "push";
 
 /// A message on its way into the outbox.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -148,18 +150,20 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
 }
 
-/// Schedules the next try, or gives the message up after `policy.max_attempts`; says which.
+/// Schedules the next try, or gives the message up after `policy.max_attempts` (or at once when it is not
+/// `worth_retrying`: its address is gone); says which.
 pub fn mark_failed(
     conn: &mut DbConnection,
     row: &OutboxRow,
     error: &str,
     policy: RetryPolicy,
+    worth_retrying: bool,
     now: NaiveDateTime,
 ) -> Result<Failure, AppError> {
     let attempts = row.attempts + 1;
     let doublings = (attempts - 1).clamp(0, 20) as u32;
     let delay = (policy.first_retry.as_secs() as i64).saturating_mul(1 << doublings).min(LONGEST_BACKOFF_SECS);
-    let given_up = attempts as u32 >= policy.max_attempts;
+    let given_up = !worth_retrying || attempts as u32 >= policy.max_attempts;
     diesel::update(outbox::table.find(&row.id))
         .set((
             outbox::attempts.eq(attempts),

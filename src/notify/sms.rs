@@ -7,11 +7,16 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
+use futures_util::future::BoxFuture;
+
+use super::Undelivered;
 use crate::config::{Settings, SmsTransport};
 
 pub trait SmsSender: Send + Sync {
-    /// Blocking: called from the blocking pool.
-    fn send(&self, phone: &str, text: &str) -> Result<(), String>;
+    /// Sends `text` to `phone` (E.164). `request_id` is the same on every try of one message, so a
+    /// gateway that knows it has sent it does not send it twice.
+    fn send<'a>(&'a self, phone: &'a str, text: &'a str, request_id: &'a str)
+        -> BoxFuture<'a, Result<(), Undelivered>>;
 }
 
 /// Appends `{"to": …, "text": …}` lines to `sms.jsonl` in the data dir.
@@ -21,7 +26,14 @@ pub struct FileSms {
 }
 
 impl SmsSender for FileSms {
-    fn send(&self, phone: &str, text: &str) -> Result<(), String> {
+    fn send<'a>(&'a self, phone: &'a str, text: &'a str, _: &'a str) -> BoxFuture<'a, Result<(), Undelivered>> {
+        // A line appended to a local file: quick enough not to leave the worker's task.
+        Box::pin(std::future::ready(self.append(phone, text).map_err(Undelivered::Retry)))
+    }
+}
+
+impl FileSms {
+    fn append(&self, phone: &str, text: &str) -> Result<(), String> {
         let _one_writer = self.lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         let line = serde_json::json!({"to": phone, "text": text}).to_string();
         std::fs::OpenOptions::new()
@@ -38,9 +50,9 @@ impl SmsSender for FileSms {
 pub struct LogSms;
 
 impl SmsSender for LogSms {
-    fn send(&self, phone: &str, text: &str) -> Result<(), String> {
+    fn send<'a>(&'a self, phone: &'a str, text: &'a str, _: &'a str) -> BoxFuture<'a, Result<(), Undelivered>> {
         tracing::info!(to = %masked(phone), chars = text.chars().count(), "sms (not sent: CDS_SMS=log)");
-        Ok(())
+        Box::pin(std::future::ready(Ok(())))
     }
 }
 
@@ -48,8 +60,8 @@ impl SmsSender for LogSms {
 pub struct NoSms;
 
 impl SmsSender for NoSms {
-    fn send(&self, _phone: &str, _text: &str) -> Result<(), String> {
-        Err("no SMS gateway is configured (CDS_SMS=off)".to_string())
+    fn send<'a>(&'a self, _: &'a str, _: &'a str, _: &'a str) -> BoxFuture<'a, Result<(), Undelivered>> {
+        Box::pin(std::future::ready(Err(Undelivered::Retry("no SMS gateway is configured (CDS_SMS=off)".into()))))
     }
 }
 
@@ -85,7 +97,8 @@ mod tests {
             .with_ansi(false)
             .finish();
         tracing::subscriber::with_default(subscriber, || {
-            LogSms.send("+84912345678", "Mã kích hoạt của bạn: 482913").unwrap();
+            let sent = LogSms.send("+84912345678", "Mã kích hoạt của bạn: 482913", "m1");
+            futures_util::FutureExt::now_or_never(sent).unwrap().unwrap();
         });
         let log = String::from_utf8(written.lock().unwrap().clone()).unwrap();
         assert!(log.contains("+84••••••678"), "{log}");

@@ -3,7 +3,7 @@
 //! due, and at least once a minute (for mail enqueued by other instances).
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use tokio::sync::Notify;
@@ -14,9 +14,12 @@ use super::notifier::Notifier;
 use super::outbox;
 use super::secrets::MessageSecrets;
 use super::sms::SmsSender;
+use super::Undelivered;
 use crate::db::Db;
 
 const LONGEST_SLEEP: Duration = Duration::from_secs(60);
+/// A refused credential fails every message alike: said once in this long, not once per message.
+const CREDENTIALS_WARNING_EVERY: Duration = Duration::from_secs(600);
 
 /// What delivers each channel of the outbox, and reveals the secrets messages carry.
 pub struct Senders {
@@ -26,11 +29,18 @@ pub struct Senders {
 }
 
 impl Senders {
-    fn send(&self, row: &outbox::OutboxRow) -> Result<(), String> {
+    async fn send(self: &Arc<Self>, row: &outbox::OutboxRow) -> Result<(), Undelivered> {
         let body = self.secrets.reveal(&row.body, row.secret_kind(), &row.id);
         match row.channel.as_str() {
-            outbox::SMS => self.sms.send(&row.recipient, &body),
-            _ => self.mailer.send(&row.recipient, &row.subject, body),
+            outbox::SMS => self.sms.send(&row.recipient, &body, row.id.as_str()).await,
+            _ => {
+                // lettre's SMTP transport blocks.
+                let (senders, to, subject) = (Arc::clone(self), row.recipient.clone(), row.subject.clone());
+                actix_web::web::block(move || senders.mailer.send(&to, &subject, body))
+                    .await
+                    .map_err(|err| Undelivered::Retry(format!("blocking task: {err}")))?
+                    .map_err(Undelivered::Retry)
+            }
         }
     }
 }
@@ -43,13 +53,14 @@ pub struct Policy {
 }
 
 pub fn spawn(db: Db, senders: Senders, policy: Policy, wake: Arc<Notify>, notifier: Arc<Notifier>) {
-    let mailer = Arc::new(senders);
+    let senders = Arc::new(senders);
     tokio::spawn(async move {
+        let mut credentials_warned = None;
         loop {
             if let Err(err) = tell_many_followers(&db, &notifier).await {
                 tracing::warn!(error = %err, "notifications for many followers failed; will retry");
             }
-            let sleep = match deliver_due(&db, &mailer, policy).await {
+            let sleep = match deliver_due(&db, &senders, policy, &mut credentials_warned).await {
                 Ok(sleep) => sleep,
                 Err(err) => {
                     tracing::warn!(error = %err, "outbox: database unavailable, retrying");
@@ -78,39 +89,52 @@ async fn tell_many_followers(db: &Db, notifier: &Arc<Notifier>) -> Result<(), cr
 }
 
 /// Sends what is due; returns how long to sleep before the next mail falls due.
-async fn deliver_due(db: &Db, mailer: &Arc<Senders>, policy: Policy) -> Result<Duration, crate::error::AppError> {
+async fn deliver_due(
+    db: &Db,
+    senders: &Arc<Senders>,
+    policy: Policy,
+    credentials_warned: &mut Option<Instant>,
+) -> Result<Duration, crate::error::AppError> {
     loop {
         let rows = db.run(|conn| outbox::claim_due(conn, Utc::now().naive_utc())).await?;
         if rows.is_empty() {
             break;
         }
         for row in rows {
-            let sender = Arc::clone(mailer);
-            let (row, result) = actix_web::web::block(move || {
-                let result = sender.send(&row);
-                (row, result)
-            })
-            .await
-            .map_err(|err| crate::error::AppError::Internal(format!("blocking task: {err}")))?;
-            match result {
-                Ok(()) => {
-                    tracing::info!(mail = %row.id, "outbox: sent");
-                    let id = row.id.clone();
-                    db.run(move |conn| outbox::mark_sent(conn, &id, Utc::now().naive_utc())).await?;
+            let id = row.id.clone();
+            let Err(undelivered) = senders.send(&row).await else {
+                tracing::info!(message = %id, channel = %row.channel, "outbox: sent");
+                db.run(move |conn| outbox::mark_sent(conn, &id, Utc::now().naive_utc())).await?;
+                continue;
+            };
+            let gone = matches!(undelivered, Undelivered::Gone(_));
+            let reason = undelivered.reason().to_string();
+            let failure = db
+                .run(move |conn| {
+                    crate::db::transaction(conn, |conn| {
+                        if gone && row.channel == outbox::PUSH {
+                            super::devices::forget_push_token(conn, &row.recipient)?;
+                        }
+                        outbox::mark_failed(conn, &row, &reason, policy.retry, !gone, Utc::now().naive_utc())
+                    })
+                })
+                .await?;
+            let reason = undelivered.reason();
+            match (failure, &undelivered) {
+                (outbox::Failure::GivenUp { attempts }, Undelivered::Gone(_)) => {
+                    tracing::info!(message = %id, attempts, error = %reason, "outbox: the address is gone; not retried")
                 }
-                Err(error) => {
-                    let (id, reason) = (row.id.clone(), error.clone());
-                    let failure = db
-                        .run(move |conn| outbox::mark_failed(conn, &row, &error, policy.retry, Utc::now().naive_utc()))
-                        .await?;
-                    match failure {
-                        outbox::Failure::WillRetry { attempts } => {
-                            tracing::warn!(mail = %id, attempts, error = %reason, "outbox: delivery failed, will retry")
-                        }
-                        outbox::Failure::GivenUp { attempts } => {
-                            tracing::error!(mail = %id, attempts, error = %reason, "outbox: delivery failed too often, given up")
-                        }
+                (outbox::Failure::GivenUp { attempts }, _) => {
+                    tracing::error!(message = %id, attempts, error = %reason, "outbox: delivery failed too often, given up")
+                }
+                (outbox::Failure::WillRetry { .. }, Undelivered::Credentials(_)) => {
+                    if credentials_warned.is_none_or(|at| at.elapsed() >= CREDENTIALS_WARNING_EVERY) {
+                        *credentials_warned = Some(Instant::now());
+                        tracing::error!(error = %reason, "outbox: our credentials were refused; messages wait until they are fixed");
                     }
+                }
+                (outbox::Failure::WillRetry { attempts }, _) => {
+                    tracing::warn!(message = %id, attempts, error = %reason, "outbox: delivery failed, will retry")
                 }
             }
         }
