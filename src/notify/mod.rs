@@ -27,8 +27,10 @@ pub struct Mail {
 pub enum Undelivered {
     /// Try again later: the service was down, busy, or refused this time.
     Retry(String),
-    /// The address no longer exists (the app was uninstalled): never try it again.
+    /// The address no longer exists (the app was uninstalled): never try it again, and forget it.
     Gone(String),
+    /// This message can never be delivered as it is (a number the gateway refuses): given up, the address kept.
+    Refused(String),
     /// Our own credentials were refused: every message fails alike until an operator fixes them. Retried,
     /// and logged once per interval rather than once per message.
     Credentials(String),
@@ -37,7 +39,10 @@ pub enum Undelivered {
 impl Undelivered {
     pub fn reason(&self) -> &str {
         match self {
-            Undelivered::Retry(reason) | Undelivered::Gone(reason) | Undelivered::Credentials(reason) => reason,
+            Undelivered::Retry(reason)
+            | Undelivered::Gone(reason)
+            | Undelivered::Refused(reason)
+            | Undelivered::Credentials(reason) => reason,
         }
     }
 }

@@ -108,6 +108,7 @@ async fn deliver_due(
                 continue;
             };
             let gone = matches!(undelivered, Undelivered::Gone(_));
+            let worth_retrying = !matches!(undelivered, Undelivered::Gone(_) | Undelivered::Refused(_));
             let reason = undelivered.reason().to_string();
             let failure = db
                 .run(move |conn| {
@@ -115,14 +116,14 @@ async fn deliver_due(
                         if gone && row.channel == outbox::PUSH {
                             super::devices::forget_push_token(conn, &row.recipient)?;
                         }
-                        outbox::mark_failed(conn, &row, &reason, policy.retry, !gone, Utc::now().naive_utc())
+                        outbox::mark_failed(conn, &row, &reason, policy.retry, worth_retrying, Utc::now().naive_utc())
                     })
                 })
                 .await?;
             let reason = undelivered.reason();
             match (failure, &undelivered) {
-                (outbox::Failure::GivenUp { attempts }, Undelivered::Gone(_)) => {
-                    tracing::info!(message = %id, attempts, error = %reason, "outbox: the address is gone; not retried")
+                (outbox::Failure::GivenUp { attempts }, Undelivered::Gone(_) | Undelivered::Refused(_)) => {
+                    tracing::info!(message = %id, attempts, error = %reason, "outbox: cannot be delivered; not retried")
                 }
                 (outbox::Failure::GivenUp { attempts }, _) => {
                     tracing::error!(message = %id, attempts, error = %reason, "outbox: delivery failed too often, given up")
