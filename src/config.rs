@@ -71,6 +71,18 @@ pub struct Settings {
     /// The id Open311 clients may send as `jurisdiction_id` besides the province codes served
     /// (`CDS_OPEN311_JURISDICTION_ID`, e.g. `lamdong.gov.vn`).
     pub open311_jurisdiction_id: Option<String>,
+    /// Push notifications through FCM, when a service-account key is given.
+    pub fcm: Option<FcmSettings>,
+}
+
+/// Where FCM is reached and as whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FcmSettings {
+    /// The service-account key file downloaded from the Firebase console (`CDS_FCM_CREDENTIALS`); its
+    /// `token_uri` is where access tokens come from.
+    pub credentials: PathBuf,
+    /// FCM's base URL (`CDS_FCM_URL`): Google's, or a local one in tests.
+    pub url: String,
 }
 
 /// Where photos are kept.
@@ -497,7 +509,22 @@ impl Settings {
             ),
         };
 
+        let fcm = match lookup("CDS_FCM_CREDENTIALS").map(|raw| raw.trim().to_string()) {
+            None => None,
+            Some(path) if path.is_empty() => None,
+            Some(path) => Some(FcmSettings {
+                credentials: PathBuf::from(path),
+                url: setting(&lookup, "CDS_FCM_URL", "https://fcm.googleapis.com", |raw| match raw.trim() {
+                    url if url.starts_with("https://") || url.starts_with("http://") => {
+                        Ok(url.trim_end_matches('/').to_string())
+                    }
+                    _ => Err(format!("expected a URL such as https://fcm.googleapis.com, got {raw:?}")),
+                })?,
+            }),
+        };
+
         Ok(Settings {
+            fcm,
             database,
             read_database,
             bind,

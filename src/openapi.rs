@@ -89,6 +89,8 @@ use utoipa::OpenApi;
         crate::api::devices::register,
         crate::api::devices::remove,
         crate::api::devices::list,
+        crate::api::notification_settings::get,
+        crate::api::notification_settings::update,
         crate::api::onboarding::create,
         crate::api::onboarding::list,
         crate::api::onboarding::get,

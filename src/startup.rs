@@ -76,7 +76,12 @@ impl Application {
         let outbox_wake = Arc::new(Notify::new());
         let sms = crate::notify::sms::sender(&settings).map_err(StartupError::Setting)?;
         let secrets = MessageSecrets::derive(jwt_secret.as_bytes(), &settings.app_link_base);
-        let senders = worker::Senders { mailer, sms, secrets: secrets.clone() };
+        let push = (settings.fcm.as_ref())
+            .map(|fcm| crate::notify::push::Fcm::new(&fcm.credentials, &fcm.url))
+            .transpose()
+            .map_err(StartupError::Setting)?;
+        let pushes = push.is_some();
+        let senders = worker::Senders { mailer, sms, push, secrets: secrets.clone() };
         let policy = worker::Policy {
             retry: outbox::RetryPolicy {
                 first_retry: settings.outbox_retry,
@@ -86,6 +91,9 @@ impl Application {
                 .map_err(|err| StartupError::Setting(format!("CDS_OUTBOX_RETENTION_DAYS: {err}")))?,
         };
         let mut notifier = Notifier::new(&settings.app_link_base);
+        if pushes {
+            notifier = notifier.with_push();
+        }
         notifier.inline_most = settings.notify_inline_most;
         let notifier = Arc::new(notifier);
         worker::spawn(db.clone(), senders, policy, Arc::clone(&outbox_wake), Arc::clone(&notifier));
@@ -222,6 +230,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
             .configure(crate::api::stats::configure)
             .configure(crate::api::notifications::configure)
             .configure(crate::api::devices::configure)
+            .configure(crate::api::notification_settings::configure)
             .configure(crate::api::onboarding::configure)
             .configure(crate::api::open_data::configure)
             .configure(crate::api::api_keys::configure),

@@ -120,6 +120,8 @@ pub struct PersonalData {
     pub notifications: Vec<crate::notify::feed::Notification>,
     /// The installations of the app push notifications go to, with their tokens.
     pub devices: Vec<crate::notify::devices::Device>,
+    /// What the person chose to receive by push and mail.
+    pub notification_settings: crate::notify::preferences::NotificationSettings,
     pub exported_at: chrono::DateTime<Utc>,
 }
 
@@ -180,6 +182,7 @@ pub fn export(conn: &mut DbConnection, user_id: &UserId) -> Result<PersonalData,
         onboarding,
         notifications: notifications.iter().map(crate::notify::feed::Notification::from).collect(),
         devices: crate::notify::devices::of_user(conn, user_id)?,
+        notification_settings: crate::notify::preferences::of_user(conn, user_id)?.into(),
         consent_at: user.consent_at.map(|t| t.and_utc()),
         email_verified_at: user.email_verified_at.map(|t| t.and_utc()),
         onboarding_code: user.onboarding_code.clone(),
@@ -210,6 +213,7 @@ pub fn erase(conn: &mut DbConnection, user_id: &UserId) -> Result<(), AppError> 
         let addresses: Vec<&str> = user.email.iter().chain(user.phone.iter()).map(String::as_str).collect();
         outbox::forget_account(conn, user_id, &addresses)?;
         crate::notify::devices::forget_account(conn, user_id)?;
+        crate::notify::preferences::forget_account(conn, user_id)?;
         diesel::delete(notifications::table.filter(notifications::user_id.eq(user_id))).execute(conn)?;
         let now = Utc::now().naive_utc();
         // What they reported stays, for the neighbours and the officials, but no longer names them.

@@ -11,6 +11,7 @@ pub mod devices;
 pub mod extractors;
 pub mod health;
 pub mod media;
+pub mod notification_settings;
 pub mod notifications;
 pub mod onboarding;
 pub mod open311;

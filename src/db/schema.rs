@@ -478,6 +478,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notification_settings (user_id) {
+        user_id -> Text,
+        push_report_news -> Bool,
+        push_office_alerts -> Bool,
+        email_report_news -> Bool,
+        email_office_alerts -> Bool,
+        quiet_from -> Nullable<Integer>,
+        quiet_until -> Nullable<Integer>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(notification_settings -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
     admin_units,
     categories,
@@ -512,5 +527,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     notification_jobs,
     report_search,
     reference_version,
-    devices
+    devices,
+    notification_settings
 );

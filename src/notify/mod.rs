@@ -9,6 +9,8 @@ pub mod feed;
 pub mod mailer;
 pub mod notifier;
 pub mod outbox;
+pub mod preferences;
+pub mod push;
 pub mod secrets;
 pub mod sms;
 pub mod templates;

@@ -1,15 +1,17 @@
 //! The `Notifier`: tells people about what happens to reports, through every channel they can be
 //! reached on. Each channel writes to its own durable queue inside the caller's transaction, so a
 //! notification exists exactly when the change that caused it does, and is never sent for a change that
-//! rolled back. In-app and mail today; push (FCM) would be one more [`Channel`] with its own queue.
+//! rolled back. In-app, mail, and push (FCM) when configured; each recipient's [`Preferences`] say which.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::preferences::{self, Preferences, StoredColumns};
 use super::templates::Text;
 use super::{outbox, Mail};
 use crate::db::schema::{
-    admin_units, notifications, organization_members, organizations, report_supports, reports, users,
+    admin_units, notification_settings, notifications, organization_members, organizations, report_supports, reports,
+    users,
 };
 use crate::db::DbConnection;
 use crate::error::{AppError, Locale};
@@ -22,6 +24,8 @@ pub struct Recipient {
     pub locale: Locale,
     /// An address mail may go to: a citizen's once verified; an official's as their admin set it.
     pub email: Option<String>,
+    /// What they chose to receive on which channel.
+    pub preferences: Preferences,
 }
 
 /// What to tell, already in the recipient's language.
@@ -85,6 +89,9 @@ impl Channel for Email {
         now: NaiveDateTime,
     ) -> Result<(), AppError> {
         let Some(address) = &to.email else { return Ok(()) };
+        if !to.preferences.wants(preferences::Channel::Email, preferences::Kind::of(&message.kind)) {
+            return Ok(());
+        }
         let mail = Mail {
             to: address.clone(),
             subject: message.title.clone(),
@@ -114,6 +121,12 @@ impl Notifier {
             link_base: link_base.trim_end_matches('/').into(),
             inline_most: INLINE_MOST,
         }
+    }
+
+    /// And push, to every installation of the app a recipient registered (when FCM is configured).
+    pub fn with_push(mut self) -> Self {
+        self.channels.push(Box::new(super::push::Push));
+        self
     }
 
     /// A message about a report, linking to where its recipient opens it: the officials' view of the
@@ -147,15 +160,16 @@ impl Notifier {
     }
 }
 
-type RecipientRow = (UserId, String, Option<String>, Option<NaiveDateTime>, String);
+type RecipientRow = (UserId, String, Option<String>, Option<NaiveDateTime>, String, StoredColumns);
 
 fn recipient(row: RecipientRow) -> Recipient {
-    let (user_id, locale, email, verified_at, role) = row;
+    let (user_id, locale, email, verified_at, role, chosen) = row;
     let trusted = !matches!(Role::from_stored(&role), Ok(Role::Citizen | Role::Application));
     Recipient {
         user_id,
         locale: parse_locale(&locale, "locale").unwrap_or(Locale::Vi),
         email: email.filter(|_| trusted || verified_at.is_some()),
+        preferences: Preferences::from(chosen),
     }
 }
 
@@ -174,13 +188,21 @@ pub fn followers(
     // from either index and has it walk every account in id order.
     let told = || {
         users::table
+            .left_join(notification_settings::table)
             .filter(users::id.ne(except.map_or("", UserId::as_str)))
             .filter(users::active.eq(true))
             .filter(users::deleted_at.is_null())
             .filter(users::id.gt(after.unwrap_or_default()))
             .order(users::id.asc())
             .limit(i64::try_from(most).unwrap_or(i64::MAX))
-            .select((users::id, users::locale, users::email, users::email_verified_at, users::role))
+            .select((
+                users::id,
+                users::locale,
+                users::email,
+                users::email_verified_at,
+                users::role,
+                preferences::columns(),
+            ))
             .into_boxed()
     };
     let reporter = reports::table.find(report_id).select(reports::reporter_id);
@@ -213,10 +235,11 @@ pub fn officials(conn: &mut DbConnection, organization_ids: &[OrganizationId]) -
         .filter(organization_members::organization_id.eq_any(organization_ids))
         .select(organization_members::user_id);
     let rows: Vec<RecipientRow> = users::table
+        .left_join(notification_settings::table)
         .filter(users::id.eq_any(members))
         .filter(users::active.eq(true))
         .order(users::id.asc())
-        .select((users::id, users::locale, users::email, users::email_verified_at, users::role))
+        .select((users::id, users::locale, users::email, users::email_verified_at, users::role, preferences::columns()))
         .load(conn)?;
     Ok(rows.into_iter().map(recipient).collect())
 }

@@ -66,7 +66,22 @@ impl From<Mail> for Outgoing {
 
 /// Adds a mail for the account `user_id`; call inside the transaction of the change that causes it.
 pub fn enqueue(conn: &mut DbConnection, user_id: &UserId, mail: Mail, now: NaiveDateTime) -> Result<(), AppError> {
-    insert(conn, &MessageId::new(), user_id, &mail.into(), None, now)
+    insert(conn, &MessageId::new(), user_id, &mail.into(), None, now, now)
+}
+
+/// Adds a push notification for the installation whose FCM token is `token` (`message` is the FCM
+/// message for it), to leave at `due` (later than `now` in the recipient's quiet hours).
+pub fn enqueue_push(
+    conn: &mut DbConnection,
+    user_id: &UserId,
+    token: &str,
+    title: &str,
+    message: String,
+    due: NaiveDateTime,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let push = Outgoing { channel: PUSH, recipient: token.to_string(), subject: title.to_string(), body: message };
+    insert(conn, &MessageId::new(), user_id, &push, None, now, due)
 }
 
 /// Adds a message whose body holds the placeholder of a secret of `kind`, derived from `id` when it
@@ -79,7 +94,7 @@ pub fn enqueue_with_secret(
     kind: SecretKind,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    insert(conn, id, user_id, message, Some(kind), now)
+    insert(conn, id, user_id, message, Some(kind), now, now)
 }
 
 fn insert(
@@ -89,6 +104,7 @@ fn insert(
     message: &Outgoing,
     secret: Option<SecretKind>,
     now: NaiveDateTime,
+    due: NaiveDateTime,
 ) -> Result<(), AppError> {
     diesel::insert_into(outbox::table)
         .values((
@@ -100,7 +116,7 @@ fn insert(
             outbox::body.eq(&message.body),
             outbox::secret.eq(secret.map(SecretKind::as_str)),
             outbox::created_at.eq(now),
-            outbox::next_attempt_at.eq(now),
+            outbox::next_attempt_at.eq(due),
             outbox::attempts.eq(0),
         ))
         .execute(conn)?;

@@ -12,6 +12,7 @@ use super::fan_out;
 use super::mailer::Mailer;
 use super::notifier::Notifier;
 use super::outbox;
+use super::push::Fcm;
 use super::secrets::MessageSecrets;
 use super::sms::SmsSender;
 use super::Undelivered;
@@ -25,6 +26,8 @@ const CREDENTIALS_WARNING_EVERY: Duration = Duration::from_secs(600);
 pub struct Senders {
     pub mailer: Mailer,
     pub sms: Box<dyn SmsSender>,
+    /// `None` without `CDS_FCM_CREDENTIALS` (then no push is enqueued either).
+    pub push: Option<Fcm>,
     pub secrets: MessageSecrets,
 }
 
@@ -33,6 +36,10 @@ impl Senders {
         let body = self.secrets.reveal(&row.body, row.secret_kind(), &row.id);
         match row.channel.as_str() {
             outbox::SMS => self.sms.send(&row.recipient, &body, row.id.as_str()).await,
+            outbox::PUSH => match &self.push {
+                Some(fcm) => fcm.send(&body).await,
+                None => Err(Undelivered::Retry("push is not configured (CDS_FCM_CREDENTIALS)".into())),
+            },
             _ => {
                 // lettre's SMTP transport blocks.
                 let (senders, to, subject) = (Arc::clone(self), row.recipient.clone(), row.subject.clone());

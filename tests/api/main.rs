@@ -26,6 +26,7 @@ mod open_data;
 mod organizations;
 mod outbox;
 mod privacy;
+mod push;
 mod reference_data;
 mod replica;
 mod reports;
