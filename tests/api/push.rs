@@ -34,6 +34,18 @@ with_fake_fcm!(
     each_person_chooses_what_is_pushed_and_when,
 );
 
+mod a_refused_credential_keeps_the_pushes_until_an_operator_fixes_it {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::a_refused_credential_keeps_the_pushes_until_an_operator_fixes_it(crate::common::Backend::Sqlite).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::a_refused_credential_keeps_the_pushes_until_an_operator_fixes_it(crate::common::Backend::Postgres).await;
+    }
+}
+
 async fn run<T, F>(backend: Backend, test: T)
 where
     T: FnOnce(TestApp, FakeFcm) -> F,
@@ -254,4 +266,45 @@ async fn each_person_chooses_what_is_pushed_and_when(app: TestApp, fcm: FakeFcm)
     let export: Value = app.get_json_as(&reporter.token, "/api/v1/me/export").await;
     assert_eq!(export["notification_settings"]["push"]["report_news"], true);
     fcm.stop().await;
+}
+
+/// A key file for an account the token endpoint does not know: nothing is pushed, nothing is lost, and
+/// once an instance runs with the right key, every waiting push leaves.
+async fn a_refused_credential_keeps_the_pushes_until_an_operator_fixes_it(backend: Backend) {
+    let fcm = FakeFcm::start().await;
+    let wrong = fcm.credentials_of("someone-else@other-project.iam.gserviceaccount.com");
+    let env = [("CDS_FCM_CREDENTIALS", wrong.to_str().unwrap()), ("CDS_FCM_URL", fcm.url.as_str())];
+    let Some(app) = TestApp::spawn_with(backend, &env).await else { return };
+    let servers = app.servers();
+    let admin = app.admin_token().await;
+    let reporter = app.citizen("0912345678").await;
+    register(&app, &reporter.token, "fid-phone-0001", "android", "token-phone").await;
+    let report = app.file_report(&reporter, &report_at(DA_LAT, json!({}))).await;
+    let official = app.official_of(&admin, &report.organization_id, "canbo@dalat.gov.vn", "vi").await;
+    app.acted(&official, &report.id, json!({"action": "accept"})).await;
+
+    let attempts = || async {
+        app.outbox()
+            .await
+            .into_iter()
+            .filter(|m| m.recipient == "token-phone")
+            .map(|m| (m.attempts, m.failed))
+            .collect::<Vec<_>>()
+    };
+    let tried = until("a refused try", attempts, |rows| rows.iter().any(|(attempts, _)| *attempts >= 1)).await;
+    assert_eq!(tried.len(), 1);
+    assert!(!tried[0].1, "kept for a retry");
+    assert_eq!(fcm.tokens_issued(), 0);
+    assert!(fcm.pushed().is_empty());
+
+    // The operator puts the right key in place and starts an instance with it.
+    let fixed = fcm.env();
+    let fixed: Vec<(&str, &str)> = fixed.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let _instance = app.another_instance(&fixed).await;
+    let pushed = until("the waiting push", || async { fcm.pushed() }, |p| !p.is_empty()).await;
+    assert_eq!(pushed.len(), 1);
+    assert_eq!(pushed[0].message["data"]["event"], "accepted");
+    servers.stop().await;
+    fcm.stop().await;
+    let _ = std::fs::remove_file(wrong);
 }

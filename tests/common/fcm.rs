@@ -63,19 +63,28 @@ impl FakeFcm {
         .run();
         let handle = server.handle();
         tokio::spawn(server);
+        let fcm = FakeFcm { url, credentials: PathBuf::new(), state, server: handle };
+        let credentials = fcm.credentials_of(CLIENT_EMAIL);
+        FakeFcm { credentials, ..fcm }
+    }
+
+    /// A service-account key file for this server's token endpoint, naming `client_email` as the
+    /// account (the right key, for an account this endpoint does not know unless it is [`CLIENT_EMAIL`]).
+    pub fn credentials_of(&self, client_email: &str) -> PathBuf {
         let credentials = std::env::temp_dir().join(format!("congdanso-fcm-{}.json", uuid::Uuid::now_v7().simple()));
+        let token_uri = format!("{}/token", self.url);
         let key = json!({
             "type": "service_account",
             "project_id": PROJECT,
             "private_key_id": "test-key-1",
             "private_key": PRIVATE_KEY,
-            "client_email": CLIENT_EMAIL,
+            "client_email": client_email,
             "client_id": "100000000000000000001",
-            "auth_uri": format!("{url}/auth"),
+            "auth_uri": format!("{}/auth", self.url),
             "token_uri": token_uri,
         });
         std::fs::write(&credentials, key.to_string()).unwrap();
-        FakeFcm { url, credentials, state, server: handle }
+        credentials
     }
 
     /// The app's settings that send pushes here.
