@@ -12,6 +12,7 @@ on_both_databases!(
     an_urgent_report_reaches_its_office_at_once,
     a_deleted_account_keeps_no_notifications_and_gets_no_more,
     a_rejection_is_told_with_its_reason_in_words,
+    mail_follows_what_each_person_chose,
 );
 on_both_databases!(with [("CDS_NOTIFY_INLINE_MOST", "2")] => many_followers_are_told_once_after_the_action);
 
@@ -265,4 +266,27 @@ async fn many_followers_are_told_once_after_the_action(app: TestApp) {
         assert_eq!(told.items[0].body.contains("Đã cử người kiểm tra."), true, "{told:?}");
     }
     assert!(app.notifications(&official.token, "").await.items.is_empty(), "not the official who said it");
+}
+
+async fn mail_follows_what_each_person_chose(app: TestApp) {
+    let admin = app.admin_token().await;
+    let reporter = english_reporter(&app).await;
+    let report = app.file_report(&reporter, &report_at(DA_LAT, json!({}))).await;
+    let official = app.official_of(&admin, &report.organization_id, "canbo@dalat.gov.vn", "vi").await;
+    // Mail is written in the action's transaction: what the outbox holds once the action answered is all.
+    let mails_to_reporter =
+        || async { app.outbox().await.into_iter().filter(|m| m.recipient == "an@example.vn").count() };
+    assert_eq!(mails_to_reporter().await, 1, "the verification mail");
+
+    let path = "/api/v1/me/notification-settings";
+    let no_news_by_mail = json!({"email": {"report_news": false}});
+    assert_eq!(app.patch_json_as(&reporter.token, path, &no_news_by_mail).await.status(), 200);
+    app.acted(&official, &report.id, json!({"action": "accept"})).await;
+    assert_eq!(mails_to_reporter().await, 1, "no mail for news the reporter turned off");
+    assert_eq!(app.notifications(&reporter.token, "").await.kinds(), ["accepted"], "the app's list has it all");
+
+    let news_by_mail = json!({"email": {"report_news": true}});
+    assert_eq!(app.patch_json_as(&reporter.token, path, &news_by_mail).await.status(), 200);
+    app.acted(&official, &report.id, json!({"action": "start"})).await;
+    assert_eq!(mails_to_reporter().await, 2);
 }
