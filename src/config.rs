@@ -73,6 +73,9 @@ pub struct Settings {
     pub open311_jurisdiction_id: Option<String>,
     /// Push notifications through FCM, when a service-account key is given.
     pub fcm: Option<FcmSettings>,
+    /// The console's map tiles (`{z}/{x}/{y}` URL template; empty: no background) and their credit.
+    pub console_map_tiles: String,
+    pub console_map_attribution: String,
 }
 
 /// Where FCM is reached and as whom.
@@ -523,7 +526,30 @@ impl Settings {
             }),
         };
 
+        let console_map_tiles = setting(
+            &lookup,
+            "CDS_CONSOLE_MAP_TILES",
+            "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            |raw| match raw.trim() {
+                "" => Ok(String::new()),
+                url if url.starts_with("https://") || url.starts_with("http://") => {
+                    if url.contains("{z}") && !url.contains(|c: char| c.is_whitespace() || c == ';') {
+                        Ok(url.to_string())
+                    } else {
+                        Err(format!("expected a tile URL template with {{z}}, {{x}} and {{y}}, got {raw:?}"))
+                    }
+                }
+                _ => Err(format!("expected https://…/{{z}}/{{x}}/{{y}}.png or empty, got {raw:?}")),
+            },
+        )?;
+        let console_map_attribution =
+            setting(&lookup, "CDS_CONSOLE_MAP_ATTRIBUTION", "© OpenStreetMap contributors", |raw| {
+                Ok::<_, String>(raw.trim().to_string())
+            })?;
+
         Ok(Settings {
+            console_map_tiles,
+            console_map_attribution,
             fcm,
             database,
             read_database,

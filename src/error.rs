@@ -414,6 +414,12 @@ pub enum AppError {
     NotificationNotFound,
     #[error("no such device")]
     DeviceNotFound,
+    /// The officials' console is for officials and administrators.
+    #[error("the console is for officials")]
+    ConsoleStaffOnly,
+    /// A console request that could have come from another site.
+    #[error("cross-site request refused")]
+    CrossSiteRequest,
     #[error("malformed multipart body: {0}")]
     MalformedMultipart(String),
     #[error("no such organization")]
@@ -592,6 +598,15 @@ impl AppError {
             AppError::DeviceNotFound => row("device_not_found", StatusCode::NOT_FOUND)
                 .vi("Không tìm thấy thiết bị", "Tài khoản của bạn không có thiết bị này.")
                 .en("Device not found", "Your account has no such device."),
+            AppError::ConsoleStaffOnly => row("console_staff_only", StatusCode::FORBIDDEN)
+                .vi(
+                    "Chỉ dành cho cán bộ",
+                    "Trang quản trị dành cho cán bộ và quản trị viên. Người dân vui lòng dùng ứng dụng Công dân số.",
+                )
+                .en("Officials only", "The console is for officials and administrators; citizens use the app."),
+            AppError::CrossSiteRequest => row("cross_site_request", StatusCode::FORBIDDEN)
+                .vi("Yêu cầu bị từ chối", "Yêu cầu không đến từ trang quản trị nên bị từ chối.")
+                .en("Request refused", "The request did not come from the console's own page."),
             AppError::MalformedMultipart(why) => row("malformed_multipart", StatusCode::BAD_REQUEST)
                 .vi(
                     "Dữ liệu tải lên không đúng định dạng",

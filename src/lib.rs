@@ -12,6 +12,7 @@ pub mod calendar;
 pub mod categories;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod error;
 pub mod http;

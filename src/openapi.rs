@@ -91,6 +91,9 @@ use utoipa::OpenApi;
         crate::api::devices::list,
         crate::api::notification_settings::get,
         crate::api::notification_settings::update,
+        crate::console::session::log_in,
+        crate::console::session::refresh,
+        crate::console::session::log_out,
         crate::api::onboarding::create,
         crate::api::onboarding::list,
         crate::api::onboarding::get,
@@ -119,6 +122,7 @@ use utoipa::OpenApi;
     tags(
         (name = "auth", description = "Sign-up, log-in, tokens, email verification, password reset"),
         (name = "me", description = "The signed-in person's own account and data"),
+        (name = "console", description = "The officials' console's own session (`/console`): the refresh token in an HttpOnly cookie"),
         (name = "admin", description = "Administration (role `admin`)"),
         (name = "officials", description = "The officials' inbox, scoped to their organizations"),
         (name = "media", description = "Photos: uploaded first, attached to a report by id"),

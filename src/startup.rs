@@ -236,6 +236,7 @@ fn routes(cfg: &mut web::ServiceConfig) {
             .configure(crate::api::api_keys::configure),
     )
     .configure(crate::api::open311::configure)
+    .configure(crate::console::configure)
     .configure(crate::api::media::configure_files)
     .configure(api::health::configure)
     .route("/api-docs/openapi.json", web::get().to(openapi::serve));

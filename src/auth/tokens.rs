@@ -18,6 +18,7 @@ use crate::values::{Role, SessionId, UserId};
 pub const AUDIENCE: &str = "congdanso-app";
 pub const ACCESS_TOKEN_SECS: i64 = 15 * 60;
 const REFRESH_TOKEN_DAYS: i64 = 30;
+pub const REFRESH_TOKEN_SECS: i64 = REFRESH_TOKEN_DAYS * 24 * 3600;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Claims {
@@ -212,14 +213,32 @@ fn revoke_family(conn: &mut DbConnection, family_id: &SessionId, now: NaiveDateT
 
 /// Ends the session the refresh token belongs to (log-out on one device).
 pub fn revoke_session(conn: &mut DbConnection, user_id: &UserId, presented: &str) -> Result<(), AppError> {
-    let family: Option<SessionId> = refresh_tokens::table
-        .filter(refresh_tokens::token_hash.eq(token_hash(presented)))
-        .filter(refresh_tokens::user_id.eq(user_id))
-        .select(refresh_tokens::family_id)
-        .first(conn)
-        .optional()?;
-    let family = family.ok_or(AppError::InvalidRefreshToken)?;
+    let family = session_of(conn, presented, Some(user_id))?.ok_or(AppError::InvalidRefreshToken)?;
     revoke_family(conn, &family, Utc::now().naive_utc())
+}
+
+/// Ends the session of a refresh token, if it names one (log-out where only the token is known: the
+/// console's cookie).
+pub fn revoke_presented(conn: &mut DbConnection, presented: &str) -> Result<(), AppError> {
+    match session_of(conn, presented, None)? {
+        Some(family) => revoke_family(conn, &family, Utc::now().naive_utc()),
+        None => Ok(()),
+    }
+}
+
+fn session_of(
+    conn: &mut DbConnection,
+    presented: &str,
+    user_id: Option<&UserId>,
+) -> Result<Option<SessionId>, AppError> {
+    let mut query = refresh_tokens::table
+        .filter(refresh_tokens::token_hash.eq(token_hash(presented)))
+        .select(refresh_tokens::family_id)
+        .into_boxed();
+    if let Some(user_id) = user_id {
+        query = query.filter(refresh_tokens::user_id.eq(user_id));
+    }
+    Ok(query.first(conn).optional()?)
 }
 
 /// Ends every session of the user (log-out everywhere, password reset, deactivation).

@@ -9,6 +9,7 @@ mod auth;
 mod boundaries;
 mod calendar;
 mod cli;
+mod console;
 mod contract;
 mod deadlines;
 mod deadlines_in_working_time;

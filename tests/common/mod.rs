@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 mod api;
+pub mod browser;
 pub mod fcm;
 pub mod proxy;
 pub mod smtp;
