@@ -31,5 +31,6 @@ mod replica;
 mod reports;
 mod responses;
 mod schema;
+mod sms_gateway;
 mod stats;
 mod workflow;
