@@ -45,8 +45,8 @@ impl SmppSms {
             Ok(_) => Ok(()),
             Err(rusmppc::error::Error::UnexpectedResponse { response }) => Err(refusal(response.status)),
             Err(err) => {
-                // The session may be dead (a lost answer, a dropped line): the next message makes a new one.
-                self.session.lock().await.take();
+                // The session may be dead (a lost answer, a dropped line): closed, so the next message binds anew.
+                let _ = client.close().await;
                 Err(Undelivered::Retry(format!("SMSC {}: {err}", self.gateway.address)))
             }
         }
