@@ -25,6 +25,10 @@ pub struct Settings {
     pub jwt_secret: Option<Secret>,
     pub smtp: MailTransport,
     pub sms: SmsTransport,
+    /// Send texts with Vietnamese diacritics (`CDS_SMS_UNICODE`); without, they are taken off, as many
+    /// brandname templates are registered without them (and a Unicode text holds 70 characters, not 160).
+    pub sms_unicode: bool,
+    pub sms_limits: SmsLimits,
     /// Signs volunteers' onboarding codes. Printed QR posters outlive other keys, so it is its own.
     pub onboarding_key: Option<Secret>,
     pub mail_from: String,
@@ -137,13 +141,46 @@ impl std::fmt::Debug for MailTransport {
     }
 }
 
-/// Where text messages go. No gateway is wired yet: a file in the data dir or the log (development), or
-/// nowhere (`off`, the production default), where assisted sign-up answers 503 `sms_unavailable`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where text messages go: a provider's HTTP API (eSMS.vn), a carrier's SMSC over SMPP, a file in the data
+/// dir or the log (development), or nowhere (`off`, the production default), where assisted sign-up
+/// answers 503 `sms_unavailable`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SmsTransport {
     File,
     Log,
     Off,
+    Http(EsmsGateway),
+    Smpp(SmppGateway),
+}
+
+/// An eSMS.vn account sending as a registered brandname (`CDS_SMS=http`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EsmsGateway {
+    pub url: String,
+    pub api_key: String,
+    pub secret_key: Secret,
+    pub brandname: String,
+    /// eSMS's `SmsType`: `2` is a brandname customer-care message (what an activation code is).
+    pub sms_type: String,
+}
+
+/// A session with a carrier's SMSC (`CDS_SMS=smpp`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmppGateway {
+    /// `host:port`.
+    pub address: String,
+    pub system_id: String,
+    pub password: Secret,
+    /// The brandname or short code messages come from.
+    pub source_addr: String,
+}
+
+/// The most text messages enqueued in one day (Vietnam's): they cost money, and a script signing up
+/// neighbours in a loop should not spend a province's budget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SmsLimits {
+    pub per_phone_per_day: i64,
+    pub per_day: i64,
 }
 
 /// A secret value whose `Debug` never shows it.
@@ -163,6 +200,75 @@ impl Secret {
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Secret(…)")
+    }
+}
+
+/// The value of `var`, which `CDS_SMS=<transport>` needs.
+fn required(
+    lookup: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    transport: &str,
+) -> Result<String, ConfigError> {
+    match lookup(var).map(|raw| raw.trim().to_string()) {
+        Some(value) if !value.is_empty() => Ok(value),
+        _ => Err(ConfigError { var, message: format!("required when CDS_SMS={transport}") }),
+    }
+}
+
+/// `value` if it is printable ASCII of at most `most` characters: SMPP's fields are C strings of a fixed
+/// size, and a longer one would only fail at the first message.
+fn smpp_field(var: &'static str, value: String, most: usize) -> Result<String, ConfigError> {
+    if value.len() <= most && value.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        Ok(value)
+    } else {
+        Err(ConfigError { var, message: format!("expected at most {most} ASCII characters (SMPP's limit)") })
+    }
+}
+
+impl EsmsGateway {
+    /// eSMS's documented JSON endpoint for one customer-care message.
+    pub const DEFAULT_URL: &'static str = "https://rest.esms.vn/MainService.svc/json/SendMultipleMessage_V4_post_json/";
+
+    fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let url = lookup("CDS_SMS_URL").map(|raw| raw.trim().to_string()).filter(|raw| !raw.is_empty());
+        let url = url.unwrap_or_else(|| Self::DEFAULT_URL.to_string());
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            let message = format!("expected an http:// or https:// URL, got {url:?}");
+            return Err(ConfigError { var: "CDS_SMS_URL", message });
+        }
+        let sms_type = lookup("CDS_SMS_TYPE").map(|raw| raw.trim().to_string()).unwrap_or_else(|| "2".into());
+        if sms_type.is_empty() || sms_type.len() > 3 || !sms_type.bytes().all(|b| b.is_ascii_digit()) {
+            let message = format!("expected eSMS's SmsType, a number such as 2 (customer care), got {sms_type:?}");
+            return Err(ConfigError { var: "CDS_SMS_TYPE", message });
+        }
+        Ok(EsmsGateway {
+            url,
+            api_key: required(lookup, "CDS_SMS_API_KEY", "http")?,
+            secret_key: Secret(required(lookup, "CDS_SMS_SECRET_KEY", "http")?),
+            brandname: required(lookup, "CDS_SMS_BRANDNAME", "http")?,
+            sms_type,
+        })
+    }
+}
+
+impl SmppGateway {
+    fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let address = required(lookup, "CDS_SMPP_ADDRESS", "smpp")?;
+        let port =
+            address.rsplit_once(':').and_then(|(host, port)| port.parse::<u16>().ok().filter(|_| !host.is_empty()));
+        if port.is_none() {
+            let message = format!("expected HOST:PORT such as smsc.example.vn:2775, got {address:?}");
+            return Err(ConfigError { var: "CDS_SMPP_ADDRESS", message });
+        }
+        let system_id = required(lookup, "CDS_SMPP_SYSTEM_ID", "smpp")?;
+        let password = required(lookup, "CDS_SMPP_PASSWORD", "smpp")?;
+        let source_addr = required(lookup, "CDS_SMPP_SOURCE_ADDR", "smpp")?;
+        Ok(SmppGateway {
+            address,
+            system_id: smpp_field("CDS_SMPP_SYSTEM_ID", system_id, 15)?,
+            password: Secret(smpp_field("CDS_SMPP_PASSWORD", password, 8)?),
+            source_addr: smpp_field("CDS_SMPP_SOURCE_ADDR", source_addr, 20)?,
+        })
     }
 }
 
@@ -375,11 +481,25 @@ impl Settings {
             _ => Err("expected smtp://HOST:PORT, smtps://USER:PASSWORD@HOST, or file".to_string()),
         })?;
         let sms = setting(&lookup, "CDS_SMS", if production { "off" } else { "file" }, |raw| match raw.trim() {
-            "file" => dev_channel("file").map(|()| SmsTransport::File),
-            "log" => dev_channel("log").map(|()| SmsTransport::Log),
-            "off" => Ok(SmsTransport::Off),
-            _ => Err("expected file, log or off".to_string()),
+            "file" => dev_channel("file").map(|()| "file"),
+            "log" => dev_channel("log").map(|()| "log"),
+            "off" => Ok("off"),
+            "http" => Ok("http"),
+            "smpp" => Ok("smpp"),
+            _ => Err("expected http, smpp, file, log or off".to_string()),
         })?;
+        let sms = match sms {
+            "http" => SmsTransport::Http(EsmsGateway::from_lookup(&lookup)?),
+            "smpp" => SmsTransport::Smpp(SmppGateway::from_lookup(&lookup)?),
+            "file" => SmsTransport::File,
+            "log" => SmsTransport::Log,
+            _ => SmsTransport::Off,
+        };
+        let sms_unicode = setting(&lookup, "CDS_SMS_UNICODE", "false", boolean)?;
+        let sms_limits = SmsLimits {
+            per_phone_per_day: setting(&lookup, "CDS_SMS_PER_PHONE_PER_DAY", "5", whole_number::<i64>(1, 1000))?,
+            per_day: setting(&lookup, "CDS_SMS_PER_DAY", "2000", whole_number::<i64>(1, 100_000_000))?,
+        };
         let mail_from = setting(&lookup, "CDS_MAIL_FROM", "Công dân số <no-reply@localhost>", |raw| {
             raw.trim()
                 .parse::<lettre::message::Mailbox>()
@@ -564,6 +684,8 @@ impl Settings {
             jwt_secret,
             smtp,
             sms,
+            sms_unicode,
+            sms_limits,
             onboarding_key,
             mail_from,
             app_link_base,
@@ -707,6 +829,75 @@ mod tests {
         let no_mail: Vec<_> = production(&[]).into_iter().filter(|(var, _)| *var != "CDS_SMTP_URL").collect();
         assert_eq!(settings_with(&no_mail).unwrap_err().var, "CDS_SMTP_URL");
         assert_eq!(settings_with(&[]).unwrap().sms, SmsTransport::File);
+    }
+
+    const ESMS: [(&str, &str); 4] = [
+        ("CDS_SMS", "http"),
+        ("CDS_SMS_API_KEY", "A1B2C3"),
+        ("CDS_SMS_SECRET_KEY", "s3cr3t-of-esms"),
+        ("CDS_SMS_BRANDNAME", "CONGDANSO"),
+    ];
+
+    #[test]
+    fn an_sms_gateway_needs_its_account() {
+        let settings = settings_with(&ESMS).unwrap();
+        let SmsTransport::Http(gateway) = &settings.sms else { panic!("{:?}", settings.sms) };
+        assert_eq!(gateway.url, EsmsGateway::DEFAULT_URL);
+        assert_eq!((gateway.brandname.as_str(), gateway.sms_type.as_str()), ("CONGDANSO", "2"));
+        assert!(!settings.sms_unicode, "plain text unless asked");
+        assert!(!format!("{settings:?}").contains("s3cr3t-of-esms"));
+        for missing in ["CDS_SMS_API_KEY", "CDS_SMS_SECRET_KEY", "CDS_SMS_BRANDNAME"] {
+            let vars: Vec<_> = ESMS.into_iter().filter(|(var, _)| *var != missing).collect();
+            let err = settings_with(&vars).unwrap_err();
+            assert_eq!(err.var, missing);
+            assert_eq!(err.to_string(), format!("{missing}: required when CDS_SMS=http"));
+        }
+        let with = |extra: (&'static str, &'static str)| {
+            let mut vars = ESMS.to_vec();
+            vars.push(extra);
+            settings_with(&vars)
+        };
+        assert_eq!(with(("CDS_SMS_URL", "rest.esms.vn")).unwrap_err().var, "CDS_SMS_URL");
+        assert_eq!(with(("CDS_SMS_TYPE", "cskh")).unwrap_err().var, "CDS_SMS_TYPE");
+        assert_eq!(with(("CDS_SMS_UNICODE", "yes")).unwrap_err().var, "CDS_SMS_UNICODE");
+        assert!(with(("CDS_SMS_UNICODE", "true")).unwrap().sms_unicode);
+        // A real gateway is a production channel.
+        assert!(settings_with(&production(&ESMS)).is_ok());
+    }
+
+    #[test]
+    fn an_smsc_needs_its_address_and_account_within_smpp_sizes() {
+        let smpp = [
+            ("CDS_SMS", "smpp"),
+            ("CDS_SMPP_ADDRESS", "smsc.viettel.example:2775"),
+            ("CDS_SMPP_SYSTEM_ID", "lamdong"),
+            ("CDS_SMPP_PASSWORD", "pw123456"),
+            ("CDS_SMPP_SOURCE_ADDR", "LAMDONG"),
+        ];
+        let settings = settings_with(&smpp).unwrap();
+        let SmsTransport::Smpp(gateway) = &settings.sms else { panic!("{:?}", settings.sms) };
+        assert_eq!((gateway.address.as_str(), gateway.source_addr.as_str()), ("smsc.viettel.example:2775", "LAMDONG"));
+        assert!(!format!("{settings:?}").contains("pw123456"));
+        let with = |var: &'static str, value: &'static str| {
+            let vars: Vec<_> = smpp.iter().map(|&(v, old)| (v, if v == var { value } else { old })).collect();
+            settings_with(&vars)
+        };
+        assert_eq!(
+            with("CDS_SMPP_PASSWORD", "").unwrap_err().to_string(),
+            "CDS_SMPP_PASSWORD: required when CDS_SMS=smpp"
+        );
+        assert_eq!(with("CDS_SMPP_PASSWORD", "nine-long").unwrap_err().var, "CDS_SMPP_PASSWORD");
+        assert_eq!(with("CDS_SMPP_SYSTEM_ID", "a-system-id-of-16").unwrap_err().var, "CDS_SMPP_SYSTEM_ID");
+        assert_eq!(with("CDS_SMPP_ADDRESS", "smsc.viettel.example").unwrap_err().var, "CDS_SMPP_ADDRESS");
+        assert_eq!(with("CDS_SMPP_SOURCE_ADDR", "Lâm Đồng").unwrap_err().var, "CDS_SMPP_SOURCE_ADDR");
+    }
+
+    #[test]
+    fn sms_limits_default_to_five_a_phone_and_two_thousand_a_day() {
+        let limits = settings_with(&[]).unwrap().sms_limits;
+        assert_eq!(limits, SmsLimits { per_phone_per_day: 5, per_day: 2000 });
+        assert_eq!(settings_with(&[("CDS_SMS_PER_PHONE_PER_DAY", "0")]).unwrap_err().var, "CDS_SMS_PER_PHONE_PER_DAY");
+        assert_eq!(settings_with(&[("CDS_SMS_PER_DAY", "lots")]).unwrap_err().var, "CDS_SMS_PER_DAY");
     }
 
     #[test]

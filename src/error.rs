@@ -454,6 +454,10 @@ pub enum AppError {
     OutsideServiceArea,
     #[error("no SMS gateway is configured")]
     SmsUnavailable,
+    #[error("this phone has had its text messages for today; again in {retry_after_secs} s")]
+    SmsLimitPhone { retry_after_secs: u64 },
+    #[error("the deployment has sent its text messages for today; again in {retry_after_secs} s")]
+    SmsLimitDaily { retry_after_secs: u64 },
     #[error("database unavailable: {0}")]
     DatabaseUnavailable(String),
     #[error("internal error: {0}")]
@@ -679,6 +683,24 @@ impl AppError {
                     "Text messages cannot be sent",
                     "No SMS gateway is configured, so no activation code can be sent. Help the person sign up themselves.",
                 ),
+            AppError::SmsLimitPhone { .. } => row("sms_limit_phone", StatusCode::TOO_MANY_REQUESTS)
+                .vi(
+                    "Số điện thoại đã nhận đủ tin nhắn hôm nay",
+                    "Số điện thoại này đã nhận số tin nhắn SMS tối đa trong ngày. Hãy thử lại vào ngày mai (giờ Việt Nam).",
+                )
+                .en(
+                    "This phone has had enough text messages today",
+                    "This phone has received today's most text messages. Try again tomorrow (Vietnam time).",
+                ),
+            AppError::SmsLimitDaily { .. } => row("sms_limit_daily", StatusCode::SERVICE_UNAVAILABLE)
+                .vi(
+                    "Đã hết lượt gửi tin nhắn SMS hôm nay",
+                    "Hệ thống đã gửi số tin nhắn SMS tối đa trong ngày. Hãy thử lại vào ngày mai hoặc hướng dẫn người dân tự đăng ký.",
+                )
+                .en(
+                    "Today's text messages are used up",
+                    "The service has sent today's most text messages. Try again tomorrow, or help the person sign up themselves.",
+                ),
             AppError::DatabaseUnavailable(_) => row("database_unavailable", StatusCode::SERVICE_UNAVAILABLE)
                 .vi("Hệ thống tạm thời gián đoạn", "Cơ sở dữ liệu không phản hồi. Vui lòng thử lại sau.")
                 .en("Service temporarily unavailable", "The database is not responding. Please try again later."),
@@ -727,7 +749,10 @@ impl AppError {
             AppError::DatabaseUnavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, "5"));
             }
-            AppError::LoginLocked { retry_after_secs } | AppError::RateLimited { retry_after_secs } => {
+            AppError::LoginLocked { retry_after_secs }
+            | AppError::RateLimited { retry_after_secs }
+            | AppError::SmsLimitPhone { retry_after_secs }
+            | AppError::SmsLimitDaily { retry_after_secs } => {
                 response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
             AppError::Unauthenticated | AppError::TokenExpired => {

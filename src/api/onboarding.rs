@@ -643,8 +643,8 @@ fn ensure_texts_can_be_sent(state: &AppState) -> Result<(), AppError> {
         (status = 409, description = "`account_exists`: the phone has an account"),
         (status = 410, description = "`onboarding_campaign_closed` or `onboarding_campaign_ended`"),
         (status = 422, description = "`validation_failed`: phone, name, consent, or an inactive agent"),
-        RateLimited,
-        (status = 503, description = "`sms_unavailable`: no SMS gateway is configured (`CDS_SMS=off`), so no code could be sent"),
+        (status = 429, description = "`rate_limited`: the allowance a minute of the person, device (`Device-Id`) or address is spent; or `sms_limit_phone`: the phone has had `CDS_SMS_PER_PHONE_PER_DAY` texts today (Vietnam time); with `Retry-After`"),
+        (status = 503, description = "`sms_unavailable`: no SMS gateway is configured (`CDS_SMS=off`), so no code could be sent; or `sms_limit_daily`: the deployment has sent `CDS_SMS_PER_DAY` texts today, with `Retry-After`"),
     ))]
 pub async fn assisted_sign_up(
     req: HttpRequest,
@@ -659,8 +659,10 @@ pub async fn assisted_sign_up(
     let unusable = state.passwords.unusable_hash();
     let volunteer = current.user.id.clone();
     let app = state.clone();
-    let assisted =
-        state.db.run(move |conn| assisted::sign_up(conn, &app.secrets, &volunteer, &request, unusable)).await?;
+    let assisted = state
+        .db
+        .run(move |conn| assisted::sign_up(conn, &app.secrets, app.settings.sms_limits, &volunteer, &request, unusable))
+        .await?;
     state.outbox_wake.notify_one();
     let account = AssistedAccount {
         activation_sent_to: assisted.user.phone.clone().unwrap_or_default(),
@@ -677,8 +679,8 @@ pub async fn assisted_sign_up(
         (status = 202, description = "A new code is on its way", body = AssistedAccount),
         (status = 404, description = "`agent_not_found` (not the caller's), or `user_not_found`: no account of this agent waits for activation with this phone"),
         (status = 422, description = "`validation_failed`: phone"),
-        RateLimited,
-        (status = 503, description = "`sms_unavailable`: no SMS gateway is configured (`CDS_SMS=off`)"),
+        (status = 429, description = "`rate_limited`: the allowance a minute of the person, device (`Device-Id`) or address is spent; or `sms_limit_phone`: the phone has had `CDS_SMS_PER_PHONE_PER_DAY` texts today (Vietnam time); with `Retry-After`"),
+        (status = 503, description = "`sms_unavailable`: no SMS gateway is configured (`CDS_SMS=off`); or `sms_limit_daily`: the deployment has sent `CDS_SMS_PER_DAY` texts today, with `Retry-After`"),
     ))]
 pub async fn resend_activation(
     req: HttpRequest,
@@ -692,7 +694,10 @@ pub async fn resend_activation(
     ensure_texts_can_be_sent(&state)?;
     let volunteer = current.user.id.clone();
     let app = state.clone();
-    let user = state.db.run(move |conn| assisted::resend(conn, &app.secrets, &volunteer, &agent_id, &phone)).await?;
+    let user = state
+        .db
+        .run(move |conn| assisted::resend(conn, &app.secrets, app.settings.sms_limits, &volunteer, &agent_id, &phone))
+        .await?;
     state.outbox_wake.notify_one();
     let account = AssistedAccount {
         activation_sent_to: user.phone.clone().unwrap_or_default(),

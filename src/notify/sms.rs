@@ -1,7 +1,12 @@
 //! Text messages (activation codes for accounts a volunteer opened for a neighbour). They leave through
-//! the outbox like mail; an [`SmsSender`] hands each to a gateway. Only development senders exist so far:
-//! a JSON-lines file in the data dir and the log. A provider's API (a "brandname" SMS gateway) is one more
-//! implementation.
+//! the outbox like mail; an [`SmsSender`] hands each to a gateway: eSMS.vn's HTTP API (`esms`), a
+//! carrier's SMSC over SMPP (`smpp`), or, in development, a JSON-lines file in the data dir or the log.
+//! `limits` keeps the day's texts within budget; `text` takes diacritics off for plain-text templates.
+
+mod esms;
+pub mod limits;
+mod smpp;
+pub mod text;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -72,7 +77,9 @@ fn masked(phone: &str) -> String {
 }
 
 pub fn sender(settings: &Settings) -> Result<Box<dyn SmsSender>, String> {
-    Ok(match settings.sms {
+    Ok(match &settings.sms {
+        SmsTransport::Http(gateway) => Box::new(esms::EsmsSms::new(gateway.clone(), settings.sms_unicode)?),
+        SmsTransport::Smpp(gateway) => Box::new(smpp::SmppSms::new(gateway.clone(), settings.sms_unicode)),
         SmsTransport::Log => Box::new(LogSms),
         SmsTransport::Off => Box::new(NoSms),
         SmsTransport::File => {

@@ -12,11 +12,13 @@ use super::{vietnam_today, AgentRow, CampaignRow, CampaignStatus};
 use crate::accounts::{self, FullName, NewAccount, PhoneNumber, Role, UserRow};
 use crate::auth::lockout;
 use crate::auth::one_time::{self, Purpose};
+use crate::config::SmsLimits;
 use crate::db::schema::{campaign_agents, campaigns, onboarding_signups, one_time_tokens, users};
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, FieldErrors, FieldIssue, Locale};
 use crate::notify::outbox::Outgoing;
 use crate::notify::secrets::MessageSecrets;
+use crate::notify::sms;
 use crate::values::{AgentId, UserId};
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -70,10 +72,12 @@ pub struct Assisted {
 }
 
 /// Opens the account, credits it to the volunteer's agent, and sends the activation code by text message,
-/// in one transaction. `unusable_hash` is a password hash that matches nothing.
+/// in one transaction, within the day's `limits` of texts. `unusable_hash` is a password hash that
+/// matches nothing.
 pub fn sign_up(
     conn: &mut DbConnection,
     secrets: &MessageSecrets,
+    limits: SmsLimits,
     volunteer_id: &UserId,
     request: &AssistedSignUp,
     unusable_hash: String,
@@ -117,7 +121,7 @@ pub fn sign_up(
             }
             other => other,
         })?;
-        send_activation_code(conn, secrets, &user.id, &request.phone, request.locale)?;
+        send_activation_code(conn, secrets, limits, &user.id, &request.phone, request.locale)?;
         Ok(Assisted { user, created: true })
     })
 }
@@ -136,6 +140,7 @@ pub struct ResendRequest {
 pub fn resend(
     conn: &mut DbConnection,
     secrets: &MessageSecrets,
+    limits: SmsLimits,
     volunteer_id: &UserId,
     agent_id: &AgentId,
     phone: &PhoneNumber,
@@ -152,7 +157,7 @@ pub fn resend(
         }
         let user = earlier_sign_up(conn, agent_id, phone, false)?.ok_or(AppError::UserNotFound)?;
         one_time::void_all(conn, &user.id, Purpose::Activate)?;
-        send_activation_code(conn, secrets, &user.id, phone, user.locale())?;
+        send_activation_code(conn, secrets, limits, &user.id, phone, user.locale())?;
         Ok(user)
     })
 }
@@ -190,10 +195,12 @@ fn earlier_sign_up(
 fn send_activation_code(
     conn: &mut DbConnection,
     secrets: &MessageSecrets,
+    limits: SmsLimits,
     user_id: &UserId,
     phone: &PhoneNumber,
     locale: Locale,
 ) -> Result<(), AppError> {
+    sms::limits::ensure_within(conn, limits, phone.as_str(), Utc::now().naive_utc())?;
     one_time::send_secret(conn, secrets, user_id, Purpose::Activate, None, |code| {
         Outgoing::sms(phone.as_str(), activation_text(locale, code))
     })

@@ -33,5 +33,6 @@ mod replica;
 mod reports;
 mod responses;
 mod schema;
+mod sms_gateway;
 mod stats;
 mod workflow;
