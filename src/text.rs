@@ -2,16 +2,21 @@
 
 use unicode_normalization::UnicodeNormalization;
 
+/// The characters of `text` without Vietnamese diacritics, case kept: decomposed, the marks dropped, and
+/// đ (a letter of its own, not a d with a mark) mapped to d by hand.
+pub fn unmarked(text: &str) -> impl Iterator<Item = char> + '_ {
+    text.nfd().filter(|c| !is_combining_mark(*c)).map(|c| match c {
+        'đ' => 'd',
+        'Đ' => 'D',
+        c => c,
+    })
+}
+
 /// Lower-cases, drops diacritics (đ → d), and keeps letters and digits as single-space-separated words.
 pub fn fold(text: &str) -> String {
     let mut folded = String::with_capacity(text.len());
     let mut pending_space = false;
-    for c in text.nfd() {
-        let c = match c {
-            'đ' | 'Đ' => 'd',
-            c if is_combining_mark(c) => continue,
-            c => c,
-        };
+    for c in unmarked(text) {
         if c.is_alphanumeric() {
             if pending_space && !folded.is_empty() {
                 folded.push(' ');

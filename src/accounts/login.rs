@@ -54,3 +54,17 @@ pub async fn log_in(
     user.password_hash.clear();
     Ok(user)
 }
+
+/// Continues a session with its refresh token (used up, the next one returned with the account):
+/// the app's refresh and the console's alike. A deactivated account is refused.
+pub fn continue_session(
+    conn: &mut crate::db::DbConnection,
+    presented: &str,
+) -> Result<(UserRow, crate::auth::tokens::Session), AppError> {
+    let (user_id, session) = crate::auth::tokens::rotate(conn, presented)?;
+    let user = super::find_user(conn, &user_id).map_err(|_| AppError::InvalidRefreshToken)?;
+    if !user.active {
+        return Err(AppError::AccountDisabled);
+    }
+    Ok((user, session))
+}

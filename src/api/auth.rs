@@ -7,8 +7,8 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::accounts::register::{earlier_registration, register_citizen, RegisterRequest, RetryKey};
-use crate::accounts::{find_user, me, User};
 use crate::accounts::{login, reset};
+use crate::accounts::{me, User};
 use crate::api::extractors::CurrentUser;
 use crate::api::extractors::{limit, DeviceIdHeader, RateLimited};
 use crate::api::session_response::{token_response, TokenResponse};
@@ -160,17 +160,7 @@ pub struct RefreshRequest {
     ))]
 pub async fn refresh(state: web::Data<AppState>, body: Json<RefreshRequest>) -> Result<HttpResponse, AppError> {
     let presented = body.0.refresh_token;
-    let (user, refresh_token) = state
-        .db
-        .run(move |conn| {
-            let (user_id, refresh_token) = tokens::rotate(conn, &presented)?;
-            let user = find_user(conn, &user_id).map_err(|_| AppError::InvalidRefreshToken)?;
-            Ok((user, refresh_token))
-        })
-        .await?;
-    if !user.active {
-        return Err(AppError::AccountDisabled);
-    }
+    let (user, refresh_token) = state.db.run(move |conn| login::continue_session(conn, &presented)).await?;
     Ok(HttpResponse::Ok().json(token_response(&state, &user, refresh_token)?))
 }
 

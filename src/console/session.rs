@@ -12,7 +12,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::accounts::{find_user, login, User, UserRow};
+use crate::accounts::{login, User, UserRow};
 use crate::api::extractors::limit;
 use crate::api::state::AppState;
 use crate::auth::limits::Action;
@@ -134,17 +134,7 @@ fn presented(req: &HttpRequest) -> Result<String, AppError> {
 pub async fn refresh(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     same_site_only(&req)?;
     let presented = presented(&req)?;
-    let (user, session) = state
-        .db
-        .run(move |conn| {
-            let (user_id, session) = tokens::rotate(conn, &presented)?;
-            let user = find_user(conn, &user_id).map_err(|_| AppError::InvalidRefreshToken)?;
-            Ok((user, session))
-        })
-        .await?;
-    if !user.active {
-        return Err(AppError::AccountDisabled);
-    }
+    let (user, session) = state.db.run(move |conn| login::continue_session(conn, &presented)).await?;
     staff_only(&user)?;
     answer(&state, &user, session)
 }

@@ -1,5 +1,5 @@
 //! The officials' console: its session and security headers over HTTP, and its screens driven in a real
-//! headless Chromium (`common::browser`). The SQLite run writes the screenshots the README shows
+//! headless Chromium (`common::browser`), which writes the screenshots the README shows
 //! (`docs/screenshots/`).
 
 use std::path::PathBuf;
@@ -7,15 +7,36 @@ use std::path::PathBuf;
 use serde_json::{json, Value};
 
 use crate::common::browser::{Browser, ARROW_RIGHT, ENTER, TAB};
-use crate::common::{assert_problem, jpeg, report_at, Backend, TestApp, DA_LAT, SAI_GON};
+use crate::common::{assert_problem, jpeg, report_at, TestApp, DA_LAT, SAI_GON};
 use crate::on_both_databases;
 
 on_both_databases!(
     the_console_is_served_with_a_strict_policy,
     the_console_session_lives_in_an_httponly_cookie_and_refuses_other_sites,
-    an_official_takes_a_new_report_from_the_inbox_to_its_resolution,
-    the_inbox_works_from_the_keyboard_alone,
 );
+
+/// The browser tests run on SQLite only: the page sees nothing of the database, and the API behind it is
+/// tested on both; a Chromium per test is the suite's dearest part on a two-core machine.
+mod in_the_browser {
+    use crate::common::{Backend, TestApp};
+
+    async fn on_sqlite<F: std::future::Future<Output = ()>>(test: impl FnOnce(TestApp) -> F) {
+        let app = TestApp::spawn(Backend::Sqlite).await.expect("SQLite is always available");
+        let servers = app.servers();
+        test(app).await;
+        servers.stop().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_official_takes_a_new_report_from_the_inbox_to_its_resolution() {
+        on_sqlite(super::an_official_takes_a_new_report_from_the_inbox_to_its_resolution).await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_inbox_works_from_the_keyboard_alone() {
+        on_sqlite(super::the_inbox_works_from_the_keyboard_alone).await;
+    }
+}
 
 /// An official of `organization` who can log in with the returned email and password.
 async fn official(app: &TestApp, admin: &str, organization: &str, email: &str) -> (String, String) {
@@ -101,10 +122,9 @@ async fn the_console_session_lives_in_an_httponly_cookie_and_refuses_other_sites
     assert_eq!(after.status(), 401);
 }
 
-/// Where the SQLite run keeps its screenshots (the README shows them).
-fn screenshot(app: &TestApp, name: &str) -> Option<PathBuf> {
-    (app.db.backend == Backend::Sqlite)
-        .then(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots").join(format!("console-{name}.png")))
+/// Where the screenshots the README shows are kept.
+fn screenshot(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots").join(format!("console-{name}.png"))
 }
 
 async fn log_in(browser: &Browser, app: &TestApp, login: &str, password: &str) {
@@ -129,9 +149,7 @@ async fn an_official_takes_a_new_report_from_the_inbox_to_its_resolution(app: Te
     // A citizen is turned away, in words.
     log_in(&browser, &app, "0912345678", crate::common::PASSWORD).await;
     browser.wait_for_text("#login-error", "dành cho cán bộ").await;
-    if let Some(path) = screenshot(&app, "login") {
-        browser.screenshot(&path).await;
-    }
+    browser.screenshot(&screenshot("login")).await;
 
     log_in(&browser, &app, &email, &password).await;
     let row = browser.wait_for_text("table.reports", "Ngập nặng sau mưa ở hẻm 12.").await;
@@ -145,14 +163,10 @@ async fn an_official_takes_a_new_report_from_the_inbox_to_its_resolution(app: Te
     assert_eq!(fonts, json!(true));
     let family = browser.run("return getComputedStyle(document.body).fontFamily;", json!([])).await;
     assert!(family.as_str().unwrap().starts_with("\"Noto Sans\""), "{family}");
-    if let Some(path) = screenshot(&app, "inbox") {
-        browser.screenshot(&path).await;
-    }
+    browser.screenshot(&screenshot("inbox")).await;
     browser.find("button[aria-pressed=false]").await.click().await;
     browser.find("#inbox-map .leaflet-marker-icon").await;
-    if let Some(path) = screenshot(&app, "inbox-map") {
-        browser.screenshot(&path).await;
-    }
+    browser.screenshot(&screenshot("inbox-map")).await;
 
     // The report, accepted and resolved with a photo of the result.
     browser.open(&app.url(&format!("/console#/reports/{}", report.id))).await;
@@ -170,9 +184,7 @@ async fn an_official_takes_a_new_report_from_the_inbox_to_its_resolution(app: Te
     browser.wait_for_text("#report-status", "Đã xử lý").await;
     browser.wait_for_text("#timeline", "Đã nạo vét cống").await;
     browser.find(".photos img[src^='blob:']").await;
-    if let Some(path) = screenshot(&app, "report") {
-        browser.screenshot(&path).await;
-    }
+    browser.screenshot(&screenshot("report")).await;
     let _ = std::fs::remove_file(photo);
 
     // The citizen, over the API, sees the resolution and its photo.
@@ -191,7 +203,6 @@ async fn an_official_takes_a_new_report_from_the_inbox_to_its_resolution(app: Te
     browser.find("#login").await;
     browser.open(&app.url("/console#/inbox")).await;
     browser.find("#login").await;
-    browser.quit().await;
 }
 
 async fn the_inbox_works_from_the_keyboard_alone(app: TestApp) {
@@ -245,5 +256,4 @@ async fn the_inbox_works_from_the_keyboard_alone(app: TestApp) {
     browser.find("dialog[open] #dialog-confirm").await;
     browser.press(ENTER).await;
     browser.wait_for_text("#report-status", "Đã tiếp nhận").await;
-    browser.quit().await;
 }

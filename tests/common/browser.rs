@@ -170,20 +170,27 @@ impl Browser {
         std::fs::write(path, bytes).unwrap();
     }
 
-    /// Ends the session (and its Chromium) before the driver goes.
-    pub async fn quit(self) {
-        let url = format!("{}/session/{}", self.base, self.session);
-        let _ = self.client.delete(url).send().await;
-    }
-
     pub async fn url(&self) -> String {
         self.call(reqwest::Method::GET, "/url", None).await.as_str().unwrap_or_default().to_string()
     }
 }
 
 impl Drop for Browser {
+    /// Ends the browser even when a test panicked: killing the driver alone would leave its Chromium
+    /// running. A plain blocking request, as nothing async can run here.
     fn drop(&mut self) {
-        // Ending the driver ends its browser.
+        use std::io::{Read, Write};
+        let address = self.base.trim_start_matches("http://").to_string();
+        if let Ok(mut stream) = std::net::TcpStream::connect(&address) {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let request = format!(
+                "DELETE /session/{} HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                self.session
+            );
+            if stream.write_all(request.as_bytes()).is_ok() {
+                let _ = stream.read_to_end(&mut Vec::new());
+            }
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }

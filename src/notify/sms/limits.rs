@@ -4,14 +4,12 @@
 use chrono::{Duration, NaiveDateTime};
 use diesel::prelude::*;
 
+use crate::calendar::office_hours;
 use crate::config::SmsLimits;
 use crate::db::schema::outbox;
 use crate::db::DbConnection;
 use crate::error::AppError;
 use crate::notify::outbox::SMS;
-
-/// Vietnam keeps one time zone, without daylight saving.
-const VIETNAM_OFFSET: Duration = Duration::hours(7);
 
 /// Refuses a text to `phone` (E.164) when that phone, or the whole deployment, has had its texts for the
 /// day (Vietnam's, from midnight). Counted from the outbox, so every instance counts the same messages;
@@ -38,8 +36,7 @@ pub fn ensure_within(
 
 /// The last midnight in Vietnam before `now`, in UTC like the outbox's times.
 fn start_of_vietnam_day(now: NaiveDateTime) -> NaiveDateTime {
-    let local_midnight = (now + VIETNAM_OFFSET).date().and_hms_opt(0, 0, 0).expect("midnight exists");
-    local_midnight - VIETNAM_OFFSET
+    office_hours::utc(office_hours::local(now).date().and_hms_opt(0, 0, 0).expect("midnight exists"))
 }
 
 #[cfg(test)]

@@ -1,27 +1,15 @@
 //! What a text message says on the air: with Vietnamese diacritics, or without them for brandname
 //! templates registered without (and for the 160 characters of one plain segment rather than 70).
 
-use unicode_normalization::char::is_combining_mark;
-use unicode_normalization::UnicodeNormalization;
-
 /// Characters of one GSM 7-bit segment.
 pub const PLAIN_SEGMENT: usize = 160;
 /// UTF-16 code units of one UCS-2 segment.
 pub const UNICODE_SEGMENT: usize = 70;
 
-/// "Mã kích hoạt của bạn: 482913" → "Ma kich hoat cua ban: 482913". Decomposing separates each vowel
-/// from its marks; đ is a letter of its own, not a d with a mark, so it is mapped by hand. Anything
-/// still outside ASCII (an emoji, a curly quote) becomes `?`, as a plain-text gateway would show it.
+/// "Mã kích hoạt của bạn: 482913" → "Ma kich hoat cua ban: 482913". Anything still outside ASCII (an
+/// emoji, a curly quote) becomes `?`, as a plain-text gateway would show it.
 pub fn without_diacritics(text: &str) -> String {
-    text.nfd()
-        .filter(|c| !is_combining_mark(*c))
-        .map(|c| match c {
-            'đ' => 'd',
-            'Đ' => 'D',
-            c if c.is_ascii() => c,
-            _ => '?',
-        })
-        .collect()
+    crate::text::unmarked(text).map(|c| if c.is_ascii() { c } else { '?' }).collect()
 }
 
 /// A text as it goes on the air: its characters, and whether they need UCS-2 (Unicode).
