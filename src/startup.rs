@@ -92,7 +92,7 @@ impl Application {
         };
         let mut notifier = Notifier::new(&settings.app_link_base);
         if pushes {
-            notifier = notifier.with_push();
+            notifier = notifier.with(Box::new(crate::notify::push::Push));
         }
         notifier.inline_most = settings.notify_inline_most;
         let notifier = Arc::new(notifier);

@@ -123,9 +123,9 @@ impl Notifier {
         }
     }
 
-    /// And push, to every installation of the app a recipient registered (when FCM is configured).
-    pub fn with_push(mut self) -> Self {
-        self.channels.push(Box::new(super::push::Push));
+    /// And `channel` (push, when FCM is configured).
+    pub fn with(mut self, channel: Box<dyn Channel>) -> Self {
+        self.channels.push(channel);
         self
     }
 
