@@ -1,7 +1,7 @@
-//! Telling people things: the [`notifier::Notifier`] (in-app list and mail), the mail outbox (written in
-//! the same transaction as the change that causes a mail), news for many followers told later
-//! (`fan_out`), the worker that delivers both, the mailer
-//! (lettre), the message texts (vi, en) and the in-app list's API.
+//! Telling people things: the [`notifier::Notifier`] (in-app list, mail, push), the outbox (written in
+//! the same transaction as the change that causes a message), news for many followers told later
+//! (`fan_out`), the worker that delivers both, the senders (mailer, FCM, SMS gateways), each person's
+//! devices and notification settings, the message texts (vi, en) and the in-app list's API.
 
 pub mod devices;
 pub mod fan_out;

@@ -1,4 +1,4 @@
-//! The outbox of mail and text messages. Any number of workers, in any number of instances, may deliver from it: a row is
+//! The outbox of mail, text messages and pushes. Any number of workers, in any number of instances, may deliver from it: a row is
 //! claimed by a conditional update that only one of them can win, and a claim lapses if its worker dies.
 
 use chrono::{Duration, NaiveDateTime};

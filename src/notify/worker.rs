@@ -1,6 +1,7 @@
 //! The background worker that tells the followers of news left for it (`fan_out`) and empties the
-//! outbox (mail through the mailer, text messages through the [`SmsSender`]). It wakes when a mail is enqueued, when a retry falls
-//! due, and at least once a minute (for mail enqueued by other instances).
+//! outbox (mail through the mailer, text messages through the [`SmsSender`], pushes through [`Fcm`]). It
+//! wakes when a message is enqueued, when a retry falls due, and at least once a minute (for messages
+//! enqueued by other instances, or deferred past quiet hours).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
