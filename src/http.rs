@@ -131,6 +131,11 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, AppError> {
     if let Some(field) = json_field_with_control_characters(body) {
         return Err(AppError::invalid(field, FieldIssue::ControlCharacter));
     }
+    // Every body the API takes is an object; serde's derived structs would also take an array of
+    // their fields in order (`[null, null]` as "nothing to change").
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(AppError::invalid("body", FieldIssue::InvalidValue("expected a JSON object".into())));
+    }
     let deserializer = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(deserializer).map_err(|err| {
         let path = err.path().to_string();

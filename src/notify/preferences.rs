@@ -196,18 +196,26 @@ impl From<Preferences> for NotificationSettings {
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SettingsChange {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object")]
     pub push: Option<ChannelChoices>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "object")]
     pub email: Option<ChannelChoices>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<QuietHoursBody>)]
     pub quiet_hours: Option<Option<QuietHoursBody>>,
 }
 
+/// An object or null: serde's derived structs would also take an array of their fields in order.
+fn object<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
+    match Option::<serde_json::Map<String, serde_json::Value>>::deserialize(d)? {
+        None => Ok(None),
+        Some(map) => T::deserialize(serde_json::Value::Object(map)).map(Some).map_err(serde::de::Error::custom),
+    }
+}
+
 /// Tells `"quiet_hours": null` (end them) from leaving the field out (keep them).
-fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
-    Option::<T>::deserialize(d).map(Some)
+fn present<'de, D: Deserializer<'de>, T: serde::de::DeserializeOwned>(d: D) -> Result<Option<Option<T>>, D::Error> {
+    object(d).map(Some)
 }
 
 fn parse_time(raw: &str, field: &str, errors: &mut FieldErrors) -> Option<NaiveTime> {

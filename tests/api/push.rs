@@ -257,6 +257,8 @@ async fn each_person_chooses_what_is_pushed_and_when(app: TestApp, fcm: FakeFcm)
     assert_problem(app.patch_json_as(&reporter.token, path, &bad).await, 422, "validation_failed").await;
     let same = json!({"quiet_hours": {"from": "07:00", "until": "07:00"}});
     assert_problem(app.patch_json_as(&reporter.token, path, &same).await, 422, "validation_failed").await;
+    let list = json!([null, null]);
+    assert_problem(app.patch_json_as(&reporter.token, path, &list).await, 422, "validation_failed").await;
     let unknown = json!({"sms": {"report_news": true}});
     assert_problem(app.patch_json_as(&reporter.token, path, &unknown).await, 422, "validation_failed").await;
     let anonymous = app.client.get(app.url(path)).send().await.unwrap();
