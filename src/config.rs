@@ -203,6 +203,11 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// Whether `url` names an http:// or https:// address (the settings that are URLs).
+fn is_http_url(url: &str) -> bool {
+    url.starts_with("https://") || url.starts_with("http://")
+}
+
 /// The value of `var`, which `CDS_SMS=<transport>` needs.
 fn required(
     lookup: &impl Fn(&str) -> Option<String>,
@@ -232,7 +237,7 @@ impl EsmsGateway {
     fn from_lookup(lookup: &impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let url = lookup("CDS_SMS_URL").map(|raw| raw.trim().to_string()).filter(|raw| !raw.is_empty());
         let url = url.unwrap_or_else(|| Self::DEFAULT_URL.to_string());
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
+        if !is_http_url(&url) {
             let message = format!("expected an http:// or https:// URL, got {url:?}");
             return Err(ConfigError { var: "CDS_SMS_URL", message });
         }
@@ -427,7 +432,7 @@ impl Settings {
         })?;
         let public_url = setting(&lookup, "CDS_PUBLIC_URL", &format!("http://{bind}"), |raw| {
             let url = raw.trim().trim_end_matches('/');
-            if url.starts_with("http://") || url.starts_with("https://") {
+            if is_http_url(url) {
                 Ok(url.to_string())
             } else {
                 Err(format!("expected an http:// or https:// URL, got {raw:?}"))
@@ -638,9 +643,7 @@ impl Settings {
             Some(path) => Some(FcmSettings {
                 credentials: PathBuf::from(path),
                 url: setting(&lookup, "CDS_FCM_URL", "https://fcm.googleapis.com", |raw| match raw.trim() {
-                    url if url.starts_with("https://") || url.starts_with("http://") => {
-                        Ok(url.trim_end_matches('/').to_string())
-                    }
+                    url if is_http_url(url) => Ok(url.trim_end_matches('/').to_string()),
                     _ => Err(format!("expected a URL such as https://fcm.googleapis.com, got {raw:?}")),
                 })?,
             }),
@@ -652,7 +655,7 @@ impl Settings {
             "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
             |raw| match raw.trim() {
                 "" => Ok(String::new()),
-                url if url.starts_with("https://") || url.starts_with("http://") => {
+                url if is_http_url(url) => {
                     if url.contains("{z}") && !url.contains(|c: char| c.is_whitespace() || c == ';') {
                         Ok(url.to_string())
                     } else {

@@ -2,6 +2,8 @@
 //! beside it and nothing fetched from elsewhere at run time (the map's tiles excepted, from the server the
 //! province names in `CDS_CONSOLE_MAP_TILES`).
 
+use std::sync::OnceLock;
+
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use sha2::{Digest, Sha256};
@@ -66,12 +68,12 @@ fn tile_origin(tiles: &str) -> Option<&str> {
 }
 
 async fn index(req: HttpRequest) -> HttpResponse {
-    serve(&req, &ASSETS[0])
+    serve(&req, 0)
 }
 
 async fn file(req: HttpRequest, path: web::Path<String>) -> HttpResponse {
-    match ASSETS.iter().find(|asset| asset.path == path.as_str()) {
-        Some(asset) => serve(&req, asset),
+    match ASSETS.iter().position(|asset| asset.path == path.as_str()) {
+        Some(index) => serve(&req, index),
         None => HttpResponse::NotFound().content_type("text/plain; charset=utf-8").body("not found"),
     }
 }
@@ -85,11 +87,20 @@ async fn config(state: web::Data<AppState>) -> HttpResponse {
     }))
 }
 
+/// Each asset's validator, in `ASSETS`' order: its bytes never change while the binary runs.
+fn etag(index: usize) -> &'static str {
+    static ETAGS: OnceLock<Vec<String>> = OnceLock::new();
+    let etags = ETAGS.get_or_init(|| {
+        let hex = |digest: &[u8]| digest.iter().take(12).map(|b| format!("{b:02x}")).collect::<String>();
+        ASSETS.iter().map(|asset| format!("\"{}\"", hex(&Sha256::digest(asset.bytes)))).collect()
+    });
+    &etags[index]
+}
+
 /// Served with a validator, so a slow link fetches the script once per release, not once per visit.
-fn serve(req: &HttpRequest, asset: &Asset) -> HttpResponse {
-    let digest = Sha256::digest(asset.bytes);
-    let etag = format!("\"{}\"", digest.iter().take(12).map(|b| format!("{b:02x}")).collect::<String>());
-    let matches = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str());
+fn serve(req: &HttpRequest, index: usize) -> HttpResponse {
+    let (asset, etag) = (&ASSETS[index], etag(index));
+    let matches = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag);
     let mut response = if matches { HttpResponse::NotModified() } else { HttpResponse::Ok() };
     response.insert_header((header::ETAG, etag)).insert_header((header::CACHE_CONTROL, "no-cache"));
     if matches {

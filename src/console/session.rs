@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 
 use crate::accounts::{login, User, UserRow};
 use crate::api::extractors::limit;
+use crate::api::session_response::{token_response, TokenResponse};
 use crate::api::state::AppState;
 use crate::auth::limits::Action;
 use crate::auth::tokens::{self, Session};
@@ -83,11 +84,13 @@ fn staff_only(user: &UserRow) -> Result<(), AppError> {
     }
 }
 
+/// The tokens every log-in issues: the access token and the user to the page, the refresh token to the
+/// cookie.
 fn answer(state: &AppState, user: &UserRow, session: Session) -> Result<HttpResponse, AppError> {
-    let access_token = state.tokens.issue_access_token(&user.id, user.role()?, &session.id)?;
-    let body = ConsoleSession { access_token, expires_in: tokens::ACCESS_TOKEN_SECS, user: User::try_from(user)? };
+    let TokenResponse { access_token, refresh_token, expires_in, user, .. } = token_response(state, user, session)?;
+    let body = ConsoleSession { access_token, expires_in, user };
     Ok(HttpResponse::Ok()
-        .cookie(session_cookie(session.refresh_token, tokens::REFRESH_TOKEN_SECS))
+        .cookie(session_cookie(refresh_token, tokens::REFRESH_TOKEN_SECS))
         .insert_header(("cache-control", "no-store"))
         .json(body))
 }

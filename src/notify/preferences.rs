@@ -260,21 +260,9 @@ impl SettingsChange {
 
 /// The account's preferences (the defaults when it never chose).
 pub fn of_user(conn: &mut DbConnection, user_id: &UserId) -> Result<Preferences, AppError> {
-    let stored: Option<(bool, bool, bool, bool, Option<i32>, Option<i32>)> = notification_settings::table
-        .find(user_id)
-        .select((
-            notification_settings::push_report_news,
-            notification_settings::push_office_alerts,
-            notification_settings::email_report_news,
-            notification_settings::email_office_alerts,
-            notification_settings::quiet_from,
-            notification_settings::quiet_until,
-        ))
-        .first(conn)
-        .optional()?;
-    Ok(stored.map_or_else(Preferences::default, |(a, b, c, d, from, until)| {
-        Preferences::from((Some(a), Some(b), Some(c), Some(d), from, until))
-    }))
+    let stored: Option<StoredColumns> =
+        notification_settings::table.find(user_id).select(columns()).first(conn).optional()?;
+    Ok(stored.map(Preferences::from).unwrap_or_default())
 }
 
 /// Stores the account's preferences, replacing any before.

@@ -16,12 +16,22 @@ use futures_util::future::BoxFuture;
 
 use super::Undelivered;
 use crate::config::{Settings, SmsTransport};
+use crate::values::PhoneNumber;
 
 pub trait SmsSender: Send + Sync {
     /// Sends `text` to `phone` (E.164). `request_id` is the same on every try of one message, so a
     /// gateway that knows it has sent it does not send it twice.
     fn send<'a>(&'a self, phone: &'a str, text: &'a str, request_id: &'a str)
         -> BoxFuture<'a, Result<(), Undelivered>>;
+}
+
+/// The number and the text as a gateway sends them, or why this message can never go (`gateway` names
+/// the sender in the reason).
+fn addressed(phone: &str, text: &str, unicode: bool, gateway: &str) -> Result<(PhoneNumber, text::OnAir), Undelivered> {
+    let phone = PhoneNumber::parse(phone, "phone")
+        .map_err(|_| Undelivered::Refused(format!("{gateway}: not a Vietnamese mobile number")))?;
+    let on_air = text::on_air(text, unicode).map_err(|why| Undelivered::Refused(format!("{gateway}: {why}")))?;
+    Ok((phone, on_air))
 }
 
 /// Appends `{"to": …, "text": …}` lines to `sms.jsonl` in the data dir.

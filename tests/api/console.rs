@@ -40,12 +40,9 @@ mod in_the_browser {
 
 /// An official of `organization` who can log in with the returned email and password.
 async fn official(app: &TestApp, admin: &str, organization: &str, email: &str) -> (String, String) {
-    let body = json!({"email": email, "full_name": "Nguyễn Thị Hạnh", "role": "official", "unit_code": "68"});
-    let created: Value = app.post_json_as(admin, "/api/v1/admin/users", &body).await.json().await.unwrap();
-    let member =
-        format!("/api/v1/admin/organizations/{organization}/members/{}", created["user"]["id"].as_str().unwrap());
-    assert_eq!(app.client.put(app.url(&member)).bearer_auth(admin).send().await.unwrap().status(), 204);
-    (email.to_string(), created["initial_password"].as_str().unwrap().to_string())
+    let fields = json!({"email": email, "full_name": "Nguyễn Thị Hạnh"});
+    let (_, password) = app.new_official(admin, organization, fields).await;
+    (email.to_string(), password)
 }
 
 fn console_post(app: &TestApp, path: &str) -> reqwest::RequestBuilder {

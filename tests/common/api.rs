@@ -327,13 +327,26 @@ impl TestApp {
         department
     }
 
-    /// Creates an official (mail in `locale`) who is a member of `organization`, and logs in as them.
-    pub async fn official_of(&self, admin: &str, organization: &str, email: &str, locale: &str) -> Official {
-        let fields = json!({"email": email, "role": "official", "unit_code": "68", "locale": locale});
-        let Citizen { id, token, .. } = self.staff(admin, fields).await;
+    /// Creates an official who is a member of `organization` (`fields`: email, locale, … over the name
+    /// "Cán bộ" and unit 68); their id and initial password.
+    pub async fn new_official(&self, admin: &str, organization: &str, fields: Value) -> (String, String) {
+        let body = merged(json!({"full_name": "Cán bộ", "role": "official", "unit_code": "68"}), fields);
+        let created = self.post_json_as(admin, "/api/v1/admin/users", &body).await;
+        assert_eq!(created.status(), 201, "create {body}");
+        let created: Value = created.json().await.unwrap();
+        let id = created["user"]["id"].as_str().unwrap().to_string();
         let member = format!("/api/v1/admin/organizations/{organization}/members/{id}");
         let added = self.client.put(self.url(&member)).bearer_auth(admin).send().await.unwrap();
         assert_eq!(added.status(), 204);
+        (id, created["initial_password"].as_str().unwrap().to_string())
+    }
+
+    /// Creates an official (mail in `locale`) who is a member of `organization`, and logs in as them.
+    pub async fn official_of(&self, admin: &str, organization: &str, email: &str, locale: &str) -> Official {
+        let (id, password) = self.new_official(admin, organization, json!({"email": email, "locale": locale})).await;
+        let login = self.login(email, &password).await;
+        assert_eq!(login.status(), 200);
+        let Citizen { token, .. } = login.json().await.unwrap();
         Official { id, token, organization: organization.to_string() }
     }
 

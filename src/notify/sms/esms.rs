@@ -6,11 +6,9 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 
-use super::text;
 use super::SmsSender;
 use crate::config::EsmsGateway;
 use crate::notify::Undelivered;
-use crate::values::PhoneNumber;
 
 /// A gateway that has not answered in this long is retried later rather than waited on.
 const TIMEOUT: Duration = Duration::from_secs(20);
@@ -55,9 +53,7 @@ impl EsmsSms {
     }
 
     async fn post(&self, phone: &str, text: &str, request_id: &str) -> Result<(), Undelivered> {
-        let phone = PhoneNumber::parse(phone, "phone")
-            .map_err(|_| Undelivered::Refused("eSMS: not a Vietnamese mobile number".into()))?;
-        let on_air = text::on_air(text, self.unicode).map_err(|why| Undelivered::Refused(format!("eSMS: {why}")))?;
+        let (phone, on_air) = super::addressed(phone, text, self.unicode, "eSMS")?;
         let request = SendRequest {
             api_key: &self.gateway.api_key,
             secret_key: self.gateway.secret_key.expose(),

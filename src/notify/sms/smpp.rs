@@ -13,11 +13,9 @@ use rusmpp::CommandStatus;
 use rusmppc::{Client, ConnectionBuilder, Event};
 use tokio::sync::Mutex;
 
-use super::text;
 use super::SmsSender;
 use crate::config::SmppGateway;
 use crate::notify::Undelivered;
-use crate::values::PhoneNumber;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a bind or a submit waits for the SMSC's answer before the message is retried later.
@@ -53,9 +51,7 @@ impl SmppSms {
     }
 
     fn submit_sm(&self, phone: &str, text: &str) -> Result<SubmitSm, Undelivered> {
-        let phone = PhoneNumber::parse(phone, "phone")
-            .map_err(|_| Undelivered::Refused("SMPP: not a Vietnamese mobile number".into()))?;
-        let on_air = text::on_air(text, self.unicode).map_err(|why| Undelivered::Refused(format!("SMPP: {why}")))?;
+        let (phone, on_air) = super::addressed(phone, text, self.unicode, "SMPP")?;
         // UCS-2 big-endian, or the plain text's ASCII bytes in the SMSC's default alphabet.
         let (coding, bytes) = if on_air.unicode {
             (DataCoding::Ucs2, on_air.text.encode_utf16().flat_map(u16::to_be_bytes).collect::<Vec<u8>>())
